@@ -1,0 +1,115 @@
+//! The check catalogue: `checks/<family>.toml` compiled into the binary, parsed once.
+//! The one place a check's title, severity, criteria and fix path live.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Severity, family_of};
+
+/// Every family file, in display order.
+const SOURCES: &[(&str, &str)] = &[
+    ("checks/dns.toml", include_str!("../checks/dns.toml")),
+    ("checks/health.toml", include_str!("../checks/health.toml")),
+    (
+        "checks/headers.toml",
+        include_str!("../checks/headers.toml"),
+    ),
+];
+
+/// One catalogue entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// The pass criterion.
+    pub pass: String,
+    /// Why it matters.
+    pub why: String,
+    /// What breaks if it fails.
+    pub breaks: String,
+    /// The fix path.
+    pub fix: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+impl CheckMeta {
+    pub fn family(&self) -> &str {
+        family_of(&self.id)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FamilyFile {
+    check: Vec<CheckMeta>,
+}
+
+/// All entries, in file order.
+pub fn entries() -> &'static [CheckMeta] {
+    static ENTRIES: OnceLock<Vec<CheckMeta>> = OnceLock::new();
+    ENTRIES.get_or_init(|| {
+        SOURCES
+            .iter()
+            .flat_map(|(path, text)| match toml::from_str::<FamilyFile>(text) {
+                Ok(file) => file.check,
+                // Compiled-in data: the catalogue tests parse every file, so this cannot ship.
+                Err(error) => panic!("{path} does not parse: {error}"),
+            })
+            .collect()
+    })
+}
+
+/// The entry for `id`.
+pub fn lookup(id: &str) -> Option<&'static CheckMeta> {
+    entries().iter().find(|meta| meta.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_file_parses_and_ids_are_unique() {
+        let mut seen = HashSet::new();
+        for meta in entries() {
+            assert!(seen.insert(meta.id.clone()), "duplicate id {}", meta.id);
+        }
+        assert!(!entries().is_empty());
+    }
+
+    #[test]
+    fn every_entry_sits_in_its_family_file() {
+        for (path, text) in SOURCES {
+            let file: FamilyFile = toml::from_str(text).expect("parses");
+            for meta in file.check {
+                assert_eq!(
+                    *path,
+                    format!("checks/{}.toml", meta.family()),
+                    "{}",
+                    meta.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_is_filled() {
+        for meta in entries() {
+            for (field, value) in [
+                ("title", &meta.title),
+                ("pass", &meta.pass),
+                ("why", &meta.why),
+                ("breaks", &meta.breaks),
+                ("fix", &meta.fix),
+            ] {
+                assert!(!value.trim().is_empty(), "{}: empty {field}", meta.id);
+            }
+        }
+    }
+}

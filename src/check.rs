@@ -1,0 +1,229 @@
+//! What a check is and what it returns.
+//!
+//! A check declares its id, says whether the profile gives it what it needs
+//! ([`Applicability`]), and runs against the shared [`Ctx`]. It returns [`Observation`]s,
+//! one per thing it looked at, each with its own status; the check's status is derived
+//! from them ([`Finding::from_observations`]), so a PASS can only come from evidence.
+//! Checks never print.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+
+/// How much a failed check matters to the launch decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    /// Critical and high checks must run and pass for READY; a SKIP of one blocks.
+    pub fn must_run(self) -> bool {
+        matches!(self, Severity::Critical | Severity::High)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The outcome of one check (see README, "Status semantics").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Ran, and the evidence shows the criterion holds.
+    #[serde(rename = "PASS")]
+    Pass,
+    /// Ran; a weakness below the bar.
+    #[serde(rename = "WARN")]
+    Warn,
+    /// Ran; the criterion does not hold.
+    #[serde(rename = "FAIL")]
+    Fail,
+    /// Could not decide (timeout, refused connection, unexpected answer). Counts as a failure.
+    #[serde(rename = "ERROR")]
+    Error,
+    /// The profile lacks what the check needs.
+    #[serde(rename = "SKIP")]
+    Skip,
+    /// The profile states the thing does not exist.
+    #[serde(rename = "N/A")]
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+            Status::Skip => "SKIP",
+            Status::NotApplicable => "N/A",
+        }
+    }
+
+    /// Rank used to combine observations: the worst one decides the check.
+    /// A FAIL outranks an ERROR: one proven failure decides even if another probe broke.
+    fn badness(self) -> u8 {
+        match self {
+            Status::NotApplicable => 0,
+            Status::Skip => 1,
+            Status::Pass => 2,
+            Status::Warn => 3,
+            Status::Error => 4,
+            Status::Fail => 5,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a check looked at and what it saw there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The status this observation alone supports.
+    pub status: Status,
+    /// What was looked at: a host, or a request such as `GET https://app.acme.test/healthz`.
+    pub subject: String,
+    /// What was seen, in one line.
+    pub detail: String,
+}
+
+impl Observation {
+    pub fn new(status: Status, subject: impl Into<String>, detail: impl Into<String>) -> Self {
+        Observation {
+            status,
+            subject: subject.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// What a check reports: its status, a one-line summary, and the evidence behind them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub status: Status,
+    pub summary: String,
+    pub evidence: Vec<Observation>,
+}
+
+impl Finding {
+    /// The worst observation decides; the summary names what was seen at that status.
+    /// No observation at all is an ERROR: a check that saw nothing cannot pass.
+    pub fn from_observations(evidence: Vec<Observation>) -> Finding {
+        let Some(status) = evidence
+            .iter()
+            .map(|o| o.status)
+            .max_by_key(|s| s.badness())
+        else {
+            return Finding::error("the check collected no evidence");
+        };
+        let worst: Vec<&Observation> = evidence.iter().filter(|o| o.status == status).collect();
+        let mut summary = worst
+            .iter()
+            .take(3)
+            .map(|o| format!("{}: {}", o.subject, o.detail))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if worst.len() > 3 {
+            summary.push_str(&format!("; and {} more", worst.len() - 3));
+        }
+        Finding {
+            status,
+            summary,
+            evidence,
+        }
+    }
+
+    /// The check could not decide.
+    pub fn error(reason: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Error,
+            summary: reason.into(),
+            evidence: Vec::new(),
+        }
+    }
+}
+
+/// Whether the profile gives a check what it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    Run,
+    /// The check cannot run; `key` is the profile key that would enable it.
+    Skip {
+        key: &'static str,
+        reason: String,
+    },
+    /// The profile says the thing does not exist.
+    NotApplicable {
+        reason: String,
+    },
+}
+
+/// The future a check's `run` returns.
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Finding> + Send + 'a>>;
+
+/// One check. Implementations live in `src/checks/<family>`; all are listed in
+/// `registry::all`, and each id has an entry in `checks/<family>.toml`.
+pub trait Check: Send + Sync {
+    /// `family.name`, as in the catalogue.
+    fn id(&self) -> &str;
+
+    /// Whether the profile gives this check what it needs.
+    fn applies(&self, profile: &Profile) -> Applicability;
+
+    /// Runs the check. Network failures become ERROR observations, never a panic.
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a>;
+}
+
+/// The family of a check id: the part before the first dot.
+pub fn family_of(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(family, _)| family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_evidence_is_an_error_not_a_pass() {
+        assert_eq!(Finding::from_observations(vec![]).status, Status::Error);
+    }
+
+    #[test]
+    fn worst_observation_decides() {
+        let finding = Finding::from_observations(vec![
+            Observation::new(Status::Pass, "a", "fine"),
+            Observation::new(Status::Error, "b", "timed out"),
+            Observation::new(Status::Fail, "c", "served .env"),
+            Observation::new(Status::Warn, "d", "weak"),
+        ]);
+        assert_eq!(finding.status, Status::Fail);
+        assert_eq!(finding.summary, "c: served .env");
+        let finding = Finding::from_observations(vec![
+            Observation::new(Status::Pass, "a", "fine"),
+            Observation::new(Status::Error, "b", "timed out"),
+        ]);
+        assert_eq!(finding.status, Status::Error);
+    }
+}

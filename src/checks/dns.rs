@@ -1,0 +1,46 @@
+//! DNS family: `dns.resolution`.
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::Lookup;
+use crate::profile::Profile;
+
+/// Every host the profile names resolves (A or AAAA).
+pub struct Resolution;
+
+impl Check for Resolution {
+    fn id(&self) -> &str {
+        "dns.resolution"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        // base_url is mandatory, so there is always at least one host.
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let hosts = ctx.profile.hosts();
+            let lookups = hosts.iter().map(|host| async move {
+                match ctx.dns.lookup_ip(host).await {
+                    Ok(Lookup::Found(ips)) => {
+                        let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                        Observation::new(
+                            Status::Pass,
+                            host,
+                            format!("resolves to {}", ips.join(", ")),
+                        )
+                    }
+                    Ok(Lookup::NoSuchName) => {
+                        Observation::new(Status::Fail, host, "does not exist (NXDOMAIN)")
+                    }
+                    Ok(Lookup::NoAddress) => {
+                        Observation::new(Status::Fail, host, "exists but has no A or AAAA record")
+                    }
+                    Err(failure) => Observation::new(Status::Error, host, failure.reason),
+                }
+            });
+            Finding::from_observations(futures_util::future::join_all(lookups).await)
+        })
+    }
+}

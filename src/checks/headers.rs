@@ -1,0 +1,226 @@
+//! Security headers family: `headers.security`.
+
+use reqwest::header::HeaderMap;
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::HttpRequest;
+use crate::profile::Profile;
+
+/// nosniff, framing protection and a Referrer-Policy on the app's pages.
+pub struct Security;
+
+impl Check for Security {
+    fn id(&self) -> &str {
+        "headers.security"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let mut pages = vec![ctx.profile.target.base_url.clone()];
+            if let Some(canonical) = &ctx.profile.target.canonical
+                && !pages.contains(canonical)
+            {
+                pages.push(canonical.clone());
+            }
+            let probes = pages.into_iter().map(|url| async move {
+                let request = HttpRequest::get(url);
+                match ctx.http.send(&request).await {
+                    Err(error) => super::unreachable(ctx, &request, error),
+                    Ok(response) => {
+                        let assessment = assess(&response.headers);
+                        let detail = format!("{}: {}", response.status, assessment.describe());
+                        Observation::new(assessment.status(), request.describe(), detail)
+                    }
+                }
+            });
+            Finding::from_observations(futures_util::future::join_all(probes).await)
+        })
+    }
+}
+
+/// What one response's headers show.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Assessment {
+    pub failures: Vec<String>,
+    pub warnings: Vec<String>,
+    pub present: Vec<String>,
+}
+
+impl Assessment {
+    pub fn status(&self) -> Status {
+        if !self.failures.is_empty() {
+            Status::Fail
+        } else if !self.warnings.is_empty() {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.failures.is_empty() {
+            parts.push(self.failures.join(", "));
+        }
+        if !self.warnings.is_empty() {
+            parts.push(self.warnings.join(", "));
+        }
+        if parts.is_empty() {
+            parts.push(format!("has {}", self.present.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+/// Judges one response's headers (pure, so every rule is unit-tested below).
+pub fn assess(headers: &HeaderMap) -> Assessment {
+    let get = |name: &str| -> Option<String> {
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    };
+    let mut a = Assessment::default();
+
+    match get("x-content-type-options") {
+        Some(value) if value.eq_ignore_ascii_case("nosniff") => a.present.push("nosniff".into()),
+        Some(value) => a
+            .failures
+            .push(format!("X-Content-Type-Options is `{value}`, not nosniff")),
+        None => a.failures.push("no X-Content-Type-Options: nosniff".into()),
+    }
+
+    let csp = get("content-security-policy");
+    let frame_ancestors = csp
+        .as_deref()
+        .and_then(|csp| directive(csp, "frame-ancestors"));
+    let xfo = get("x-frame-options").map(|v| v.to_ascii_uppercase());
+    match (frame_ancestors, xfo.as_deref()) {
+        (Some(value), _) => a.present.push(format!("frame-ancestors {value}")),
+        (None, Some("DENY" | "SAMEORIGIN")) => a.present.push(format!(
+            "X-Frame-Options {}",
+            xfo.clone().unwrap_or_default()
+        )),
+        (None, Some(other)) => a.failures.push(format!(
+            "X-Frame-Options `{other}` is not DENY or SAMEORIGIN and CSP has no frame-ancestors"
+        )),
+        (None, None) => a
+            .failures
+            .push("framing allowed (no CSP frame-ancestors, no X-Frame-Options)".into()),
+    }
+
+    match get("referrer-policy") {
+        None => a.failures.push("no Referrer-Policy".into()),
+        Some(value) => {
+            // Browsers use the last policy they understand.
+            let last = value
+                .rsplit(',')
+                .map(str::trim)
+                .find(|p| !p.is_empty())
+                .unwrap_or("");
+            let last = last.to_ascii_lowercase();
+            if matches!(last.as_str(), "unsafe-url" | "no-referrer-when-downgrade") {
+                a.warnings.push(format!(
+                    "Referrer-Policy `{last}` leaks full URLs to other sites"
+                ));
+            } else {
+                a.present.push(format!("Referrer-Policy {last}"));
+            }
+        }
+    }
+
+    match csp {
+        Some(_) => a.present.push("CSP".into()),
+        None if get("content-security-policy-report-only").is_some() => {
+            a.warnings.push("CSP is report-only".into())
+        }
+        None => a.warnings.push("no Content-Security-Policy".into()),
+    }
+
+    for name in ["server", "x-powered-by"] {
+        if let Some(value) = get(name)
+            && value.chars().any(|c| c.is_ascii_digit())
+        {
+            a.warnings
+                .push(format!("{name} reveals a version: `{value}`"));
+        }
+    }
+    a
+}
+
+/// The value of a CSP directive, if present (`frame-ancestors 'none'` → `'none'`).
+fn directive(csp: &str, name: &str) -> Option<String> {
+    csp.split([';', ',']).map(str::trim).find_map(|part| {
+        let mut words = part.split_whitespace();
+        (words.next()?.eq_ignore_ascii_case(name)).then(|| words.collect::<Vec<_>>().join(" "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn complete_set_passes() {
+        let a = assess(&headers(&[
+            ("x-content-type-options", "nosniff"),
+            (
+                "content-security-policy",
+                "default-src 'self'; frame-ancestors 'none'",
+            ),
+            ("referrer-policy", "strict-origin-when-cross-origin"),
+        ]));
+        assert_eq!(a.status(), Status::Pass, "{a:?}");
+    }
+
+    #[test]
+    fn x_frame_options_counts_when_csp_is_missing_but_csp_absence_warns() {
+        let a = assess(&headers(&[
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "sameorigin"),
+            ("referrer-policy", "no-referrer"),
+        ]));
+        assert_eq!(a.status(), Status::Warn, "{a:?}");
+        assert_eq!(a.warnings, ["no Content-Security-Policy"]);
+    }
+
+    #[test]
+    fn missing_basics_fail_and_version_banners_warn() {
+        let a = assess(&headers(&[
+            ("server", "nginx/1.18.0"),
+            ("x-powered-by", "Express"),
+        ]));
+        assert_eq!(a.status(), Status::Fail);
+        assert_eq!(a.failures.len(), 3, "{a:?}");
+        assert!(a.warnings.iter().any(|w| w.contains("nginx/1.18.0")));
+        assert!(
+            !a.warnings.iter().any(|w| w.contains("Express")),
+            "no version, no warning"
+        );
+    }
+
+    #[test]
+    fn unsafe_referrer_policy_warns_and_last_policy_wins() {
+        let a = assess(&headers(&[
+            ("x-content-type-options", "nosniff"),
+            ("content-security-policy", "frame-ancestors 'self'"),
+            ("referrer-policy", "no-referrer, unsafe-url"),
+        ]));
+        assert_eq!(a.status(), Status::Warn);
+    }
+}

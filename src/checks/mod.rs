@@ -1,0 +1,22 @@
+//! Check implementations, a module per family (the id's prefix).
+
+pub mod dns;
+pub mod headers;
+pub mod health;
+
+use crate::check::{Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::HttpRequest;
+
+/// An ERROR observation for a request that got no response.
+pub(crate) fn unreachable(
+    ctx: &Ctx,
+    request: &HttpRequest<'_>,
+    error: impl std::fmt::Display,
+) -> Observation {
+    Observation::new(
+        Status::Error,
+        request.describe(),
+        ctx.redactor.redact(&error.to_string()),
+    )
+}

@@ -1,0 +1,231 @@
+//! Command-line arguments (clap derive). What they mean lives in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::decision::FailOn;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "launch-audit",
+    version,
+    about = "Tells whether a web app or API is safe to put in front of its first customers.",
+    long_about = "Tells whether a web app or API is safe to put in front of its first customers.\n\n\
+        Reads a target profile (TOML), runs its checks concurrently against the target, prints a \
+        scorecard and a launch decision: READY or NOT READY.\n\n\
+        Exit codes: 0 ready, 1 not ready, 2 usage or profile error (nothing was sent).",
+    after_help = "New here? `launch-audit demo` audits a bundled loopback target; \
+        `launch-audit explain ID` tells what a check looks for."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the target a profile describes.
+    Run(RunArgs),
+    /// Parse and check a profile, resolve its ${VAR}s, show what would run. Sends nothing.
+    Validate {
+        /// The target profile.
+        #[arg(
+            short = 'c',
+            long = "config",
+            default_value = "audit.toml",
+            value_name = "FILE"
+        )]
+        config: PathBuf,
+    },
+    /// List every check: id, severity, title.
+    Checks,
+    /// Explain one check: pass criterion, why it matters, what breaks, how to fix.
+    Explain {
+        /// A check id, e.g. headers.security.
+        id: String,
+    },
+    /// Start the bundled loopback target (HTTP, HTTPS, DNS) and audit it.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The target profile.
+    #[arg(
+        short = 'c',
+        long = "config",
+        default_value = "audit.toml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Audit the hardened target (passes every check) instead of the vulnerable one.
+    #[arg(long)]
+    pub hardened: bool,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// What `run` and `demo` share: which checks, which outputs, what fails the run.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Run only this check id or family (repeatable).
+    #[arg(long, value_name = "ID|FAMILY")]
+    pub only: Vec<String>,
+    /// Leave out this check id or family (repeatable). A critical or high check left out
+    /// still blocks READY: it did not run.
+    #[arg(long, value_name = "ID|FAMILY")]
+    pub skip: Vec<String>,
+    /// Output format (repeatable). Each --out FILE given after a --format writes that
+    /// format to FILE; a format without --out goes to standard output.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+    /// Write the preceding --format to FILE (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub out: Vec<PathBuf>,
+    /// Which statuses make the run NOT READY.
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+    /// No colours (also: NO_COLOR set in the environment, or output not a terminal).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print only the decision and what blocks it.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every observation under the table.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// One destination of a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputTarget {
+    pub format: Format,
+    /// `None`: standard output.
+    pub path: Option<PathBuf>,
+}
+
+/// Pairs each `--out` with the `--format` before it, from their positions on the command
+/// line. No `--format` at all means the table on standard output; when every format
+/// goes to a file, the table still goes to standard output.
+pub fn pair_outputs(
+    formats: &[(usize, Format)],
+    outs: &[(usize, PathBuf)],
+) -> Result<Vec<OutputTarget>, String> {
+    let mut targets: Vec<(usize, OutputTarget)> = formats
+        .iter()
+        .map(|(index, format)| {
+            (
+                *index,
+                OutputTarget {
+                    format: *format,
+                    path: None,
+                },
+            )
+        })
+        .collect();
+    for (out_index, path) in outs {
+        let owner = targets
+            .iter_mut()
+            .rev()
+            .find(|(index, _)| index < out_index);
+        match owner {
+            Some((_, target)) if target.path.is_none() => target.path = Some(path.clone()),
+            Some((_, target)) => {
+                return Err(format!(
+                    "--out {} follows --format {:?}, which already has --out {}: give each file its own --format",
+                    path.display(),
+                    target.format,
+                    target
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "--out {} must follow the --format it writes",
+                    path.display()
+                ));
+            }
+        }
+    }
+    let mut targets: Vec<OutputTarget> = targets.into_iter().map(|(_, target)| target).collect();
+    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
+    if to_stdout > 1 {
+        return Err(
+            "only one --format can go to standard output: give the others --out FILE".into(),
+        );
+    }
+    if to_stdout == 0 {
+        targets.insert(
+            0,
+            OutputTarget {
+                format: Format::Table,
+                path: None,
+            },
+        );
+    }
+    Ok(targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outs_pair_with_the_preceding_format() {
+        let targets = pair_outputs(
+            &[(1, Format::Json), (5, Format::Table)],
+            &[(3, PathBuf::from("run.json"))],
+        )
+        .unwrap();
+        assert_eq!(
+            targets,
+            [
+                OutputTarget {
+                    format: Format::Json,
+                    path: Some("run.json".into())
+                },
+                OutputTarget {
+                    format: Format::Table,
+                    path: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn table_goes_to_stdout_by_default_and_when_all_formats_go_to_files() {
+        assert_eq!(
+            pair_outputs(&[], &[]).unwrap(),
+            [OutputTarget {
+                format: Format::Table,
+                path: None
+            }]
+        );
+        let targets = pair_outputs(&[(1, Format::Json)], &[(3, "r.json".into())]).unwrap();
+        assert_eq!(
+            targets[0],
+            OutputTarget {
+                format: Format::Table,
+                path: None
+            }
+        );
+    }
+
+    #[test]
+    fn misplaced_outs_and_two_stdout_formats_are_usage_errors() {
+        assert!(pair_outputs(&[(3, Format::Json)], &[(1, "x".into())]).is_err());
+        assert!(pair_outputs(&[(1, Format::Json)], &[(3, "a".into()), (5, "b".into())]).is_err());
+        assert!(pair_outputs(&[(1, Format::Json), (3, Format::Table)], &[]).is_err());
+    }
+}

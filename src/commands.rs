@@ -1,0 +1,295 @@
+//! What each subcommand does. Every command writes to the writers it is given (so tests
+//! can capture them) and returns the process exit status.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::catalogue;
+use crate::check::Applicability;
+use crate::cli::{AuditArgs, OutputTarget};
+use crate::engine::Selection;
+use crate::profile::{self, Profile};
+use crate::registry;
+use crate::report::{self, TableStyle};
+use crate::result::AuditRun;
+
+/// The process exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Ready = 0,
+    NotReady = 1,
+    /// Bad usage or profile; nothing was sent.
+    Usage = 2,
+}
+
+/// Facts about the terminal, gathered once by `main`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Terminal {
+    pub stdout_is_tty: bool,
+    /// `NO_COLOR` is set to a non-empty value.
+    pub no_color_env: bool,
+}
+
+/// How the environment resolves `${VAR}`.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// `run`: load the profile, open every output, audit, write the reports.
+pub fn run(
+    config: &Path,
+    args: &AuditArgs,
+    outputs: &[OutputTarget],
+    terminal: Terminal,
+    env: EnvLookup<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    if !config.exists() {
+        writeln!(
+            stderr,
+            "error: no profile at {}.\n\
+             To see an audit without writing one: launch-audit demo\n\
+             To write one: copy audit.example.toml from the launch-audit repository to {} and fill it in,\n\
+             then check it with: launch-audit validate -c {}",
+            config.display(),
+            config.display(),
+            config.display()
+        )?;
+        return Ok(Exit::Usage);
+    }
+    let profile = match profile::load(config, env) {
+        Ok(profile) => profile,
+        Err(errors) => {
+            writeln!(stderr, "{errors}")?;
+            writeln!(
+                stderr,
+                "error: the profile has {} problem(s); nothing was sent",
+                errors.0.len()
+            )?;
+            return Ok(Exit::Usage);
+        }
+    };
+    audit_and_report(profile, args, outputs, terminal, stdout, stderr)
+}
+
+/// Opens outputs (before any traffic, so a bad path costs nothing), audits, reports.
+pub fn audit_and_report(
+    profile: Profile,
+    args: &AuditArgs,
+    outputs: &[OutputTarget],
+    terminal: Terminal,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let selection = Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    let checks = registry::all();
+    let unknown = selection.unknown_patterns(&checks);
+    if !unknown.is_empty() {
+        writeln!(
+            stderr,
+            "error: --only/--skip name no check or family: {} (see `launch-audit checks`)",
+            unknown.join(", ")
+        )?;
+        return Ok(Exit::Usage);
+    }
+    let mut files = Vec::new();
+    for target in outputs {
+        if let Some(path) = &target.path {
+            match File::create(path) {
+                Ok(file) => files.push((target.format, BufWriter::new(file))),
+                Err(error) => {
+                    writeln!(stderr, "error: cannot write {}: {error}", path.display())?;
+                    return Ok(Exit::Usage);
+                }
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let run = match runtime.block_on(crate::audit(
+        Arc::new(profile),
+        checks,
+        &selection,
+        args.fail_on,
+    )) {
+        Ok(run) => run,
+        Err(error) => {
+            writeln!(stderr, "error: {error}")?;
+            return Ok(Exit::Usage);
+        }
+    };
+    let style = TableStyle {
+        color: terminal.stdout_is_tty && !terminal.no_color_env && !args.no_color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        width: if terminal.stdout_is_tty {
+            None
+        } else {
+            Some(120)
+        },
+    };
+    for target in outputs.iter().filter(|t| t.path.is_none()) {
+        report::render(target.format, &run, &style, stdout)?;
+    }
+    let file_style = TableStyle {
+        color: false,
+        width: Some(120),
+        ..style
+    };
+    for (format, mut file) in files {
+        report::render(format, &run, &file_style, &mut file)?;
+        file.flush()?;
+    }
+    Ok(exit_for(&run))
+}
+
+fn exit_for(run: &AuditRun) -> Exit {
+    if run.decision.ready {
+        Exit::Ready
+    } else {
+        Exit::NotReady
+    }
+}
+
+/// `validate`: parse, resolve `${VAR}`s, lint; say what would run. Sends nothing.
+pub fn validate(
+    config: &Path,
+    env: EnvLookup<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let profile = match profile::load(config, env) {
+        Ok(profile) => profile,
+        Err(errors) => {
+            writeln!(stderr, "{errors}")?;
+            writeln!(
+                stderr,
+                "error: the profile has {} problem(s)",
+                errors.0.len()
+            )?;
+            return Ok(Exit::Usage);
+        }
+    };
+    writeln!(stdout, "{}: valid", config.display())?;
+    writeln!(
+        stdout,
+        "target: {} ({})",
+        profile.target.name, profile.target.base_url
+    )?;
+    writeln!(stdout, "hosts in scope: {}", profile.hosts().join(", "))?;
+    writeln!(
+        stdout,
+        "identities: {}",
+        if profile.identities.is_empty() {
+            "none".to_string()
+        } else {
+            profile
+                .identities
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )?;
+    writeln!(stdout, "checks:")?;
+    for check in registry::all() {
+        let line = match check.applies(&profile) {
+            Applicability::Run => "would run".to_string(),
+            Applicability::Skip { key, reason } => format!("SKIP, needs `{key}`: {reason}"),
+            Applicability::NotApplicable { reason } => format!("N/A: {reason}"),
+        };
+        writeln!(stdout, "  {:<22} {line}", check.id())?;
+    }
+    Ok(Exit::Ready)
+}
+
+/// `checks`: the catalogue, one line per check.
+pub fn list_checks(stdout: &mut dyn Write) -> io::Result<Exit> {
+    for meta in catalogue::entries() {
+        writeln!(
+            stdout,
+            "{:<22} {:<9} {}",
+            meta.id,
+            meta.severity.as_str(),
+            meta.title
+        )?;
+    }
+    Ok(Exit::Ready)
+}
+
+/// `explain ID`: one catalogue entry in full.
+pub fn explain(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<Exit> {
+    let Some(meta) = catalogue::lookup(id) else {
+        let ids: Vec<&str> = catalogue::entries().iter().map(|m| m.id.as_str()).collect();
+        writeln!(
+            stderr,
+            "error: no check `{id}`. Known checks: {}",
+            ids.join(", ")
+        )?;
+        return Ok(Exit::Usage);
+    };
+    writeln!(
+        stdout,
+        "{} — {} [{}]",
+        meta.id,
+        meta.title,
+        meta.severity.as_str()
+    )?;
+    for (label, text) in [
+        ("Passes when", &meta.pass),
+        ("Why it matters", &meta.why),
+        ("What breaks if it fails", &meta.breaks),
+        ("Fix", &meta.fix),
+    ] {
+        writeln!(stdout, "\n{label}:\n  {text}")?;
+    }
+    if !meta.references.is_empty() {
+        writeln!(stdout, "\nReferences:")?;
+        for reference in &meta.references {
+            writeln!(stdout, "  - {reference}")?;
+        }
+    }
+    Ok(Exit::Ready)
+}
+
+/// `demo`: start the bundled target, write its profile, audit it like `run` would.
+pub fn demo(
+    hardened: bool,
+    args: &AuditArgs,
+    outputs: &[OutputTarget],
+    terminal: Terminal,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let mode = if hardened {
+        fixtures::Mode::Hardened
+    } else {
+        fixtures::Mode::Vulnerable
+    };
+    let demo = crate::demo::Demo::start(mode)?;
+    writeln!(
+        stderr,
+        "demo: auditing the bundled {} target on 127.0.0.1 (https :{}, http :{}, dns :{})",
+        mode.name(),
+        demo.target.https_port(),
+        demo.target.http_port(),
+        demo.target.dns_addr().port()
+    )?;
+    let no_env = |_: &str| None;
+    let exit = run(
+        demo.profile_path(),
+        args,
+        outputs,
+        terminal,
+        &no_env,
+        stdout,
+        stderr,
+    )?;
+    drop(demo);
+    Ok(exit)
+}

@@ -1,0 +1,53 @@
+//! The context shared by every check of one audit.
+
+use std::sync::Arc;
+
+use crate::net::{Dns, Http, Redactor};
+use crate::profile::Profile;
+
+/// One per audit: the profile, one resolver, one HTTP client (sharing its connection pool
+/// across checks), and the redactor.
+pub struct Ctx {
+    pub profile: Arc<Profile>,
+    pub dns: Arc<Dns>,
+    pub http: Http,
+    pub redactor: Redactor,
+}
+
+/// Longest excerpt of a body kept as evidence.
+pub const EXCERPT_CHARS: usize = 160;
+
+impl Ctx {
+    pub fn new(profile: Arc<Profile>) -> Result<Ctx, String> {
+        let dns = Arc::new(Dns::new(
+            &profile.network.nameservers,
+            profile.network.timeout,
+        )?);
+        let http = Http::new(&profile, dns.clone())?;
+        let redactor = Redactor::new(profile.secrets());
+        Ok(Ctx {
+            profile,
+            dns,
+            http,
+            redactor,
+        })
+    }
+
+    /// A one-line excerpt of a body for evidence: redacted *before* it is cut, so a cut can
+    /// never leave the front half of a secret behind.
+    pub fn excerpt(&self, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(body);
+        let flat: String = self
+            .redactor
+            .redact(&text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if flat.chars().count() > EXCERPT_CHARS {
+            let cut: String = flat.chars().take(EXCERPT_CHARS).collect();
+            format!("{cut}…")
+        } else {
+            flat
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Plans and runs checks: every applicable check runs concurrently as its own tokio task
+//! under its own timeout. A check that panics or overruns becomes that check's ERROR; the
+//! others finish. Every result passes through the redactor here, the one choke point
+//! between checks and reporters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use crate::catalogue;
+use crate::check::{Applicability, Check, Finding, Observation, Severity, Status, family_of};
+use crate::ctx::Ctx;
+use crate::result::CheckResult;
+
+/// Which checks the user asked for: `--only` / `--skip`, each an id or a family.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    fn matches(pattern: &str, id: &str) -> bool {
+        pattern == id || pattern == family_of(id)
+    }
+
+    pub fn includes(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| Self::matches(p, id)))
+            && !self.skip.iter().any(|p| Self::matches(p, id))
+    }
+
+    /// Patterns that match no check: a typo must not silently audit less.
+    pub fn unknown_patterns<'a>(&'a self, checks: &[Arc<dyn Check>]) -> Vec<&'a str> {
+        self.only
+            .iter()
+            .chain(&self.skip)
+            .filter(|p| !checks.iter().any(|c| Self::matches(p, c.id())))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Runs `checks` against `ctx`, returning one result per check, sorted by id.
+pub async fn run(
+    checks: Vec<Arc<dyn Check>>,
+    selection: &Selection,
+    ctx: Arc<Ctx>,
+) -> Vec<CheckResult> {
+    let check_timeout = ctx.profile.network.check_timeout;
+    let mut results = Vec::with_capacity(checks.len());
+    let mut tasks = JoinSet::new();
+    let mut running: HashMap<tokio::task::Id, (Arc<dyn Check>, Instant)> = HashMap::new();
+
+    for check in checks {
+        if !selection.includes(check.id()) {
+            results.push(not_run(
+                &*check,
+                "not selected (--only/--skip)".into(),
+                None,
+            ));
+            continue;
+        }
+        match check.applies(&ctx.profile) {
+            Applicability::Run => {}
+            Applicability::Skip { key, reason } => {
+                results.push(not_run(&*check, reason, Some(key.to_string())));
+                continue;
+            }
+            Applicability::NotApplicable { reason } => {
+                let mut result = not_run(&*check, reason, None);
+                result.status = Status::NotApplicable;
+                results.push(result);
+                continue;
+            }
+        }
+        let task_check = check.clone();
+        let task_ctx = ctx.clone();
+        let handle = tasks.spawn(async move {
+            match tokio::time::timeout(check_timeout, task_check.run(&task_ctx)).await {
+                Ok(finding) => finding,
+                Err(_) => Finding::error(format!(
+                    "did not finish within {} (network.check_timeout)",
+                    humantime::format_duration(check_timeout)
+                )),
+            }
+        });
+        running.insert(handle.id(), (check, Instant::now()));
+    }
+
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, finding) = match joined {
+            Ok((id, finding)) => (id, finding),
+            Err(error) => {
+                let id = error.id();
+                let reason = if error.is_panic() {
+                    format!("the check crashed: {}", panic_message(error.into_panic()))
+                } else {
+                    "the check was cancelled".to_string()
+                };
+                (id, Finding::error(reason))
+            }
+        };
+        if let Some((check, started)) = running.remove(&id) {
+            results.push(ran(&*check, finding, started.elapsed(), &ctx));
+        }
+    }
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    results
+}
+
+fn meta_of(id: &str) -> (String, Severity) {
+    match catalogue::lookup(id) {
+        Some(meta) => (meta.title.clone(), meta.severity),
+        // A check without a catalogue entry (only possible in tests) is held to the highest bar.
+        None => (id.to_string(), Severity::Critical),
+    }
+}
+
+fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckResult {
+    let (title, severity) = meta_of(check.id());
+    CheckResult {
+        id: check.id().to_string(),
+        title,
+        family: family_of(check.id()).to_string(),
+        severity,
+        status: Status::Skip,
+        summary: reason,
+        needs,
+        evidence: Vec::new(),
+        duration_ms: 0,
+    }
+}
+
+fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> CheckResult {
+    let (title, severity) = meta_of(check.id());
+    let redact = |text: &str| ctx.redactor.redact(text);
+    // A check may only say PASS with evidence; anything else it says must be a verdict.
+    let finding = match finding.status {
+        Status::Pass if finding.evidence.is_empty() => {
+            Finding::error("the check reported PASS without evidence")
+        }
+        Status::Skip | Status::NotApplicable => {
+            Finding::error("the check ran but reported no verdict")
+        }
+        _ => finding,
+    };
+    CheckResult {
+        id: check.id().to_string(),
+        title,
+        family: family_of(check.id()).to_string(),
+        severity,
+        status: finding.status,
+        summary: redact(&finding.summary),
+        needs: None,
+        evidence: finding
+            .evidence
+            .iter()
+            .map(|o| Observation::new(o.status, redact(&o.subject), redact(&o.detail)))
+            .collect(),
+        duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}

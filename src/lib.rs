@@ -1,0 +1,60 @@
+//! launch-audit: tells whether a web app or API is safe to put in front of its first
+//! customers.
+//!
+//! Flow: `profile` (TOML → validated [`profile::Profile`]) → `registry` (every check) →
+//! `engine` (concurrent, timed, redacted) → `decision` (READY / NOT READY) → `report`.
+//! Checks reach the network only through `net`, via the shared `ctx::Ctx`.
+
+pub mod catalogue;
+pub mod check;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod ctx;
+pub mod decision;
+pub mod demo;
+pub mod engine;
+pub mod net;
+pub mod profile;
+pub mod registry;
+pub mod report;
+pub mod result;
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use check::Check;
+use decision::FailOn;
+use engine::Selection;
+use profile::Profile;
+use result::{AuditRun, SCHEMA_VERSION, TargetSummary};
+
+/// Audits `profile` with `checks`: the whole product, in-process. Errors only when the
+/// audit cannot start (the resolver or TLS set-up failed); check failures are results.
+pub async fn audit(
+    profile: Arc<Profile>,
+    checks: Vec<Arc<dyn Check>>,
+    selection: &Selection,
+    fail_on: FailOn,
+) -> Result<AuditRun, String> {
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let clock = Instant::now();
+    let ctx = Arc::new(ctx::Ctx::new(profile.clone())?);
+    let results = engine::run(checks, selection, ctx).await;
+    let decision = decision::decide(&results, fail_on);
+    Ok(AuditRun {
+        schema_version: SCHEMA_VERSION,
+        tool: "launch-audit".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        target: TargetSummary {
+            name: profile.target.name.clone(),
+            base_url: profile.target.base_url.to_string(),
+            environment: profile.target.environment,
+            profile: profile.source.clone(),
+        },
+        started_at,
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        decision,
+        results,
+    })
+}

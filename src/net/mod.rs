@@ -1,0 +1,10 @@
+//! The only door to the network: every check's DNS and HTTP traffic goes through here, so
+//! scope, credentials, timeouts, body caps and redaction are enforced once.
+
+pub mod dns;
+pub mod http;
+pub mod redact;
+
+pub use dns::{Dns, DnsFailure, Lookup};
+pub use http::{Fetched, Http, HttpError, HttpRequest};
+pub use redact::Redactor;

@@ -1,0 +1,96 @@
+//! Keeps secrets out of every output: the profile's own credentials, and credential-shaped
+//! values seen in responses (bearer tokens, JWTs, cookies, `"token": "…"` fields).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+pub const MASK: &str = "[REDACTED]";
+
+/// Replaces known secrets and credential-shaped values with [`MASK`].
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// Longest first, so a secret containing another is masked whole.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            // Masking a one-letter "secret" everywhere would destroy the report and protect nothing.
+            .filter(|secret| secret.len() >= 4)
+            .collect();
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        for (pattern, keep) in patterns() {
+            out = pattern
+                .replace_all(&out, |caps: &regex::Captures<'_>| {
+                    format!("{}{MASK}", caps.get(*keep).map_or("", |m| m.as_str()))
+                })
+                .into_owned();
+        }
+        out
+    }
+}
+
+/// Credential shapes; each keeps capture group N (the label) and masks the rest of the match.
+fn patterns() -> &'static [(Regex, usize)] {
+    static PATTERNS: OnceLock<Vec<(Regex, usize)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        [
+            // A JWT anywhere.
+            (r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", 0),
+            // Authorization schemes.
+            (r"(?i)\b((?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{6,}", 1),
+            // Cookie headers: name=value pairs after Set-Cookie:/Cookie:.
+            (r"(?i)((?:set-)?cookie:\s*[^=;\s]+=)[^;\s]+", 1),
+            // JSON or form fields named like credentials.
+            (
+                r#"(?i)("?(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|session|sessionid|authorization)"?\s*[:=]\s*"?)([^"\s,;&}]{4,})"#,
+                1,
+            ),
+        ]
+        .into_iter()
+        .map(|(source, keep)| (Regex::new(source).expect("static pattern"), keep))
+        .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_profile_secrets_and_credential_shapes() {
+        let redactor = Redactor::new(["la_demo_secret_token".to_string(), "x".to_string()]);
+        let text = r#"{"echo":"la_demo_secret_token","access_token":"abc123def","x":1} Authorization: Bearer zzzzzzzzzz Set-Cookie: sid=abcdef; HttpOnly"#;
+        let out = redactor.redact(text);
+        assert!(!out.contains("la_demo_secret_token"), "{out}");
+        assert!(!out.contains("abc123def"), "{out}");
+        assert!(!out.contains("zzzzzzzzzz"), "{out}");
+        assert!(!out.contains("abcdef"), "{out}");
+        assert!(
+            out.contains("\"x\":1"),
+            "short secrets are not masked everywhere: {out}"
+        );
+        assert!(out.contains("HttpOnly"));
+    }
+
+    #[test]
+    fn masks_jwts() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        let out = Redactor::default().redact(&format!("saw {jwt} in body"));
+        assert_eq!(out, format!("saw {MASK} in body"));
+    }
+}

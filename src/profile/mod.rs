@@ -1,0 +1,603 @@
+//! The target profile: what to audit and with which credentials.
+//!
+//! Two phases: `raw` deserializes the TOML as written (unknown keys and wrong types are
+//! errors with their position), then [`validate`] checks meaning (URLs, durations,
+//! references between sections, `${VAR}` secrets) and collects every problem at once.
+//! Nothing here touches the network.
+
+mod diag;
+mod env;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use toml::Spanned;
+use url::Url;
+
+pub use diag::{ProfileError, ProfileErrors};
+pub use raw::{Auth, Environment, Method};
+
+use diag::Locator;
+use raw::RawProfile;
+
+/// Per-request timeout when the profile names none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-check budget when the profile names none.
+pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the health endpoint may take when `[health] budget` is absent.
+pub const DEFAULT_HEALTH_BUDGET: Duration = Duration::from_secs(2);
+
+/// A validated profile.
+#[derive(Debug)]
+pub struct Profile {
+    /// The file it came from, as given on the command line.
+    pub source: String,
+    pub target: Target,
+    pub network: Network,
+    pub identities: BTreeMap<String, Identity>,
+    pub tenants: BTreeMap<String, BTreeMap<String, String>>,
+    pub routes: Vec<Route>,
+    pub health: Option<Health>,
+}
+
+#[derive(Debug)]
+pub struct Target {
+    pub name: String,
+    pub base_url: Url,
+    pub domain: Option<String>,
+    pub entry_points: Vec<Url>,
+    pub canonical: Option<Url>,
+    pub allowed_origins: Vec<Url>,
+    pub environment: Environment,
+}
+
+#[derive(Debug)]
+pub struct Network {
+    /// Resolve through these instead of the system resolver.
+    pub nameservers: Vec<SocketAddr>,
+    /// Extra trust anchors from `ca_file`.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    pub timeout: Duration,
+    pub check_timeout: Duration,
+}
+
+#[derive(Debug)]
+pub struct Identity {
+    pub name: String,
+    pub token: Secret,
+    pub tenant: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub name: String,
+    pub method: Method,
+    /// As written, with `{placeholders}`.
+    pub path: String,
+    pub auth: Auth,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Health {
+    pub path: String,
+    pub identity: Option<String>,
+    pub budget: Duration,
+}
+
+/// A credential. `Debug` never shows it; reading it takes a deliberate [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+impl Profile {
+    /// Every host the profile names as a request target: the scope guard's allow-list.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = std::iter::once(&self.target.base_url)
+            .chain(&self.target.entry_points)
+            .chain(&self.target.canonical)
+            .filter_map(|url| url.host_str().map(str::to_ascii_lowercase))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        hosts.retain(|host| seen.insert(host.clone()));
+        hosts
+    }
+
+    /// Every secret value the profile holds: what the redactor must never let out.
+    pub fn secrets(&self) -> Vec<String> {
+        self.identities
+            .values()
+            .map(|identity| identity.token.expose().to_string())
+            .collect()
+    }
+
+    /// `base_url` joined with a route path (`/api/x` under `https://h/v1` is `https://h/v1/api/x`).
+    pub fn url_for(&self, path: &str) -> Result<Url, url::ParseError> {
+        let base = self.target.base_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/{}", path.trim_start_matches('/')))
+    }
+}
+
+/// Reads and validates the profile at `path`; `env` resolves `${VAR}` references.
+pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Profile, ProfileErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        ProfileErrors(vec![ProfileError {
+            file: file.clone(),
+            line: 0,
+            col: 0,
+            key: String::new(),
+            message: format!("cannot read the profile: {error}"),
+        }])
+    })?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    parse(&file, &text, base_dir, env)
+}
+
+/// Parses and validates profile text; `base_dir` anchors relative paths such as `ca_file`.
+pub fn parse(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Profile, ProfileErrors> {
+    let locator = Locator { file, text };
+    let raw = deserialize(&locator)?;
+    let mut v = Validator {
+        locator: &locator,
+        errors: Vec::new(),
+        base_dir,
+        env,
+    };
+    let profile = v.profile(raw);
+    if v.errors.is_empty() {
+        Ok(profile)
+    } else {
+        Err(ProfileErrors(v.errors))
+    }
+}
+
+fn deserialize(locator: &Locator<'_>) -> Result<RawProfile, ProfileErrors> {
+    let deserializer = toml::de::Deserializer::parse(locator.text)
+        .map_err(|error| ProfileErrors(vec![locator.error(error.span(), "", error.message())]))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let key = if path == "." { String::new() } else { path };
+        let inner = error.into_inner();
+        ProfileErrors(vec![locator.error(inner.span(), key, inner.message())])
+    })
+}
+
+/// Checks meaning and collects every problem; returns a profile that is only used when
+/// no error was pushed.
+struct Validator<'a> {
+    locator: &'a Locator<'a>,
+    errors: Vec<ProfileError>,
+    base_dir: &'a Path,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Validator<'_> {
+    fn blame<T>(&mut self, value: &Spanned<T>, key: &str, message: impl Into<String>) {
+        let error = self.locator.error(Some(value.span()), key, message);
+        self.errors.push(error);
+    }
+
+    fn profile(&mut self, raw: RawProfile) -> Profile {
+        let target = self.target(raw.target);
+        let network = self.network(raw.network);
+        let tenants: BTreeMap<String, BTreeMap<String, String>> = raw
+            .tenants
+            .iter()
+            .map(|(name, values)| {
+                let values = values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                    .collect();
+                (name.clone(), values)
+            })
+            .collect();
+        let identities = raw
+            .identities
+            .into_iter()
+            .map(|(name, identity)| {
+                let key = format!("identities.{name}");
+                let token = self.secret(&identity.token, &format!("{key}.token"));
+                let tenant = identity.tenant.map(|tenant| {
+                    if !tenants.contains_key(tenant.get_ref()) {
+                        self.blame(
+                            &tenant,
+                            &format!("{key}.tenant"),
+                            format!(
+                                "no tenant `{}`: expected one of the [tenants.*] tables ({})",
+                                tenant.get_ref(),
+                                list_or_none(tenants.keys())
+                            ),
+                        );
+                    }
+                    tenant.into_inner()
+                });
+                let identity = Identity {
+                    name: name.clone(),
+                    token,
+                    tenant,
+                    roles: identity.roles,
+                };
+                (name, identity)
+            })
+            .collect::<BTreeMap<_, _>>();
+        let routes = raw
+            .routes
+            .into_iter()
+            .enumerate()
+            .map(|(i, route)| {
+                self.placeholders(&route.path, &format!("routes[{i}].path"), &tenants);
+                Route {
+                    name: route.name,
+                    method: route.method,
+                    path: route.path.into_inner(),
+                    auth: route.auth,
+                    roles: route.roles,
+                }
+            })
+            .collect();
+        let health = raw.health.map(|health| {
+            if let Some(identity) = &health.identity
+                && !identities.contains_key(identity.get_ref())
+            {
+                self.blame(
+                    identity,
+                    "health.identity",
+                    format!(
+                        "no identity `{}`: expected one of the [identities.*] tables ({})",
+                        identity.get_ref(),
+                        list_or_none(identities.keys())
+                    ),
+                );
+            }
+            let budget = health
+                .budget
+                .as_ref()
+                .and_then(|budget| self.duration(budget, "health.budget"))
+                .unwrap_or(DEFAULT_HEALTH_BUDGET);
+            if !health.path.get_ref().starts_with('/') {
+                self.blame(
+                    &health.path,
+                    "health.path",
+                    "expected a path starting with `/`",
+                );
+            }
+            Health {
+                path: health.path.into_inner(),
+                identity: health.identity.map(Spanned::into_inner),
+                budget,
+            }
+        });
+        Profile {
+            source: self.locator.file.to_string(),
+            target,
+            network,
+            identities,
+            tenants,
+            routes,
+            health,
+        }
+    }
+
+    fn target(&mut self, raw: raw::RawTarget) -> Target {
+        let base_url = self.url(&raw.base_url, "target.base_url");
+        let entry_points = raw
+            .entry_points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, url)| self.url(url, &format!("target.entry_points[{i}]")))
+            .collect();
+        let canonical = raw
+            .canonical
+            .as_ref()
+            .and_then(|url| self.url(url, "target.canonical"));
+        let allowed_origins = raw
+            .allowed_origins
+            .iter()
+            .enumerate()
+            .filter_map(|(i, url)| self.url(url, &format!("target.allowed_origins[{i}]")))
+            .collect();
+        let domain = raw.domain.map(|domain| {
+            let name = domain.get_ref().trim_end_matches('.').to_ascii_lowercase();
+            if url::Host::parse(&name).is_err() || name.parse::<IpAddr>().is_ok() {
+                self.blame(
+                    &domain,
+                    "target.domain",
+                    "expected a DNS name such as `acme.test`",
+                );
+            }
+            name
+        });
+        Target {
+            name: raw.name,
+            // A placeholder that is never used: an error was recorded for it.
+            base_url: base_url
+                .unwrap_or_else(|| Url::parse("http://invalid.invalid").expect("static URL")),
+            domain,
+            entry_points,
+            canonical,
+            allowed_origins,
+            environment: raw.environment,
+        }
+    }
+
+    fn network(&mut self, raw: raw::RawNetwork) -> Network {
+        let nameservers = raw
+            .nameservers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ns)| {
+                let text = ns.get_ref();
+                let parsed = text
+                    .parse::<SocketAddr>()
+                    .ok()
+                    .or_else(|| text.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 53)));
+                if parsed.is_none() {
+                    self.blame(
+                        ns,
+                        &format!("network.nameservers[{i}]"),
+                        format!("`{text}` is not an IP address with an optional port (`127.0.0.1:5353`, `[::1]:53`)"),
+                    );
+                }
+                parsed
+            })
+            .collect();
+        let extra_roots = raw
+            .ca_file
+            .as_ref()
+            .map(|ca_file| self.ca_file(ca_file))
+            .unwrap_or_default();
+        let timeout = raw
+            .timeout
+            .as_ref()
+            .and_then(|t| self.duration(t, "network.timeout"))
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let check_timeout = raw
+            .check_timeout
+            .as_ref()
+            .and_then(|t| self.duration(t, "network.check_timeout"))
+            .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+        Network {
+            nameservers,
+            extra_roots,
+            timeout,
+            check_timeout,
+        }
+    }
+
+    fn url(&mut self, value: &Spanned<String>, key: &str) -> Option<Url> {
+        let text = value.get_ref();
+        match Url::parse(text) {
+            Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+                self.blame(
+                    value,
+                    key,
+                    format!("expected an http:// or https:// URL, found `{text}`"),
+                );
+                None
+            }
+            Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+                self.blame(
+                    value,
+                    key,
+                    format!("expected a URL with a host, found `{text}`"),
+                );
+                None
+            }
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                self.blame(
+                    value,
+                    key,
+                    "credentials in a URL end up in logs and reports: put them in [identities] instead",
+                );
+                None
+            }
+            Ok(url) => Some(url),
+            Err(error) => {
+                self.blame(
+                    value,
+                    key,
+                    format!(
+                        "expected a URL such as `https://app.acme.test`, found `{text}` ({error})"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+        match humantime::parse_duration(value.get_ref()) {
+            Ok(duration) if duration.is_zero() => {
+                self.blame(value, key, "expected a duration greater than zero");
+                None
+            }
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.blame(
+                    value,
+                    key,
+                    format!(
+                        "expected a duration such as `500ms`, `15s` or `2m`, found `{}` ({error})",
+                        value.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn secret(&mut self, value: &Spanned<String>, key: &str) -> Secret {
+        match env::interpolate(value.get_ref(), self.env) {
+            Ok(text) if text.trim().is_empty() => {
+                self.blame(value, key, "the credential is empty");
+                Secret(text)
+            }
+            Ok(text) => Secret(text),
+            Err(message) => {
+                self.blame(value, key, message);
+                Secret(String::new())
+            }
+        }
+    }
+
+    fn ca_file(&mut self, value: &Spanned<String>) -> Vec<CertificateDer<'static>> {
+        let path: PathBuf = self.base_dir.join(value.get_ref());
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.blame(
+                    value,
+                    "network.ca_file",
+                    format!("cannot read {}: {error}", path.display()),
+                );
+                return Vec::new();
+            }
+        };
+        let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&bytes).collect();
+        match certs {
+            Ok(certs) if !certs.is_empty() => certs,
+            Ok(_) => {
+                self.blame(
+                    value,
+                    "network.ca_file",
+                    format!("{} holds no PEM certificate", path.display()),
+                );
+                Vec::new()
+            }
+            Err(error) => {
+                self.blame(
+                    value,
+                    "network.ca_file",
+                    format!("{}: not PEM certificates ({error})", path.display()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Every `{name}` in a route path must be filled by every tenant.
+    fn placeholders(
+        &mut self,
+        path: &Spanned<String>,
+        key: &str,
+        tenants: &BTreeMap<String, BTreeMap<String, String>>,
+    ) {
+        let text = path.get_ref();
+        if !text.starts_with('/') {
+            self.blame(path, key, "expected a path starting with `/`");
+        }
+        let names = match placeholder_names(text) {
+            Ok(names) => names,
+            Err(message) => {
+                self.blame(path, key, message);
+                return;
+            }
+        };
+        for name in names {
+            if tenants.is_empty() {
+                self.blame(
+                    path,
+                    key,
+                    format!("`{{{name}}}` cannot be filled: no [tenants.*] table defines `{name}`"),
+                );
+                continue;
+            }
+            let missing: Vec<&str> = tenants
+                .iter()
+                .filter(|(_, values)| !values.contains_key(name))
+                .map(|(tenant, _)| tenant.as_str())
+                .collect();
+            if !missing.is_empty() {
+                self.blame(
+                    path,
+                    key,
+                    format!(
+                        "`{{{name}}}` cannot be filled: tenant(s) {} define no `{name}`",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `{names}` in a route path, in order.
+pub fn placeholder_names(path: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return Err("`}` without an opening `{`".to_string());
+        }
+        let tail = &rest[open + 1..];
+        let close = tail.find('}').ok_or("`{` without a closing `}`")?;
+        let name = &tail[..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`{{{name}}}` is not a placeholder: use letters, digits and `_`"
+            ));
+        }
+        names.push(name);
+        rest = &tail[close + 1..];
+    }
+    Ok(names)
+}
+
+fn list_or_none<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    if names.is_empty() {
+        "none defined".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_and_malformed_ones_refused() {
+        assert_eq!(
+            placeholder_names("/c/{community_id}/m/{id}").unwrap(),
+            ["community_id", "id"]
+        );
+        assert!(placeholder_names("/c/{oops").is_err());
+        assert!(placeholder_names("/c/}").is_err());
+        assert!(placeholder_names("/c/{}").is_err());
+    }
+
+    #[test]
+    fn url_for_keeps_the_base_path() {
+        let text = "[target]\nname = \"x\"\nbase_url = \"https://api.acme.test/v1/\"\n";
+        let profile = parse("p.toml", text, Path::new("."), &|_| None).unwrap();
+        assert_eq!(
+            profile.url_for("/me").unwrap().as_str(),
+            "https://api.acme.test/v1/me"
+        );
+    }
+}

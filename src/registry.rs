@@ -1,0 +1,59 @@
+//! Every check the tool knows, in one list. `checks` and `explain` read the catalogue;
+//! the tests below keep this list and `checks/*.toml` in step.
+
+use std::sync::Arc;
+
+use crate::check::Check;
+use crate::checks;
+
+/// All registered checks.
+pub fn all() -> Vec<Arc<dyn Check>> {
+    vec![
+        Arc::new(checks::dns::Resolution),
+        Arc::new(checks::health::Endpoint),
+        Arc::new(checks::headers::Security),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::catalogue;
+
+    #[test]
+    fn ids_are_unique() {
+        let mut seen = HashSet::new();
+        for check in all() {
+            assert!(
+                seen.insert(check.id().to_string()),
+                "{} registered twice",
+                check.id()
+            );
+        }
+    }
+
+    #[test]
+    fn every_registered_check_has_a_catalogue_entry() {
+        for check in all() {
+            assert!(
+                catalogue::lookup(check.id()).is_some(),
+                "{} has no entry in checks/",
+                check.id()
+            );
+        }
+    }
+
+    #[test]
+    fn every_catalogue_entry_has_a_check() {
+        let registered: HashSet<String> = all().iter().map(|c| c.id().to_string()).collect();
+        for meta in catalogue::entries() {
+            assert!(
+                registered.contains(&meta.id),
+                "checks/ lists {} but no check is registered",
+                meta.id
+            );
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The terminal scorecard: one row per check (status, what was seen, fix), then the
+//! decision and what blocks it.
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use crate::catalogue;
+use crate::check::Status;
+use crate::result::AuditRun;
+
+/// How the table is drawn.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TableStyle {
+    /// ANSI colours (only on a terminal, never with NO_COLOR or --no-color).
+    pub color: bool,
+    /// Only the decision and its blockers.
+    pub quiet: bool,
+    /// Every observation under the table.
+    pub verbose: bool,
+    /// Wrap to this many columns; `None` asks the terminal.
+    pub width: Option<u16>,
+}
+
+pub(super) fn render(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
+    if !style.quiet {
+        writeln!(
+            out,
+            "{} ({}), {}",
+            run.target.name,
+            run.target.base_url,
+            environment(run)
+        )?;
+        writeln!(out, "{}", scorecard(run, style))?;
+        if style.verbose {
+            evidence(run, out)?;
+        }
+        writeln!(out)?;
+    }
+    decision(run, style, out)
+}
+
+fn environment(run: &AuditRun) -> &'static str {
+    match run.target.environment {
+        crate::profile::Environment::Staging => "staging",
+        crate::profile::Environment::Production => "production",
+    }
+}
+
+fn scorecard(run: &AuditRun, style: &TableStyle) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["Check", "Status", "What was seen", "Fix"]);
+    if let Some(width) = style.width {
+        table.force_no_tty().set_width(width);
+    }
+    for result in &run.results {
+        let fix = match result.status {
+            Status::Pass | Status::NotApplicable => String::new(),
+            Status::Skip => match &result.needs {
+                Some(key) => format!("set `{key}` in the profile"),
+                None => String::new(),
+            },
+            _ => catalogue::lookup(&result.id)
+                .map(|m| first_sentence(&m.fix))
+                .unwrap_or_default(),
+        };
+        let mut status = Cell::new(result.status.as_str());
+        if style.color {
+            status = status.fg(color(result.status));
+        }
+        table.add_row(vec![
+            Cell::new(format!(
+                "{}\n{} · {}",
+                result.id,
+                result.title,
+                result.severity.as_str()
+            )),
+            status,
+            Cell::new(&result.summary),
+            Cell::new(fix),
+        ]);
+    }
+    table
+}
+
+fn evidence(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    for result in &run.results {
+        if result.evidence.is_empty() {
+            continue;
+        }
+        writeln!(out, "{} ({} ms)", result.id, result.duration_ms)?;
+        for o in &result.evidence {
+            writeln!(
+                out,
+                "  {:<5} {}: {}",
+                o.status.as_str(),
+                o.subject,
+                o.detail
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
+    let paint = |text: &str, code: &str| {
+        if style.color {
+            format!("\x1b[1;{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let counts = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Error,
+        Status::Skip,
+        Status::NotApplicable,
+    ]
+    .iter()
+    .filter_map(|s| {
+        let n = run.count(*s);
+        (n > 0).then(|| format!("{n} {}", s.as_str()))
+    })
+    .collect::<Vec<_>>()
+    .join(", ");
+    if run.decision.ready {
+        writeln!(
+            out,
+            "{}: {} checks ({counts})",
+            paint("READY", "32"),
+            run.results.len()
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}: {} blocker(s) among {} checks ({counts})",
+        paint("NOT READY", "31"),
+        run.decision.blockers.len(),
+        run.results.len()
+    )?;
+    for blocker in &run.decision.blockers {
+        writeln!(
+            out,
+            "  - {} [{}, {}]: {}",
+            blocker.id,
+            blocker.severity.as_str(),
+            blocker.status.as_str(),
+            blocker.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn color(status: Status) -> Color {
+    match status {
+        Status::Pass => Color::Green,
+        Status::Warn => Color::Yellow,
+        Status::Fail | Status::Error => Color::Red,
+        Status::Skip | Status::NotApplicable => Color::DarkGrey,
+    }
+}
+
+/// The first sentence of a fix path, for the table; `explain` shows the whole.
+fn first_sentence(text: &str) -> String {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(". ") {
+        let end = from + at;
+        // "e.g. " and "i.e. " do not end a sentence.
+        if !(text[..end].ends_with("e.g") || text[..end].ends_with("i.e")) {
+            return text[..=end].to_string();
+        }
+        from = end + 2;
+    }
+    text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn first_sentence_skips_abbreviations() {
+        assert_eq!(
+            first_sentence("Serve a page (e.g. /healthz) fast. Then more."),
+            "Serve a page (e.g. /healthz) fast."
+        );
+        assert_eq!(first_sentence("One sentence"), "One sentence");
+    }
+}

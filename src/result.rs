@@ -1,0 +1,63 @@
+//! The run model: what an audit produced, the single input of every reporter.
+//! Serialized as the JSON report; bump [`SCHEMA_VERSION`] on any incompatible change and
+//! describe it in `docs/json-report.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Observation, Severity, Status};
+use crate::decision::Decision;
+use crate::profile::Environment;
+
+/// Version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One scorecard row.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// `family.name`.
+    pub id: String,
+    pub title: String,
+    pub family: String,
+    pub severity: Severity,
+    pub status: Status,
+    /// What was seen, in one line (redacted).
+    pub summary: String,
+    /// For SKIP: the profile key that would enable the check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+    /// Everything the check looked at (redacted).
+    pub evidence: Vec<Observation>,
+    /// Wall time of the check.
+    pub duration_ms: u64,
+}
+
+/// Who and what was audited.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetSummary {
+    pub name: String,
+    pub base_url: String,
+    pub environment: Environment,
+    /// The profile file.
+    pub profile: String,
+}
+
+/// A whole audit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditRun {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub target: TargetSummary,
+    /// RFC 3339, UTC, when the audit started.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub decision: Decision,
+    pub results: Vec<CheckResult>,
+}
+
+impl AuditRun {
+    /// How many results have `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+}
