@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn statuses_map_to_the_decision() {
         let pass = result("a.pass", Severity::Critical, Status::Pass);
-        assert!(decide(&[pass.clone()], FailOn::Fail).ready);
+        assert!(decide(std::slice::from_ref(&pass), FailOn::Fail).ready);
         let warn = result("a.warn", Severity::High, Status::Warn);
         assert!(decide(&[pass.clone(), warn.clone()], FailOn::Fail).ready);
         assert!(!decide(&[pass.clone(), warn], FailOn::Warn).ready);

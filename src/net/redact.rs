@@ -36,7 +36,11 @@ impl Redactor {
         for (pattern, keep) in patterns() {
             out = pattern
                 .replace_all(&out, |caps: &regex::Captures<'_>| {
-                    format!("{}{MASK}", caps.get(*keep).map_or("", |m| m.as_str()))
+                    let kept = match keep {
+                        Some(group) => caps.get(*group).map_or("", |m| m.as_str()),
+                        None => "",
+                    };
+                    format!("{kept}{MASK}")
                 })
                 .into_owned();
         }
@@ -44,21 +48,22 @@ impl Redactor {
     }
 }
 
-/// Credential shapes; each keeps capture group N (the label) and masks the rest of the match.
-fn patterns() -> &'static [(Regex, usize)] {
-    static PATTERNS: OnceLock<Vec<(Regex, usize)>> = OnceLock::new();
+/// Credential shapes; each keeps its capture group N (the label, e.g. `Bearer `), if any,
+/// and masks the rest of the match.
+fn patterns() -> &'static [(Regex, Option<usize>)] {
+    static PATTERNS: OnceLock<Vec<(Regex, Option<usize>)>> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         [
             // A JWT anywhere.
-            (r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", 0),
+            (r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", None),
             // Authorization schemes.
-            (r"(?i)\b((?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{6,}", 1),
+            (r"(?i)\b((?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{6,}", Some(1)),
             // Cookie headers: name=value pairs after Set-Cookie:/Cookie:.
-            (r"(?i)((?:set-)?cookie:\s*[^=;\s]+=)[^;\s]+", 1),
+            (r"(?i)((?:set-)?cookie:\s*[^=;\s]+=)[^;\s]+", Some(1)),
             // JSON or form fields named like credentials.
             (
                 r#"(?i)("?(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|session|sessionid|authorization)"?\s*[:=]\s*"?)([^"\s,;&}]{4,})"#,
-                1,
+                Some(1),
             ),
         ]
         .into_iter()

@@ -171,6 +171,8 @@ pub fn parse(
     if v.errors.is_empty() {
         Ok(profile)
     } else {
+        // In file order, as a reader fixes them.
+        v.errors.sort_by_key(|e| (e.line, e.col));
         Err(ProfileErrors(v.errors))
     }
 }
@@ -179,11 +181,30 @@ fn deserialize(locator: &Locator<'_>) -> Result<RawProfile, ProfileErrors> {
     let deserializer = toml::de::Deserializer::parse(locator.text)
         .map_err(|error| ProfileErrors(vec![locator.error(error.span(), "", error.message())]))?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let key = if path == "." { String::new() } else { path };
+        let key = key_path(error.path());
         let inner = error.into_inner();
         ProfileErrors(vec![locator.error(inner.span(), key, inner.message())])
     })
+}
+
+/// `network.timeout` from serde's path, without toml's internal `Spanned` segments.
+fn key_path(path: &serde_path_to_error::Path) -> String {
+    let mut key = String::new();
+    for segment in path.iter() {
+        let text = segment.to_string();
+        if text.starts_with("$__serde_spanned") {
+            continue;
+        }
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            _ if key.is_empty() => key.push_str(&text),
+            _ => {
+                key.push('.');
+                key.push_str(&text);
+            }
+        }
+    }
+    key
 }
 
 /// Checks meaning and collects every problem; returns a profile that is only used when

@@ -1,0 +1,128 @@
+//! The command line itself: help, catalogue, explain, validate, usage errors.
+
+use fixtures::Mode;
+
+use crate::support::{Setup, launch_audit, stderr, stdout};
+
+#[test]
+fn help_reads_well_and_exits_0() {
+    let output = launch_audit(&["--help"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    for word in ["run", "validate", "checks", "explain", "demo", "Exit codes"] {
+        assert!(help.contains(word), "{word} missing from --help:\n{help}");
+    }
+    let run_help = stdout(&launch_audit(&["run", "--help"], &[]));
+    for flag in [
+        "--config",
+        "--only",
+        "--skip",
+        "--format",
+        "--out",
+        "--fail-on",
+        "--no-color",
+        "--quiet",
+        "--verbose",
+    ] {
+        assert!(run_help.contains(flag), "{flag} missing from run --help");
+    }
+}
+
+#[test]
+fn checks_lists_and_explain_tells_the_catalogue() {
+    let list = stdout(&launch_audit(&["checks"], &[]));
+    for id in ["dns.resolution", "health.endpoint", "headers.security"] {
+        assert!(list.contains(id), "{list}");
+    }
+    let explained = launch_audit(&["explain", "headers.security"], &[]);
+    assert_eq!(explained.status.code(), Some(0));
+    let text = stdout(&explained);
+    for part in [
+        "Passes when",
+        "Why it matters",
+        "What breaks if it fails",
+        "Fix",
+        "References",
+        "nosniff",
+    ] {
+        assert!(text.contains(part), "{part} missing:\n{text}");
+    }
+    let unknown = launch_audit(&["explain", "nope.nothing"], &[]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("headers.security"),
+        "suggests known ids"
+    );
+}
+
+#[test]
+fn run_without_a_profile_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("audit.toml");
+    let output = launch_audit(&["run", "-c", missing.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("launch-audit demo") && err.contains("audit.example.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_shows_what_would_run_and_sends_nothing() {
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        let start = text.find("[health]").unwrap();
+        text[..start].to_string()
+    });
+    let output = launch_audit(&["validate", "-c", setup.profile.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("dns.resolution") && out.contains("would run"),
+        "{out}"
+    );
+    assert!(
+        out.contains("health.endpoint") && out.contains("SKIP, needs `health.path`"),
+        "{out}"
+    );
+    assert!(setup.target.requests().is_empty() && setup.target.dns_queries().is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2_before_any_traffic() {
+    let setup = Setup::start(Mode::Hardened);
+    for args in [
+        vec!["--only", "no-such-family"],
+        vec!["--format", "json", "--format", "table"],
+        vec!["--out", "x.json", "--format", "json"],
+        vec!["--format", "yaml"],
+    ] {
+        let output = setup.run(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(setup.target.requests().is_empty() && setup.target.dns_queries().is_empty());
+}
+
+#[test]
+fn only_selects_by_family_and_quiet_prints_just_the_decision() {
+    let setup = Setup::start(Mode::Vulnerable);
+    let output = setup.run(&["--only", "headers", "-q"]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(out.starts_with("NOT READY"), "{out}");
+    assert!(out.contains("headers.security [medium, FAIL]"));
+    // dns.resolution was not selected: reported as not run, never as a FAIL.
+    assert!(out.contains("dns.resolution [high, SKIP]"), "{out}");
+    assert!(
+        !setup
+            .target
+            .requests()
+            .iter()
+            .any(|r| r.path_and_query == "/healthz")
+    );
+}

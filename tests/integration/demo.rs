@@ -1,0 +1,139 @@
+//! The audit of both fixture modes reaches the verdicts `fixtures::expected` declares.
+
+use fixtures::Mode;
+use fixtures::expected::verdicts;
+
+use crate::support::{Setup, launch_audit, read_json, statuses, stdout};
+
+fn expected(mode: Mode) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = verdicts(mode)
+        .iter()
+        .map(|(id, s)| (id.to_string(), s.to_string()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn vulnerable_target_fails_the_first_checks_and_exits_1() {
+    let setup = Setup::start(Mode::Vulnerable);
+    let json = setup.path("run.json");
+    let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = read_json(&json);
+    assert_eq!(statuses(&report), expected(Mode::Vulnerable));
+    assert_eq!(report["decision"]["verdict"], "NOT READY");
+    let table = stdout(&output);
+    assert!(table.contains("NOT READY"), "{table}");
+    // Evidence names what was seen, not just a status.
+    let by_id = |id: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        by_id("dns.resolution")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("www.acme.test: does not exist (NXDOMAIN)")
+    );
+    assert!(
+        by_id("health.endpoint")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("500")
+    );
+    let headers = by_id("headers.security")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for needle in [
+        "no X-Content-Type-Options",
+        "framing allowed",
+        "no Referrer-Policy",
+        "nginx/1.18.0",
+    ] {
+        assert!(headers.contains(needle), "{needle} missing from {headers}");
+    }
+}
+
+#[test]
+fn hardened_target_passes_with_evidence_and_exits_0() {
+    let setup = Setup::start(Mode::Hardened);
+    let json = setup.path("run.json");
+    let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let report = read_json(&json);
+    assert_eq!(statuses(&report), expected(Mode::Hardened));
+    for result in report["results"].as_array().unwrap() {
+        assert!(
+            !result["evidence"].as_array().unwrap().is_empty(),
+            "PASS without evidence: {result}"
+        );
+    }
+    assert!(stdout(&output).contains("READY: 3 checks"));
+}
+
+#[test]
+fn demo_command_audits_the_bundled_target() {
+    let vulnerable = launch_audit(&["demo"], &[]);
+    assert_eq!(vulnerable.status.code(), Some(1));
+    assert!(stdout(&vulnerable).contains("NOT READY"));
+    let hardened = launch_audit(&["demo", "--hardened", "--format", "json"], &[]);
+    assert_eq!(hardened.status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_slice(&hardened.stdout).expect("JSON on stdout");
+    assert_eq!(report["schema_version"], 1);
+    let mut got = statuses(&report);
+    got.sort();
+    assert_eq!(got, expected(Mode::Hardened));
+}
+
+#[test]
+fn json_report_carries_the_documented_fields() {
+    let setup = Setup::start(Mode::Hardened);
+    let json = setup.path("run.json");
+    setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    let report = read_json(&json);
+    for key in [
+        "schema_version",
+        "tool",
+        "version",
+        "target",
+        "started_at",
+        "duration_ms",
+        "decision",
+        "results",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key}");
+    }
+    for key in ["ready", "verdict", "blockers"] {
+        assert!(
+            report["decision"].get(key).is_some(),
+            "missing decision.{key}"
+        );
+    }
+    let first = &report["results"][0];
+    for key in [
+        "id",
+        "title",
+        "family",
+        "severity",
+        "status",
+        "summary",
+        "evidence",
+        "duration_ms",
+    ] {
+        assert!(first.get(key).is_some(), "missing results[].{key}");
+    }
+    for key in ["status", "subject", "detail"] {
+        assert!(
+            first["evidence"][0].get(key).is_some(),
+            "missing evidence[].{key}"
+        );
+    }
+}

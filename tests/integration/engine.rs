@@ -1,0 +1,181 @@
+//! The engine contains failures: a check that panics, one that overruns its timeout, and a
+//! target that is down each become ERROR for that check while the others still report.
+
+use std::sync::Arc;
+
+use fixtures::Mode;
+use launch_audit::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use launch_audit::ctx::Ctx;
+use launch_audit::decision::FailOn;
+use launch_audit::engine::Selection;
+use launch_audit::profile::Profile;
+use launch_audit::registry;
+
+use crate::support::{Setup, read_json, stdout};
+
+struct Panics;
+
+impl Check for Panics {
+    fn id(&self) -> &str {
+        "test.panics"
+    }
+    fn applies(&self, _: &Profile) -> Applicability {
+        Applicability::Run
+    }
+    fn run<'a>(&'a self, _: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async { panic!("deliberate test panic") })
+    }
+}
+
+struct Sleeps;
+
+impl Check for Sleeps {
+    fn id(&self) -> &str {
+        "test.sleeps"
+    }
+    fn applies(&self, _: &Profile) -> Applicability {
+        Applicability::Run
+    }
+    fn run<'a>(&'a self, _: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async {
+            // Far past the 1 s check timeout set below; the engine must not wait for it.
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            Finding::from_observations(vec![Observation::new(Status::Pass, "never", "reached")])
+        })
+    }
+}
+
+/// Says PASS with nothing to show for it.
+struct PassesWithoutEvidence;
+
+impl Check for PassesWithoutEvidence {
+    fn id(&self) -> &str {
+        "test.no-evidence"
+    }
+    fn applies(&self, _: &Profile) -> Applicability {
+        Applicability::Run
+    }
+    fn run<'a>(&'a self, _: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async {
+            Finding {
+                status: Status::Pass,
+                summary: "trust me".into(),
+                evidence: vec![],
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report() {
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        text.replace("check_timeout = \"20s\"", "check_timeout = \"1s\"")
+    });
+    let profile = Arc::new(setup.load());
+    let mut checks = registry::all();
+    checks.push(Arc::new(Panics));
+    checks.push(Arc::new(Sleeps));
+    checks.push(Arc::new(PassesWithoutEvidence));
+    let run = launch_audit::audit(profile, checks, &Selection::default(), FailOn::Fail)
+        .await
+        .unwrap();
+    let status = |id: &str| {
+        run.results
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| (r.status, r.summary.clone()))
+            .unwrap()
+    };
+
+    let (panicked, why) = status("test.panics");
+    assert_eq!(panicked, Status::Error);
+    assert!(
+        why.contains("crashed") && why.contains("deliberate test panic"),
+        "{why}"
+    );
+    let (slept, why) = status("test.sleeps");
+    assert_eq!(slept, Status::Error);
+    assert!(why.contains("did not finish within 1s"), "{why}");
+    let (unproven, why) = status("test.no-evidence");
+    assert_eq!(unproven, Status::Error, "{why}");
+
+    for id in ["dns.resolution", "health.endpoint", "headers.security"] {
+        assert_eq!(status(id).0, Status::Pass, "{id} still reports");
+    }
+    assert!(!run.decision.ready);
+    let blocking: Vec<&str> = run
+        .decision
+        .blockers
+        .iter()
+        .map(|b| b.id.as_str())
+        .collect();
+    assert_eq!(blocking, ["test.no-evidence", "test.panics", "test.sleeps"]);
+}
+
+#[test]
+fn target_down_is_error_never_pass() {
+    let closed = fixtures::closed_port().unwrap();
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        // Keep DNS (the target's nameserver is up); every HTTPS URL points at a closed port.
+        let https = text
+            .split("base_url = \"https://app.acme.test:")
+            .nth(1)
+            .unwrap();
+        let port: String = https.chars().take_while(char::is_ascii_digit).collect();
+        text.replace(&format!(":{port}"), &format!(":{closed}"))
+    });
+    let json = setup.path("run.json");
+    let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = read_json(&json);
+    for result in report["results"].as_array().unwrap() {
+        let id = result["id"].as_str().unwrap();
+        let status = result["status"].as_str().unwrap();
+        match id {
+            // DNS does not need the web server, and it is up.
+            "dns.resolution" => assert_eq!(status, "PASS"),
+            _ => {
+                assert_eq!(status, "ERROR", "{id}: {result}");
+                assert!(
+                    result["summary"]
+                        .as_str()
+                        .unwrap()
+                        .to_lowercase()
+                        .contains("connect"),
+                    "{result}"
+                );
+            }
+        }
+    }
+    assert!(setup.target.requests().is_empty());
+}
+
+#[test]
+fn skipped_checks_name_the_key_that_would_enable_them() {
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        let start = text.find("[health]").unwrap();
+        text[..start].to_string()
+    });
+    let json = setup.path("run.json");
+    let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    let report = read_json(&json);
+    let health = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "health.endpoint")
+        .unwrap();
+    assert_eq!(health["status"], "SKIP");
+    assert_eq!(health["needs"], "health.path");
+    // health.endpoint is medium: its SKIP alone does not block READY.
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn a_critical_or_high_check_left_out_blocks_ready() {
+    let setup = Setup::start(Mode::Hardened);
+    let output = setup.run(&["--skip", "dns"]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(out.contains("dns.resolution [high, SKIP]"), "{out}");
+}

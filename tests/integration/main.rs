@@ -1,0 +1,12 @@
+//! One integration-test binary (one link on two cores), a module per area. Every test
+//! runs the real binary or library against a real fixture target on loopback.
+
+mod cli;
+mod demo;
+mod docs;
+mod engine;
+mod example;
+mod network;
+mod profile_errors;
+mod redaction;
+mod support;

@@ -1,0 +1,64 @@
+//! The one door to the network: the scope guard and where credentials may go.
+
+use std::sync::Arc;
+
+use fixtures::Mode;
+use launch_audit::ctx::Ctx;
+use launch_audit::net::{HttpError, HttpRequest};
+use url::Url;
+
+use crate::support::Setup;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_go_only_to_hosts_the_profile_names() {
+    let setup = Setup::start(Mode::Hardened);
+    let profile = Arc::new(setup.load());
+    let ctx = Ctx::new(profile.clone()).unwrap();
+    // Resolvable through the fixture's DNS? No matter: it is not in the profile.
+    let stranger = Url::parse(&format!(
+        "https://ns1.acme.test:{}/",
+        setup.target.https_port()
+    ))
+    .unwrap();
+    let error = ctx
+        .http
+        .send(&HttpRequest::get(stranger))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, HttpError::OutOfScope { .. }), "{error}");
+    assert!(setup.target.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_go_only_to_the_origin_they_belong_to() {
+    let setup = Setup::start(Mode::Hardened);
+    let profile = Arc::new(setup.load());
+    let ctx = Ctx::new(profile.clone()).unwrap();
+    let alice = profile.identities.get("alice");
+    // acme.test is in scope (canonical), but alice's credential belongs to app.acme.test.
+    let other_origin =
+        Url::parse(&format!("https://acme.test:{}/", setup.target.https_port())).unwrap();
+    let error = ctx
+        .http
+        .send(&HttpRequest::get(other_origin.clone()).with_identity(alice))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, HttpError::CredentialOffOrigin { .. }),
+        "{error}"
+    );
+    // The same origin, without the credential, is fine.
+    let response = ctx
+        .http
+        .send(&HttpRequest::get(other_origin))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert!(
+        setup
+            .target
+            .requests()
+            .iter()
+            .all(|r| r.authorization.is_none())
+    );
+}

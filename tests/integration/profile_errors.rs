@@ -1,0 +1,172 @@
+//! Every profile error names file:line:col and the key, exits 2, and sends nothing: the
+//! fixture target, running and named by the profile, must see no HTTP request and no DNS query.
+
+use fixtures::Mode;
+
+use crate::support::{Setup, launch_audit, stderr};
+
+/// 1-based line and column of the first occurrence of `needle` in `text`.
+fn position(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in profile:\n{text}"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Writes the edited profile, runs `run` on it and checks the error and the silence.
+fn assert_rejected(edit: impl FnOnce(String) -> String, blamed: &str, key: &str, words: &[&str]) {
+    let setup = Setup::start_edited(Mode::Vulnerable, edit);
+    let output = setup.run(&[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    let (line, col) = position(&setup.text, blamed);
+    let place = format!("{}:{line}:{col}:", setup.profile.display());
+    assert!(
+        err.contains(&place),
+        "expected {place} in:\n{err}\n--- profile ---\n{}",
+        setup.text
+    );
+    assert!(err.contains(key), "expected key {key} in:\n{err}");
+    for word in words {
+        assert!(err.contains(word), "expected {word:?} in:\n{err}");
+    }
+    assert!(
+        setup.target.requests().is_empty(),
+        "traffic was sent: {:?}",
+        setup.target.requests()
+    );
+    assert!(
+        setup.target.dns_queries().is_empty(),
+        "DNS was queried: {:?}",
+        setup.target.dns_queries()
+    );
+}
+
+#[test]
+fn unknown_key() {
+    assert_rejected(
+        |text| text.replace("[target]\n", "[target]\ncolour = \"blue\"\n"),
+        "colour = ",
+        "colour",
+        &["unknown field"],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    assert_rejected(
+        |text| text.replace("timeout = \"5s\"", "timeout = 5"),
+        "5\n",
+        "network.timeout",
+        &["invalid type", "string"],
+    );
+}
+
+#[test]
+fn bad_url() {
+    assert_rejected(
+        |text| {
+            let start = text.find("base_url = ").unwrap();
+            let end = start + text[start..].find('\n').unwrap();
+            format!(
+                "{}base_url = \"htps:/app acme\"{}",
+                &text[..start],
+                &text[end..]
+            )
+        },
+        "\"htps:/app acme\"",
+        "target.base_url",
+        &["expected", "URL"],
+    );
+}
+
+#[test]
+fn bad_duration() {
+    assert_rejected(
+        |text| text.replace("timeout = \"5s\"", "timeout = \"5 parsecs\""),
+        "\"5 parsecs\"",
+        "network.timeout",
+        &["expected a duration", "500ms"],
+    );
+}
+
+#[test]
+fn missing_environment_variable() {
+    assert_rejected(
+        |text| {
+            let start = text.find("token = ").unwrap();
+            let end = start + text[start..].find('\n').unwrap();
+            format!(
+                "{}token = \"${{LA_TEST_UNSET_TOKEN}}\"{}",
+                &text[..start],
+                &text[end..]
+            )
+        },
+        "\"${LA_TEST_UNSET_TOKEN}\"",
+        "identities.alice.token",
+        &["LA_TEST_UNSET_TOKEN", "not set"],
+    );
+}
+
+#[test]
+fn unknown_identity() {
+    assert_rejected(
+        |text| text.replace("identity = \"alice\"", "identity = \"bob\""),
+        "\"bob\"",
+        "health.identity",
+        &["no identity `bob`", "alice"],
+    );
+}
+
+#[test]
+fn unfillable_route_placeholder() {
+    assert_rejected(
+        |text| {
+            text.replace(
+                "path = \"/api/me\"",
+                "path = \"/api/projects/{project_id}\"",
+            )
+        },
+        "\"/api/projects/{project_id}\"",
+        "routes[0].path",
+        &["{project_id}", "acme"],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let setup = Setup::start_edited(Mode::Vulnerable, |text| {
+        text.replace("timeout = \"5s\"", "timeout = \"soon\"")
+            .replace("identity = \"alice\"", "identity = \"bob\"")
+    });
+    let output = setup.run(&[]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("network.timeout") && err.contains("health.identity"),
+        "{err}"
+    );
+    assert!(err.contains("2 problem(s)"), "{err}");
+}
+
+#[test]
+fn environment_variables_fill_secrets() {
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        text.replace(
+            "token = \"la_demo_alice_7c1e9a4f2b8d5e30\"",
+            "token = \"${LA_TEST_ALICE}\"",
+        )
+    });
+    let args = ["validate", "-c", setup.profile.to_str().unwrap()];
+    let output = launch_audit(
+        &args,
+        &[("LA_TEST_ALICE", "la_demo_alice_7c1e9a4f2b8d5e30")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = launch_audit(&args, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("LA_TEST_ALICE"));
+    assert!(setup.target.requests().is_empty() && setup.target.dns_queries().is_empty());
+}

@@ -1,0 +1,92 @@
+//! Shared helpers: a running fixture target with its profile on disk, and the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use fixtures::{Mode, Target};
+
+/// A fixture target plus its profile written to a temporary directory.
+pub struct Setup {
+    pub target: Target,
+    pub dir: tempfile::TempDir,
+    pub profile: PathBuf,
+    pub text: String,
+}
+
+impl Setup {
+    pub fn start(mode: Mode) -> Setup {
+        Setup::start_edited(mode, |text| text)
+    }
+
+    /// Starts the target and writes its profile after `edit` has changed the text.
+    pub fn start_edited(mode: Mode, edit: impl FnOnce(String) -> String) -> Setup {
+        let target = Target::start(mode).expect("fixture target starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, target.ca_pem()).expect("write CA");
+        let text = edit(target.profile_toml(&ca));
+        let profile = dir.path().join("audit.toml");
+        std::fs::write(&profile, &text).expect("write profile");
+        Setup {
+            target,
+            dir,
+            profile,
+            text,
+        }
+    }
+
+    /// Runs the binary with `run -c <profile>` followed by `args`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut all = vec!["run", "-c", self.profile.to_str().expect("utf-8 path")];
+        all.extend_from_slice(args);
+        launch_audit(&all, &[])
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Parses the profile in-process (the environment is empty).
+    pub fn load(&self) -> launch_audit::profile::Profile {
+        launch_audit::profile::load(&self.profile, &|_| None).expect("profile loads")
+    }
+}
+
+/// Runs the real binary with `args` and extra environment variables.
+pub fn launch_audit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_launch-audit"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The JSON report as a value.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("JSON report written");
+    serde_json::from_str(&text).expect("JSON report parses")
+}
+
+/// `check id → status` from a JSON report.
+pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
