@@ -119,12 +119,21 @@ impl Observation {
     }
 }
 
+/// Evidence that reads best as a grid, such as the role matrix (identity × route).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceTable {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// What a check reports: its status, a one-line summary, and the evidence behind them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub status: Status,
     pub summary: String,
     pub evidence: Vec<Observation>,
+    pub tables: Vec<EvidenceTable>,
 }
 
 impl Finding {
@@ -152,6 +161,7 @@ impl Finding {
             status,
             summary,
             evidence,
+            tables: Vec::new(),
         }
     }
 
@@ -161,8 +171,22 @@ impl Finding {
             status: Status::Error,
             summary: reason.into(),
             evidence: Vec::new(),
+            tables: Vec::new(),
         }
     }
+
+    pub fn with_table(mut self, table: EvidenceTable) -> Finding {
+        self.tables.push(table);
+        self
+    }
+}
+
+/// When a check runs. Review checks read what the probes observed (cookies, bodies), so
+/// they start once every probe check has finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Probe,
+    Review,
 }
 
 /// Whether the profile gives a check what it needs.
@@ -194,6 +218,10 @@ pub trait Check: Send + Sync {
 
     /// Runs the check. Network failures become ERROR observations, never a panic.
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a>;
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
 }
 
 /// The family of a check id: the part before the first dot.

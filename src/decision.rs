@@ -93,6 +93,7 @@ mod tests {
             summary: "seen".into(),
             needs: None,
             evidence: vec![],
+            tables: vec![],
             duration_ms: 0,
         }
     }

@@ -1,5 +1,5 @@
 //! `demo`: the fixture target plus the profile that describes it, written next to the
-//! target's CA in a temporary directory that lives as long as the demo.
+//! target's CA and JWT key in a temporary directory that lives as long as the demo.
 
 use std::path::{Path, PathBuf};
 
@@ -18,10 +18,7 @@ impl Demo {
         let dir = tempfile::Builder::new()
             .prefix("launch-audit-demo-")
             .tempdir()?;
-        let ca_path = dir.path().join("fixture-ca.pem");
-        std::fs::write(&ca_path, target.ca_pem())?;
-        let profile_path = dir.path().join("demo.toml");
-        std::fs::write(&profile_path, target.profile_toml(&ca_path))?;
+        let profile_path = target.write_profile(dir.path())?;
         Ok(Demo {
             target,
             profile_path,

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use crate::catalogue;
-use crate::check::{Applicability, Check, Finding, Observation, Severity, Status, family_of};
+use crate::check::{
+    Applicability, Check, EvidenceTable, Finding, Observation, Phase, Severity, Status, family_of,
+};
 use crate::ctx::Ctx;
 use crate::result::CheckResult;
 
@@ -43,10 +45,24 @@ impl Selection {
 }
 
 /// Runs `checks` against `ctx`, returning one result per check, sorted by id.
+/// Probe checks run concurrently; review checks run concurrently once they have finished.
 pub async fn run(
     checks: Vec<Arc<dyn Check>>,
     selection: &Selection,
     ctx: Arc<Ctx>,
+) -> Vec<CheckResult> {
+    let (probes, reviews): (Vec<_>, Vec<_>) =
+        checks.into_iter().partition(|c| c.phase() == Phase::Probe);
+    let mut results = run_phase(probes, selection, &ctx).await;
+    results.extend(run_phase(reviews, selection, &ctx).await);
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    results
+}
+
+async fn run_phase(
+    checks: Vec<Arc<dyn Check>>,
+    selection: &Selection,
+    ctx: &Arc<Ctx>,
 ) -> Vec<CheckResult> {
     let check_timeout = ctx.profile.network.check_timeout;
     let mut results = Vec::with_capacity(checks.len());
@@ -103,10 +119,9 @@ pub async fn run(
             }
         };
         if let Some((check, started)) = running.remove(&id) {
-            results.push(ran(&*check, finding, started.elapsed(), &ctx));
+            results.push(ran(&*check, finding, started.elapsed(), ctx));
         }
     }
-    results.sort_by(|a, b| a.id.cmp(&b.id));
     results
 }
 
@@ -129,6 +144,7 @@ fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckRes
         summary: reason,
         needs,
         evidence: Vec::new(),
+        tables: Vec::new(),
         duration_ms: 0,
     }
 }
@@ -158,6 +174,19 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
             .evidence
             .iter()
             .map(|o| Observation::new(o.status, redact(&o.subject), redact(&o.detail)))
+            .collect(),
+        tables: finding
+            .tables
+            .iter()
+            .map(|t| EvidenceTable {
+                title: redact(&t.title),
+                columns: t.columns.iter().map(|c| redact(c)).collect(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(|c| redact(c)).collect())
+                    .collect(),
+            })
             .collect(),
         duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
     }

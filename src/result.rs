@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Observation, Severity, Status};
+use crate::check::{EvidenceTable, Observation, Severity, Status};
 use crate::decision::Decision;
 use crate::profile::Environment;
 
@@ -27,6 +27,9 @@ pub struct CheckResult {
     pub needs: Option<String>,
     /// Everything the check looked at (redacted).
     pub evidence: Vec<Observation>,
+    /// Evidence laid out as grids, e.g. the role matrix (redacted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<EvidenceTable>,
     /// Wall time of the check.
     pub duration_ms: u64,
 }

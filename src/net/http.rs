@@ -5,37 +5,70 @@
 //! - one timeout covers connect, headers and body; bodies are read up to a cap.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use url::{Origin, Url};
 
 use super::dns::{Dns, HttpResolver};
-use crate::profile::{Identity, Method, Profile};
+use crate::profile::{Identity, Method, Profile, Scheme};
 
 /// Bodies are read up to this many bytes; the rest is dropped and `truncated` set.
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// How many `Set-Cookie` headers one audit remembers for review; the rest are dropped.
+const MAX_SEEN_COOKIES: usize = 1000;
 
 /// A request a check wants sent.
 pub struct HttpRequest<'a> {
     pub method: Method,
     pub url: Url,
-    /// Whose credential to attach, if any.
+    /// Whose credential to attach, in the identity's scheme.
     pub identity: Option<&'a Identity>,
+    /// A credential placed by hand (a forged token, a token in the wrong place). Held to
+    /// the same rule as an identity's: it goes only to the credential origin.
+    pub credential: Option<Credential>,
+    pub json: Option<serde_json::Value>,
+}
+
+/// A credential placed by hand.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// The whole `Authorization` header value, e.g. `Bearer x` or `Basic x`.
+    Authorization(String),
+    Header(String, String),
+    Cookie(String, String),
+    Query(String, String),
 }
 
 impl<'a> HttpRequest<'a> {
-    pub fn get(url: Url) -> HttpRequest<'a> {
+    pub fn new(method: Method, url: Url) -> HttpRequest<'a> {
         HttpRequest {
-            method: Method::Get,
+            method,
             url,
             identity: None,
+            credential: None,
+            json: None,
         }
+    }
+
+    pub fn get(url: Url) -> HttpRequest<'a> {
+        HttpRequest::new(Method::Get, url)
     }
 
     pub fn with_identity(mut self, identity: Option<&'a Identity>) -> Self {
         self.identity = identity;
+        self
+    }
+
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    pub fn with_json(mut self, json: Option<serde_json::Value>) -> Self {
+        self.json = json;
         self
     }
 
@@ -69,6 +102,42 @@ impl Fetched {
     }
 }
 
+/// A `Set-Cookie` the audit received, kept for review checks (value never kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenCookie {
+    /// The request that received it (`GET https://…`).
+    pub request: String,
+    pub name: String,
+    pub secure: bool,
+    pub http_only: bool,
+    /// `SameSite` as sent, if any.
+    pub same_site: Option<String>,
+}
+
+impl SeenCookie {
+    fn parse(request: &str, header: &str) -> Option<SeenCookie> {
+        let mut parts = header.split(';');
+        let (name, _value) = parts.next()?.split_once('=')?;
+        let mut cookie = SeenCookie {
+            request: request.to_string(),
+            name: name.trim().to_string(),
+            secure: false,
+            http_only: false,
+            same_site: None,
+        };
+        for attribute in parts {
+            let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+            match key.trim().to_ascii_lowercase().as_str() {
+                "secure" => cookie.secure = true,
+                "httponly" => cookie.http_only = true,
+                "samesite" => cookie.same_site = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+        Some(cookie)
+    }
+}
+
 /// Why a request produced no response. Every variant is an ERROR to the check.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -88,6 +157,7 @@ pub struct Http {
     scope: Arc<HashSet<String>>,
     credential_origin: Origin,
     timeout: Duration,
+    cookies: Arc<Mutex<Vec<SeenCookie>>>,
 }
 
 impl Http {
@@ -107,7 +177,13 @@ impl Http {
             scope: Arc::new(profile.hosts().into_iter().collect()),
             credential_origin: profile.target.base_url.origin(),
             timeout,
+            cookies: Arc::default(),
         })
+    }
+
+    /// Every `Set-Cookie` received so far in this audit.
+    pub fn seen_cookies(&self) -> Vec<SeenCookie> {
+        self.cookies.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// Sends `request`, reading at most [`MAX_BODY`] bytes of the body, all within the timeout.
@@ -122,8 +198,7 @@ impl Http {
         }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| HttpError::Transport(e.to_string()))?;
-        let mut builder = self.client.request(method, request.url.clone());
-        if let Some(identity) = request.identity {
+        if request.identity.is_some() || request.credential.is_some() {
             let origin = request.url.origin();
             if origin != self.credential_origin {
                 return Err(HttpError::CredentialOffOrigin {
@@ -131,13 +206,42 @@ impl Http {
                     allowed: self.credential_origin.ascii_serialization(),
                 });
             }
-            builder = builder.bearer_auth(identity.token.expose());
         }
+        let mut url = request.url.clone();
+        if let Some(Credential::Query(name, value)) = &request.credential {
+            url.query_pairs_mut().append_pair(name, value);
+        }
+        let mut builder = self.client.request(method, url);
+        if let Some(identity) = request.identity {
+            let token = identity.token.expose();
+            builder = match &identity.scheme {
+                Scheme::Bearer => builder.bearer_auth(token),
+                Scheme::Header(name) => builder.header(name.as_str(), token),
+                Scheme::Cookie(name) => builder.header("cookie", format!("{name}={token}")),
+            };
+        }
+        builder = match &request.credential {
+            Some(Credential::Authorization(value)) => {
+                builder.header("authorization", value.as_str())
+            }
+            Some(Credential::Header(name, value)) => builder.header(name.as_str(), value.as_str()),
+            Some(Credential::Cookie(name, value)) => {
+                builder.header("cookie", format!("{name}={value}"))
+            }
+            Some(Credential::Query(..)) | None => builder,
+        };
+        if let Some(json) = &request.json {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(json).unwrap_or_default());
+        }
+        let described = request.describe();
         let started = Instant::now();
         let exchange = async {
             let mut response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
+            self.remember_cookies(&described, &headers);
             let mut body = Vec::new();
             let mut truncated = false;
             while let Some(chunk) = response.chunk().await.map_err(transport)? {
@@ -160,6 +264,24 @@ impl Http {
         tokio::time::timeout(self.timeout, exchange)
             .await
             .map_err(|_| HttpError::Timeout(self.timeout))?
+    }
+}
+
+impl Http {
+    fn remember_cookies(&self, request: &str, headers: &HeaderMap) {
+        let Ok(mut seen) = self.cookies.lock() else {
+            return;
+        };
+        for value in headers.get_all("set-cookie") {
+            if seen.len() >= MAX_SEEN_COOKIES {
+                return;
+            }
+            if let Some(cookie) =
+                SeenCookie::parse(request, &String::from_utf8_lossy(value.as_bytes()))
+            {
+                seen.push(cookie);
+            }
+        }
     }
 }
 

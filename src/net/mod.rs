@@ -6,5 +6,5 @@ pub mod http;
 pub mod redact;
 
 pub use dns::{Dns, DnsFailure, Lookup};
-pub use http::{Fetched, Http, HttpError, HttpRequest};
+pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};
 pub use redact::Redactor;

@@ -44,6 +44,10 @@ pub struct Profile {
     pub tenants: BTreeMap<String, BTreeMap<String, String>>,
     pub routes: Vec<Route>,
     pub health: Option<Health>,
+    pub auth: AuthPolicy,
+    pub session: Option<Session>,
+    /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
+    extra_secrets: Vec<Secret>,
 }
 
 #[derive(Debug)]
@@ -73,6 +77,37 @@ pub struct Identity {
     pub token: Secret,
     pub tenant: Option<String>,
     pub roles: Vec<String>,
+    /// Expired on purpose: only `auth.expired-token` uses it.
+    pub expired: bool,
+    pub scheme: Scheme,
+}
+
+impl Identity {
+    /// Holds at least one of `roles` (a route without roles admits every identity).
+    pub fn may_use(&self, roles: &[String]) -> bool {
+        roles.is_empty() || self.roles.iter().any(|r| roles.contains(r))
+    }
+}
+
+/// Where an identity's token travels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer,
+    /// `NAME: TOKEN`.
+    Header(String),
+    /// `Cookie: NAME=TOKEN`.
+    Cookie(String),
+}
+
+/// How the app refuses, and what the JWT checks may know.
+#[derive(Debug)]
+pub struct AuthPolicy {
+    pub refusal_statuses: Vec<u16>,
+    pub login_path: Option<String>,
+    pub error_pointer: Option<String>,
+    /// The PEM the app verifies asymmetric JWTs with, byte for byte as in the file.
+    pub jwt_public_key: Option<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -83,6 +118,106 @@ pub struct Route {
     pub path: String,
     pub auth: Auth,
     pub roles: Vec<String>,
+    /// 404 counts as a refusal.
+    pub hidden: bool,
+    /// Query parameters, values with `{placeholders}`.
+    pub query: Vec<(String, String)>,
+    /// JSON body, strings with `{placeholders}`.
+    pub body: Option<serde_json::Value>,
+    pub allow_writes: bool,
+}
+
+impl Route {
+    /// Every placeholder the route uses, in the path, the query and the body.
+    pub fn placeholders(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |text: &str| {
+            for name in placeholder_names(text).unwrap_or_default() {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        };
+        add(&self.path);
+        for (_, value) in &self.query {
+            add(value);
+        }
+        if let Some(body) = &self.body {
+            json_strings(body, &mut |s| add(s));
+        }
+        names
+    }
+
+    /// The route with its placeholders filled from `values`; `None` if one is missing.
+    pub fn fill(&self, values: &BTreeMap<String, String>) -> Option<FilledRoute> {
+        let path = fill(&self.path, values)?;
+        let query = self
+            .query
+            .iter()
+            .map(|(k, v)| Some((k.clone(), fill(v, values)?)))
+            .collect::<Option<Vec<_>>>()?;
+        let body = match &self.body {
+            Some(body) => Some(fill_json(body, values)?),
+            None => None,
+        };
+        Some(FilledRoute { path, query, body })
+    }
+}
+
+/// A route ready to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilledRoute {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<serde_json::Value>,
+}
+
+/// Replaces `{name}` with `values[name]`.
+fn fill(template: &str, values: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = template.to_string();
+    for name in placeholder_names(template).ok()? {
+        out = out.replace(&format!("{{{name}}}"), values.get(name)?);
+    }
+    Some(out)
+}
+
+fn fill_json(
+    value: &serde_json::Value,
+    values: &BTreeMap<String, String>,
+) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match value {
+        Value::String(s) => Value::String(fill(s, values)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| fill_json(v, values))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Some((k.clone(), fill_json(v, values)?)))
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn json_strings(value: &serde_json::Value, visit: &mut dyn FnMut(&str)) {
+    match value {
+        serde_json::Value::String(s) => visit(s),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, visit)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| json_strings(v, visit)),
+        _ => {}
+    }
+}
+
+/// The login request `auth.session-cookies` sends.
+#[derive(Debug)]
+pub struct Session {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -125,8 +260,25 @@ impl Profile {
     pub fn secrets(&self) -> Vec<String> {
         self.identities
             .values()
-            .map(|identity| identity.token.expose().to_string())
+            .map(|identity| &identity.token)
+            .chain(&self.extra_secrets)
+            .map(|secret| secret.expose().to_string())
             .collect()
+    }
+
+    /// Identities that are not expired on purpose: who the checks act as.
+    pub fn active_identities(&self) -> impl Iterator<Item = &Identity> {
+        self.identities.values().filter(|i| !i.expired)
+    }
+
+    /// The values an identity's tenant gives to route placeholders (empty without a tenant).
+    pub fn tenant_values(&self, identity: &Identity) -> BTreeMap<String, String> {
+        identity
+            .tenant
+            .as_ref()
+            .and_then(|t| self.tenants.get(t))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// `base_url` joined with a route path (`/api/x` under `https://h/v1` is `https://h/v1/api/x`).
@@ -164,6 +316,7 @@ pub fn parse(
     let mut v = Validator {
         locator: &locator,
         errors: Vec::new(),
+        extra_secrets: Vec::new(),
         base_dir,
         env,
     };
@@ -212,6 +365,7 @@ fn key_path(path: &serde_path_to_error::Path) -> String {
 struct Validator<'a> {
     locator: &'a Locator<'a>,
     errors: Vec<ProfileError>,
+    extra_secrets: Vec<Secret>,
     base_dir: &'a Path,
     env: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -256,11 +410,37 @@ impl Validator<'_> {
                     }
                     tenant.into_inner()
                 });
+                let scheme = match (&identity.header, &identity.cookie) {
+                    (None, None) => Scheme::Bearer,
+                    (Some(header), None) => {
+                        if reqwest::header::HeaderName::from_bytes(header.get_ref().as_bytes())
+                            .is_err()
+                        {
+                            self.blame(
+                                header,
+                                &format!("{key}.header"),
+                                "expected an HTTP header name such as `X-Api-Key`",
+                            );
+                        }
+                        Scheme::Header(header.get_ref().clone())
+                    }
+                    (None, Some(cookie)) => Scheme::Cookie(cookie.get_ref().clone()),
+                    (Some(header), Some(_)) => {
+                        self.blame(
+                            header,
+                            &format!("{key}.header"),
+                            "give `header` or `cookie`, not both",
+                        );
+                        Scheme::Bearer
+                    }
+                };
                 let identity = Identity {
                     name: name.clone(),
                     token,
                     tenant,
                     roles: identity.roles,
+                    expired: identity.expired,
+                    scheme,
                 };
                 (name, identity)
             })
@@ -270,13 +450,43 @@ impl Validator<'_> {
             .into_iter()
             .enumerate()
             .map(|(i, route)| {
-                self.placeholders(&route.path, &format!("routes[{i}].path"), &tenants);
+                let key = format!("routes[{i}]");
+                if !route.path.get_ref().starts_with('/') {
+                    self.blame(
+                        &route.path,
+                        &format!("{key}.path"),
+                        "expected a path starting with `/`",
+                    );
+                }
+                self.placeholders(&route.path, &format!("{key}.path"), &tenants);
+                for (name, value) in &route.query {
+                    self.placeholders(value, &format!("{key}.query.{name}"), &tenants);
+                }
+                let body = route
+                    .body
+                    .map(|table| serde_json::to_value(table).unwrap_or_default());
+                if let Some(body) = &body {
+                    let mut strings = Vec::new();
+                    json_strings(body, &mut |s| strings.push(s.to_string()));
+                    for text in strings {
+                        let spanned = Spanned::new(route.path.span(), text);
+                        self.placeholders(&spanned, &format!("{key}.body"), &tenants);
+                    }
+                }
                 Route {
                     name: route.name,
                     method: route.method,
                     path: route.path.into_inner(),
                     auth: route.auth,
                     roles: route.roles,
+                    hidden: route.hidden,
+                    query: route
+                        .query
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_inner()))
+                        .collect(),
+                    body,
+                    allow_writes: route.allow_writes,
                 }
             })
             .collect();
@@ -312,6 +522,8 @@ impl Validator<'_> {
                 budget,
             }
         });
+        let auth = self.auth(raw.auth);
+        let session = raw.session.map(|session| self.session(session));
         Profile {
             source: self.locator.file.to_string(),
             target,
@@ -320,6 +532,110 @@ impl Validator<'_> {
             tenants,
             routes,
             health,
+            auth,
+            session,
+            extra_secrets: std::mem::take(&mut self.extra_secrets),
+        }
+    }
+
+    fn auth(&mut self, raw: raw::RawAuth) -> AuthPolicy {
+        for (key, value) in [
+            ("auth.login_path", &raw.login_path),
+            ("auth.error_pointer", &raw.error_pointer),
+        ] {
+            if let Some(value) = value
+                && !value.get_ref().starts_with('/')
+            {
+                self.blame(value, key, "expected a value starting with `/`");
+            }
+        }
+        let jwt_public_key = raw.jwt_public_key.as_ref().and_then(|file| {
+            let path = self.base_dir.join(file.get_ref());
+            match std::fs::read(&path) {
+                Ok(bytes) if bytes.starts_with(b"-----BEGIN") => Some(bytes),
+                Ok(_) => {
+                    self.blame(
+                        file,
+                        "auth.jwt_public_key",
+                        format!("{} is not a PEM file", path.display()),
+                    );
+                    None
+                }
+                Err(error) => {
+                    self.blame(
+                        file,
+                        "auth.jwt_public_key",
+                        format!("cannot read {}: {error}", path.display()),
+                    );
+                    None
+                }
+            }
+        });
+        AuthPolicy {
+            refusal_statuses: raw.refusal_statuses.unwrap_or_else(|| vec![401, 403]),
+            login_path: raw.login_path.map(Spanned::into_inner),
+            error_pointer: raw.error_pointer.map(Spanned::into_inner),
+            jwt_public_key,
+        }
+    }
+
+    fn session(&mut self, raw: raw::RawSession) -> Session {
+        if !raw.path.get_ref().starts_with('/') {
+            self.blame(
+                &raw.path,
+                "session.path",
+                "expected a path starting with `/`",
+            );
+        }
+        let body = raw.json.map(|table| {
+            let mut value = serde_json::to_value(table).unwrap_or_default();
+            self.interpolate_json(&mut value, &raw.path, "session.json", None);
+            value
+        });
+        Session {
+            method: raw.method,
+            path: raw.path.into_inner(),
+            body,
+        }
+    }
+
+    /// `${VAR}` in every string of a JSON body; interpolated values, and values of fields
+    /// named like credentials, become secrets. Errors point at `anchor` (bodies keep no spans).
+    fn interpolate_json(
+        &mut self,
+        value: &mut serde_json::Value,
+        anchor: &Spanned<String>,
+        key: &str,
+        field: Option<&str>,
+    ) {
+        match value {
+            serde_json::Value::String(text) => match env::interpolate(text, self.env) {
+                Ok(filled) => {
+                    let secret_field = field.is_some_and(|f| {
+                        let f = f.to_ascii_lowercase();
+                        ["pass", "secret", "token", "key"]
+                            .iter()
+                            .any(|w| f.contains(w))
+                    });
+                    if filled != *text || secret_field {
+                        self.extra_secrets.push(Secret(filled.clone()));
+                    }
+                    *text = filled;
+                }
+                Err(message) => self.blame(anchor, key, message),
+            },
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    self.interpolate_json(item, anchor, key, field);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (name, item) in map.iter_mut() {
+                    let nested = format!("{key}.{name}");
+                    self.interpolate_json(item, anchor, &nested, Some(name));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -528,9 +844,6 @@ impl Validator<'_> {
         tenants: &BTreeMap<String, BTreeMap<String, String>>,
     ) {
         let text = path.get_ref();
-        if !text.starts_with('/') {
-            self.blame(path, key, "expected a path starting with `/`");
-        }
         let names = match placeholder_names(text) {
             Ok(names) => names,
             Err(message) => {

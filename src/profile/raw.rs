@@ -20,6 +20,9 @@ pub struct RawProfile {
     #[serde(default)]
     pub routes: Vec<RawRoute>,
     pub health: Option<RawHealth>,
+    #[serde(default)]
+    pub auth: RawAuth,
+    pub session: Option<RawSession>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +66,42 @@ pub struct RawIdentity {
     pub tenant: Option<Spanned<String>>,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The credential is expired on purpose: `auth.expired-token` uses it, nothing else does.
+    #[serde(default)]
+    pub expired: bool,
+    /// Send the token in this header instead of `Authorization: Bearer`.
+    pub header: Option<Spanned<String>>,
+    /// Send the token as this cookie instead of `Authorization: Bearer`.
+    pub cookie: Option<Spanned<String>>,
+}
+
+/// How the app says "no", and what the JWT checks may know.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    /// Statuses that mean "refused" (default 401 and 403; any other 4xx counts too, noted).
+    pub refusal_statuses: Option<Vec<u16>>,
+    /// A redirect to this path is a refusal (server-rendered apps send strangers to login).
+    pub login_path: Option<Spanned<String>>,
+    /// JSON pointer: a 2xx body with a value here is a refusal (an error envelope).
+    pub error_pointer: Option<Spanned<String>>,
+    /// PEM public key the app verifies RS256/ES256 tokens with: enables the HS256 confusion probe.
+    pub jwt_public_key: Option<Spanned<String>>,
+}
+
+/// A login request whose `Set-Cookie` answer `auth.session-cookies` inspects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    #[serde(default = "post")]
+    pub method: Method,
+    pub path: Spanned<String>,
+    /// JSON body; string values may use `${VAR}`.
+    pub json: Option<toml::Table>,
+}
+
+fn post() -> Method {
+    Method::Post
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +114,17 @@ pub struct RawRoute {
     pub auth: Auth,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The route answers 404 to those who may not see it: a 404 counts as a refusal.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Query parameters; values may use the route's `{placeholders}`.
+    #[serde(default)]
+    pub query: BTreeMap<String, Spanned<String>>,
+    /// JSON body; string values may use `{placeholders}`.
+    pub body: Option<toml::Table>,
+    /// Write probes (cross-tenant, role matrix) may use this route's unsafe method.
+    #[serde(default)]
+    pub allow_writes: bool,
 }
 
 /// HTTP methods a route may declare.
@@ -92,6 +142,11 @@ pub enum Method {
 }
 
 impl Method {
+    /// GET, HEAD and OPTIONS change nothing on a well-behaved server.
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",

@@ -61,6 +61,7 @@ impl Check for PassesWithoutEvidence {
                 status: Status::Pass,
                 summary: "trust me".into(),
                 evidence: vec![],
+                tables: vec![],
             }
         })
     }

@@ -114,10 +114,10 @@ fn missing_environment_variable() {
 #[test]
 fn unknown_identity() {
     assert_rejected(
-        |text| text.replace("identity = \"alice\"", "identity = \"bob\""),
-        "\"bob\"",
+        |text| text.replace("identity = \"alice\"", "identity = \"dave\""),
+        "\"dave\"",
         "health.identity",
-        &["no identity `bob`", "alice"],
+        &["no identity `dave`", "alice"],
     );
 }
 
@@ -140,7 +140,7 @@ fn unfillable_route_placeholder() {
 fn every_problem_is_reported_at_once() {
     let setup = Setup::start_edited(Mode::Vulnerable, |text| {
         text.replace("timeout = \"5s\"", "timeout = \"soon\"")
-            .replace("identity = \"alice\"", "identity = \"bob\"")
+            .replace("identity = \"alice\"", "identity = \"dave\"")
     });
     let output = setup.run(&[]);
     let err = stderr(&output);
@@ -154,16 +154,17 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn environment_variables_fill_secrets() {
     let setup = Setup::start_edited(Mode::Hardened, |text| {
-        text.replace(
-            "token = \"la_demo_alice_7c1e9a4f2b8d5e30\"",
-            "token = \"${LA_TEST_ALICE}\"",
+        let start = text.find("token = ").unwrap();
+        let end = start + text[start..].find('\n').unwrap();
+        format!(
+            "{}token = \"${{LA_TEST_ALICE}}\"{}",
+            &text[..start],
+            &text[end..]
         )
     });
+    let alice = setup.target.token("alice").unwrap();
     let args = ["validate", "-c", setup.profile.to_str().unwrap()];
-    let output = launch_audit(
-        &args,
-        &[("LA_TEST_ALICE", "la_demo_alice_7c1e9a4f2b8d5e30")],
-    );
+    let output = launch_audit(&args, &[("LA_TEST_ALICE", alice)]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let output = launch_audit(&args, &[]);
     assert_eq!(output.status.code(), Some(2));

@@ -4,14 +4,14 @@ use fixtures::Mode;
 
 use crate::support::{Setup, stdout};
 
-const ALICE_TOKEN: &str = "la_demo_alice_7c1e9a4f2b8d5e30";
-
 #[test]
 fn echoed_token_is_redacted_in_table_and_json() {
     // The vulnerable health endpoint echoes the Authorization header in its body.
     let setup = Setup::start(Mode::Vulnerable);
+    let alice_token = setup.target.token("alice").unwrap().to_string();
+    let alice_token = alice_token.as_str();
     assert!(
-        setup.text.contains(ALICE_TOKEN),
+        setup.text.contains(alice_token),
         "the profile holds the token"
     );
     let json = setup.path("run.json");
@@ -31,18 +31,18 @@ fn echoed_token_is_redacted_in_table_and_json() {
         .target
         .requests()
         .into_iter()
-        .any(|r| r.authorization.as_deref() == Some(&format!("Bearer {ALICE_TOKEN}")));
+        .any(|r| r.authorization.as_deref() == Some(&format!("Bearer {alice_token}")));
     assert!(sent, "the health probe carried alice's credential");
 
     let table = stdout(&output);
     let report = std::fs::read_to_string(&json).unwrap();
     for (name, text) in [("table", &table), ("json", &report)] {
         assert!(
-            !text.contains(ALICE_TOKEN),
+            !text.contains(alice_token),
             "{name} leaks the token:\n{text}"
         );
         assert!(
-            !text.contains(&ALICE_TOKEN[..12]),
+            !text.contains(&alice_token[..12]),
             "{name} leaks part of the token"
         );
         assert!(

@@ -22,10 +22,8 @@ impl Setup {
     pub fn start_edited(mode: Mode, edit: impl FnOnce(String) -> String) -> Setup {
         let target = Target::start(mode).expect("fixture target starts");
         let dir = tempfile::tempdir().expect("temp dir");
-        let ca = dir.path().join("ca.pem");
-        std::fs::write(&ca, target.ca_pem()).expect("write CA");
-        let text = edit(target.profile_toml(&ca));
-        let profile = dir.path().join("audit.toml");
+        let profile = target.write_profile(dir.path()).expect("write profile");
+        let text = edit(target.profile_toml());
         std::fs::write(&profile, &text).expect("write profile");
         Setup {
             target,
