@@ -9,6 +9,8 @@ use crate::check::{Severity, family_of};
 
 /// Every family file, in display order.
 const SOURCES: &[(&str, &str)] = &[
+    ("checks/auth.toml", include_str!("../checks/auth.toml")),
+    ("checks/access.toml", include_str!("../checks/access.toml")),
     ("checks/dns.toml", include_str!("../checks/dns.toml")),
     ("checks/health.toml", include_str!("../checks/health.toml")),
     (

@@ -90,6 +90,10 @@ pub struct AuditArgs {
     /// Write the preceding --format to FILE (repeatable).
     #[arg(long, value_name = "FILE")]
     pub out: Vec<PathBuf>,
+    /// Let write probes (cross-tenant writes on routes with `allow_writes = true`) run
+    /// against a target whose profile says `environment = "production"`.
+    #[arg(long)]
+    pub allow_production_writes: bool,
     /// Which statuses make the run NOT READY.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,

@@ -82,12 +82,18 @@ pub fn audit_and_report(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<Exit> {
-    let selection = Selection {
-        only: args.only.clone(),
-        skip: args.skip.clone(),
+    let options = crate::AuditOptions {
+        selection: Selection {
+            only: args.only.clone(),
+            skip: args.skip.clone(),
+        },
+        fail_on: args.fail_on,
+        consent: crate::ctx::Consent {
+            production_writes: args.allow_production_writes,
+        },
     };
     let checks = registry::all();
-    let unknown = selection.unknown_patterns(&checks);
+    let unknown = options.selection.unknown_patterns(&checks);
     if !unknown.is_empty() {
         writeln!(
             stderr,
@@ -111,12 +117,7 @@ pub fn audit_and_report(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let run = match runtime.block_on(crate::audit(
-        Arc::new(profile),
-        checks,
-        &selection,
-        args.fail_on,
-    )) {
+    let run = match runtime.block_on(crate::audit(Arc::new(profile), checks, &options)) {
         Ok(run) => run,
         Err(error) => {
             writeln!(stderr, "error: {error}")?;

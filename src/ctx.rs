@@ -5,20 +5,28 @@ use std::sync::Arc;
 use crate::net::{Dns, Http, Redactor};
 use crate::profile::Profile;
 
+/// What the person running the audit consented to on the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Consent {
+    /// `--allow-production-writes`: write probes may run against `environment = "production"`.
+    pub production_writes: bool,
+}
+
 /// One per audit: the profile, one resolver, one HTTP client (sharing its connection pool
-/// across checks), and the redactor.
+/// across checks), the redactor, and the consent given.
 pub struct Ctx {
     pub profile: Arc<Profile>,
     pub dns: Arc<Dns>,
     pub http: Http,
     pub redactor: Redactor,
+    pub consent: Consent,
 }
 
 /// Longest excerpt of a body kept as evidence.
 pub const EXCERPT_CHARS: usize = 160;
 
 impl Ctx {
-    pub fn new(profile: Arc<Profile>) -> Result<Ctx, String> {
+    pub fn new(profile: Arc<Profile>, consent: Consent) -> Result<Ctx, String> {
         let dns = Arc::new(Dns::new(
             &profile.network.nameservers,
             profile.network.timeout,
@@ -30,6 +38,7 @@ impl Ctx {
             dns,
             http,
             redactor,
+            consent,
         })
     }
 

@@ -157,9 +157,9 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
         Status::Pass if finding.evidence.is_empty() => {
             Finding::error("the check reported PASS without evidence")
         }
-        Status::Skip | Status::NotApplicable => {
-            Finding::error("the check ran but reported no verdict")
-        }
+        // N/A is a verdict a check may reach at run time (no session cookie exists at all);
+        // SKIP is decided before running, from the profile.
+        Status::Skip => Finding::error("the check ran but reported no verdict"),
         _ => finding,
     };
     CheckResult {

@@ -24,24 +24,32 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use check::Check;
+use ctx::Consent;
 use decision::FailOn;
 use engine::Selection;
 use profile::Profile;
 use result::{AuditRun, SCHEMA_VERSION, TargetSummary};
+
+/// How an audit runs, beyond the profile.
+#[derive(Clone, Debug, Default)]
+pub struct AuditOptions {
+    pub selection: Selection,
+    pub fail_on: FailOn,
+    pub consent: Consent,
+}
 
 /// Audits `profile` with `checks`: the whole product, in-process. Errors only when the
 /// audit cannot start (the resolver or TLS set-up failed); check failures are results.
 pub async fn audit(
     profile: Arc<Profile>,
     checks: Vec<Arc<dyn Check>>,
-    selection: &Selection,
-    fail_on: FailOn,
+    options: &AuditOptions,
 ) -> Result<AuditRun, String> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
-    let ctx = Arc::new(ctx::Ctx::new(profile.clone())?);
-    let results = engine::run(checks, selection, ctx).await;
-    let decision = decision::decide(&results, fail_on);
+    let ctx = Arc::new(ctx::Ctx::new(profile.clone(), options.consent)?);
+    let results = engine::run(checks, &options.selection, ctx).await;
+    let decision = decision::decide(&results, options.fail_on);
     Ok(AuditRun {
         schema_version: SCHEMA_VERSION,
         tool: "launch-audit".into(),

@@ -9,6 +9,13 @@ use crate::checks;
 /// All registered checks.
 pub fn all() -> Vec<Arc<dyn Check>> {
     vec![
+        Arc::new(checks::access::RoleMatrix),
+        Arc::new(checks::access::TenantIsolation),
+        Arc::new(checks::auth::ExpiredToken),
+        Arc::new(checks::auth::InvalidToken),
+        Arc::new(checks::auth::JwtTampering),
+        Arc::new(checks::auth::SessionCookies),
+        Arc::new(checks::auth::Unauthenticated),
         Arc::new(checks::dns::Resolution),
         Arc::new(checks::health::Endpoint),
         Arc::new(checks::headers::Security),

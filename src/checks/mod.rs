@@ -1,8 +1,11 @@
 //! Check implementations, a module per family (the id's prefix).
 
+pub mod access;
+pub mod auth;
 pub mod dns;
 pub mod headers;
 pub mod health;
+pub mod probe;
 
 use crate::check::{Observation, Status};
 use crate::ctx::Ctx;

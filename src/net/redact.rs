@@ -57,7 +57,9 @@ fn patterns() -> &'static [(Regex, Option<usize>)] {
             // A JWT anywhere.
             (r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", None),
             // Authorization schemes.
-            (r"(?i)\b((?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{6,}", Some(1)),
+            (r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}", Some(1)),
+            // Any other scheme, only where it is plainly an Authorization header.
+            (r"(?i)(authorization:\s*[A-Za-z]+\s+)\S{6,}", Some(1)),
             // Cookie headers: name=value pairs after Set-Cookie:/Cookie:.
             (r"(?i)((?:set-)?cookie:\s*[^=;\s]+=)[^;\s]+", Some(1)),
             // JSON or form fields named like credentials.
@@ -90,6 +92,10 @@ mod tests {
             "short secrets are not masked everywhere: {out}"
         );
         assert!(out.contains("HttpOnly"));
+        let prose = "sent in an X-Auth-Token header; Authorization: Token abcdefgh";
+        let out = redactor.redact(prose);
+        assert!(out.starts_with("sent in an X-Auth-Token header;"), "{out}");
+        assert!(!out.contains("abcdefgh"), "{out}");
     }
 
     #[test]

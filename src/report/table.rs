@@ -32,6 +32,7 @@ pub(super) fn render(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) ->
             environment(run)
         )?;
         writeln!(out, "{}", scorecard(run, style))?;
+        evidence_tables(run, style, out)?;
         if style.verbose {
             evidence(run, out)?;
         }
@@ -84,6 +85,27 @@ fn scorecard(run: &AuditRun, style: &TableStyle) -> Table {
         ]);
     }
     table
+}
+
+/// Grids some checks attach (the role matrix), each under its check id.
+fn evidence_tables(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
+    for result in &run.results {
+        for grid in &result.tables {
+            let mut table = Table::new();
+            table
+                .load_preset(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(grid.columns.clone());
+            if let Some(width) = style.width {
+                table.force_no_tty().set_width(width);
+            }
+            for row in &grid.rows {
+                table.add_row(row.clone());
+            }
+            writeln!(out, "{} — {}\n{table}", result.id, grid.title)?;
+        }
+    }
+    Ok(())
 }
 
 fn evidence(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {

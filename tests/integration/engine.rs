@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use fixtures::Mode;
+use launch_audit::AuditOptions;
 use launch_audit::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use launch_audit::ctx::Ctx;
-use launch_audit::decision::FailOn;
-use launch_audit::engine::Selection;
 use launch_audit::profile::Profile;
 use launch_audit::registry;
 
@@ -77,7 +76,7 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
     checks.push(Arc::new(Panics));
     checks.push(Arc::new(Sleeps));
     checks.push(Arc::new(PassesWithoutEvidence));
-    let run = launch_audit::audit(profile, checks, &Selection::default(), FailOn::Fail)
+    let run = launch_audit::audit(profile, checks, &AuditOptions::default())
         .await
         .unwrap();
     let status = |id: &str| {

@@ -10,15 +10,32 @@ fn example_profile_is_valid() {
     std::fs::create_dir_all(dir.path().join("certs")).unwrap();
     let target = fixtures::Target::start(fixtures::Mode::Hardened).unwrap();
     std::fs::write(dir.path().join("certs/staging-ca.pem"), target.ca_pem()).unwrap();
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    std::fs::write(
+        dir.path().join("keys/jwt-public.pem"),
+        fixtures::auth::RSA_PUBLIC_PEM,
+    )
+    .unwrap();
     let path = dir.path().join("audit.toml");
     std::fs::write(&path, text).unwrap();
     let env = |name: &str| match name {
-        "ALICE_TOKEN" | "MALLORY_TOKEN" => Some(format!("token-for-{name}")),
+        "ALICE_TOKEN"
+        | "MALLORY_TOKEN"
+        | "ADA_TOKEN"
+        | "ALICE_EXPIRED_TOKEN"
+        | "ALICE_PASSWORD" => Some(format!("secret-for-{name}")),
         _ => None,
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(profile.identities.len(), 2);
-    assert_eq!(profile.routes.len(), 1);
-    assert!(profile.health.is_some());
+    assert_eq!(profile.identities.len(), 4);
+    assert_eq!(profile.routes.len(), 2);
+    assert!(profile.health.is_some() && profile.session.is_some());
+    assert!(profile.auth.jwt_public_key.is_some());
+    // The session password came from ${ALICE_PASSWORD}: it is a secret to redact.
+    assert!(
+        profile
+            .secrets()
+            .contains(&"secret-for-ALICE_PASSWORD".to_string())
+    );
     assert!(Path::new(&profile.source).ends_with("audit.toml"));
 }

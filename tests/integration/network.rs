@@ -13,7 +13,7 @@ use crate::support::Setup;
 async fn requests_go_only_to_hosts_the_profile_names() {
     let setup = Setup::start(Mode::Hardened);
     let profile = Arc::new(setup.load());
-    let ctx = Ctx::new(profile.clone()).unwrap();
+    let ctx = Ctx::new(profile.clone(), Default::default()).unwrap();
     // Resolvable through the fixture's DNS? No matter: it is not in the profile.
     let stranger = Url::parse(&format!(
         "https://ns1.acme.test:{}/",
@@ -33,7 +33,7 @@ async fn requests_go_only_to_hosts_the_profile_names() {
 async fn credentials_go_only_to_the_origin_they_belong_to() {
     let setup = Setup::start(Mode::Hardened);
     let profile = Arc::new(setup.load());
-    let ctx = Ctx::new(profile.clone()).unwrap();
+    let ctx = Ctx::new(profile.clone(), Default::default()).unwrap();
     let alice = profile.identities.get("alice");
     // acme.test is in scope (canonical), but alice's credential belongs to app.acme.test.
     let other_origin =

@@ -1,0 +1,156 @@
+//! `access.tenant-isolation`: each identity asks for every other tenant's objects (ids from
+//! `[tenants.*]`, in the path, query or body); every answer must be a refusal (403 or 404)
+//! or empty, and never carry what the owning tenant sees.
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::checks::probe::{self, Answer};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+
+pub struct TenantIsolation;
+
+impl Check for TenantIsolation {
+    fn id(&self) -> &str {
+        "access.tenant-isolation"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        let tenants_with_identities: std::collections::BTreeSet<&String> = profile
+            .active_identities()
+            .filter_map(|i| i.tenant.as_ref())
+            .collect();
+        if tenants_with_identities.len() < 2 {
+            return Applicability::Skip {
+                key: "identities.NAME.tenant",
+                reason:
+                    "needs identities in two tenants ([tenants.*] and identities with `tenant`)"
+                        .into(),
+            };
+        }
+        if !profile.routes.iter().any(|r| !r.placeholders().is_empty()) {
+            return Applicability::Skip {
+                key: "routes.path",
+                reason: "no route takes a tenant's ids: add {placeholders} filled from [tenants.*]"
+                    .into(),
+            };
+        }
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let mut observations = Vec::new();
+            let routes = ctx
+                .profile
+                .routes
+                .iter()
+                .filter(|r| !r.placeholders().is_empty());
+            for route in routes {
+                if !probe::may_probe(ctx, route) {
+                    continue;
+                }
+                for (owner_tenant, owned) in probe::tenant_fillings(ctx, route) {
+                    let target = probe::describe(route, &owned);
+                    // What the owner sees there: the data that must not leak. A write is not
+                    // repeated as its owner; any success of a stranger's write fails anyway.
+                    let mut prints = Vec::new();
+                    if route.method.is_safe()
+                        && let Some(owner) = probe::member_of(ctx, owner_tenant, route)
+                    {
+                        match probe::request(ctx, route, &owned, Some(owner)) {
+                            Ok(request) => match ctx.http.send(&request).await {
+                                Ok(response) if response.is_success() => prints = probe::fingerprints(&response.body),
+                                Ok(response) => observations.push(Observation::new(
+                                    Status::Error,
+                                    format!("{target} as {} (owner)", owner.name),
+                                    format!("the owner's own request got {}: the route or its ids look wrong", response.status),
+                                )),
+                                Err(error) => observations.push(Observation::new(
+                                    Status::Error,
+                                    format!("{target} as {} (owner)", owner.name),
+                                    ctx.redactor.redact(&error.to_string()),
+                                )),
+                            },
+                            Err(why) => observations.push(Observation::new(Status::Error, target.clone(), why)),
+                        }
+                    }
+                    let strangers = ctx.profile.active_identities().filter(|i| {
+                        i.tenant.as_ref().is_some_and(|t| t != owner_tenant)
+                            && i.may_use(&route.roles)
+                    });
+                    for stranger in strangers {
+                        let subject = format!(
+                            "{target} ({owner_tenant}'s) as {} ({})",
+                            stranger.name,
+                            stranger.tenant.as_deref().unwrap_or("")
+                        );
+                        let request = match probe::request(ctx, route, &owned, Some(stranger)) {
+                            Ok(request) => request,
+                            Err(why) => {
+                                observations.push(Observation::new(Status::Error, subject, why));
+                                continue;
+                            }
+                        };
+                        let response = match ctx.http.send(&request).await {
+                            Ok(response) => response,
+                            Err(error) => {
+                                observations.push(Observation::new(
+                                    Status::Error,
+                                    subject,
+                                    ctx.redactor.redact(&error.to_string()),
+                                ));
+                                continue;
+                            }
+                        };
+                        let leaked = probe::leaked(&response.body, &prints);
+                        let observation = match probe::classify(&response, &ctx.profile.auth, true)
+                        {
+                            _ if !leaked.is_empty() => Observation::new(
+                                Status::Fail,
+                                subject,
+                                format!(
+                                    "{}: the body carries {} of {owner_tenant}'s values ({})",
+                                    response.status,
+                                    leaked.len(),
+                                    leaked
+                                        .iter()
+                                        .take(2)
+                                        .copied()
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            ),
+                            Answer::Refused(how) => {
+                                Observation::new(Status::Pass, subject, format!("refused: {how}"))
+                            }
+                            Answer::Served if !route.method.is_safe() => Observation::new(
+                                Status::Fail,
+                                subject,
+                                format!("the cross-tenant write was accepted: {}", response.status),
+                            ),
+                            Answer::Served if probe::carries_data(&response.body) => {
+                                Observation::new(
+                                    Status::Fail,
+                                    subject,
+                                    format!(
+                                        "served {} with data: {}",
+                                        response.status,
+                                        ctx.excerpt(&response.body)
+                                    ),
+                                )
+                            }
+                            Answer::Served => Observation::new(
+                                Status::Pass,
+                                subject,
+                                format!("{} with no data", response.status),
+                            ),
+                            Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+                        };
+                        observations.push(observation);
+                    }
+                }
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}

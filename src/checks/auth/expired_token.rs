@@ -1,0 +1,61 @@
+//! `auth.expired-token`: an identity whose credential has expired is refused everywhere.
+
+use super::{must_refuse, required_routes};
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::checks::probe;
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+
+pub struct ExpiredToken;
+
+impl Check for ExpiredToken {
+    fn id(&self) -> &str {
+        "auth.expired-token"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        if profile.identities.values().any(|i| i.expired) {
+            Applicability::Run
+        } else {
+            Applicability::Skip {
+                key: "identities.NAME.expired",
+                reason: "no expired credential: add an identity with an expired token and `expired = true`".into(),
+            }
+        }
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let mut observations = Vec::new();
+            for identity in ctx.profile.identities.values().filter(|i| i.expired) {
+                let values = ctx.profile.tenant_values(identity);
+                for route in required_routes(ctx).filter(|r| identity.may_use(&r.roles)) {
+                    let Some(filled) = route.fill(&values) else {
+                        continue;
+                    };
+                    let subject = format!(
+                        "{} as {} (expired)",
+                        probe::describe(route, &filled),
+                        identity.name
+                    );
+                    // Compare against what a live identity sees there, so a refusal that
+                    // still carries data is caught.
+                    let prints = match probe::baseline(ctx, route).await {
+                        Ok(baseline) => probe::fingerprints(&baseline.response.body),
+                        Err(_) => Vec::new(),
+                    };
+                    let request = match probe::request(ctx, route, &filled, Some(identity)) {
+                        Ok(request) => request,
+                        Err(why) => {
+                            observations.push(Observation::new(Status::Error, subject, why));
+                            continue;
+                        }
+                    };
+                    let sent = ctx.http.send(&request).await;
+                    observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
+                }
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}

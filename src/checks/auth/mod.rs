@@ -1,0 +1,96 @@
+//! Auth family: `auth.unauthenticated`, `auth.invalid-token`, `auth.expired-token`,
+//! `auth.jwt-tampering`, `auth.session-cookies`.
+
+mod expired_token;
+mod invalid_token;
+pub mod jwt;
+mod jwt_tampering;
+mod session_cookies;
+mod unauthenticated;
+
+pub use expired_token::ExpiredToken;
+pub use invalid_token::InvalidToken;
+pub use jwt_tampering::JwtTampering;
+pub use session_cookies::SessionCookies;
+pub use unauthenticated::Unauthenticated;
+
+use super::probe::{self, Answer};
+use crate::check::{Applicability, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::{Credential, Fetched, HttpError};
+use crate::profile::{Auth, Profile, Route, Scheme};
+
+/// Routes that must refuse strangers and that probes may touch.
+fn required_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {
+    ctx.profile
+        .routes
+        .iter()
+        .filter(move |r| r.auth == Auth::Required && probe::may_probe(ctx, r))
+}
+
+fn needs_required_routes(profile: &Profile) -> Applicability {
+    if profile.routes.iter().any(|r| r.auth == Auth::Required) {
+        Applicability::Run
+    } else {
+        Applicability::Skip {
+            key: "routes",
+            reason: "no route with auth = \"required\": declare the app's protected [[routes]]"
+                .into(),
+        }
+    }
+}
+
+/// `token` placed where `scheme` says credentials go.
+fn place(scheme: &Scheme, token: &str) -> Credential {
+    match scheme {
+        Scheme::Bearer => Credential::Authorization(format!("Bearer {token}")),
+        Scheme::Header(name) => Credential::Header(name.clone(), token.to_string()),
+        Scheme::Cookie(name) => Credential::Cookie(name.clone(), token.to_string()),
+    }
+}
+
+/// Judges the answer to a request that must be refused: PASS if refused with none of the
+/// legitimate answer's data, FAIL if served or leaking, ERROR if it cannot be told.
+fn must_refuse(
+    ctx: &Ctx,
+    subject: String,
+    sent: Result<Fetched, HttpError>,
+    prints: &[String],
+    not_found_refuses: bool,
+) -> Observation {
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) => {
+            return Observation::new(
+                Status::Error,
+                subject,
+                ctx.redactor.redact(&error.to_string()),
+            );
+        }
+    };
+    let leaked = probe::leaked(&response.body, prints);
+    let leak_note = if leaked.is_empty() {
+        String::new()
+    } else {
+        let sample: Vec<&str> = leaked.iter().take(2).copied().collect();
+        format!(
+            ", and the body carries {} value(s) of the legitimate answer ({})",
+            leaked.len(),
+            sample.join(", ")
+        )
+    };
+    match probe::classify(&response, &ctx.profile.auth, not_found_refuses) {
+        Answer::Refused(how) if leaked.is_empty() => {
+            Observation::new(Status::Pass, subject, format!("refused: {how}"))
+        }
+        Answer::Refused(how) => {
+            Observation::new(Status::Fail, subject, format!("refused ({how}){leak_note}"))
+        }
+        Answer::Served => Observation::new(
+            Status::Fail,
+            subject,
+            format!("served: {}{leak_note}", response.status),
+        ),
+        Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+    }
+}

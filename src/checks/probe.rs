@@ -1,0 +1,348 @@
+//! Route probing shared by the auth and access families: a route's request for a given
+//! caller, a baseline fetched by a legitimate caller, the difference between a refusal and
+//! an answer (real apps refuse with 401, 403, 404, a redirect to login, or a 200 error
+//! envelope), and whether one caller's data shows up in another's answer.
+
+use url::Url;
+
+use crate::ctx::Ctx;
+use crate::net::{Fetched, HttpRequest};
+use crate::profile::{AuthPolicy, Environment, FilledRoute, Identity, Route};
+
+/// What an answer amounts to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The app said no; the reason says how (`401`, `302 → /login`, …).
+    Refused(String),
+    /// The app served the request.
+    Served,
+    /// Neither: a 5xx, an unexpected redirect, a 404 on a route not marked hidden…
+    Unclear(String),
+}
+
+/// Classifies a response under the profile's refusal policy. `not_found_refuses`: a 404
+/// counts as "no" (hidden routes, other tenants' objects, roles the caller lacks).
+pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool) -> Answer {
+    let status = response.status;
+    if policy.refusal_statuses.contains(&status) {
+        return Answer::Refused(status.to_string());
+    }
+    match status {
+        404 if not_found_refuses => Answer::Refused("404".into()),
+        404 => Answer::Unclear(
+            "404: is the path right? If the app hides this route from strangers, set `hidden = true` on it".into(),
+        ),
+        300..=399 => {
+            let location = response.header("location").unwrap_or_default();
+            if is_login_redirect(&location, policy.login_path.as_deref()) {
+                Answer::Refused(format!("{status} → {location}"))
+            } else {
+                Answer::Unclear(format!("{status} redirect to `{location}`: set [auth] login_path if that is the login page"))
+            }
+        }
+        200..=299 => match error_envelope(response, policy.error_pointer.as_deref()) {
+            Some(pointer) => Answer::Refused(format!("{status} with an error at {pointer}")),
+            None => Answer::Served,
+        },
+        400..=499 => Answer::Unclear(format!(
+            "{status}: not a refusal status; add {status} to [auth] refusal_statuses if this is how the app refuses"
+        )),
+        _ => Answer::Unclear(format!("{status}: the app failed instead of refusing")),
+    }
+}
+
+fn is_login_redirect(location: &str, login_path: Option<&str>) -> bool {
+    let path = Url::parse(location)
+        .map(|url| url.path().to_string())
+        .unwrap_or_else(|_| location.split(['?', '#']).next().unwrap_or("").to_string());
+    match login_path {
+        Some(login) => {
+            path == login || path.starts_with(&format!("{}/", login.trim_end_matches('/')))
+        }
+        None => ["login", "signin", "sign_in", "sign-in", "auth"]
+            .iter()
+            .any(|w| path.to_ascii_lowercase().contains(w)),
+    }
+}
+
+/// The pointer at which a 2xx JSON body carries an error, if it does.
+fn error_envelope<'p>(response: &Fetched, pointer: Option<&'p str>) -> Option<&'p str> {
+    let pointer = pointer?;
+    let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    let value = body.pointer(pointer)?;
+    let set = match value {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Array(a) => !a.is_empty(),
+        serde_json::Value::Object(o) => !o.is_empty(),
+        serde_json::Value::Number(_) => true,
+    };
+    set.then_some(pointer)
+}
+
+/// Whether write probes may touch this route: safe methods always; unsafe ones only when
+/// the route opts in, and against production only with `--allow-production-writes`.
+pub fn may_probe(ctx: &Ctx, route: &Route) -> bool {
+    route.method.is_safe()
+        || (route.allow_writes
+            && (ctx.profile.target.environment != Environment::Production
+                || ctx.consent.production_writes))
+}
+
+/// The request for a filled route, sent as `identity` (or anonymously).
+pub fn request<'a>(
+    ctx: &Ctx,
+    route: &Route,
+    filled: &FilledRoute,
+    identity: Option<&'a Identity>,
+) -> Result<HttpRequest<'a>, String> {
+    let mut url = ctx
+        .profile
+        .url_for(&filled.path)
+        .map_err(|e| format!("{}: {e}", filled.path))?;
+    if !filled.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(filled.query.iter());
+    }
+    Ok(HttpRequest::new(route.method, url)
+        .with_identity(identity)
+        .with_json(filled.body.clone()))
+}
+
+/// `GET /api/x?y=1`: what evidence names (never a credential).
+pub fn describe(route: &Route, filled: &FilledRoute) -> String {
+    let mut text = format!("{} {}", route.method.as_str(), filled.path);
+    if !filled.query.is_empty() {
+        let query: Vec<String> = filled
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        text.push('?');
+        text.push_str(&query.join("&"));
+    }
+    text
+}
+
+/// A legitimate caller's answer on a route: what "having access" looks like.
+pub struct Baseline<'a> {
+    pub identity: &'a Identity,
+    pub filled: FilledRoute,
+    pub response: Fetched,
+}
+
+/// Fetches `route` as the first active identity that may use it and can fill it. An error
+/// says why no baseline exists: without one, a refusal proves nothing.
+pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, String> {
+    let mut tried = Vec::new();
+    for identity in ctx
+        .profile
+        .active_identities()
+        .filter(|i| i.may_use(&route.roles))
+    {
+        match baseline_as(ctx, route, identity).await {
+            Ok(Some(baseline)) => return Ok(baseline),
+            Ok(None) => {}
+            Err(why) => tried.push(why),
+        }
+    }
+    if tried.is_empty() {
+        Err("no identity may use this route (roles) and fill its placeholders (tenant)".into())
+    } else {
+        Err(format!(
+            "no legitimate caller was served, so a refusal proves nothing ({})",
+            tried.join("; ")
+        ))
+    }
+}
+
+/// `route` fetched as `identity`: `Ok(None)` when its tenant cannot fill the route, an
+/// error naming the identity and what it got when it was not served.
+pub async fn baseline_as<'a>(
+    ctx: &Ctx,
+    route: &Route,
+    identity: &'a Identity,
+) -> Result<Option<Baseline<'a>>, String> {
+    let Some(filled) = route.fill(&ctx.profile.tenant_values(identity)) else {
+        return Ok(None);
+    };
+    let request = request(ctx, route, &filled, Some(identity))?;
+    match ctx.http.send(&request).await {
+        Ok(response) => match classify(&response, &ctx.profile.auth, false) {
+            Answer::Served => Ok(Some(Baseline {
+                identity,
+                filled,
+                response,
+            })),
+            Answer::Refused(how) | Answer::Unclear(how) => {
+                Err(format!("{} got {how}", identity.name))
+            }
+        },
+        Err(error) => Err(format!(
+            "{}: {}",
+            identity.name,
+            ctx.redactor.redact(&error.to_string())
+        )),
+    }
+}
+
+/// Distinctive values in a body (ids, names, emails, amounts): if they show up in an answer
+/// to someone who should not see them, data leaked.
+pub fn fingerprints(body: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => json_leaves(&value, &mut found),
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_@.-".contains(c))) {
+                if word.len() >= 6 && word.chars().any(|c| c.is_ascii_digit() || c == '@') {
+                    found.push(word.to_string());
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn json_leaves(value: &serde_json::Value, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) if s.chars().count() >= 5 => found.push(s.clone()),
+        serde_json::Value::Number(n) if n.to_string().trim_start_matches('-').len() >= 4 => {
+            found.push(n.to_string())
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_leaves(v, found)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| json_leaves(v, found)),
+        _ => {}
+    }
+}
+
+/// The fingerprints that appear in `body`.
+pub fn leaked<'f>(body: &[u8], fingerprints: &'f [String]) -> Vec<&'f str> {
+    let text = String::from_utf8_lossy(body);
+    fingerprints
+        .iter()
+        .filter(|f| text.contains(f.as_str()))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Whether a body carries anything: not empty, `{}`, `[]`, `null`, or JSON whose every leaf is empty.
+pub fn carries_data(body: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => has_leaf(&value),
+        Err(_) => !String::from_utf8_lossy(body).trim().is_empty(),
+    }
+}
+
+fn has_leaf(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => false,
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Array(items) => items.iter().any(has_leaf),
+        serde_json::Value::Object(map) => map.values().any(has_leaf),
+        _ => true,
+    }
+}
+
+/// The values each tenant gives the route's placeholders.
+pub fn tenant_fillings<'a>(ctx: &'a Ctx, route: &Route) -> Vec<(&'a String, FilledRoute)> {
+    ctx.profile
+        .tenants
+        .iter()
+        .filter_map(|(tenant, values)| Some((tenant, route.fill(values)?)))
+        .collect()
+}
+
+/// The first active identity of `tenant` allowed on `route`.
+pub fn member_of<'a>(ctx: &'a Ctx, tenant: &str, route: &Route) -> Option<&'a Identity> {
+    ctx.profile
+        .active_identities()
+        .find(|i| i.tenant.as_deref() == Some(tenant) && i.may_use(&route.roles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> Fetched {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        Fetched {
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    fn policy() -> AuthPolicy {
+        AuthPolicy {
+            refusal_statuses: vec![401, 403],
+            login_path: Some("/login".into()),
+            error_pointer: Some("/error".into()),
+            jwt_public_key: None,
+        }
+    }
+
+    #[test]
+    fn the_many_ways_apps_say_no() {
+        let p = policy();
+        assert_eq!(
+            classify(&fetched(401, &[], ""), &p, false),
+            Answer::Refused("401".into())
+        );
+        assert!(matches!(
+            classify(&fetched(404, &[], ""), &p, false),
+            Answer::Unclear(_)
+        ));
+        assert!(matches!(
+            classify(&fetched(404, &[], ""), &p, true),
+            Answer::Refused(_)
+        ));
+        let to_login = fetched(302, &[("location", "/login?next=/app")], "");
+        assert!(matches!(classify(&to_login, &p, false), Answer::Refused(_)));
+        let elsewhere = fetched(302, &[("location", "https://app.acme.test/home")], "");
+        assert!(matches!(
+            classify(&elsewhere, &p, false),
+            Answer::Unclear(_)
+        ));
+        let envelope = fetched(200, &[], r#"{"error":{"code":401}}"#);
+        assert!(matches!(classify(&envelope, &p, false), Answer::Refused(_)));
+        let served = fetched(200, &[], r#"{"error":null,"data":[1]}"#);
+        assert_eq!(classify(&served, &p, false), Answer::Served);
+        assert!(matches!(
+            classify(&fetched(500, &[], ""), &p, true),
+            Answer::Unclear(_)
+        ));
+        assert!(matches!(
+            classify(&fetched(400, &[], ""), &p, false),
+            Answer::Unclear(_)
+        ));
+    }
+
+    #[test]
+    fn fingerprints_find_distinctive_values() {
+        let prints = fingerprints(
+            br#"{"id":"u_1001","name":"Alice Adams","n":7,"total":420000,"ok":true,"t":"acme"}"#,
+        );
+        assert_eq!(prints, ["420000", "Alice Adams", "u_1001"]);
+        assert_eq!(
+            leaked(br#"{"members":[{"id":"u_1001"}]}"#, &prints),
+            ["u_1001"]
+        );
+        assert_eq!(fingerprints(b"<h1>Dashboard of u_1001</h1>"), ["u_1001"]);
+    }
+
+    #[test]
+    fn empty_answers_carry_no_data() {
+        for body in ["", "{}", "[]", "null", r#"{"items":[],"next":null}"#] {
+            assert!(!carries_data(body.as_bytes()), "{body}");
+        }
+        assert!(carries_data(br#"{"items":[{"id":1}]}"#));
+    }
+}
