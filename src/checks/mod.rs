@@ -3,6 +3,7 @@
 pub mod access;
 pub mod auth;
 pub mod dns;
+pub mod email;
 pub mod headers;
 pub mod health;
 pub mod probe;

@@ -2,11 +2,12 @@
 //! some. The HTTP client resolves through it too, so a pre-cutover zone or the demo's
 //! loopback zone applies to every request.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -29,6 +30,43 @@ pub enum Lookup {
 pub struct DnsFailure {
     pub name: String,
     pub reason: String,
+}
+
+/// The answer to a typed lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer<T> {
+    Records(Vec<T>),
+    /// NXDOMAIN: the name does not exist.
+    NoSuchName,
+    /// The name exists without records of this type (NODATA).
+    NoRecords,
+}
+
+impl<T> Answer<T> {
+    /// The records, none for NXDOMAIN and NODATA.
+    pub fn records(self) -> Vec<T> {
+        match self {
+            Answer::Records(records) => records,
+            _ => Vec::new(),
+        }
+    }
+
+    /// NXDOMAIN or NODATA: a "void lookup" in SPF's terms.
+    pub fn is_void(&self) -> bool {
+        match self {
+            Answer::Records(records) => records.is_empty(),
+            _ => true,
+        }
+    }
+}
+
+/// A record of any type the audit reads, with its TTL (the DNS inventory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenRecord {
+    pub name: String,
+    pub ttl: u32,
+    pub kind: String,
+    pub value: String,
 }
 
 #[derive(Clone)]
@@ -84,6 +122,195 @@ impl Dns {
             Err(error) => classify(host, error),
         }
     }
+}
+
+impl Dns {
+    /// Records of `kind` at `name`, each as hickory's record data with the record's TTL.
+    /// A name no DNS message can carry (an empty label, a label over 63 octets) cannot
+    /// exist, and is answered as such without a query.
+    async fn typed(
+        &self,
+        name: &str,
+        kind: RecordType,
+    ) -> Result<Answer<(RData, u32)>, DnsFailure> {
+        let Some(query) = wire_name(name) else {
+            return Ok(Answer::NoSuchName);
+        };
+        match self.resolver.lookup(query, kind).await {
+            Ok(lookup) => {
+                let records: Vec<(RData, u32)> = lookup
+                    .answers()
+                    .iter()
+                    .filter(|r| r.record_type() == kind)
+                    .map(|r| (r.data.clone(), r.ttl))
+                    .collect();
+                Ok(if records.is_empty() {
+                    Answer::NoRecords
+                } else {
+                    Answer::Records(records)
+                })
+            }
+            Err(error) => match classify(name, error)? {
+                Lookup::NoSuchName => Ok(Answer::NoSuchName),
+                _ => Ok(Answer::NoRecords),
+            },
+        }
+    }
+
+    /// TXT records, each one's character-strings joined without separators (as SPF, DKIM
+    /// and DMARC read them), as raw bytes.
+    pub async fn txt(&self, name: &str) -> Result<Answer<Vec<u8>>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::TXT).await?,
+            |data| match data {
+                RData::TXT(txt) => Some(
+                    txt.txt_data
+                        .iter()
+                        .flat_map(|s| s.iter().copied())
+                        .collect(),
+                ),
+                _ => None,
+            },
+        ))
+    }
+
+    pub async fn a(&self, name: &str) -> Result<Answer<Ipv4Addr>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::A).await?,
+            |data| match data {
+                RData::A(a) => Some(a.0),
+                _ => None,
+            },
+        ))
+    }
+
+    pub async fn aaaa(&self, name: &str) -> Result<Answer<Ipv6Addr>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::AAAA).await?,
+            |data| match data {
+                RData::AAAA(aaaa) => Some(aaaa.0),
+                _ => None,
+            },
+        ))
+    }
+
+    /// MX records as (preference, exchange without the trailing dot).
+    pub async fn mx(&self, name: &str) -> Result<Answer<(u16, String)>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::MX).await?,
+            |data| match data {
+                RData::MX(mx) => Some((mx.preference, relative(&mx.exchange))),
+                _ => None,
+            },
+        ))
+    }
+
+    /// PTR names for an address (reverse lookup).
+    pub async fn ptr(&self, ip: IpAddr) -> Result<Answer<String>, DnsFailure> {
+        let name = hickory_proto::rr::Name::from(ip).to_string();
+        Ok(map(
+            self.typed(&name, RecordType::PTR).await?,
+            |data| match data {
+                RData::PTR(ptr) => Some(relative(&ptr.0)),
+                _ => None,
+            },
+        ))
+    }
+
+    /// The CNAME at `name` itself (not followed).
+    pub async fn cname(&self, name: &str) -> Result<Answer<String>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::CNAME).await?,
+            |data| match data {
+                RData::CNAME(cname) => Some(relative(&cname.0)),
+                _ => None,
+            },
+        ))
+    }
+
+    /// CAA records as (critical flag, tag, value).
+    pub async fn caa(&self, name: &str) -> Result<Answer<(bool, String, String)>, DnsFailure> {
+        Ok(map(
+            self.typed(name, RecordType::CAA).await?,
+            |data| match data {
+                RData::CAA(caa) => Some((
+                    caa.issuer_critical,
+                    caa.tag.as_str().to_string(),
+                    caa_value(&caa),
+                )),
+                _ => None,
+            },
+        ))
+    }
+
+    /// Records of `kind` at `name` in presentation form, for the DNS inventory.
+    pub async fn inventory(
+        &self,
+        name: &str,
+        kind: RecordType,
+    ) -> Result<Vec<SeenRecord>, DnsFailure> {
+        Ok(self
+            .typed(name, kind)
+            .await?
+            .records()
+            .into_iter()
+            .map(|(data, ttl)| SeenRecord {
+                name: name.to_string(),
+                ttl,
+                kind: kind.to_string(),
+                value: data.to_string(),
+            })
+            .collect())
+    }
+}
+
+/// `name` as DNS labels of raw bytes: DNS allows any octet in a label (`:` `/` `%` and
+/// spaces turn up in SPF macro expansions), which hickory's text parser would refuse.
+pub fn wire_name(name: &str) -> Option<hickory_proto::rr::Name> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty()
+        || trimmed
+            .split('.')
+            .any(|label| label.is_empty() || label.len() > 63)
+    {
+        return None;
+    }
+    hickory_proto::rr::Name::from_labels(trimmed.split('.').map(str::as_bytes)).ok()
+}
+
+fn map<T>(answer: Answer<(RData, u32)>, pick: impl Fn(RData) -> Option<T>) -> Answer<T> {
+    match answer {
+        Answer::Records(records) => {
+            let picked: Vec<T> = records
+                .into_iter()
+                .filter_map(|(data, _)| pick(data))
+                .collect();
+            if picked.is_empty() {
+                Answer::NoRecords
+            } else {
+                Answer::Records(picked)
+            }
+        }
+        Answer::NoSuchName => Answer::NoSuchName,
+        Answer::NoRecords => Answer::NoRecords,
+    }
+}
+
+/// A name as its raw labels joined by dots (hickory's `Display` would escape `:` or `/`).
+fn relative(name: &hickory_proto::rr::Name) -> String {
+    name.iter()
+        .map(|label| String::from_utf8_lossy(label).into_owned())
+        .collect::<Vec<_>>()
+        .join(".")
+        .to_ascii_lowercase()
+}
+
+fn caa_value(caa: &hickory_proto::rr::rdata::CAA) -> String {
+    // The presentation form is `0 issue "ca.example"`: keep the value part.
+    let text = caa.to_string();
+    text.split_once('"')
+        .map(|(_, rest)| rest.trim_end_matches('"').to_string())
+        .unwrap_or(text)
 }
 
 /// NXDOMAIN and NODATA are answers; everything else (SERVFAIL, timeout) decides nothing.

@@ -5,6 +5,6 @@ pub mod dns;
 pub mod http;
 pub mod redact;
 
-pub use dns::{Dns, DnsFailure, Lookup};
+pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
 pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};
 pub use redact::Redactor;

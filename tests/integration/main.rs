@@ -10,4 +10,5 @@ mod example;
 mod network;
 mod profile_errors;
 mod redaction;
+mod spf_conformance;
 mod support;
