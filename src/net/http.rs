@@ -174,7 +174,7 @@ impl Http {
             .map_err(|e| format!("HTTP client: {}", error_chain(&e)))?;
         Ok(Http {
             client,
-            scope: Arc::new(profile.hosts().into_iter().collect()),
+            scope: Arc::new(profile.scope_hosts().into_iter().collect()),
             credential_origin: profile.target.base_url.origin(),
             timeout,
             cookies: Arc::default(),

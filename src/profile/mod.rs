@@ -46,6 +46,9 @@ pub struct Profile {
     pub health: Option<Health>,
     pub auth: AuthPolicy,
     pub session: Option<Session>,
+    pub email: Email,
+    /// Subdomains (absolute names) the DNS checks look at besides the profile's hosts.
+    pub subdomains: Vec<String>,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
     extra_secrets: Vec<Secret>,
 }
@@ -212,6 +215,21 @@ fn json_strings(value: &serde_json::Value, visit: &mut dyn FnMut(&str)) {
     }
 }
 
+/// A sender the domain's SPF must authorise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    Ip(IpAddr),
+    /// A provider's SPF domain (`include:_spf.mailprovider.test`).
+    Include(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Email {
+    pub dkim_selectors: Vec<String>,
+    pub senders: Vec<Sender>,
+    pub mta_sts_policy_url: Option<Url>,
+}
+
 /// The login request `auth.session-cookies` sends.
 #[derive(Debug)]
 pub struct Session {
@@ -244,7 +262,21 @@ impl fmt::Debug for Secret {
 }
 
 impl Profile {
-    /// Every host the profile names as a request target: the scope guard's allow-list.
+    /// Hosts requests may go to: the profile's hosts, plus the MTA-STS policy host the
+    /// domain implies (RFC 8461 §3.2 fixes its name).
+    pub fn scope_hosts(&self) -> Vec<String> {
+        let mut hosts = self.hosts();
+        if let Some(url) = &self.email.mta_sts_policy_url
+            && let Some(host) = url.host_str()
+        {
+            hosts.push(host.to_ascii_lowercase());
+        } else if let Some(domain) = &self.target.domain {
+            hosts.push(format!("mta-sts.{domain}"));
+        }
+        hosts
+    }
+
+    /// Every host the profile names as a request target.
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = std::iter::once(&self.target.base_url)
             .chain(&self.target.entry_points)
@@ -524,6 +556,29 @@ impl Validator<'_> {
         });
         let auth = self.auth(raw.auth);
         let session = raw.session.map(|session| self.session(session));
+        let email = self.email(raw.email);
+        let subdomains = raw
+            .dns
+            .subdomains
+            .iter()
+            .enumerate()
+            .filter_map(|(i, sub)| {
+                let name = sub.get_ref().trim_end_matches('.').to_ascii_lowercase();
+                let name = match &target.domain {
+                    Some(domain) if !name.ends_with(domain.as_str()) => format!("{name}.{domain}"),
+                    _ => name,
+                };
+                if url::Host::parse(&name).is_err() || !name.contains('.') {
+                    self.blame(
+                        sub,
+                        &format!("dns.subdomains[{i}]"),
+                        "expected a label (`blog`) or a name (`blog.acme.test`)",
+                    );
+                    return None;
+                }
+                Some(name)
+            })
+            .collect();
         Profile {
             source: self.locator.file.to_string(),
             target,
@@ -534,6 +589,8 @@ impl Validator<'_> {
             health,
             auth,
             session,
+            email,
+            subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),
         }
     }
@@ -576,6 +633,65 @@ impl Validator<'_> {
             login_path: raw.login_path.map(Spanned::into_inner),
             error_pointer: raw.error_pointer.map(Spanned::into_inner),
             jwt_public_key,
+        }
+    }
+
+    fn email(&mut self, raw: raw::RawEmail) -> Email {
+        let dkim_selectors = raw
+            .dkim_selectors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, selector)| {
+                let text = selector.get_ref();
+                let ok = !text.is_empty()
+                    && text.split('.').all(|l| {
+                        !l.is_empty()
+                            && l.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    });
+                if !ok {
+                    self.blame(
+                        selector,
+                        &format!("email.dkim_selectors[{i}]"),
+                        "expected a selector such as `s1` or `google`",
+                    );
+                }
+                ok.then(|| text.clone())
+            })
+            .collect();
+        let senders = raw
+            .senders
+            .iter()
+            .enumerate()
+            .filter_map(|(i, sender)| {
+                let text = sender.get_ref().trim();
+                if let Ok(ip) = text.parse::<IpAddr>() {
+                    return Some(Sender::Ip(ip));
+                }
+                if let Some(domain) = text.strip_prefix("include:")
+                    && domain.contains('.')
+                    && url::Host::parse(domain).is_ok()
+                {
+                    return Some(Sender::Include(
+                        domain.trim_end_matches('.').to_ascii_lowercase(),
+                    ));
+                }
+                self.blame(
+                    sender,
+                    &format!("email.senders[{i}]"),
+                    "expected an IP address or `include:provider.domain`",
+                );
+                None
+            })
+            .collect();
+        let mta_sts_policy_url = raw
+            .mta_sts_policy_url
+            .as_ref()
+            .and_then(|url| self.url(url, "email.mta_sts_policy_url"));
+        Email {
+            dkim_selectors,
+            senders,
+            mta_sts_policy_url,
         }
     }
 

@@ -23,6 +23,33 @@ pub struct RawProfile {
     #[serde(default)]
     pub auth: RawAuth,
     pub session: Option<RawSession>,
+    #[serde(default)]
+    pub email: RawEmail,
+    #[serde(default)]
+    pub dns: RawDns,
+}
+
+/// What the email checks need beyond `[target] domain`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    /// DKIM selectors in use (the `s=` of a sent message's DKIM-Signature).
+    #[serde(default)]
+    pub dkim_selectors: Vec<Spanned<String>>,
+    /// Who sends mail as the domain: IP addresses, or `include:domain` of a provider.
+    #[serde(default)]
+    pub senders: Vec<Spanned<String>>,
+    /// Where to fetch the MTA-STS policy instead of `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
+    pub mta_sts_policy_url: Option<Spanned<String>>,
+}
+
+/// Extra names for the DNS checks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDns {
+    /// Subdomains to check for dangling CNAMEs (`blog` or `blog.acme.test`).
+    #[serde(default)]
+    pub subdomains: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

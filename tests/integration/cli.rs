@@ -2,7 +2,7 @@
 
 use fixtures::Mode;
 
-use crate::support::{Setup, launch_audit, stderr, stdout};
+use crate::support::{Setup, launch_audit, stderr, stdout, without_section};
 
 #[test]
 fn help_reads_well_and_exits_0() {
@@ -70,10 +70,7 @@ fn run_without_a_profile_says_how_to_get_one() {
 
 #[test]
 fn validate_shows_what_would_run_and_sends_nothing() {
-    let setup = Setup::start_edited(Mode::Hardened, |text| {
-        let start = text.find("[health]").unwrap();
-        text[..start].to_string()
-    });
+    let setup = Setup::start_edited(Mode::Hardened, |text| without_section(&text, "[health]"));
     let output = launch_audit(&["validate", "-c", setup.profile.to_str().unwrap()], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let out = stdout(&output);

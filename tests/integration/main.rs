@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod demo;
 mod docs;
+mod email;
 mod engine;
 mod example;
 mod network;

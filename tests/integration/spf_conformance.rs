@@ -144,7 +144,10 @@ fn expected_results(value: &Yaml) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[allow(clippy::print_stdout, reason = "the issue asks the test to print the pass count")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the issue asks the test to print the pass count"
+)]
 async fn rfc7208_suite() {
     let documents = YamlLoader::load_from_str(SUITE).expect("the suite parses");
     let (mut passed, mut failures) = (0, Vec::new());

@@ -88,3 +88,15 @@ pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// `text` without the `[name]` section (its header up to the next section header).
+pub fn without_section(text: &str, header: &str) -> String {
+    let Some(start) = text.find(header) else {
+        return text.to_string();
+    };
+    let rest = &text[start + header.len()..];
+    let end = rest
+        .find("\n[")
+        .map_or(text.len(), |i| start + header.len() + i + 1);
+    format!("{}{}", &text[..start], &text[end..])
+}

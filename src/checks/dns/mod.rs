@@ -1,4 +1,10 @@
-//! DNS family: `dns.resolution`.
+//! DNS family: `dns.resolution`, `dns.caa`, `dns.dangling`.
+
+mod caa;
+mod dangling;
+
+pub use caa::Caa;
+pub use dangling::Dangling;
 
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use crate::ctx::Ctx;

@@ -1,0 +1,155 @@
+//! `dns.dangling`: no host or declared subdomain is a CNAME to a name that does not exist
+//! (anyone who registers that name serves your subdomain).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::{Answer, Lookup};
+use crate::profile::Profile;
+
+pub struct Dangling;
+
+/// CNAME hops followed before calling it a loop.
+const MAX_HOPS: usize = 8;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rules {
+    service: Vec<Service>,
+}
+
+/// A hosting service where a dangling CNAME can be claimed by someone else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    /// Target names ending in this belong to the service.
+    pub suffix: String,
+}
+
+fn services() -> &'static [Service] {
+    static RULES: OnceLock<Vec<Service>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        match toml::from_str::<Rules>(include_str!("../../../checks/rules/takeover-services.toml"))
+        {
+            Ok(rules) => rules.service,
+            // Compiled-in data: a unit test parses it, so this cannot ship.
+            Err(error) => panic!("checks/rules/takeover-services.toml: {error}"),
+        }
+    })
+}
+
+/// The takeover-prone service a CNAME target belongs to, if any.
+pub fn service_of(target: &str) -> Option<&'static str> {
+    services()
+        .iter()
+        .find(|s| target == s.suffix.trim_start_matches('.') || target.ends_with(&s.suffix))
+        .map(|s| s.name.as_str())
+}
+
+impl Check for Dangling {
+    fn id(&self) -> &str {
+        "dns.dangling"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let mut names: Vec<String> = ctx
+                .profile
+                .hosts()
+                .into_iter()
+                .filter(|h| h.parse::<std::net::IpAddr>().is_err())
+                .collect();
+            for sub in &ctx.profile.subdomains {
+                if !names.contains(sub) {
+                    names.push(sub.clone());
+                }
+            }
+            let mut observations = Vec::new();
+            for name in names {
+                let mut chain = vec![name.clone()];
+                let mut outcome = None;
+                for _ in 0..MAX_HOPS {
+                    let current = chain.last().cloned().unwrap_or_default();
+                    match ctx.dns.cname(&current).await {
+                        Ok(Answer::Records(targets)) => {
+                            let target = targets.into_iter().next().unwrap_or_default();
+                            if chain.contains(&target) {
+                                outcome = Some(Observation::new(
+                                    Status::Fail,
+                                    &name,
+                                    format!("CNAME loop: {} → {target}", chain.join(" → ")),
+                                ));
+                                break;
+                            }
+                            chain.push(target);
+                        }
+                        Ok(_) => break,
+                        Err(failure) => {
+                            outcome = Some(Observation::new(Status::Error, &name, failure.reason));
+                            break;
+                        }
+                    }
+                }
+                let observation = match outcome {
+                    Some(observation) => observation,
+                    None if chain.len() == 1 => {
+                        Observation::new(Status::Pass, &name, "not a CNAME")
+                    }
+                    None if chain.len() > MAX_HOPS => Observation::new(
+                        Status::Fail,
+                        &name,
+                        format!("CNAME chain longer than {MAX_HOPS}: {}", chain.join(" → ")),
+                    ),
+                    None => {
+                        let target = chain.last().cloned().unwrap_or_default();
+                        let path = chain.join(" → ");
+                        let service = service_of(&target)
+                            .map(|s| format!(" ({s} lets anyone claim that name)"))
+                            .unwrap_or_default();
+                        match ctx.dns.lookup_ip(&target).await {
+                            Ok(Lookup::NoSuchName) => Observation::new(
+                                Status::Fail,
+                                &name,
+                                format!(
+                                    "dangling: {path}, and {target} does not exist — takeover risk{service}"
+                                ),
+                            ),
+                            Ok(Lookup::Found(_)) | Ok(Lookup::NoAddress) => Observation::new(
+                                Status::Pass,
+                                &name,
+                                format!("{path}: the target exists{service}"),
+                            ),
+                            Err(failure) => Observation::new(
+                                Status::Error,
+                                &name,
+                                format!("{path}: {}", failure.reason),
+                            ),
+                        }
+                    }
+                };
+                observations.push(observation);
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_and_match_suffixes() {
+        assert!(!services().is_empty());
+        assert_eq!(service_of("acme.github.io"), Some("GitHub Pages"));
+        assert_eq!(service_of("acme.test"), None);
+    }
+}
