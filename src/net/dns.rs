@@ -99,6 +99,8 @@ impl Dns {
         options.attempts = 1;
         // Names in a profile are absolute; never try them under a search domain.
         options.ndots = 0;
+        // One cache per audit, large enough that no name is asked twice.
+        options.cache_size = 4096;
         Ok(Dns {
             resolver: builder.build().map_err(|e| format!("resolver: {e}"))?,
         })

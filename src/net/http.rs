@@ -181,6 +181,11 @@ impl Http {
         })
     }
 
+    /// Whether the scope guard lets requests go to `host`.
+    pub fn in_scope(&self, host: &str) -> bool {
+        self.scope.contains(&host.to_ascii_lowercase())
+    }
+
     /// Every `Set-Cookie` received so far in this audit.
     pub fn seen_cookies(&self) -> Vec<SeenCookie> {
         self.cookies.lock().map(|c| c.clone()).unwrap_or_default()

@@ -4,6 +4,7 @@
 pub mod dns;
 pub mod http;
 pub mod redact;
+pub mod tls;
 
 pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
 pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};
