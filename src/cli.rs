@@ -28,7 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Audit the target a profile describes.
     Run(RunArgs),
-    /// Parse and check a profile, resolve its ${VAR}s, show what would run. Sends nothing.
+    /// Parse and check a profile, resolve its ${VAR}s, show what would run. Sends nothing
+    /// (but the logins, with --login).
     Validate {
         /// The target profile.
         #[arg(
@@ -38,6 +39,10 @@ pub enum Command {
             value_name = "FILE"
         )]
         config: PathBuf,
+        /// Perform the identities' logins, and only those: which identities work? Exit 1
+        /// when one fails.
+        #[arg(long)]
+        login: bool,
     },
     /// List every check: id, severity, title.
     Checks,

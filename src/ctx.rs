@@ -31,8 +31,8 @@ impl Ctx {
             &profile.network.nameservers,
             profile.network.timeout,
         )?);
-        let http = Http::new(&profile, dns.clone())?;
         let redactor = Redactor::new(profile.secrets());
+        let http = Http::new(&profile, dns.clone(), redactor.clone())?;
         Ok(Ctx {
             profile,
             dns,

@@ -48,6 +48,8 @@ pub async fn audit(
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     let ctx = Arc::new(ctx::Ctx::new(profile.clone(), options.consent)?);
+    // Identities that log in do it once, concurrently, before any check needs them.
+    ctx.http.establish(profile.identities.values()).await;
     let results = engine::run(checks, &options.selection, ctx).await;
     let decision = decision::decide(&results, options.fail_on);
     Ok(AuditRun {

@@ -48,8 +48,9 @@ fn main() -> ExitCode {
             )
             .map_err(|e| e.to_string())
         }),
-        Command::Validate { config } => {
-            commands::validate(config, &env, &mut stdout, &mut stderr).map_err(|e| e.to_string())
+        Command::Validate { config, login } => {
+            commands::validate(config, *login, &env, &mut stdout, &mut stderr)
+                .map_err(|e| e.to_string())
         }
         Command::Checks => commands::list_checks(&mut stdout).map_err(|e| e.to_string()),
         Command::Explain { id } => {

@@ -14,6 +14,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::auth::ExpiredToken),
         Arc::new(checks::auth::InvalidToken),
         Arc::new(checks::auth::JwtTampering),
+        Arc::new(checks::auth::Login),
         Arc::new(checks::auth::SessionCookies),
         Arc::new(checks::auth::Unauthenticated),
         Arc::new(checks::dns::Caa),

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use url::{Origin, Url};
 
+use super::credentials::{Credentials, LoginOutcome};
 use super::dns::{Dns, HttpResolver};
+use super::redact::Redactor;
 use crate::profile::{Identity, Method, Profile, Scheme};
 
 /// Bodies are read up to this many bytes; the rest is dropped and `truncated` set.
@@ -30,6 +32,8 @@ pub struct HttpRequest<'a> {
     /// the same rule as an identity's: it goes only to the credential origin.
     pub credential: Option<Credential>,
     pub json: Option<serde_json::Value>,
+    /// An urlencoded form body (logins, token endpoints).
+    pub form: Option<Vec<(String, String)>>,
 }
 
 /// A credential placed by hand.
@@ -50,7 +54,13 @@ impl<'a> HttpRequest<'a> {
             identity: None,
             credential: None,
             json: None,
+            form: None,
         }
+    }
+
+    pub fn with_form(mut self, form: Vec<(String, String)>) -> Self {
+        self.form = Some(form);
+        self
     }
 
     pub fn get(url: Url) -> HttpRequest<'a> {
@@ -145,6 +155,8 @@ pub enum HttpError {
     OutOfScope { host: String },
     #[error("refused to send a credential to {origin}: credentials go only to {allowed}")]
     CredentialOffOrigin { origin: String, allowed: String },
+    #[error("no credential for {identity}: {reason}")]
+    NoCredential { identity: String, reason: String },
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("{0}")]
@@ -158,10 +170,12 @@ pub struct Http {
     credential_origin: Origin,
     timeout: Duration,
     cookies: Arc<Mutex<Vec<SeenCookie>>>,
+    credentials: Arc<Credentials>,
+    redactor: Redactor,
 }
 
 impl Http {
-    pub fn new(profile: &Profile, dns: Arc<Dns>) -> Result<Http, String> {
+    pub fn new(profile: &Profile, dns: Arc<Dns>, redactor: Redactor) -> Result<Http, String> {
         let timeout = profile.network.timeout;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(profile)?)
@@ -172,13 +186,42 @@ impl Http {
             .user_agent(concat!("launch-audit/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client: {}", error_chain(&e)))?;
+        let credentials = Credentials::default();
+        for identity in profile.identities.values() {
+            if let Some(token) = &identity.token {
+                credentials.set(&identity.name, token.expose().to_string());
+            }
+        }
         Ok(Http {
             client,
             scope: Arc::new(profile.scope_hosts().into_iter().collect()),
             credential_origin: profile.target.base_url.origin(),
             timeout,
             cookies: Arc::default(),
+            credentials: Arc::new(credentials),
+            redactor,
         })
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The credential `identity` holds now (its token, or what its login obtained).
+    pub fn credential_of(&self, identity: &Identity) -> Option<String> {
+        self.credentials
+            .current(&identity.name)
+            .ok()
+            .map(|(value, _)| value)
+    }
+
+    /// Every login so far, first logins and relogins.
+    pub fn login_outcomes(&self) -> Vec<LoginOutcome> {
+        self.credentials.outcomes()
     }
 
     /// Whether the scope guard lets requests go to `host`.
@@ -191,8 +234,56 @@ impl Http {
         self.cookies.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Sends `request`, reading at most [`MAX_BODY`] bytes of the body, all within the timeout.
+    /// Sends `request`, reading at most [`MAX_BODY`] bytes of the body, all within the
+    /// timeout. As an identity: with its current credential, and, when a credential that
+    /// worked before meets a 401 and the identity may log in again, once more after a login.
     pub async fn send(&self, request: &HttpRequest<'_>) -> Result<Fetched, HttpError> {
+        let Some(identity) = request.identity else {
+            return self.exchange(request, None).await;
+        };
+        let (value, generation) =
+            self.credentials
+                .current(&identity.name)
+                .map_err(|reason| HttpError::NoCredential {
+                    identity: identity.name.clone(),
+                    reason,
+                })?;
+        let response = self.exchange(request, Some((identity, &value))).await?;
+        if response.status == 401 && identity.relogin() {
+            // Single flight: concurrent 401s of one expired credential log in once; the
+            // requests that waited retry with what that login obtained.
+            let relogin = self.credentials.relogin_lock(&identity.name);
+            let _one_at_a_time = relogin.lock().await;
+            let fresh = match self.credentials.current(&identity.name) {
+                Ok((value, current)) if current != generation => Some(value),
+                Ok(_) if self.credentials.claim_relogin(&identity.name, generation) => {
+                    self.login(identity, true).await.ok()
+                }
+                _ => None,
+            };
+            if let Some(fresh) = fresh {
+                let retried = self.exchange(request, Some((identity, &fresh))).await?;
+                if retried.is_success()
+                    && let Ok((_, current)) = self.credentials.current(&identity.name)
+                {
+                    self.credentials.worked(&identity.name, current);
+                }
+                return Ok(retried);
+            }
+            return Ok(response);
+        }
+        if response.is_success() {
+            self.credentials.worked(&identity.name, generation);
+        }
+        Ok(response)
+    }
+
+    /// One exchange; `credential` is the identity whose credential value to attach.
+    pub(crate) async fn exchange(
+        &self,
+        request: &HttpRequest<'_>,
+        credential: Option<(&Identity, &str)>,
+    ) -> Result<Fetched, HttpError> {
         let host = request
             .url
             .host_str()
@@ -203,7 +294,7 @@ impl Http {
         }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| HttpError::Transport(e.to_string()))?;
-        if request.identity.is_some() || request.credential.is_some() {
+        if credential.is_some() || request.credential.is_some() {
             let origin = request.url.origin();
             if origin != self.credential_origin {
                 return Err(HttpError::CredentialOffOrigin {
@@ -217,8 +308,7 @@ impl Http {
             url.query_pairs_mut().append_pair(name, value);
         }
         let mut builder = self.client.request(method, url);
-        if let Some(identity) = request.identity {
-            let token = identity.token.expose();
+        if let Some((identity, token)) = credential {
             builder = match &identity.scheme {
                 Scheme::Bearer => builder.bearer_auth(token),
                 Scheme::Header(name) => builder.header(name.as_str(), token),
@@ -235,6 +325,14 @@ impl Http {
             }
             Some(Credential::Query(..)) | None => builder,
         };
+        if let Some(form) = &request.form {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form.iter())
+                .finish();
+            builder = builder
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+        }
         if let Some(json) = &request.json {
             builder = builder
                 .header("content-type", "application/json")

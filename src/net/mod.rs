@@ -1,11 +1,14 @@
 //! The only door to the network: every check's DNS and HTTP traffic goes through here, so
 //! scope, credentials, timeouts, body caps and redaction are enforced once.
 
+pub mod credentials;
 pub mod dns;
 pub mod http;
+mod login;
 pub mod redact;
 pub mod tls;
 
+pub use credentials::LoginOutcome;
 pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
 pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};
 pub use redact::Redactor;

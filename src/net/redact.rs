@@ -1,34 +1,46 @@
 //! Keeps secrets out of every output: the profile's own credentials, and credential-shaped
 //! values seen in responses (bearer tokens, JWTs, cookies, `"token": "…"` fields).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use regex::Regex;
 
 pub const MASK: &str = "[REDACTED]";
 
-/// Replaces known secrets and credential-shaped values with [`MASK`].
+/// Replaces known secrets and credential-shaped values with [`MASK`]. Clones share one
+/// list, so a credential obtained mid-audit (a login) is masked everywhere from then on.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
     /// Longest first, so a secret containing another is masked whole.
-    secrets: Vec<String>,
+    secrets: Arc<RwLock<Vec<String>>>,
 }
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            // Masking a one-letter "secret" everywhere would destroy the report and protect nothing.
-            .filter(|secret| secret.len() >= 4)
-            .collect();
-        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-        secrets.dedup();
-        Redactor { secrets }
+        let redactor = Redactor::default();
+        for secret in secrets {
+            redactor.add(secret);
+        }
+        redactor
+    }
+
+    /// Masks `secret` from now on.
+    pub fn add(&self, secret: String) {
+        // Masking a one-letter "secret" everywhere would destroy the report and protect nothing.
+        if secret.len() < 4 {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        if !secrets.contains(&secret) {
+            secrets.push(secret);
+            secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        }
     }
 
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for secret in &self.secrets {
+        let secrets = self.secrets.read().unwrap_or_else(|p| p.into_inner());
+        for secret in secrets.iter() {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);
             }

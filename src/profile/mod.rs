@@ -77,7 +77,10 @@ pub struct Network {
 #[derive(Debug)]
 pub struct Identity {
     pub name: String,
-    pub token: Secret,
+    /// A static credential; `None` when the identity only logs in.
+    pub token: Option<Secret>,
+    /// How the identity obtains its credential at the start of the audit.
+    pub obtain: Option<Obtain>,
     pub tenant: Option<String>,
     pub roles: Vec<String>,
     /// Expired on purpose: only `auth.expired-token` uses it.
@@ -85,7 +88,56 @@ pub struct Identity {
     pub scheme: Scheme,
 }
 
+/// How an identity obtains its credential.
+#[derive(Debug)]
+pub enum Obtain {
+    Login(Login),
+    ClientCredentials(ClientCredentials),
+}
+
+#[derive(Debug)]
+pub struct Login {
+    pub method: Method,
+    pub url: Url,
+    pub body: LoginBody,
+    pub source: CredentialSource,
+    pub relogin: bool,
+}
+
+#[derive(Debug)]
+pub enum LoginBody {
+    None,
+    Json(serde_json::Value),
+    Form(Vec<(String, String)>),
+}
+
+/// Where a login's answer carries the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    JsonPointer(String),
+    Header(String),
+    Cookie(String),
+}
+
+#[derive(Debug)]
+pub struct ClientCredentials {
+    pub token_url: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scope: Option<String>,
+    pub relogin: bool,
+}
+
 impl Identity {
+    /// Whether a 401 on a request that worked before should trigger a new login.
+    pub fn relogin(&self) -> bool {
+        match &self.obtain {
+            Some(Obtain::Login(login)) => login.relogin,
+            Some(Obtain::ClientCredentials(cc)) => cc.relogin,
+            None => false,
+        }
+    }
+
     /// Holds at least one of `roles` (a route without roles admits every identity).
     pub fn may_use(&self, roles: &[String]) -> bool {
         roles.is_empty() || self.roles.iter().any(|r| roles.contains(r))
@@ -292,7 +344,7 @@ impl Profile {
     pub fn secrets(&self) -> Vec<String> {
         self.identities
             .values()
-            .map(|identity| &identity.token)
+            .filter_map(|identity| identity.token.as_ref())
             .chain(&self.extra_secrets)
             .map(|secret| secret.expose().to_string())
             .collect()
@@ -427,11 +479,21 @@ impl Validator<'_> {
             .into_iter()
             .map(|(name, identity)| {
                 let key = format!("identities.{name}");
-                let token = self.secret(&identity.token, &format!("{key}.token"));
-                let tenant = identity.tenant.map(|tenant| {
+                let token = identity.token.as_ref().map(|token| self.secret(token, &format!("{key}.token")));
+                let obtain = self.obtain(&identity, &key, &target);
+                if token.is_none() && obtain.is_none() && !self.errors.iter().any(|e| e.key.starts_with(&key)) {
+                    let offset = self.locator.text.find(&format!("[{key}")).unwrap_or(0);
+                    let error = self.locator.error(
+                        Some(offset..offset),
+                        &key,
+                        "no credential: give `token`, a [identities.NAME.login] or [identities.NAME.client_credentials]",
+                    );
+                    self.errors.push(error);
+                }
+                let tenant = identity.tenant.as_ref().map(|tenant| {
                     if !tenants.contains_key(tenant.get_ref()) {
                         self.blame(
-                            &tenant,
+                            tenant,
                             &format!("{key}.tenant"),
                             format!(
                                 "no tenant `{}`: expected one of the [tenants.*] tables ({})",
@@ -440,35 +502,31 @@ impl Validator<'_> {
                             ),
                         );
                     }
-                    tenant.into_inner()
+                    tenant.get_ref().clone()
                 });
-                let scheme = match (&identity.header, &identity.cookie) {
-                    (None, None) => Scheme::Bearer,
-                    (Some(header), None) => {
-                        if reqwest::header::HeaderName::from_bytes(header.get_ref().as_bytes())
-                            .is_err()
-                        {
-                            self.blame(
-                                header,
-                                &format!("{key}.header"),
-                                "expected an HTTP header name such as `X-Api-Key`",
-                            );
+                let login_cookie = match &obtain {
+                    Some(Obtain::Login(Login { source: CredentialSource::Cookie(cookie), .. })) => Some(cookie.clone()),
+                    _ => None,
+                };
+                let scheme = match (&identity.header, &identity.cookie, login_cookie) {
+                    (None, None, None) => Scheme::Bearer,
+                    (None, None, Some(cookie)) => Scheme::Cookie(cookie),
+                    (Some(header), None, None) => {
+                        if reqwest::header::HeaderName::from_bytes(header.get_ref().as_bytes()).is_err() {
+                            self.blame(header, &format!("{key}.header"), "expected an HTTP header name such as `X-Api-Key`");
                         }
                         Scheme::Header(header.get_ref().clone())
                     }
-                    (None, Some(cookie)) => Scheme::Cookie(cookie.get_ref().clone()),
-                    (Some(header), Some(_)) => {
-                        self.blame(
-                            header,
-                            &format!("{key}.header"),
-                            "give `header` or `cookie`, not both",
-                        );
+                    (None, Some(cookie), _) => Scheme::Cookie(cookie.get_ref().clone()),
+                    (Some(header), _, _) => {
+                        self.blame(header, &format!("{key}.header"), "give `header` or `cookie` (or a login cookie), not both");
                         Scheme::Bearer
                     }
                 };
                 let identity = Identity {
                     name: name.clone(),
                     token,
+                    obtain,
                     tenant,
                     roles: identity.roles,
                     expired: identity.expired,
@@ -592,6 +650,125 @@ impl Validator<'_> {
             email,
             subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),
+        }
+    }
+
+    /// A login URL: a path under base_url, or a full URL.
+    fn login_url(&mut self, value: &Spanned<String>, key: &str, target: &Target) -> Option<Url> {
+        if value.get_ref().starts_with('/') {
+            let base = target.base_url.as_str().trim_end_matches('/');
+            return Url::parse(&format!("{base}{}", value.get_ref())).ok();
+        }
+        self.url(value, key)
+    }
+
+    fn obtain(&mut self, raw: &raw::RawIdentity, key: &str, target: &Target) -> Option<Obtain> {
+        match (&raw.login, &raw.client_credentials) {
+            (Some(_), Some(cc)) => {
+                self.blame(
+                    &cc.token_url,
+                    &format!("{key}.client_credentials"),
+                    "give a login or client_credentials, not both",
+                );
+                None
+            }
+            (Some(login), None) => {
+                let key = format!("{key}.login");
+                let url = self.login_url(&login.path, &format!("{key}.path"), target)?;
+                let source = match (&login.token_pointer, &login.token_header, &login.cookie) {
+                    (Some(pointer), None, None) if pointer.get_ref().starts_with('/') => {
+                        CredentialSource::JsonPointer(pointer.get_ref().clone())
+                    }
+                    (Some(pointer), None, None) => {
+                        self.blame(
+                            pointer,
+                            &format!("{key}.token_pointer"),
+                            "expected a JSON pointer such as `/data/access_token`",
+                        );
+                        return None;
+                    }
+                    (None, Some(header), None) => {
+                        CredentialSource::Header(header.get_ref().clone())
+                    }
+                    (None, None, Some(cookie)) => {
+                        CredentialSource::Cookie(cookie.get_ref().clone())
+                    }
+                    _ => {
+                        self.blame(&login.path, &key, "say where the credential comes from: exactly one of token_pointer, token_header, cookie");
+                        return None;
+                    }
+                };
+                let body = match (&login.json, &login.form) {
+                    (Some(_), Some(_)) => {
+                        self.blame(&login.path, &key, "give a json or a form body, not both");
+                        return None;
+                    }
+                    (Some(json), None) => {
+                        let mut value = serde_json::to_value(json).unwrap_or_default();
+                        self.interpolate_json(
+                            &mut value,
+                            &login.path,
+                            &format!("{key}.json"),
+                            None,
+                        );
+                        LoginBody::Json(value)
+                    }
+                    (None, Some(form)) => {
+                        let mut value = serde_json::to_value(form).unwrap_or_default();
+                        self.interpolate_json(
+                            &mut value,
+                            &login.path,
+                            &format!("{key}.form"),
+                            None,
+                        );
+                        let pairs = value
+                            .as_object()
+                            .map(|map| {
+                                map.iter()
+                                    .map(|(k, v)| {
+                                        (
+                                            k.clone(),
+                                            v.as_str()
+                                                .map_or_else(|| v.to_string(), str::to_string),
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        LoginBody::Form(pairs)
+                    }
+                    (None, None) => LoginBody::None,
+                };
+                Some(Obtain::Login(Login {
+                    method: login.method,
+                    url,
+                    body,
+                    source,
+                    relogin: login.relogin,
+                }))
+            }
+            (None, Some(cc)) => {
+                let key = format!("{key}.client_credentials");
+                let token_url =
+                    self.login_url(&cc.token_url, &format!("{key}.token_url"), target)?;
+                let client_id = match env::interpolate(cc.client_id.get_ref(), self.env) {
+                    Ok(id) => id,
+                    Err(message) => {
+                        self.blame(&cc.client_id, &format!("{key}.client_id"), message);
+                        return None;
+                    }
+                };
+                let client_secret = self.secret(&cc.client_secret, &format!("{key}.client_secret"));
+                self.extra_secrets.push(client_secret.clone());
+                Some(Obtain::ClientCredentials(ClientCredentials {
+                    token_url,
+                    client_id,
+                    client_secret,
+                    scope: cc.scope.clone(),
+                    relogin: cc.relogin,
+                }))
+            }
+            (None, None) => None,
         }
     }
 

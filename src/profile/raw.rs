@@ -89,7 +89,12 @@ pub struct RawNetwork {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdentity {
-    pub token: Spanned<String>,
+    /// A static credential; optional when the identity logs in.
+    pub token: Option<Spanned<String>>,
+    /// Log in with a request and take the credential from its answer.
+    pub login: Option<RawLogin>,
+    /// OAuth 2.0 client credentials grant (RFC 6749 §4.4).
+    pub client_credentials: Option<RawClientCredentials>,
     pub tenant: Option<Spanned<String>>,
     #[serde(default)]
     pub roles: Vec<String>,
@@ -100,6 +105,42 @@ pub struct RawIdentity {
     pub header: Option<Spanned<String>>,
     /// Send the token as this cookie instead of `Authorization: Bearer`.
     pub cookie: Option<Spanned<String>>,
+}
+
+/// A login request and where its answer carries the credential.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogin {
+    #[serde(default = "post")]
+    pub method: Method,
+    /// A path under base_url, or a full URL on a host the profile names.
+    pub path: Spanned<String>,
+    /// JSON body; string values may use `${VAR}`.
+    pub json: Option<toml::Table>,
+    /// Form body (application/x-www-form-urlencoded); values may use `${VAR}`.
+    pub form: Option<toml::Table>,
+    /// The credential is the string at this JSON pointer of the answer (`/data/access_token`).
+    pub token_pointer: Option<Spanned<String>>,
+    /// The credential is this response header's value.
+    pub token_header: Option<Spanned<String>>,
+    /// The credential is this cookie: the identity then sends it as a cookie.
+    pub cookie: Option<Spanned<String>>,
+    /// Log in again (at most 3 times an audit) when a request that worked before answers 401.
+    #[serde(default)]
+    pub relogin: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClientCredentials {
+    /// The token endpoint: a path under base_url or a full URL.
+    pub token_url: Spanned<String>,
+    pub client_id: Spanned<String>,
+    pub client_secret: Spanned<String>,
+    pub scope: Option<String>,
+    /// Ask for a new token when a request that worked before answers 401.
+    #[serde(default)]
+    pub relogin: bool,
 }
 
 /// How the app says "no", and what the JWT checks may know.

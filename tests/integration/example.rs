@@ -23,19 +23,26 @@ fn example_profile_is_valid() {
         | "MALLORY_TOKEN"
         | "ADA_TOKEN"
         | "ALICE_EXPIRED_TOKEN"
-        | "ALICE_PASSWORD" => Some(format!("secret-for-{name}")),
+        | "ALICE_PASSWORD"
+        | "DANA_PASSWORD"
+        | "REPORTER_CLIENT_SECRET" => Some(format!("secret-for-{name}")),
         _ => None,
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(profile.identities.len(), 4);
+    assert_eq!(profile.identities.len(), 6);
     assert_eq!(profile.routes.len(), 2);
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());
-    // The session password came from ${ALICE_PASSWORD}: it is a secret to redact.
-    assert!(
-        profile
-            .secrets()
-            .contains(&"secret-for-ALICE_PASSWORD".to_string())
-    );
+    // Values from ${VAR} in login bodies and client secrets are secrets to redact.
+    for secret in [
+        "secret-for-ALICE_PASSWORD",
+        "secret-for-DANA_PASSWORD",
+        "secret-for-REPORTER_CLIENT_SECRET",
+    ] {
+        assert!(
+            profile.secrets().contains(&secret.to_string()),
+            "{secret} is not redacted"
+        );
+    }
     assert!(Path::new(&profile.source).ends_with("audit.toml"));
 }

@@ -8,6 +8,7 @@ mod docs;
 mod email;
 mod engine;
 mod example;
+mod login;
 mod network;
 mod profile_errors;
 mod redaction;

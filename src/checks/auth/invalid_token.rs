@@ -61,9 +61,12 @@ impl Check for InvalidToken {
                 let prints = probe::fingerprints(&baseline.response.body);
                 let target = probe::describe(route, &baseline.filled);
                 let mut observations = Vec::new();
-                for (what, credential) in
-                    variants(&baseline.identity.scheme, baseline.identity.token.expose())
-                {
+                for (what, credential) in variants(
+                    &baseline.identity.scheme,
+                    &ctx.http
+                        .credential_of(baseline.identity)
+                        .unwrap_or_default(),
+                ) {
                     let subject = format!("{target} with {what} (from {})", baseline.identity.name);
                     let request = match probe::request(ctx, route, &baseline.filled, None) {
                         Ok(request) => request.with_credential(credential),

@@ -10,10 +10,11 @@ use crate::profile::{Identity, Profile};
 
 pub struct JwtTampering;
 
-fn jwt_identities(profile: &Profile) -> Vec<(&Identity, Jwt)> {
-    profile
+/// Active identities whose current credential is a JWT.
+fn jwt_identities(ctx: &Ctx) -> Vec<(&Identity, Jwt)> {
+    ctx.profile
         .active_identities()
-        .filter_map(|i| Some((i, Jwt::parse(i.token.expose())?)))
+        .filter_map(|i| Some((i, Jwt::parse(&ctx.http.credential_of(i)?)?)))
         .collect()
 }
 
@@ -23,7 +24,14 @@ impl Check for JwtTampering {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        if jwt_identities(profile).is_empty() {
+        // Logged-in identities' tokens are known only once the audit runs.
+        let may_hold_jwt = profile.active_identities().any(|i| {
+            i.obtain.is_some()
+                || i.token
+                    .as_ref()
+                    .is_some_and(|t| Jwt::parse(t.expose()).is_some())
+        });
+        if !may_hold_jwt {
             Applicability::NotApplicable {
                 reason: "no identity's token is a JWT".into(),
             }
@@ -34,7 +42,15 @@ impl Check for JwtTampering {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let identities = jwt_identities(&ctx.profile);
+            let identities = jwt_identities(ctx);
+            if identities.is_empty() {
+                return Finding {
+                    status: crate::check::Status::NotApplicable,
+                    summary: "no identity's token is a JWT".into(),
+                    evidence: Vec::new(),
+                    tables: Vec::new(),
+                };
+            }
             let mut observations = Vec::new();
             for (identity, token) in &identities {
                 // A route where the genuine token works: otherwise a refusal proves nothing.

@@ -1,16 +1,18 @@
 //! Auth family: `auth.unauthenticated`, `auth.invalid-token`, `auth.expired-token`,
-//! `auth.jwt-tampering`, `auth.session-cookies`.
+//! `auth.jwt-tampering`, `auth.session-cookies`, `auth.login`.
 
 mod expired_token;
 mod invalid_token;
 pub mod jwt;
 mod jwt_tampering;
+mod login;
 mod session_cookies;
 mod unauthenticated;
 
 pub use expired_token::ExpiredToken;
 pub use invalid_token::InvalidToken;
 pub use jwt_tampering::JwtTampering;
+pub use login::Login;
 pub use session_cookies::SessionCookies;
 pub use unauthenticated::Unauthenticated;
 

@@ -35,7 +35,11 @@ impl Check for Unauthenticated {
                     }
                 };
                 let prints = probe::fingerprints(&baseline.response.body);
-                let token = baseline.identity.token.expose();
+                let token = ctx
+                    .http
+                    .credential_of(baseline.identity)
+                    .unwrap_or_default();
+                let token = token.as_str();
                 // The credential in places the app must not read it from.
                 let mut misplaced = vec![(
                     "token in the query string (?access_token=)",
