@@ -85,6 +85,8 @@ pub struct Identity {
     pub roles: Vec<String>,
     /// Expired on purpose: only `auth.expired-token` uses it.
     pub expired: bool,
+    /// How long after logging in the credential has expired (a derived expired token).
+    pub wait_for_expiry: Option<Duration>,
     pub scheme: Scheme,
 }
 
@@ -523,10 +525,24 @@ impl Validator<'_> {
                         Scheme::Bearer
                     }
                 };
+                let wait_for_expiry = identity.wait_for_expiry.as_ref().and_then(|wait| {
+                    let key = format!("{key}.wait_for_expiry");
+                    if !identity.expired || identity.login.is_none() {
+                        self.blame(wait, &key, "only an identity with `expired = true` and a login waits for its token to expire");
+                        return None;
+                    }
+                    let duration = self.duration(wait, &key)?;
+                    if duration > Duration::from_secs(300) {
+                        self.blame(wait, &key, "at most 5m: the audit waits this long");
+                        return None;
+                    }
+                    Some(duration)
+                });
                 let identity = Identity {
                     name: name.clone(),
                     token,
                     obtain,
+                    wait_for_expiry,
                     tenant,
                     roles: identity.roles,
                     expired: identity.expired,

@@ -101,6 +101,9 @@ pub struct RawIdentity {
     /// The credential is expired on purpose: `auth.expired-token` uses it, nothing else does.
     #[serde(default)]
     pub expired: bool,
+    /// With `expired = true` and a login: the logged-in token expires within this long;
+    /// `auth.expired-token` waits for it before probing.
+    pub wait_for_expiry: Option<Spanned<String>>,
     /// Send the token in this header instead of `Authorization: Bearer`.
     pub header: Option<Spanned<String>>,
     /// Send the token as this cookie instead of `Authorization: Bearer`.

@@ -231,3 +231,57 @@ fn no_password_token_or_cookie_value_reaches_any_output() {
         }
     }
 }
+
+/// The expired identity logs in for a 1-second token and the check waits it out: the
+/// profile says so with `wait_for_expiry`.
+fn derived_expired_token(text: String) -> String {
+    let start = text.find("[identities.alice_expired]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let derived = r#"[identities.alice_expired]
+tenant = "acme"
+roles = ["member"]
+expired = true
+wait_for_expiry = "2s"
+[identities.alice_expired.login]
+path = "/auth/login"
+json = { email = "alice@acme.test", password = "correct-horse-battery-staple", ttl_seconds = 1 }
+token_pointer = "/data/access_token""#;
+    format!("{}{derived}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn an_expired_token_can_be_derived_by_logging_in_and_waiting() {
+    for (mode, verdict) in [(Mode::Hardened, "PASS"), (Mode::Vulnerable, "FAIL")] {
+        let setup = Setup::start_edited(mode, derived_expired_token);
+        let json = setup.path("run.json");
+        setup.run(&[
+            "--only",
+            "auth.expired-token",
+            "--only",
+            "auth.login",
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ]);
+        let report = read_json(&json);
+        let status = |id: &str| {
+            report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == id)
+                .unwrap()["status"]
+                .clone()
+        };
+        assert_eq!(status("auth.expired-token"), verdict, "{mode:?}: {report}");
+        assert_eq!(status("auth.login"), "PASS", "{mode:?}");
+        let lines = evidence(&report, "auth.expired-token");
+        assert!(
+            lines
+                .iter()
+                .any(|(_, subject, _)| subject.contains("GET /api/me as alice_expired (expired)")),
+            "{lines:?}"
+        );
+    }
+}

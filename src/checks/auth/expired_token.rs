@@ -26,6 +26,17 @@ impl Check for ExpiredToken {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
+            // Tokens derived by logging in expire this long after the logins (which ran
+            // before any check): waiting the whole span is the safe side.
+            let wait = ctx
+                .profile
+                .identities
+                .values()
+                .filter_map(|i| i.wait_for_expiry)
+                .max();
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
+            }
             let mut observations = Vec::new();
             for identity in ctx.profile.identities.values().filter(|i| i.expired) {
                 let values = ctx.profile.tenant_values(identity);
