@@ -11,6 +11,7 @@ use crate::check::{Severity, family_of};
 const SOURCES: &[(&str, &str)] = &[
     ("checks/auth.toml", include_str!("../checks/auth.toml")),
     ("checks/access.toml", include_str!("../checks/access.toml")),
+    ("checks/ai.toml", include_str!("../checks/ai.toml")),
     ("checks/dns.toml", include_str!("../checks/dns.toml")),
     ("checks/email.toml", include_str!("../checks/email.toml")),
     ("checks/health.toml", include_str!("../checks/health.toml")),

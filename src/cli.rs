@@ -99,6 +99,10 @@ pub struct AuditArgs {
     /// against a target whose profile says `environment = "production"`.
     #[arg(long)]
     pub allow_production_writes: bool,
+    /// Let traffic-heavy probes (AI endpoint probes; later load and bursts) run against a
+    /// target whose profile says `environment = "production"`.
+    #[arg(long)]
+    pub allow_production_load: bool,
     /// Which statuses make the run NOT READY.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,

@@ -90,6 +90,7 @@ pub fn audit_and_report(
         fail_on: args.fail_on,
         consent: crate::ctx::Consent {
             production_writes: args.allow_production_writes,
+            production_load: args.allow_production_load,
         },
     };
     let checks = registry::all();

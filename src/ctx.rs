@@ -10,6 +10,8 @@ use crate::profile::Profile;
 pub struct Consent {
     /// `--allow-production-writes`: write probes may run against `environment = "production"`.
     pub production_writes: bool,
+    /// `--allow-production-load`: load, bursts and AI probes may run against production.
+    pub production_load: bool,
 }
 
 /// One per audit: the profile, one resolver, one HTTP client (sharing its connection pool

@@ -11,6 +11,9 @@ pub fn all() -> Vec<Arc<dyn Check>> {
     vec![
         Arc::new(checks::access::RoleMatrix),
         Arc::new(checks::access::TenantIsolation),
+        Arc::new(checks::ai::DataExfiltration),
+        Arc::new(checks::ai::PromptInjection),
+        Arc::new(checks::ai::ToolAbuse),
         Arc::new(checks::auth::ExpiredToken),
         Arc::new(checks::auth::InvalidToken),
         Arc::new(checks::auth::JwtTampering),

@@ -1,6 +1,7 @@
 //! Check implementations, a module per family (the id's prefix).
 
 pub mod access;
+pub mod ai;
 pub mod auth;
 pub mod dns;
 pub mod email;

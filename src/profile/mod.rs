@@ -47,6 +47,7 @@ pub struct Profile {
     pub auth: AuthPolicy,
     pub session: Option<Session>,
     pub email: Email,
+    pub ai_endpoints: Vec<AiEndpoint>,
     /// Subdomains (absolute names) the DNS checks look at besides the profile's hosts.
     pub subdomains: Vec<String>,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
@@ -267,6 +268,42 @@ fn json_strings(value: &serde_json::Value, visit: &mut dyn FnMut(&str)) {
         serde_json::Value::Object(map) => map.values().for_each(|v| json_strings(v, visit)),
         _ => {}
     }
+}
+
+/// Requests one AI endpoint may receive in one audit, whatever the profile says.
+pub const AI_MAX_REQUESTS: u32 = 40;
+
+#[derive(Debug)]
+pub struct AiEndpoint {
+    pub name: String,
+    pub method: Method,
+    pub path: String,
+    pub identity: String,
+    pub input: AiInput,
+    pub answer: AiAnswer,
+    pub history: bool,
+    pub system_prompt_canary: Option<String>,
+    /// (tenant, marker)
+    pub tenant_canary: Option<(String, String)>,
+    /// The path read before and after tool probes.
+    pub tools_verify_path: Option<String>,
+    pub max_requests: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum AiInput {
+    /// A JSON body with `{{input}}` in its strings.
+    Json(serde_json::Value),
+    /// A form field.
+    Form(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AiAnswer {
+    Pointer(String),
+    Text,
+    /// Server-sent events, `data:` payloads concatenated.
+    Sse,
 }
 
 /// A sender the domain's SPF must authorise.
@@ -631,6 +668,19 @@ impl Validator<'_> {
         let auth = self.auth(raw.auth);
         let session = raw.session.map(|session| self.session(session));
         let email = self.email(raw.email);
+        let ai_endpoints = raw
+            .ai_endpoints
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, endpoint)| {
+                self.ai_endpoint(
+                    endpoint,
+                    &format!("ai_endpoints[{i}]"),
+                    &identities,
+                    &tenants,
+                )
+            })
+            .collect();
         let subdomains = raw
             .dns
             .subdomains
@@ -664,6 +714,7 @@ impl Validator<'_> {
             auth,
             session,
             email,
+            ai_endpoints,
             subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),
         }
@@ -827,6 +878,110 @@ impl Validator<'_> {
             error_pointer: raw.error_pointer.map(Spanned::into_inner),
             jwt_public_key,
         }
+    }
+
+    fn ai_endpoint(
+        &mut self,
+        raw: raw::RawAiEndpoint,
+        key: &str,
+        identities: &BTreeMap<String, Identity>,
+        tenants: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Option<AiEndpoint> {
+        if !raw.path.get_ref().starts_with('/') {
+            self.blame(
+                &raw.path,
+                &format!("{key}.path"),
+                "expected a path starting with `/`",
+            );
+        }
+        if !identities.contains_key(raw.identity.get_ref()) {
+            self.blame(
+                &raw.identity,
+                &format!("{key}.identity"),
+                format!(
+                    "no identity `{}`: expected one of the [identities.*] tables ({})",
+                    raw.identity.get_ref(),
+                    list_or_none(identities.keys())
+                ),
+            );
+        }
+        let input = match (raw.body, raw.form_field) {
+            (Some(body), None) => {
+                let value = serde_json::to_value(body).unwrap_or_default();
+                let mut slots = 0;
+                json_strings(&value, &mut |s| slots += s.matches("{{input}}").count());
+                if slots == 0 {
+                    self.blame(
+                        &raw.path,
+                        &format!("{key}.body"),
+                        "the body has no `{{input}}` slot for the probe text",
+                    );
+                }
+                AiInput::Json(value)
+            }
+            (None, Some(field)) => AiInput::Form(field),
+            _ => {
+                self.blame(
+                    &raw.path,
+                    key,
+                    "give a JSON `body` with an `{{input}}` slot, or a `form_field`",
+                );
+                return None;
+            }
+        };
+        let answer = match raw.answer.get_ref().as_str() {
+            "text" => AiAnswer::Text,
+            "sse" => AiAnswer::Sse,
+            pointer if pointer.starts_with('/') => AiAnswer::Pointer(pointer.to_string()),
+            other => {
+                self.blame(
+                    &raw.answer,
+                    &format!("{key}.answer"),
+                    format!("`{other}`: expected a JSON pointer (`/reply`), `text` or `sse`"),
+                );
+                AiAnswer::Text
+            }
+        };
+        let tenant_canary = raw.tenant_canary.map(|canary| {
+            if !tenants.contains_key(canary.tenant.get_ref()) {
+                self.blame(
+                    &canary.tenant,
+                    &format!("{key}.tenant_canary.tenant"),
+                    format!("no tenant `{}`", canary.tenant.get_ref()),
+                );
+            }
+            let marker = self.secret(&canary.marker, &format!("{key}.tenant_canary.marker"));
+            (canary.tenant.into_inner(), marker.expose().to_string())
+        });
+        // Canaries must never be printed whole: the redactor masks them like secrets.
+        let system_prompt_canary = raw.system_prompt_canary.as_ref().map(|canary| {
+            self.secret(canary, &format!("{key}.system_prompt_canary"))
+                .expose()
+                .to_string()
+        });
+        for canary in system_prompt_canary
+            .iter()
+            .chain(tenant_canary.iter().map(|(_, m)| m))
+        {
+            self.extra_secrets.push(Secret(canary.clone()));
+        }
+        let max_requests = raw
+            .max_requests
+            .unwrap_or(AI_MAX_REQUESTS)
+            .min(AI_MAX_REQUESTS);
+        Some(AiEndpoint {
+            name: raw.name,
+            method: raw.method,
+            path: raw.path.into_inner(),
+            identity: raw.identity.into_inner(),
+            input,
+            answer,
+            history: raw.history,
+            system_prompt_canary,
+            tenant_canary,
+            tools_verify_path: raw.tools.map(|t| t.verify_path.into_inner()),
+            max_requests,
+        })
     }
 
     fn email(&mut self, raw: raw::RawEmail) -> Email {

@@ -27,6 +27,58 @@ pub struct RawProfile {
     pub email: RawEmail,
     #[serde(default)]
     pub dns: RawDns,
+    #[serde(default)]
+    pub ai_endpoints: Vec<RawAiEndpoint>,
+}
+
+/// An endpoint backed by a language model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAiEndpoint {
+    pub name: String,
+    #[serde(default = "post")]
+    pub method: Method,
+    pub path: Spanned<String>,
+    /// Whom the probes act as.
+    pub identity: Spanned<String>,
+    /// JSON body whose strings may hold the `{{input}}` slot.
+    pub body: Option<toml::Table>,
+    /// Or: a form field that carries the input.
+    pub form_field: Option<String>,
+    /// Where the answer is: a JSON pointer (`/reply`), `text` (the body), or `sse`.
+    #[serde(default = "text")]
+    pub answer: Spanned<String>,
+    /// The endpoint keeps the conversation between requests (multi-turn probes apply).
+    #[serde(default)]
+    pub history: bool,
+    /// A phrase that appears only in the system prompt.
+    pub system_prompt_canary: Option<Spanned<String>>,
+    /// A marker stored in another tenant's data.
+    pub tenant_canary: Option<RawTenantCanary>,
+    /// The endpoint can call tools (actions on the app).
+    pub tools: Option<RawAiTools>,
+    /// At most this many requests to the endpoint (capped at 40).
+    pub max_requests: Option<u32>,
+}
+
+fn text() -> Spanned<String> {
+    Spanned::new(0..0, "text".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenantCanary {
+    /// The tenant whose data holds the marker.
+    pub tenant: Spanned<String>,
+    pub marker: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAiTools {
+    /// A path read as the identity before and after the tool probes: any change is an
+    /// action the caller was not entitled to.
+    pub verify_path: Spanned<String>,
 }
 
 /// What the email checks need beyond `[target] domain`.

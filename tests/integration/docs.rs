@@ -11,3 +11,16 @@ fn readme_lists_every_check() {
         );
     }
 }
+
+#[test]
+fn readme_documents_the_exact_probe_set() {
+    let readme = include_str!("../../README.md");
+    let probes = include_str!("../../checks/ai-probes.toml");
+    for line in probes.lines().filter(|l| l.starts_with("id = ")) {
+        let id = line.trim_start_matches("id = ").trim_matches('"');
+        assert!(
+            readme.contains(&format!("| `{id}` |")),
+            "README's probe table lacks {id}"
+        );
+    }
+}

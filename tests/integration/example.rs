@@ -25,7 +25,9 @@ fn example_profile_is_valid() {
         | "ALICE_EXPIRED_TOKEN"
         | "ALICE_PASSWORD"
         | "DANA_PASSWORD"
-        | "REPORTER_CLIENT_SECRET" => Some(format!("secret-for-{name}")),
+        | "REPORTER_CLIENT_SECRET"
+        | "AI_SYSTEM_CANARY"
+        | "ACME_AI_MARKER" => Some(format!("secret-for-{name}")),
         _ => None,
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
@@ -33,6 +35,13 @@ fn example_profile_is_valid() {
     assert_eq!(profile.routes.len(), 2);
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());
+    assert_eq!(profile.ai_endpoints.len(), 1);
+    assert!(
+        profile
+            .secrets()
+            .contains(&"secret-for-ACME_AI_MARKER".to_string()),
+        "the marker is masked"
+    );
     // Values from ${VAR} in login bodies and client secrets are secrets to redact.
     for secret in [
         "secret-for-ALICE_PASSWORD",

@@ -1,6 +1,7 @@
 //! One integration-test binary (one link on two cores), a module per area. Every test
 //! runs the real binary or library against a real fixture target on loopback.
 
+mod ai;
 mod auth;
 mod cli;
 mod demo;
