@@ -60,15 +60,7 @@ pub fn run(
     }
     let profile = match profile::load(config, env) {
         Ok(profile) => profile,
-        Err(errors) => {
-            writeln!(stderr, "{errors}")?;
-            writeln!(
-                stderr,
-                "error: the profile has {} problem(s); nothing was sent",
-                errors.0.len()
-            )?;
-            return Ok(Exit::Usage);
-        }
+        Err(errors) => return report_profile_errors(&errors, stderr),
     };
     audit_and_report(profile, args, outputs, terminal, stdout, stderr)
 }
@@ -150,6 +142,20 @@ pub fn audit_and_report(
     Ok(exit_for(&run))
 }
 
+/// Every problem of a profile, then the count; exit 2, as nothing was sent.
+fn report_profile_errors(
+    errors: &profile::ProfileErrors,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    writeln!(stderr, "{errors}")?;
+    writeln!(
+        stderr,
+        "error: the profile has {} problem(s); nothing was sent",
+        errors.0.len()
+    )?;
+    Ok(Exit::Usage)
+}
+
 fn exit_for(run: &AuditRun) -> Exit {
     if run.decision.ready {
         Exit::Ready
@@ -169,15 +175,7 @@ pub fn validate(
 ) -> io::Result<Exit> {
     let profile = match profile::load(config, env) {
         Ok(profile) => profile,
-        Err(errors) => {
-            writeln!(stderr, "{errors}")?;
-            writeln!(
-                stderr,
-                "error: the profile has {} problem(s)",
-                errors.0.len()
-            )?;
-            return Ok(Exit::Usage);
-        }
+        Err(errors) => return report_profile_errors(&errors, stderr),
     };
     writeln!(stdout, "{}: valid", config.display())?;
     writeln!(

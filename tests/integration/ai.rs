@@ -5,7 +5,7 @@
 use fixtures::Mode;
 use fixtures::assistant::{ACME_MARKER, SYSTEM_PROMPT_CANARY};
 
-use crate::support::{Setup, read_json, stdout};
+use crate::support::{Setup, evidence, read_json, status_of, stdout};
 
 fn audit(setup: &Setup, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
     let json = setup.path("run.json");
@@ -25,40 +25,12 @@ fn audit(setup: &Setup, extra: &[&str]) -> (std::process::Output, serde_json::Va
     (output, read_json(&json))
 }
 
+/// (status, "subject: detail") of every observation of `id`.
 fn observations(report: &serde_json::Value, id: &str) -> Vec<(String, String)> {
-    let result = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap();
-    result["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["status"].as_str().unwrap().to_string(),
-                format!(
-                    "{}: {}",
-                    o["subject"].as_str().unwrap(),
-                    o["detail"].as_str().unwrap()
-                ),
-            )
-        })
+    evidence(report, id)
+        .into_iter()
+        .map(|(status, subject, detail)| (status, format!("{subject}: {detail}")))
         .collect()
-}
-
-fn status_of(report: &serde_json::Value, id: &str) -> String {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 #[test]

@@ -3,33 +3,12 @@
 
 use fixtures::Mode;
 
-use crate::support::{Setup, launch_audit, read_json, stdout};
+use crate::support::{Setup, evidence, launch_audit, read_json, stdout};
 
 fn audit(setup: &Setup) -> (i32, serde_json::Value) {
     let json = setup.path("run.json");
     let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
     (output.status.code().unwrap_or(-1), read_json(&json))
-}
-
-fn evidence(report: &serde_json::Value, id: &str) -> Vec<(String, String, String)> {
-    let result = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap();
-    result["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["status"].as_str().unwrap().into(),
-                o["subject"].as_str().unwrap().into(),
-                o["detail"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
 }
 
 fn logins(setup: &Setup, path: &str) -> usize {

@@ -100,3 +100,39 @@ pub fn without_section(text: &str, header: &str) -> String {
         .map_or(text.len(), |i| start + header.len() + i + 1);
     format!("{}{}", &text[..start], &text[end..])
 }
+
+/// The result of check `id` in a JSON report.
+pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in the report"))
+}
+
+/// The status of check `id` in a JSON report.
+pub fn status_of(report: &serde_json::Value, id: &str) -> String {
+    result(report, id)["status"].as_str().unwrap().to_string()
+}
+
+/// Every observation of check `id` as (status, subject, detail).
+pub fn evidence(report: &serde_json::Value, id: &str) -> Vec<(String, String, String)> {
+    observations_of(result(report, id))
+}
+
+/// Every observation of one result as (status, subject, detail).
+pub fn observations_of(result: &serde_json::Value) -> Vec<(String, String, String)> {
+    result["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["status"].as_str().unwrap().into(),
+                o["subject"].as_str().unwrap().into(),
+                o["detail"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}

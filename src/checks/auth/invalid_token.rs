@@ -1,10 +1,7 @@
 //! `auth.invalid-token`: garbage, empty, wrong-scheme, truncated and padded tokens are refused.
 
-use futures_util::future::join_all;
-
-use super::{must_refuse, needs_required_routes, place, required_routes};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
-use crate::checks::probe;
+use super::{must_refuse_everywhere, needs_required_routes, place};
+use crate::check::{Applicability, Check, CheckFuture, Finding};
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::{Profile, Scheme};
@@ -47,40 +44,19 @@ impl Check for InvalidToken {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let per_route = required_routes(ctx).map(|route| async move {
-                let baseline = match probe::baseline(ctx, route).await {
-                    Ok(baseline) => baseline,
-                    Err(why) => {
-                        return vec![Observation::new(
-                            Status::Error,
-                            format!("{} {}", route.method.as_str(), route.path),
-                            why,
-                        )];
-                    }
-                };
-                let prints = probe::fingerprints(&baseline.response.body);
-                let target = probe::describe(route, &baseline.filled);
-                let mut observations = Vec::new();
-                for (what, credential) in variants(
-                    &baseline.identity.scheme,
-                    &ctx.http
-                        .credential_of(baseline.identity)
-                        .unwrap_or_default(),
-                ) {
-                    let subject = format!("{target} with {what} (from {})", baseline.identity.name);
-                    let request = match probe::request(ctx, route, &baseline.filled, None) {
-                        Ok(request) => request.with_credential(credential),
-                        Err(why) => {
-                            observations.push(Observation::new(Status::Error, subject, why));
-                            continue;
-                        }
-                    };
-                    let sent = ctx.http.send(&request).await;
-                    observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
-                }
-                observations
-            });
-            Finding::from_observations(join_all(per_route).await.into_iter().flatten().collect())
+            let observations = must_refuse_everywhere(ctx, |baseline, target, token| {
+                variants(&baseline.identity.scheme, token)
+                    .into_iter()
+                    .map(|(what, credential)| {
+                        (
+                            format!("{target} with {what} (from {})", baseline.identity.name),
+                            Some(credential),
+                        )
+                    })
+                    .collect()
+            })
+            .await;
+            Finding::from_observations(observations)
         })
     }
 }

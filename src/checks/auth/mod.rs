@@ -16,7 +16,9 @@ pub use login::Login;
 pub use session_cookies::SessionCookies;
 pub use unauthenticated::Unauthenticated;
 
-use super::probe::{self, Answer};
+use futures_util::future::join_all;
+
+use super::probe::{self, Answer, Baseline};
 use crate::check::{Applicability, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Credential, Fetched, HttpError};
@@ -95,4 +97,54 @@ fn must_refuse(
         ),
         Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
     }
+}
+
+/// A request that must be refused: its name in evidence, and the credential it carries in
+/// place of the identity's own (`None`: anonymous).
+type Attempt = (String, Option<Credential>);
+
+/// On every protected route: a baseline as a legitimate caller, then each attempt
+/// `attempts(baseline, route as described, the caller's credential)` returns, each of
+/// which must be refused without leaking the baseline's values.
+async fn must_refuse_everywhere(
+    ctx: &Ctx,
+    attempts: impl Fn(&Baseline<'_>, &str, &str) -> Vec<Attempt>,
+) -> Vec<Observation> {
+    let attempts = &attempts;
+    let per_route = required_routes(ctx).map(|route| async move {
+        let baseline = match probe::baseline(ctx, route).await {
+            Ok(baseline) => baseline,
+            Err(why) => {
+                return vec![Observation::new(
+                    Status::Error,
+                    format!("{} {}", route.method.as_str(), route.path),
+                    why,
+                )];
+            }
+        };
+        let prints = probe::fingerprints(&baseline.response.body);
+        let target = probe::describe(route, &baseline.filled);
+        let credential = ctx
+            .http
+            .credential_of(baseline.identity)
+            .unwrap_or_default();
+        let mut observations = Vec::new();
+        for (subject, credential) in attempts(&baseline, &target, &credential) {
+            let request = match probe::request(ctx, route, &baseline.filled, None) {
+                Ok(request) => request,
+                Err(why) => {
+                    observations.push(Observation::new(Status::Error, subject, why));
+                    continue;
+                }
+            };
+            let request = match credential {
+                Some(credential) => request.with_credential(credential),
+                None => request,
+            };
+            let sent = ctx.http.send(&request).await;
+            observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
+        }
+        observations
+    });
+    join_all(per_route).await.into_iter().flatten().collect()
 }

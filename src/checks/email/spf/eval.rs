@@ -285,7 +285,7 @@ impl<'a> Evaluation<'a> {
             }
             Mechanism::A(spec, cidr) => {
                 let target = self.optional_target(spec.as_ref(), domain).await;
-                match self.addresses(&target).await {
+                match self.addresses(&target, true).await {
                     Ok(addresses) => bool_match(addresses.iter().any(|a| self.in_cidr(*a, *cidr))),
                     Err(end) => end,
                 }
@@ -310,7 +310,7 @@ impl<'a> Evaluation<'a> {
                     ));
                 }
                 for (_, exchange) in exchanges {
-                    match self.addresses_quiet(&exchange).await {
+                    match self.addresses(&exchange, false).await {
                         Ok(addresses) if addresses.iter().any(|a| self.in_cidr(*a, *cidr)) => {
                             return Match::Yes;
                         }
@@ -361,8 +361,9 @@ impl<'a> Evaluation<'a> {
         None
     }
 
-    /// A or AAAA of `name` (by the client's address family), counting void answers.
-    async fn addresses(&mut self, name: &str) -> Result<Vec<IpAddr>, Match> {
+    /// A or AAAA of `name` (by the client's address family). `count_void`: NXDOMAIN and
+    /// NODATA count toward the void limit (not for MX hosts: the MX query counted).
+    async fn addresses(&mut self, name: &str, count_void: bool) -> Result<Vec<IpAddr>, Match> {
         if !valid_domain(name) {
             return Ok(Vec::new());
         }
@@ -372,29 +373,11 @@ impl<'a> Evaluation<'a> {
         };
         match answer {
             Ok(answer) => {
-                if let Some(end) = self.count_void(&answer) {
+                if count_void && let Some(end) = self.count_void(&answer) {
                     return Err(end);
                 }
                 Ok(answer.records())
             }
-            Err(failure) => Err(Match::End(Verdict::new(
-                SpfResult::TempError,
-                failure.to_string(),
-            ))),
-        }
-    }
-
-    /// Addresses of an MX host: void answers are not counted (the MX query was).
-    async fn addresses_quiet(&mut self, name: &str) -> Result<Vec<IpAddr>, Match> {
-        if !valid_domain(name) {
-            return Ok(Vec::new());
-        }
-        let answer = match self.ip {
-            IpAddr::V4(_) => self.dns.a(name).await.map(|a| map_answer(a, IpAddr::V4)),
-            IpAddr::V6(_) => self.dns.aaaa(name).await.map(|a| map_answer(a, IpAddr::V6)),
-        };
-        match answer {
-            Ok(answer) => Ok(answer.records()),
             Err(failure) => Err(Match::End(Verdict::new(
                 SpfResult::TempError,
                 failure.to_string(),
