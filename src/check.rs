@@ -222,6 +222,12 @@ pub trait Check: Send + Sync {
     fn phase(&self) -> Phase {
         Phase::Probe
     }
+
+    /// Acts as the profile's identities: their logins must happen before it runs. Logins
+    /// are skipped when no selected check needs them.
+    fn uses_identities(&self) -> bool {
+        false
+    }
 }
 
 /// The family of a check id: the part before the first dot.

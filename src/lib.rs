@@ -48,8 +48,14 @@ pub async fn audit(
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     let ctx = Arc::new(ctx::Ctx::new(profile.clone(), options.consent)?);
-    // Identities that log in do it once, concurrently, before any check needs them.
-    ctx.http.establish(profile.identities.values()).await;
+    // Identities that log in do it once, concurrently, before any check needs them — and
+    // not at all when no selected check acts as an identity.
+    if checks
+        .iter()
+        .any(|c| options.selection.includes(c.id()) && c.uses_identities())
+    {
+        ctx.http.establish(profile.identities.values()).await;
+    }
     let results = engine::run(checks, &options.selection, ctx).await;
     let decision = decision::decide(&results, options.fail_on);
     Ok(AuditRun {

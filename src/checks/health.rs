@@ -13,6 +13,10 @@ impl Check for Endpoint {
         "health.endpoint"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         match profile.health {
             Some(_) => Applicability::Run,

@@ -264,3 +264,21 @@ fn an_expired_token_can_be_derived_by_logging_in_and_waiting() {
         );
     }
 }
+
+#[test]
+fn no_login_is_sent_when_no_selected_check_acts_as_an_identity() {
+    let setup = Setup::start(Mode::Hardened);
+    setup.run(&["--only", "email", "--only", "dns"]);
+    assert_eq!(
+        logins(&setup, "/auth/login") + logins(&setup, "/login") + logins(&setup, "/oauth/token"),
+        0,
+        "{:?}",
+        setup.target.requests()
+    );
+    setup.run(&["--only", "health"]);
+    assert_eq!(
+        logins(&setup, "/auth/login"),
+        1,
+        "health acts as an identity: the logins happen"
+    );
+}

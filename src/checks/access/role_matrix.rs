@@ -16,6 +16,10 @@ impl Check for RoleMatrix {
         "access.role-matrix"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         if profile.routes.iter().any(|r| !r.roles.is_empty()) {
             Applicability::Run

@@ -14,6 +14,10 @@ impl Check for TenantIsolation {
         "access.tenant-isolation"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         let tenants_with_identities: std::collections::BTreeSet<&String> = profile
             .active_identities()

@@ -32,6 +32,10 @@ impl Check for DataExfiltration {
         "ai.data-exfiltration"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         if profile
             .ai_endpoints

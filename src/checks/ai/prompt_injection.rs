@@ -14,6 +14,10 @@ impl Check for PromptInjection {
         "ai.prompt-injection"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         needs_endpoints(profile)
     }

@@ -53,6 +53,10 @@ impl Check for ToolAbuse {
         "ai.tool-abuse"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         match needs_endpoints(profile) {
             Applicability::Run

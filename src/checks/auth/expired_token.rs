@@ -13,6 +13,10 @@ impl Check for ExpiredToken {
         "auth.expired-token"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         if profile.identities.values().any(|i| i.expired) {
             Applicability::Run

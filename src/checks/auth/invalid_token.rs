@@ -38,6 +38,10 @@ impl Check for InvalidToken {
         "auth.invalid-token"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         needs_required_routes(profile)
     }

@@ -23,6 +23,10 @@ impl Check for JwtTampering {
         "auth.jwt-tampering"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         // Logged-in identities' tokens are known only once the audit runs.
         let may_hold_jwt = profile.active_identities().any(|i| {

@@ -13,6 +13,10 @@ impl Check for Login {
         "auth.login"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn phase(&self) -> Phase {
         // Relogins happen while the other checks run; report them after.
         Phase::Review

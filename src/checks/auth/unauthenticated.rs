@@ -14,6 +14,10 @@ impl Check for Unauthenticated {
         "auth.unauthenticated"
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn applies(&self, profile: &Profile) -> Applicability {
         needs_required_routes(profile)
     }
