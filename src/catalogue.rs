@@ -14,11 +14,16 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/ai.toml", include_str!("../checks/ai.toml")),
     ("checks/dns.toml", include_str!("../checks/dns.toml")),
     ("checks/email.toml", include_str!("../checks/email.toml")),
+    (
+        "checks/exposure.toml",
+        include_str!("../checks/exposure.toml"),
+    ),
     ("checks/health.toml", include_str!("../checks/health.toml")),
     (
         "checks/headers.toml",
         include_str!("../checks/headers.toml"),
     ),
+    ("checks/input.toml", include_str!("../checks/input.toml")),
 ];
 
 /// One catalogue entry.

@@ -29,6 +29,9 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::email::mx::Mx),
         Arc::new(checks::email::spf::Spf),
         Arc::new(checks::health::Endpoint),
+        Arc::new(checks::input::ErrorLeak),
+        Arc::new(checks::input::Malformed),
+        Arc::new(checks::exposure::SensitivePaths),
         Arc::new(checks::headers::Security),
     ]
 }

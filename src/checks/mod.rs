@@ -5,8 +5,10 @@ pub mod ai;
 pub mod auth;
 pub mod dns;
 pub mod email;
+pub mod exposure;
 pub mod headers;
 pub mod health;
+pub mod input;
 pub mod probe;
 
 use crate::check::{Observation, Status};

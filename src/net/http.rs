@@ -13,6 +13,7 @@ use url::{Origin, Url};
 
 use super::credentials::{Credentials, LoginOutcome};
 use super::dns::{Dns, HttpResolver};
+use super::leaks::{LeakHit, Leaks};
 use super::redact::Redactor;
 use crate::profile::{Identity, Method, Profile, Scheme};
 
@@ -34,6 +35,8 @@ pub struct HttpRequest<'a> {
     pub json: Option<serde_json::Value>,
     /// An urlencoded form body (logins, token endpoints).
     pub form: Option<Vec<(String, String)>>,
+    /// A body sent as it is, with its content type (malformed input probes).
+    pub raw: Option<(String, Vec<u8>)>,
 }
 
 /// A credential placed by hand.
@@ -55,7 +58,13 @@ impl<'a> HttpRequest<'a> {
             credential: None,
             json: None,
             form: None,
+            raw: None,
         }
+    }
+
+    pub fn with_raw(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.raw = Some((content_type.to_string(), body));
+        self
     }
 
     pub fn with_form(mut self, form: Vec<(String, String)>) -> Self {
@@ -172,6 +181,7 @@ pub struct Http {
     cookies: Arc<Mutex<Vec<SeenCookie>>>,
     credentials: Arc<Credentials>,
     redactor: Redactor,
+    leaks: Arc<Leaks>,
 }
 
 impl Http {
@@ -200,6 +210,7 @@ impl Http {
             cookies: Arc::default(),
             credentials: Arc::new(credentials),
             redactor,
+            leaks: Arc::default(),
         })
     }
 
@@ -217,6 +228,11 @@ impl Http {
             .current(&identity.name)
             .ok()
             .map(|(value, _)| value)
+    }
+
+    /// How many responses were scanned for stack traces and debug pages, and what was found.
+    pub fn leak_report(&self) -> (usize, Vec<LeakHit>) {
+        self.leaks.report()
     }
 
     /// Every login so far, first logins and relogins.
@@ -333,6 +349,11 @@ impl Http {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body);
         }
+        if let Some((content_type, body)) = &request.raw {
+            builder = builder
+                .header("content-type", content_type.as_str())
+                .body(body.clone());
+        }
         if let Some(json) = &request.json {
             builder = builder
                 .header("content-type", "application/json")
@@ -356,6 +377,7 @@ impl Http {
                 }
                 body.extend_from_slice(&chunk);
             }
+            self.leaks.scan(&described, status, &body);
             Ok(Fetched {
                 status,
                 headers,

@@ -4,6 +4,7 @@
 pub mod credentials;
 pub mod dns;
 pub mod http;
+pub mod leaks;
 mod login;
 pub mod redact;
 pub mod tls;

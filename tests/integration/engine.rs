@@ -155,11 +155,11 @@ fn target_down_is_error_never_pass() {
             _ => {
                 assert_eq!(status, "ERROR", "{id}: {result}");
                 assert!(
-                    result["summary"]
-                        .as_str()
-                        .unwrap()
-                        .to_lowercase()
-                        .contains("connect"),
+                    {
+                        let summary = result["summary"].as_str().unwrap().to_lowercase();
+                        // Either the connection failed, or (input.error-leak) nothing came back to judge.
+                        summary.contains("connect") || summary.contains("no response was received")
+                    },
                     "{result}"
                 );
             }

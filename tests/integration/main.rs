@@ -9,6 +9,7 @@ mod docs;
 mod email;
 mod engine;
 mod example;
+mod exposure;
 mod login;
 mod network;
 mod profile_errors;

@@ -1,0 +1,122 @@
+//! Scans every response body the audit receives — whichever check asked — once, for stack
+//! traces, debug pages and database errors (`checks/rules/error-signatures.toml`). The
+//! `input.error-leak` review check reads what was found.
+
+use std::sync::{Mutex, OnceLock};
+
+use regex::RegexSet;
+use serde::Deserialize;
+
+/// Hits kept per audit; more would repeat the same lesson.
+const MAX_HITS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rules {
+    signature: Vec<Signature>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Signature {
+    id: String,
+    what: String,
+    pattern: String,
+}
+
+struct Compiled {
+    set: RegexSet,
+    signatures: Vec<Signature>,
+}
+
+fn compiled() -> &'static Compiled {
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let rules: Rules =
+            match toml::from_str(include_str!("../../checks/rules/error-signatures.toml")) {
+                Ok(rules) => rules,
+                // Compiled-in data: a unit test parses it, so this cannot ship.
+                Err(error) => panic!("checks/rules/error-signatures.toml: {error}"),
+            };
+        let set = match RegexSet::new(rules.signature.iter().map(|s| s.pattern.as_str())) {
+            Ok(set) => set,
+            Err(error) => panic!("checks/rules/error-signatures.toml: {error}"),
+        };
+        Compiled {
+            set,
+            signatures: rules.signature,
+        }
+    })
+}
+
+/// A response that carried an error signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeakHit {
+    /// The request (`GET https://…`).
+    pub request: String,
+    pub status: u16,
+    pub signature: String,
+    pub what: String,
+}
+
+#[derive(Default)]
+pub struct Leaks {
+    state: Mutex<(usize, Vec<LeakHit>)>,
+}
+
+impl Leaks {
+    pub fn scan(&self, request: &str, status: u16, body: &[u8]) {
+        let text = String::from_utf8_lossy(body);
+        let matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 += 1;
+        for index in matched {
+            if state.1.len() >= MAX_HITS {
+                break;
+            }
+            let signature = &compiled().signatures[index];
+            state.1.push(LeakHit {
+                request: request.to_string(),
+                status,
+                signature: signature.id.clone(),
+                what: signature.what.clone(),
+            });
+        }
+    }
+
+    /// How many responses were scanned, and what they carried.
+    pub fn report(&self) -> (usize, Vec<LeakHit>) {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        (state.0, state.1.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_compile_and_match_what_they_name() {
+        let leaks = Leaks::default();
+        leaks.scan(
+            "a",
+            500,
+            b"Traceback (most recent call last):\n  File \"app.py\", line 3",
+        );
+        leaks.scan(
+            "b",
+            500,
+            b"You have an error in your SQL syntax; check the manual",
+        );
+        leaks.scan("c", 200, b"{\"ok\":true}");
+        leaks.scan(
+            "d",
+            500,
+            b"Error: boom\n    at handler (/srv/app/index.js:10:5)",
+        );
+        let (scanned, hits) = leaks.report();
+        assert_eq!(scanned, 4);
+        let ids: Vec<&str> = hits.iter().map(|h| h.signature.as_str()).collect();
+        assert_eq!(ids, ["python-traceback", "mysql-error", "node-stack"]);
+    }
+}

@@ -1,0 +1,132 @@
+//! Sensitive paths, malformed input and error leakage against both fixture modes.
+
+use fixtures::Mode;
+
+use crate::support::{Setup, evidence, read_json, status_of};
+
+fn audit(setup: &Setup, only: &[&str]) -> serde_json::Value {
+    let json = setup.path("run.json");
+    let mut args = Vec::new();
+    for id in only {
+        args.extend(["--only", id]);
+    }
+    args.extend(["--format", "json", "--out", json.to_str().unwrap()]);
+    setup.run(&args);
+    read_json(&json)
+}
+
+fn has(lines: &[(String, String, String)], status: &str, words: &[&str]) -> bool {
+    lines.iter().any(|(s, subject, detail)| {
+        s == status
+            && words
+                .iter()
+                .all(|w| subject.contains(w) || detail.contains(w))
+    })
+}
+
+#[test]
+fn sensitive_paths_are_confirmed_by_content_and_a_catch_all_raises_nothing() {
+    let vulnerable = Setup::start(Mode::Vulnerable);
+    let report = audit(&vulnerable, &["exposure"]);
+    let lines = evidence(&report, "exposure.sensitive-paths");
+    assert!(
+        has(
+            &lines,
+            "FAIL",
+            &["/.env", "environment file (content confirmed)"]
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        has(&lines, "FAIL", &["/.git/HEAD", "git repository"]),
+        "{lines:#?}"
+    );
+    // The other paths get the app shell: recognised, no false finding.
+    assert!(
+        has(
+            &lines,
+            "PASS",
+            &["/.aws/credentials", "not the AWS credentials itself"]
+        ),
+        "{lines:#?}"
+    );
+
+    let hardened = Setup::start(Mode::Hardened);
+    let report = audit(&hardened, &["exposure"]);
+    assert_eq!(status_of(&report, "exposure.sensitive-paths"), "PASS");
+    let lines = evidence(&report, "exposure.sensitive-paths");
+    assert!(
+        has(&lines, "PASS", &["not-a-page", "catch-all page"]),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            &lines,
+            "PASS",
+            &["/.env", "200, but not the environment file itself"]
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn malformed_input_and_the_errors_it_draws_are_found() {
+    let vulnerable = Setup::start(Mode::Vulnerable);
+    let report = audit(&vulnerable, &["input"]);
+    let malformed = evidence(&report, "input.malformed");
+    assert!(
+        has(&malformed, "FAIL", &["SQL injection id", "500"]),
+        "{malformed:#?}"
+    );
+    assert!(
+        has(
+            &malformed,
+            "FAIL",
+            &["PATCH /api/communities/101/settings (broken JSON)", "500"]
+        ),
+        "{malformed:#?}"
+    );
+    let leaks = evidence(&report, "input.error-leak");
+    assert!(
+        has(
+            &leaks,
+            "FAIL",
+            &["%27%20OR%20%271%27%3D%271", "MySQL error"]
+        ),
+        "{leaks:#?}"
+    );
+    assert!(
+        has(&leaks, "FAIL", &["PATCH", "Python traceback"]),
+        "{leaks:#?}"
+    );
+
+    let hardened = Setup::start(Mode::Hardened);
+    let report = audit(&hardened, &["input"]);
+    assert_eq!(
+        status_of(&report, "input.malformed"),
+        "PASS",
+        "{:#?}",
+        evidence(&report, "input.malformed")
+    );
+    let leaks = evidence(&report, "input.error-leak");
+    assert!(
+        has(&leaks, "PASS", &["responses scanned: no stack trace"]),
+        "{leaks:#?}"
+    );
+    // The 2 MiB body is refused by size, not parsed.
+    assert!(has(
+        &evidence(&report, "input.malformed"),
+        "PASS",
+        &["a 2 MiB body", "413"]
+    ));
+}
+
+#[test]
+fn malformed_writes_only_where_a_route_opts_in() {
+    let setup = Setup::start_edited(Mode::Vulnerable, |t| t.replace("allow_writes = true\n", ""));
+    audit(&setup, &["input"]);
+    assert!(
+        !setup.target.requests().iter().any(|r| r.method == "PATCH"),
+        "no write without allow_writes"
+    );
+}
