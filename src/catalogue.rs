@@ -24,6 +24,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../checks/headers.toml"),
     ),
     ("checks/input.toml", include_str!("../checks/input.toml")),
+    (
+        "checks/webhooks.toml",
+        include_str!("../checks/webhooks.toml"),
+    ),
 ];
 
 /// One catalogue entry.

@@ -31,6 +31,8 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::health::Endpoint),
         Arc::new(checks::input::ErrorLeak),
         Arc::new(checks::input::Malformed),
+        Arc::new(checks::webhooks::Replay),
+        Arc::new(checks::webhooks::Signature),
         Arc::new(checks::exposure::SensitivePaths),
         Arc::new(checks::headers::Security),
     ]

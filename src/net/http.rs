@@ -35,8 +35,10 @@ pub struct HttpRequest<'a> {
     pub json: Option<serde_json::Value>,
     /// An urlencoded form body (logins, token endpoints).
     pub form: Option<Vec<(String, String)>>,
-    /// A body sent as it is, with its content type (malformed input probes).
+    /// A body sent as it is, with its content type (malformed input probes, webhooks).
     pub raw: Option<(String, Vec<u8>)>,
+    /// Extra headers (a webhook's signature; never a credential of the app).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A credential placed by hand.
@@ -59,7 +61,13 @@ impl<'a> HttpRequest<'a> {
             json: None,
             form: None,
             raw: None,
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_string(), value));
+        self
     }
 
     pub fn with_raw(mut self, content_type: &str, body: Vec<u8>) -> Self {
@@ -348,6 +356,9 @@ impl Http {
             builder = builder
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
         }
         if let Some((content_type, body)) = &request.raw {
             builder = builder

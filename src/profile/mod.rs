@@ -21,7 +21,7 @@ use toml::Spanned;
 use url::Url;
 
 pub use diag::{ProfileError, ProfileErrors};
-pub use raw::{Auth, Environment, Method};
+pub use raw::{Auth, Environment, Method, WebhookScheme};
 
 use diag::Locator;
 use raw::RawProfile;
@@ -48,6 +48,7 @@ pub struct Profile {
     pub session: Option<Session>,
     pub email: Email,
     pub ai_endpoints: Vec<AiEndpoint>,
+    pub webhooks: Vec<Webhook>,
     /// Subdomains (absolute names) the DNS checks look at besides the profile's hosts.
     pub subdomains: Vec<String>,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
@@ -270,6 +271,17 @@ fn json_strings(value: &serde_json::Value, visit: &mut dyn FnMut(&str)) {
     }
 }
 
+#[derive(Debug)]
+pub struct Webhook {
+    pub name: String,
+    pub path: String,
+    pub scheme: WebhookScheme,
+    pub secret: Secret,
+    pub header: String,
+    pub base64: bool,
+    pub tolerance: Duration,
+}
+
 /// Requests one AI endpoint may receive in one audit, whatever the profile says.
 pub const AI_MAX_REQUESTS: u32 = 40;
 
@@ -343,6 +355,12 @@ pub struct Secret(String);
 impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// A secret built by hand, for unit tests of code that takes one.
+    #[cfg(test)]
+    pub fn for_tests(value: &str) -> Secret {
+        Secret(value.to_string())
     }
 }
 
@@ -668,6 +686,49 @@ impl Validator<'_> {
         let auth = self.auth(raw.auth);
         let session = raw.session.map(|session| self.session(session));
         let email = self.email(raw.email);
+        let webhooks = raw
+            .webhooks
+            .into_iter()
+            .enumerate()
+            .map(|(i, hook)| {
+                let key = format!("webhooks[{i}]");
+                if !hook.path.get_ref().starts_with('/') {
+                    self.blame(
+                        &hook.path,
+                        &format!("{key}.path"),
+                        "expected a path starting with `/`",
+                    );
+                }
+                let secret = self.secret(&hook.secret, &format!("{key}.secret"));
+                let base64 = match hook.encoding.as_ref().map(|e| e.get_ref().as_str()) {
+                    None | Some("hex") => false,
+                    Some("base64") => true,
+                    Some(other) => {
+                        let encoding = hook.encoding.as_ref().expect("matched Some");
+                        self.blame(
+                            encoding,
+                            &format!("{key}.encoding"),
+                            format!("`{other}`: expected hex or base64"),
+                        );
+                        false
+                    }
+                };
+                let tolerance = hook
+                    .tolerance
+                    .as_ref()
+                    .and_then(|t| self.duration(t, &format!("{key}.tolerance")))
+                    .unwrap_or(Duration::from_secs(300));
+                Webhook {
+                    name: hook.name.unwrap_or_else(|| hook.path.get_ref().clone()),
+                    path: hook.path.into_inner(),
+                    scheme: hook.scheme,
+                    secret,
+                    header: hook.header.unwrap_or_else(|| "X-Signature".into()),
+                    base64,
+                    tolerance,
+                }
+            })
+            .collect();
         let ai_endpoints = raw
             .ai_endpoints
             .into_iter()
@@ -715,6 +776,7 @@ impl Validator<'_> {
             session,
             email,
             ai_endpoints,
+            webhooks,
             subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),
         }

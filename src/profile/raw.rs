@@ -29,6 +29,36 @@ pub struct RawProfile {
     pub dns: RawDns,
     #[serde(default)]
     pub ai_endpoints: Vec<RawAiEndpoint>,
+    #[serde(default)]
+    pub webhooks: Vec<RawWebhook>,
+}
+
+/// An endpoint that receives signed events from a provider.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    pub name: Option<String>,
+    pub path: Spanned<String>,
+    pub scheme: WebhookScheme,
+    pub secret: Spanned<String>,
+    /// `hmac-sha256` only: the signature header (default `X-Signature`).
+    pub header: Option<String>,
+    /// `hmac-sha256` only: `hex` (default) or `base64`.
+    pub encoding: Option<Spanned<String>>,
+    /// How old a signed event may be (Stripe's default 300 s).
+    pub tolerance: Option<Spanned<String>>,
+}
+
+/// How a provider signs its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebhookScheme {
+    /// `Stripe-Signature: t=…,v1=…` over `t.body`.
+    Stripe,
+    /// `X-Hub-Signature-256: sha256=…` over the body.
+    Github,
+    /// A header of your choice carrying HMAC-SHA256 of the body.
+    HmacSha256,
 }
 
 /// An endpoint backed by a language model.

@@ -27,7 +27,8 @@ fn example_profile_is_valid() {
         | "DANA_PASSWORD"
         | "REPORTER_CLIENT_SECRET"
         | "AI_SYSTEM_CANARY"
-        | "ACME_AI_MARKER" => Some(format!("secret-for-{name}")),
+        | "ACME_AI_MARKER"
+        | "STRIPE_WEBHOOK_SECRET" => Some(format!("secret-for-{name}")),
         _ => None,
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
@@ -36,6 +37,7 @@ fn example_profile_is_valid() {
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());
     assert_eq!(profile.ai_endpoints.len(), 1);
+    assert_eq!(profile.webhooks.len(), 1);
     assert!(
         profile
             .secrets()

@@ -130,3 +130,49 @@ fn malformed_writes_only_where_a_route_opts_in() {
         "no write without allow_writes"
     );
 }
+
+#[test]
+fn webhooks_must_verify_signatures_and_refuse_replays() {
+    let vulnerable = Setup::start(Mode::Vulnerable);
+    let report = audit(&vulnerable, &["webhooks"]);
+    let signature = evidence(&report, "webhooks.signature");
+    for what in [
+        "(unsigned)",
+        "(wrong signature)",
+        "(signed with another secret)",
+    ] {
+        assert!(
+            has(&signature, "FAIL", &[what, "anyone can send you events"]),
+            "{what}: {signature:#?}"
+        );
+    }
+    assert!(has(
+        &evidence(&report, "webhooks.replay"),
+        "FAIL",
+        &["past the tolerance", "replayed forever"]
+    ));
+
+    let hardened = Setup::start(Mode::Hardened);
+    let report = audit(&hardened, &["webhooks"]);
+    assert_eq!(status_of(&report, "webhooks.signature"), "PASS");
+    assert_eq!(status_of(&report, "webhooks.replay"), "PASS");
+    assert!(has(
+        &evidence(&report, "webhooks.replay"),
+        "PASS",
+        &["same event twice", "duplicate"]
+    ));
+}
+
+#[test]
+fn a_wrong_secret_in_the_profile_is_an_error_not_a_verdict() {
+    let setup = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace("whsec_fixture_5f2b8c1e9a7d3064", "whsec_not_the_one")
+    });
+    let report = audit(&setup, &["webhooks.signature"]);
+    assert_eq!(status_of(&report, "webhooks.signature"), "ERROR");
+    assert!(has(
+        &evidence(&report, "webhooks.signature"),
+        "ERROR",
+        &["correctly signed", "refusals below prove nothing"]
+    ));
+}
