@@ -25,6 +25,10 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("checks/input.toml", include_str!("../checks/input.toml")),
     (
+        "checks/secrets.toml",
+        include_str!("../checks/secrets.toml"),
+    ),
+    (
         "checks/webhooks.toml",
         include_str!("../checks/webhooks.toml"),
     ),

@@ -19,6 +19,7 @@ pub mod profile;
 pub mod registry;
 pub mod report;
 pub mod result;
+pub mod secret_scan;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};

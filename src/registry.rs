@@ -31,9 +31,11 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::health::Endpoint),
         Arc::new(checks::input::ErrorLeak),
         Arc::new(checks::input::Malformed),
+        Arc::new(checks::exposure::ClientBundle),
         Arc::new(checks::webhooks::Replay),
         Arc::new(checks::webhooks::Signature),
         Arc::new(checks::exposure::SensitivePaths),
+        Arc::new(checks::exposure::SourceMaps),
         Arc::new(checks::headers::Security),
     ]
 }

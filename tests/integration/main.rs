@@ -14,5 +14,6 @@ mod login;
 mod network;
 mod profile_errors;
 mod redaction;
+mod secret_corpus;
 mod spf_conformance;
 mod support;

@@ -1,4 +1,4 @@
-//! Exposure family: `exposure.sensitive-paths`.
+//! `exposure.sensitive-paths`: dotfiles, dumps and debug endpoints are not served.
 
 use std::sync::OnceLock;
 
@@ -31,7 +31,7 @@ fn rules() -> &'static [(Rule, Regex)] {
     static RULES: OnceLock<Vec<(Rule, Regex)>> = OnceLock::new();
     RULES.get_or_init(|| {
         let rules: Rules =
-            match toml::from_str(include_str!("../../checks/rules/sensitive-paths.toml")) {
+            match toml::from_str(include_str!("../../../checks/rules/sensitive-paths.toml")) {
                 Ok(rules) => rules,
                 // Compiled-in data: a unit test parses it, so this cannot ship.
                 Err(error) => panic!("checks/rules/sensitive-paths.toml: {error}"),
@@ -77,7 +77,7 @@ impl Check for SensitivePaths {
                 // A path that cannot exist: what the server answers to anything unknown.
                 let probe = format!(
                     "/launch-audit-{}-not-a-page",
-                    super::ai::fresh_token().to_ascii_lowercase()
+                    crate::checks::ai::fresh_token().to_ascii_lowercase()
                 );
                 let baseline = match origin.join(&probe) {
                     Ok(url) => ctx.http.send(&HttpRequest::get(url)).await.ok(),

@@ -1,0 +1,219 @@
+//! What the browser downloads: the scripts the entry pages load (`<script src>`, module
+//! preloads, inline scripts, and chunks a Vite or CRA manifest names), fetched within caps.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use url::Url;
+
+use crate::ctx::Ctx;
+use crate::net::HttpRequest;
+
+/// Scripts fetched per audit, at most.
+const MAX_SCRIPTS: usize = 50;
+/// Bytes of script fetched per audit, at most (each body is capped by the HTTP layer too).
+const MAX_TOTAL_BYTES: usize = 10 * 1024 * 1024;
+
+/// A script the pages load: fetched (external) or inline.
+pub struct Script {
+    /// Its URL, or `inline script N of PAGE`.
+    pub name: String,
+    pub url: Option<Url>,
+    pub text: String,
+}
+
+pub struct Bundle {
+    pub scripts: Vec<Script>,
+    /// Scripts that were not fetched, and why (third-party host, caps).
+    pub skipped: Vec<String>,
+    pub pages: usize,
+    /// Entry pages that could not be read, and why: what was not seen cannot be vouched for.
+    pub page_errors: Vec<(String, String)>,
+}
+
+impl Bundle {
+    /// ERROR observations for the pages that could not be read.
+    pub fn page_error_observations(&self) -> Vec<crate::check::Observation> {
+        self.page_errors
+            .iter()
+            .map(|(page, why)| {
+                crate::check::Observation::new(
+                    crate::check::Status::Error,
+                    format!("GET {page}"),
+                    why.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn patterns() -> &'static (Regex, Regex, Regex, Regex) {
+    static PATTERNS: OnceLock<(Regex, Regex, Regex, Regex)> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let compile = |p: &str| Regex::new(p).expect("static pattern");
+        (
+            compile(r"(?is)<script\b([^>]*)>(.*?)</script>"),
+            compile(r#"(?i)\bsrc\s*=\s*["']([^"']+)["']"#),
+            compile(r#"(?i)<link\b[^>]*\brel\s*=\s*["']modulepreload["'][^>]*>"#),
+            compile(r#"(?i)\bhref\s*=\s*["']([^"']+)["']"#),
+        )
+    })
+}
+
+/// Script URLs and inline script bodies of one HTML page.
+pub fn scripts_of(html: &str, page: &Url) -> (Vec<Url>, Vec<String>) {
+    let (script, src, preload, href) = patterns();
+    let mut urls = Vec::new();
+    let mut inline = Vec::new();
+    for caps in script.captures_iter(html) {
+        match src.captures(&caps[1]) {
+            Some(s) => urls.extend(page.join(&s[1]).ok()),
+            None if !caps[2].trim().is_empty() => inline.push(caps[2].to_string()),
+            None => {}
+        }
+    }
+    for tag in preload.find_iter(html) {
+        if let Some(h) = href.captures(tag.as_str()) {
+            urls.extend(page.join(&h[1]).ok());
+        }
+    }
+    (urls, inline)
+}
+
+/// `.js` files a build manifest names.
+fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
+    match json {
+        serde_json::Value::String(s) if s.ends_with(".js") => out.extend(base.join(s).ok()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| manifest_chunks(v, base, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| manifest_chunks(v, base, out)),
+        _ => {}
+    }
+}
+
+/// Fetches the entry pages (base_url, canonical) and every script they load.
+pub async fn collect(ctx: &Ctx) -> Bundle {
+    let mut pages: Vec<Url> = vec![ctx.profile.target.base_url.clone()];
+    if let Some(canonical) = &ctx.profile.target.canonical
+        && !pages.contains(canonical)
+    {
+        pages.push(canonical.clone());
+    }
+    let mut bundle = Bundle {
+        scripts: Vec::new(),
+        skipped: Vec::new(),
+        pages: pages.len(),
+        page_errors: Vec::new(),
+    };
+    let mut urls: Vec<Url> = Vec::new();
+    for page in &pages {
+        let response = match ctx.http.send(&HttpRequest::get(page.clone())).await {
+            Ok(response) if response.is_success() => response,
+            Ok(response) => {
+                bundle.page_errors.push((
+                    page.to_string(),
+                    format!(
+                        "answered {}: the page's scripts were not seen",
+                        response.status
+                    ),
+                ));
+                continue;
+            }
+            Err(error) => {
+                bundle
+                    .page_errors
+                    .push((page.to_string(), ctx.redactor.redact(&error.to_string())));
+                continue;
+            }
+        };
+        let html = String::from_utf8_lossy(&response.body);
+        let (external, inline) = scripts_of(&html, page);
+        for url in external {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+        for (i, text) in inline.into_iter().enumerate() {
+            bundle.scripts.push(Script {
+                name: format!("inline script {} of {page}", i + 1),
+                url: None,
+                text,
+            });
+        }
+        for manifest in ["/.vite/manifest.json", "/asset-manifest.json"] {
+            let Ok(url) = page.join(manifest) else {
+                continue;
+            };
+            if let Ok(response) = ctx.http.send(&HttpRequest::get(url.clone())).await
+                && response.is_success()
+                && let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body)
+            {
+                let mut chunks = Vec::new();
+                manifest_chunks(&json, &url, &mut chunks);
+                for chunk in chunks {
+                    if !urls.contains(&chunk) {
+                        urls.push(chunk);
+                    }
+                }
+            }
+        }
+    }
+    let mut total = 0usize;
+    for url in urls {
+        if !ctx.http.in_scope(url.host_str().unwrap_or_default()) {
+            bundle.skipped.push(format!(
+                "{url}: a host the profile does not name (not fetched)"
+            ));
+            continue;
+        }
+        if bundle.scripts.iter().filter(|s| s.url.is_some()).count() >= MAX_SCRIPTS
+            || total >= MAX_TOTAL_BYTES
+        {
+            bundle.skipped.push(format!(
+                "{url}: over the caps ({MAX_SCRIPTS} scripts, {} MiB)",
+                MAX_TOTAL_BYTES / 1024 / 1024
+            ));
+            continue;
+        }
+        match ctx.http.send(&HttpRequest::get(url.clone())).await {
+            Ok(response) if response.is_success() => {
+                total += response.body.len();
+                bundle.scripts.push(Script {
+                    name: url.to_string(),
+                    url: Some(url),
+                    text: String::from_utf8_lossy(&response.body).into_owned(),
+                });
+            }
+            Ok(response) => bundle
+                .skipped
+                .push(format!("{url}: answered {}", response.status)),
+            Err(error) => bundle.skipped.push(format!(
+                "{url}: {}",
+                ctx.redactor.redact(&error.to_string())
+            )),
+        }
+    }
+    bundle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_external_preloaded_and_inline_scripts() {
+        let page = Url::parse("https://app.acme.test/dashboard").unwrap();
+        let html = r#"<html><script src="/assets/app.js"></script><link rel="modulepreload" href="chunk.js">
+            <script>window.cfg = {a: 1}</script><script type="module" src='https://cdn.test/x.js'></script></html>"#;
+        let (urls, inline) = scripts_of(html, &page);
+        let urls: Vec<String> = urls.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://app.acme.test/assets/app.js",
+                "https://cdn.test/x.js",
+                "https://app.acme.test/chunk.js"
+            ]
+        );
+        assert_eq!(inline, ["window.cfg = {a: 1}"]);
+    }
+}

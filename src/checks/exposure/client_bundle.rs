@@ -1,0 +1,72 @@
+//! `secrets.client-bundle`: no secret-shaped string in anything the entry pages make the
+//! browser download. Publishable keys are information.
+
+use super::bundle;
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+use crate::secret_scan;
+
+pub struct ClientBundle;
+
+impl Check for ClientBundle {
+    fn id(&self) -> &str {
+        "secrets.client-bundle"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let bundle = bundle::collect(ctx).await;
+            let mut observations = bundle.page_error_observations();
+            for script in &bundle.scripts {
+                for hit in secret_scan::scan(&script.text) {
+                    let place = format!("{}:{}:{}", script.name, hit.line, hit.col);
+                    if hit.public {
+                        observations.push(Observation::new(
+                            Status::Pass,
+                            place,
+                            format!(
+                                "{} {} ({}): public by design",
+                                hit.what, hit.masked, hit.rule
+                            ),
+                        ));
+                    } else {
+                        observations.push(Observation::new(
+                            Status::Fail,
+                            place,
+                            format!(
+                                "{} {} ({}): every visitor can read it — rotate it",
+                                hit.what, hit.masked, hit.rule
+                            ),
+                        ));
+                    }
+                }
+            }
+            for skipped in &bundle.skipped {
+                observations.push(Observation::new(
+                    Status::Pass,
+                    "not scanned",
+                    skipped.clone(),
+                ));
+            }
+            if !observations
+                .iter()
+                .any(|o| matches!(o.status, Status::Fail | Status::Error))
+            {
+                observations.push(Observation::new(
+                    Status::Pass,
+                    format!("{} entry page(s)", bundle.pages),
+                    format!(
+                        "{} script(s) scanned (external and inline): no secret",
+                        bundle.scripts.len()
+                    ),
+                ));
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}

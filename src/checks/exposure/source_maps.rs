@@ -1,0 +1,127 @@
+//! `exposure.source-maps`: the bundles' source maps (named by `sourceMappingURL`, or next
+//! to each bundle) are not served; a served map is scanned for secrets too, since it carries
+//! the original sources.
+
+use super::bundle;
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::HttpRequest;
+use crate::profile::{Environment, Profile};
+use crate::secret_scan;
+
+pub struct SourceMaps;
+
+/// The map a script names in its last `//# sourceMappingURL=` comment.
+fn named_map(text: &str) -> Option<&str> {
+    text.rfind("sourceMappingURL=").map(|at| {
+        text[at + "sourceMappingURL=".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+    })
+}
+
+impl Check for SourceMaps {
+    fn id(&self) -> &str {
+        "exposure.source-maps"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let bundle = bundle::collect(ctx).await;
+            let served_status = match ctx.profile.target.environment {
+                Environment::Production => Status::Fail,
+                Environment::Staging => Status::Warn,
+            };
+            let mut observations = bundle.page_error_observations();
+            for script in bundle.scripts.iter().filter(|s| s.url.is_some()) {
+                let Some(url) = &script.url else { continue };
+                let map = match named_map(&script.text).filter(|m| !m.starts_with("data:")) {
+                    Some(name) => url.join(name).ok(),
+                    None => url
+                        .join(&format!(
+                            "{}.map",
+                            url.path().rsplit('/').next().unwrap_or("")
+                        ))
+                        .ok(),
+                };
+                let Some(map) = map else { continue };
+                if !ctx.http.in_scope(map.host_str().unwrap_or_default()) {
+                    continue;
+                }
+                let request = HttpRequest::get(map);
+                let observation = match ctx.http.send(&request).await {
+                    Err(error) => Observation::new(
+                        Status::Error,
+                        request.describe(),
+                        ctx.redactor.redact(&error.to_string()),
+                    ),
+                    Ok(r) if !r.is_success() => Observation::new(
+                        Status::Pass,
+                        request.describe(),
+                        format!("{}: not served", r.status),
+                    ),
+                    Ok(r) => match serde_json::from_slice::<serde_json::Value>(&r.body) {
+                        Ok(json) if json.get("mappings").is_some() => {
+                            let sources = json
+                                .get("sourcesContent")
+                                .map(|s| s.to_string())
+                                .unwrap_or_default();
+                            let secrets: Vec<_> = secret_scan::scan(&sources)
+                                .into_iter()
+                                .filter(|h| !h.public)
+                                .collect();
+                            match secrets.first() {
+                                Some(hit) => Observation::new(
+                                    Status::Fail,
+                                    request.describe(),
+                                    format!(
+                                        "served, and its original sources carry a {} {} ({})",
+                                        hit.what, hit.masked, hit.rule
+                                    ),
+                                ),
+                                None => Observation::new(
+                                    served_status,
+                                    request.describe(),
+                                    "served: the original source code is public",
+                                ),
+                            }
+                        }
+                        _ => Observation::new(
+                            Status::Pass,
+                            request.describe(),
+                            format!("{}, but not a source map", r.status),
+                        ),
+                    },
+                };
+                observations.push(observation);
+            }
+            if observations.is_empty() && bundle.page_errors.is_empty() {
+                observations.push(Observation::new(
+                    Status::Pass,
+                    format!("{} entry page(s)", bundle.pages),
+                    "no external script, so no source map to serve",
+                ));
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_map;
+
+    #[test]
+    fn reads_the_last_source_mapping_comment() {
+        assert_eq!(
+            named_map("a();\n//# sourceMappingURL=app.js.map\n"),
+            Some("app.js.map")
+        );
+        assert_eq!(named_map("a();"), None);
+    }
+}
