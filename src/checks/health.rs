@@ -8,6 +8,55 @@ use crate::profile::Profile;
 /// The health path answers 2xx within its budget.
 pub struct Endpoint;
 
+/// Dependencies a JSON health body reports as failing (`"db": "down"`,
+/// `{"redis": {"status": "error"}}`), by key.
+pub fn failing_dependencies(body: &[u8]) -> Vec<String> {
+    fn walk(key: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => {
+                let s = s.to_ascii_lowercase();
+                let bad = [
+                    "down",
+                    "error",
+                    "fail",
+                    "failed",
+                    "failing",
+                    "unhealthy",
+                    "unavailable",
+                    "timeout",
+                ];
+                if bad.iter().any(|b| {
+                    s == *b || s.starts_with(&format!("{b} ")) || s.starts_with(&format!("{b}:"))
+                }) && !key.is_empty()
+                {
+                    out.push(key.to_string());
+                }
+            }
+            serde_json::Value::Bool(false) if ["ok", "healthy", "up", "alive"].contains(&key) => {
+                out.push(key.to_string())
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    // `{"redis": {"status": "down"}}` names redis, not status.
+                    let name = if k == "status" && !key.is_empty() {
+                        key
+                    } else {
+                        k.as_str()
+                    };
+                    walk(name, v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk("", &json, &mut out);
+    }
+    out.dedup();
+    out
+}
+
 impl Check for Endpoint {
     fn id(&self) -> &str {
         "health.endpoint"
@@ -50,23 +99,52 @@ impl Check for Endpoint {
                         response.status,
                         ctx.excerpt(&response.body)
                     );
-                    let status = if !response.is_success() {
+                    let failing = failing_dependencies(&response.body);
+                    let status = if !response.is_success() || !failing.is_empty() {
                         Status::Fail
                     } else if response.elapsed > health.budget {
                         Status::Warn
                     } else {
                         Status::Pass
                     };
-                    let detail = match status {
-                        Status::Warn => {
-                            format!("{seen} (slower than the {:?} budget)", health.budget)
-                        }
-                        _ => seen,
+                    let detail = if response.is_success() && !failing.is_empty() {
+                        format!(
+                            "{seen} (reports {} down yet answers {}: load balancers keep sending traffic — answer 503)",
+                            failing.join(", "),
+                            response.status
+                        )
+                    } else if status == Status::Warn {
+                        format!("{seen} (slower than the {:?} budget)", health.budget)
+                    } else {
+                        seen
                     };
                     Observation::new(status, request.describe(), detail)
                 }
             };
             Finding::from_observations(vec![observation])
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failing_dependencies;
+
+    #[test]
+    fn reads_dependency_failures_in_health_bodies() {
+        assert!(failing_dependencies(br#"{"status":"ok","db":"up"}"#).is_empty());
+        assert_eq!(
+            failing_dependencies(br#"{"status":"ok","db":"down"}"#),
+            ["db"]
+        );
+        assert_eq!(
+            failing_dependencies(br#"{"checks":{"redis":{"status":"error"}}}"#),
+            ["redis"]
+        );
+        assert_eq!(
+            failing_dependencies(br#"{"status":"unhealthy"}"#),
+            ["status"]
+        );
+        assert!(failing_dependencies(b"OK").is_empty());
     }
 }

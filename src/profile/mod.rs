@@ -63,6 +63,8 @@ pub struct Target {
     pub entry_points: Vec<Url>,
     pub canonical: Option<Url>,
     pub allowed_origins: Vec<Url>,
+    /// Pages besides base_url and canonical whose scripts are scanned.
+    pub pages: Vec<Url>,
     pub environment: Environment,
 }
 
@@ -1194,8 +1196,31 @@ impl Validator<'_> {
             }
             name
         });
+        let pages = raw
+            .pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, page)| {
+                let key = format!("target.pages[{i}]");
+                if !page.get_ref().starts_with('/') {
+                    self.blame(
+                        page,
+                        &key,
+                        "expected a path under base_url, starting with `/`",
+                    );
+                    return None;
+                }
+                let base = base_url
+                    .as_ref()?
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_string();
+                Url::parse(&format!("{base}{}", page.get_ref())).ok()
+            })
+            .collect();
         Target {
             name: raw.name,
+            pages,
             // A placeholder that is never used: an error was recorded for it.
             base_url: base_url
                 .unwrap_or_else(|| Url::parse("http://invalid.invalid").expect("static URL")),

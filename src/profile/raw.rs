@@ -145,6 +145,9 @@ pub struct RawTarget {
     pub canonical: Option<Spanned<String>>,
     #[serde(default)]
     pub allowed_origins: Vec<Spanned<String>>,
+    /// More pages whose scripts the bundle checks read (paths under base_url).
+    #[serde(default)]
+    pub pages: Vec<Spanned<String>>,
     #[serde(default)]
     pub environment: Environment,
 }

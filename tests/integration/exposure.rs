@@ -176,3 +176,46 @@ fn a_wrong_secret_in_the_profile_is_an_error_not_a_verdict() {
         &["correctly signed", "refusals below prove nothing"]
     ));
 }
+
+#[test]
+fn declared_pages_are_read_for_scripts() {
+    let setup = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace(
+            "environment = \"staging\"",
+            "environment = \"staging\"\npages = [\"/pricing\"]",
+        )
+    });
+    let report = audit(&setup, &["secrets"]);
+    assert_eq!(status_of(&report, "secrets.client-bundle"), "PASS");
+    assert!(
+        setup
+            .target
+            .requests()
+            .iter()
+            .any(|r| r.path_and_query == "/pricing"),
+        "the declared page was fetched"
+    );
+    assert!(has(
+        &evidence(&report, "secrets.client-bundle"),
+        "PASS",
+        &["3 entry page(s)"]
+    ));
+}
+
+#[test]
+fn a_health_endpoint_reporting_a_dead_dependency_with_200_fails() {
+    let setup = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace("path = \"/healthz\"", "path = \"/healthz/degraded\"")
+    });
+    let report = audit(&setup, &["health"]);
+    assert_eq!(status_of(&report, "health.endpoint"), "FAIL");
+    assert!(
+        has(
+            &evidence(&report, "health.endpoint"),
+            "FAIL",
+            &["reports database down yet answers 200"]
+        ),
+        "{:#?}",
+        evidence(&report, "health.endpoint")
+    );
+}

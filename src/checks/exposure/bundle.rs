@@ -90,13 +90,19 @@ fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
     }
 }
 
-/// Fetches the entry pages (base_url, canonical) and every script they load.
+/// Fetches the entry pages (base_url, canonical, `[target] pages`) and every script they load.
 pub async fn collect(ctx: &Ctx) -> Bundle {
     let mut pages: Vec<Url> = vec![ctx.profile.target.base_url.clone()];
-    if let Some(canonical) = &ctx.profile.target.canonical
-        && !pages.contains(canonical)
+    for page in ctx
+        .profile
+        .target
+        .canonical
+        .iter()
+        .chain(&ctx.profile.target.pages)
     {
-        pages.push(canonical.clone());
+        if !pages.contains(page) {
+            pages.push(page.clone());
+        }
     }
     let mut bundle = Bundle {
         scripts: Vec::new(),
