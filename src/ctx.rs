@@ -22,6 +22,8 @@ pub struct Ctx {
     pub http: Http,
     pub redactor: Redactor,
     pub consent: Consent,
+    /// The client bundle, collected once for the checks that read it.
+    pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
 }
 
 /// Longest excerpt of a body kept as evidence.
@@ -41,6 +43,7 @@ impl Ctx {
             http,
             redactor,
             consent,
+            bundle: tokio::sync::OnceCell::new(),
         })
     }
 

@@ -219,3 +219,21 @@ fn a_health_endpoint_reporting_a_dead_dependency_with_200_fails() {
         evidence(&report, "health.endpoint")
     );
 }
+
+#[test]
+fn the_bundle_is_fetched_once_for_both_checks_that_read_it() {
+    let setup = Setup::start(Mode::Vulnerable);
+    let report = audit(&setup, &["secrets", "exposure.source-maps"]);
+    assert_eq!(status_of(&report, "secrets.client-bundle"), "FAIL");
+    assert_eq!(status_of(&report, "exposure.source-maps"), "FAIL");
+    let fetches = setup
+        .target
+        .requests()
+        .iter()
+        .filter(|r| r.path_and_query == "/assets/app.js")
+        .count();
+    assert_eq!(
+        fetches, 2,
+        "once per origin (app.acme.test and acme.test), not once per check"
+    );
+}

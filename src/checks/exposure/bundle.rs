@@ -90,8 +90,13 @@ fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
     }
 }
 
+/// The bundle, fetched once per audit however many checks read it.
+pub async fn collect(ctx: &Ctx) -> &Bundle {
+    ctx.bundle.get_or_init(|| fetch(ctx)).await
+}
+
 /// Fetches the entry pages (base_url, canonical, `[target] pages`) and every script they load.
-pub async fn collect(ctx: &Ctx) -> Bundle {
+async fn fetch(ctx: &Ctx) -> Bundle {
     let mut pages: Vec<Url> = vec![ctx.profile.target.base_url.clone()];
     for page in ctx
         .profile

@@ -6,6 +6,7 @@ mod client_bundle;
 mod sensitive_paths;
 mod source_maps;
 
+pub use bundle::Bundle;
 pub use client_bundle::ClientBundle;
 pub use sensitive_paths::SensitivePaths;
 pub use source_maps::SourceMaps;
