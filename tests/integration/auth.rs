@@ -237,20 +237,8 @@ fn writes_only_where_a_route_opts_in_and_never_on_production_without_consent() {
 #[test]
 fn every_credential_and_forged_token_is_redacted_in_every_format() {
     let setup = Setup::start(Mode::Vulnerable);
-    let json = setup.path("run.json");
-    let output = setup.run(&[
-        "-v",
-        "--format",
-        "table",
-        "--format",
-        "json",
-        "--out",
-        json.to_str().unwrap(),
-    ]);
-    let outputs = [
-        ("table", stdout(&output)),
-        ("json", std::fs::read_to_string(&json).unwrap()),
-    ];
+    let (table, json) = setup.run_every_format(&[]);
+    let outputs = [("table", table), ("json", json)];
     // Forged variants reuse the genuine tokens' payload and signature segments.
     let mut needles = Vec::new();
     for secret in setup.target.secrets() {

@@ -187,17 +187,8 @@ fn validate_login_performs_only_the_logins() {
 fn no_password_token_or_cookie_value_reaches_any_output() {
     let setup = Setup::start(Mode::Hardened);
     setup.target.expire_first_login_token_after(3);
-    let json = setup.path("run.json");
-    let output = setup.run(&[
-        "-v",
-        "--format",
-        "table",
-        "--format",
-        "json",
-        "--out",
-        json.to_str().unwrap(),
-    ]);
-    let texts = [stdout(&output), std::fs::read_to_string(&json).unwrap()];
+    let (table, json) = setup.run_every_format(&[]);
+    let texts = [table, json];
     let secrets = setup.target.secrets();
     assert!(
         secrets.len() > 8,

@@ -40,6 +40,26 @@ impl Setup {
         launch_audit(&all, &[])
     }
 
+    /// Runs the audit verbose, to the table and to a JSON file; returns (table, JSON text).
+    pub fn run_every_format(&self, extra: &[&str]) -> (String, String) {
+        let json = self.path("every-format.json");
+        let mut args = vec![
+            "-v",
+            "--format",
+            "table",
+            "--format",
+            "json",
+            "--out",
+            json.to_str().expect("utf-8 path"),
+        ];
+        args.extend_from_slice(extra);
+        let output = self.run(&args);
+        (
+            stdout(&output),
+            std::fs::read_to_string(&json).expect("JSON report written"),
+        )
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
