@@ -110,11 +110,30 @@ pub struct Login {
     pub relogin: bool,
 }
 
-#[derive(Debug)]
+/// A login request's body. It holds passwords, so `Debug` shows only its kind.
 pub enum LoginBody {
     None,
     Json(serde_json::Value),
     Form(Vec<(String, String)>),
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for LoginBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoginBody::None => "LoginBody::None",
+            LoginBody::Json(_) => "LoginBody::Json(redacted)",
+            LoginBody::Form(_) => "LoginBody::Form(redacted)",
+        })
+    }
 }
 
 /// Where a login's answer carries the credential.
@@ -296,9 +315,9 @@ pub struct AiEndpoint {
     pub input: AiInput,
     pub answer: AiAnswer,
     pub history: bool,
-    pub system_prompt_canary: Option<String>,
+    pub system_prompt_canary: Option<Secret>,
     /// (tenant, marker)
-    pub tenant_canary: Option<(String, String)>,
+    pub tenant_canary: Option<(String, Secret)>,
     /// The path read before and after tool probes.
     pub tools_verify_path: Option<String>,
     pub max_requests: u32,
@@ -335,8 +354,8 @@ pub struct Email {
     pub mta_sts_policy_url: Option<Url>,
 }
 
-/// The login request `auth.session-cookies` sends.
-#[derive(Debug)]
+/// The login request `auth.session-cookies` sends. Its body holds a password, so `Debug`
+/// leaves it out.
 pub struct Session {
     pub method: Method,
     pub path: String,
@@ -1006,6 +1025,7 @@ impl Validator<'_> {
                 AiAnswer::Text
             }
         };
+        // Canaries must never be printed whole: they are secrets to the redactor too.
         let tenant_canary = raw.tenant_canary.map(|canary| {
             if !tenants.contains_key(canary.tenant.get_ref()) {
                 self.blame(
@@ -1015,20 +1035,14 @@ impl Validator<'_> {
                 );
             }
             let marker = self.secret(&canary.marker, &format!("{key}.tenant_canary.marker"));
-            (canary.tenant.into_inner(), marker.expose().to_string())
+            self.extra_secrets.push(marker.clone());
+            (canary.tenant.into_inner(), marker)
         });
-        // Canaries must never be printed whole: the redactor masks them like secrets.
         let system_prompt_canary = raw.system_prompt_canary.as_ref().map(|canary| {
-            self.secret(canary, &format!("{key}.system_prompt_canary"))
-                .expose()
-                .to_string()
+            let canary = self.secret(canary, &format!("{key}.system_prompt_canary"));
+            self.extra_secrets.push(canary.clone());
+            canary
         });
-        for canary in system_prompt_canary
-            .iter()
-            .chain(tenant_canary.iter().map(|(_, m)| m))
-        {
-            self.extra_secrets.push(Secret(canary.clone()));
-        }
         let max_requests = raw
             .max_requests
             .unwrap_or(AI_MAX_REQUESTS)
@@ -1474,6 +1488,19 @@ mod tests {
         assert!(placeholder_names("/c/{oops").is_err());
         assert!(placeholder_names("/c/}").is_err());
         assert!(placeholder_names("/c/{}").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let text = "[target]\nname = \"x\"\nbase_url = \"https://a.test\"\n\
+                    [identities.a]\ntoken = \"tok-123456\"\n[identities.b.login]\npath = \"/login\"\n\
+                    json = { password = \"pw-123456\" }\ntoken_pointer = \"/t\"\n\
+                    [session]\npath = \"/login\"\njson = { password = \"pw-session-1\" }\n";
+        let profile = parse("p.toml", text, Path::new("."), &|_| None).unwrap();
+        let debug = format!("{profile:?}");
+        for secret in ["tok-123456", "pw-123456", "pw-session-1"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
     }
 
     #[test]

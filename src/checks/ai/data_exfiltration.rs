@@ -63,6 +63,7 @@ impl Check for DataExfiltration {
                 let Some((owner, marker)) = &endpoint.tenant_canary else {
                     continue;
                 };
+                let marker = &marker.expose().to_string();
                 // Ask as someone outside the marker's tenant.
                 let asker = ctx
                     .profile
