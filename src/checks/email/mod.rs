@@ -133,7 +133,11 @@ mod robustness {
             let _ = spf::syntax::domain_spec(&text);
             let _ = tags::parse(&text);
             let _ = dkim::judge(&text);
-            let _ = dmarc::judge(&text, rng.next() % 2 == 0, rng.next() % 2 == 0);
+            let _ = dmarc::judge(
+                &text,
+                rng.next().is_multiple_of(2),
+                rng.next().is_multiple_of(2),
+            );
             let _ = mta_sts::parse_policy(&text);
         }
     }
