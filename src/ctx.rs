@@ -22,6 +22,9 @@ pub struct Ctx {
     pub http: Http,
     pub redactor: Redactor,
     pub consent: Consent,
+    /// Each route's baseline (a legitimate caller's answer), fetched once for the checks
+    /// that compare against it; indexed like `profile.routes`.
+    pub(crate) baselines: Vec<tokio::sync::OnceCell<crate::checks::probe::CachedBaseline>>,
     /// The client bundle, collected once for the checks that read it.
     pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
 }
@@ -37,7 +40,13 @@ impl Ctx {
         )?);
         let redactor = Redactor::new(profile.secrets());
         let http = Http::new(&profile, dns.clone(), redactor.clone())?;
+        let baselines = profile
+            .routes
+            .iter()
+            .map(|_| tokio::sync::OnceCell::new())
+            .collect();
         Ok(Ctx {
+            baselines,
             profile,
             dns,
             http,

@@ -125,15 +125,50 @@ pub fn describe(route: &Route, filled: &FilledRoute) -> String {
 }
 
 /// A legitimate caller's answer on a route: what "having access" looks like.
+#[derive(Clone)]
 pub struct Baseline<'a> {
     pub identity: &'a Identity,
     pub filled: FilledRoute,
-    pub response: Fetched,
+    pub response: std::sync::Arc<Fetched>,
 }
 
-/// Fetches `route` as the first active identity that may use it and can fill it. An error
-/// says why no baseline exists: without one, a refusal proves nothing.
+/// A route's baseline as the audit keeps it: fetched once, whichever checks ask.
+pub(crate) type CachedBaseline = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
+
+/// `route` fetched by the first active identity that may use it and can fill it — once per
+/// audit: every check asking for the same route's baseline shares that answer. An error says
+/// why no baseline exists: without one, a refusal proves nothing.
 pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, String> {
+    let index = ctx
+        .profile
+        .routes
+        .iter()
+        .position(|r| std::ptr::eq(r, route));
+    let Some(cell) = index.and_then(|i| ctx.baselines.get(i)) else {
+        return find_baseline(ctx, route).await;
+    };
+    let cached = cell
+        .get_or_init(|| async {
+            find_baseline(ctx, route)
+                .await
+                .map(|b| (b.identity.name.clone(), b.filled, b.response))
+        })
+        .await
+        .clone();
+    let (name, filled, response) = cached?;
+    let identity = ctx
+        .profile
+        .identities
+        .get(&name)
+        .ok_or("the baseline identity vanished")?;
+    Ok(Baseline {
+        identity,
+        filled,
+        response,
+    })
+}
+
+async fn find_baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, String> {
     let mut tried = Vec::new();
     for identity in ctx
         .profile
@@ -172,7 +207,7 @@ pub async fn baseline_as<'a>(
             Answer::Served => Ok(Some(Baseline {
                 identity,
                 filled,
-                response,
+                response: std::sync::Arc::new(response),
             })),
             Answer::Refused(how) | Answer::Unclear(how) => {
                 Err(format!("{} got {how}", identity.name))

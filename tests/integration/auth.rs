@@ -299,3 +299,29 @@ fn jwt_tampering_is_not_applicable_to_opaque_tokens_and_expired_skips_without_on
         "{text}"
     );
 }
+
+#[test]
+fn each_route_baseline_is_fetched_once_for_all_checks() {
+    let setup = Setup::start(Mode::Hardened);
+    audit(
+        &setup,
+        &[
+            "--only",
+            "auth.unauthenticated",
+            "--only",
+            "auth.invalid-token",
+            "--only",
+            "auth.expired-token",
+        ],
+    );
+    let bearer = format!("Bearer {}", setup.target.token("alice").unwrap());
+    let baselines = setup
+        .target
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path_and_query == "/api/me" && r.authorization.as_deref() == Some(bearer.as_str())
+        })
+        .count();
+    assert_eq!(baselines, 1, "three checks share one baseline of /api/me");
+}
