@@ -64,6 +64,9 @@ pub enum Status {
     /// The profile states the thing does not exist.
     #[serde(rename = "N/A")]
     NotApplicable,
+    /// Ran; reports a fact, not a verdict (which CDN is in front). Never blocks, never passes.
+    #[serde(rename = "INFO")]
+    Info,
 }
 
 impl Status {
@@ -75,6 +78,7 @@ impl Status {
             Status::Error => "ERROR",
             Status::Skip => "SKIP",
             Status::NotApplicable => "N/A",
+            Status::Info => "INFO",
         }
     }
 
@@ -83,11 +87,12 @@ impl Status {
     fn badness(self) -> u8 {
         match self {
             Status::NotApplicable => 0,
-            Status::Skip => 1,
-            Status::Pass => 2,
-            Status::Warn => 3,
-            Status::Error => 4,
-            Status::Fail => 5,
+            Status::Info => 1,
+            Status::Skip => 2,
+            Status::Pass => 3,
+            Status::Warn => 4,
+            Status::Error => 5,
+            Status::Fail => 6,
         }
     }
 }

@@ -58,7 +58,7 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
     let ran = results.iter().any(|r| {
         matches!(
             r.status,
-            Status::Pass | Status::Warn | Status::Fail | Status::Error
+            Status::Pass | Status::Warn | Status::Fail | Status::Error | Status::Info
         )
     });
     if !ran {

@@ -51,6 +51,8 @@ pub struct Profile {
     pub webhooks: Vec<Webhook>,
     /// Subdomains (absolute names) the DNS checks look at besides the profile's hosts.
     pub subdomains: Vec<String>,
+    pub tls: Tls,
+    pub redirects: Redirects,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
     extra_secrets: Vec<Secret>,
 }
@@ -67,6 +69,25 @@ pub struct Target {
     pub pages: Vec<Url>,
     pub environment: Environment,
 }
+
+/// `[tls]`: extra hosts and the expiry thresholds.
+#[derive(Debug)]
+pub struct Tls {
+    pub hosts: Vec<Url>,
+    pub expiry_warn_days: i64,
+    pub expiry_fail_days: i64,
+}
+
+/// `[redirects]`: the hop budget to canonical and the paths probed for open redirects.
+#[derive(Debug)]
+pub struct Redirects {
+    pub max_hops: usize,
+    /// Paths under base_url; defaults to `[auth] login_path` when empty.
+    pub paths: Vec<String>,
+}
+
+/// Redirect chains are followed at most this far, whatever the profile says.
+pub const MAX_REDIRECT_HOPS: usize = 10;
 
 #[derive(Debug)]
 pub struct Network {
@@ -411,7 +432,28 @@ impl Profile {
         let mut hosts: Vec<String> = std::iter::once(&self.target.base_url)
             .chain(&self.target.entry_points)
             .chain(&self.target.canonical)
+            .chain(&self.tls.hosts)
             .filter_map(|url| url.host_str().map(str::to_ascii_lowercase))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        hosts.retain(|host| seen.insert(host.clone()));
+        hosts
+    }
+
+    /// Every `https://` origin the profile names (base_url, canonical, entry points, `[tls]
+    /// hosts`), once each, as `(host, port)`: what the TLS checks connect to.
+    pub fn https_hosts(&self) -> Vec<(String, u16)> {
+        let mut hosts: Vec<(String, u16)> = std::iter::once(&self.target.base_url)
+            .chain(&self.target.canonical)
+            .chain(&self.target.entry_points)
+            .chain(&self.tls.hosts)
+            .filter(|url| url.scheme() == "https")
+            .filter_map(|url| {
+                Some((
+                    url.host_str()?.to_ascii_lowercase(),
+                    url.port_or_known_default()?,
+                ))
+            })
             .collect();
         let mut seen = std::collections::HashSet::new();
         hosts.retain(|host| seen.insert(host.clone()));
@@ -785,8 +827,12 @@ impl Validator<'_> {
                 Some(name)
             })
             .collect();
+        let tls = self.tls(raw.tls);
+        let redirects = self.redirects(raw.redirects);
         Profile {
             source: self.locator.file.to_string(),
+            tls,
+            redirects,
             target,
             network,
             identities,
@@ -1060,6 +1106,79 @@ impl Validator<'_> {
             tools_verify_path: raw.tools.map(|t| t.verify_path.into_inner()),
             max_requests,
         })
+    }
+
+    fn tls(&mut self, raw: raw::RawTls) -> Tls {
+        let hosts = raw
+            .hosts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, url)| {
+                let key = format!("tls.hosts[{i}]");
+                let parsed = self.url(url, &key)?;
+                if parsed.scheme() != "https" {
+                    self.blame(url, &key, "expected an https:// URL");
+                    return None;
+                }
+                Some(parsed)
+            })
+            .collect();
+        let mut days = |value: &Option<Spanned<i64>>, key: &str, default: i64| match value {
+            Some(days) if !(0..=3650).contains(days.get_ref()) => {
+                self.blame(days, key, "expected a number of days from 0 to 3650");
+                default
+            }
+            Some(days) => *days.get_ref(),
+            None => default,
+        };
+        let expiry_warn_days = days(&raw.expiry_warn_days, "tls.expiry_warn_days", 30);
+        let expiry_fail_days = days(&raw.expiry_fail_days, "tls.expiry_fail_days", 7);
+        if let Some(fail) = &raw.expiry_fail_days
+            && expiry_fail_days > expiry_warn_days
+        {
+            self.blame(
+                fail,
+                "tls.expiry_fail_days",
+                format!("must not exceed expiry_warn_days ({expiry_warn_days})"),
+            );
+        }
+        Tls {
+            hosts,
+            expiry_warn_days,
+            expiry_fail_days,
+        }
+    }
+
+    fn redirects(&mut self, raw: raw::RawRedirects) -> Redirects {
+        let max_hops = match &raw.max_hops {
+            Some(hops) if !(1..=MAX_REDIRECT_HOPS as i64).contains(hops.get_ref()) => {
+                self.blame(
+                    hops,
+                    "redirects.max_hops",
+                    format!("expected 1 to {MAX_REDIRECT_HOPS}"),
+                );
+                2
+            }
+            Some(hops) => *hops.get_ref() as usize,
+            None => 2,
+        };
+        let paths = raw
+            .paths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, path)| {
+                if !path.get_ref().starts_with('/') {
+                    self.blame(
+                        path,
+                        &format!("redirects.paths[{i}]"),
+                        "expected a path under base_url, starting with `/`",
+                    );
+                    return None;
+                }
+                Some(path.get_ref().clone())
+            })
+            .collect();
+        Redirects { max_hops, paths }
     }
 
     fn email(&mut self, raw: raw::RawEmail) -> Email {

@@ -31,6 +31,32 @@ pub struct RawProfile {
     pub ai_endpoints: Vec<RawAiEndpoint>,
     #[serde(default)]
     pub webhooks: Vec<RawWebhook>,
+    #[serde(default)]
+    pub tls: RawTls,
+    #[serde(default)]
+    pub redirects: RawRedirects,
+}
+
+/// What the TLS checks look at beyond the profile's own URLs, and their thresholds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// More `https://` hosts to inspect (status page, marketing site, API host).
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
+    pub expiry_warn_days: Option<Spanned<i64>>,
+    pub expiry_fail_days: Option<Spanned<i64>>,
+}
+
+/// Redirect limits and where return URLs are taken.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedirects {
+    /// Hops an entry point may take to reach `canonical`.
+    pub max_hops: Option<Spanned<i64>>,
+    /// Paths that take a return URL (login, logout, OAuth callbacks).
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
 }
 
 /// An endpoint that receives signed events from a provider.

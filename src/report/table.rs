@@ -59,7 +59,7 @@ fn scorecard(run: &AuditRun, style: &TableStyle) -> Table {
     }
     for result in &run.results {
         let fix = match result.status {
-            Status::Pass | Status::NotApplicable => String::new(),
+            Status::Pass | Status::NotApplicable | Status::Info => String::new(),
             Status::Skip => match &result.needs {
                 Some(key) => format!("set `{key}` in the profile"),
                 None => String::new(),
@@ -142,6 +142,7 @@ fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Resu
         Status::Error,
         Status::Skip,
         Status::NotApplicable,
+        Status::Info,
     ]
     .iter()
     .filter_map(|s| {
@@ -185,6 +186,7 @@ fn color(status: Status) -> Color {
         Status::Warn => Color::Yellow,
         Status::Fail | Status::Error => Color::Red,
         Status::Skip | Status::NotApplicable => Color::DarkGrey,
+        Status::Info => Color::Cyan,
     }
 }
 
