@@ -24,6 +24,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../checks/headers.toml"),
     ),
     ("checks/input.toml", include_str!("../checks/input.toml")),
+    ("checks/tls.toml", include_str!("../checks/tls.toml")),
     (
         "checks/secrets.toml",
         include_str!("../checks/secrets.toml"),

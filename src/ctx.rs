@@ -27,7 +27,12 @@ pub struct Ctx {
     pub(crate) baselines: Vec<tokio::sync::OnceCell<crate::checks::probe::CachedBaseline>>,
     /// The client bundle, collected once for the checks that read it.
     pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
+    /// One browser-like TLS handshake per `(host, port)`, shared by the checks that read
+    /// the chain it received.
+    handshakes: std::sync::Mutex<std::collections::HashMap<(String, u16), Arc<SharedHandshake>>>,
 }
+
+type SharedHandshake = tokio::sync::OnceCell<Result<crate::net::tls::Handshake, String>>;
 
 /// Longest excerpt of a body kept as evidence.
 pub const EXCERPT_CHARS: usize = 160;
@@ -53,7 +58,31 @@ impl Ctx {
             redactor,
             consent,
             bundle: tokio::sync::OnceCell::new(),
+            handshakes: Default::default(),
         })
+    }
+
+    /// A TLS handshake with `host:port` offering what browsers offer, once per audit, behind
+    /// the same scope guard as HTTP.
+    pub async fn handshake(&self, host: &str, port: u16) -> Result<crate::net::tls::Handshake, String> {
+        if !self.http.in_scope(host) {
+            return Err(format!("{host} is not a host the profile names"));
+        }
+        let cell = {
+            let mut map = self.handshakes.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry((host.to_string(), port)).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            crate::net::tls::handshake(
+                &self.dns,
+                host,
+                port,
+                self.profile.network.timeout,
+                crate::net::tls::Offer::Modern,
+            )
+        })
+        .await
+        .clone()
     }
 
     /// A one-line excerpt of a body for evidence: redacted *before* it is cut, so a cut can

@@ -37,6 +37,10 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::exposure::SensitivePaths),
         Arc::new(checks::exposure::SourceMaps),
         Arc::new(checks::headers::Security),
+        Arc::new(checks::tls::Certificate),
+        Arc::new(checks::tls::Expiry),
+        Arc::new(checks::tls::Hsts),
+        Arc::new(checks::tls::Protocols),
     ]
 }
 

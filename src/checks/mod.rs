@@ -10,6 +10,7 @@ pub mod headers;
 pub mod health;
 pub mod input;
 pub mod probe;
+pub mod tls;
 pub mod webhooks;
 
 use crate::check::{Observation, Status};

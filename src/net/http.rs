@@ -444,13 +444,7 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// rustls with ring, trusting the Mozilla roots plus the profile's `ca_file`.
 fn tls_config(profile: &Profile) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for cert in &profile.network.extra_roots {
-        roots
-            .add(cert.clone())
-            .map_err(|e| format!("network.ca_file: unusable certificate: {e}"))?;
-    }
+    let roots = super::tls::trust_store(profile)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

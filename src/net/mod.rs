@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod dns;
 pub mod http;
 pub mod leaks;
+pub mod legacy_tls;
 mod login;
 pub mod redact;
 pub mod tls;

@@ -2,7 +2,7 @@
 //! certificates (issuer, expiry, names) instead of trusting them, so this verifier accepts
 //! any chain while still checking the handshake signatures. Same scope guard as HTTP.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -12,19 +12,29 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::dns::{Dns, Lookup};
 
-/// Records chains rather than judging them; signatures are still verified.
+/// Records chains rather than judging them; signatures are still verified. The chain is kept
+/// even when the handshake fails afterwards (a key or signature rustls refuses).
 #[derive(Debug)]
-struct Inspecting(Arc<CryptoProvider>);
+struct Inspecting {
+    provider: Arc<CryptoProvider>,
+    seen: Arc<Mutex<Vec<CertificateDer<'static>>>>,
+}
 
 impl ServerCertVerifier for Inspecting {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -38,7 +48,7 @@ impl ServerCertVerifier for Inspecting {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -52,12 +62,94 @@ impl ServerCertVerifier for Inspecting {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// What one TLS handshake showed.
+#[derive(Clone, Debug)]
+pub struct Handshake {
+    /// The chain the server sent, leaf first (empty if it never got that far).
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The version agreed, when the handshake completed.
+    pub version: Option<rustls::ProtocolVersion>,
+    /// Why the handshake failed, when it did (an alert, a closed connection).
+    pub failure: Option<String>,
+}
+
+/// Which versions a handshake offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// TLS 1.2 and 1.3, as a browser.
+    Modern,
+    Tls13Only,
+    Tls12Only,
+}
+
+/// A TLS handshake with `host:port` (SNI = host), offering `offer`. `Err` when no TLS
+/// conversation happened at all (name, connect, timeout); a refused handshake is `Ok` with
+/// its `failure`.
+pub async fn handshake(
+    dns: &Dns,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    offer: Offer,
+) -> Result<Handshake, String> {
+    let ip = resolve(dns, host).await?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let versions: &[&rustls::SupportedProtocolVersion] = match offer {
+        Offer::Modern => rustls::DEFAULT_VERSIONS,
+        Offer::Tls13Only => &[&rustls::version::TLS13],
+        Offer::Tls12Only => &[&rustls::version::TLS12],
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions)
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Inspecting {
+            provider,
+            seen: seen.clone(),
+        }))
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
+    let attempt = async {
+        let tcp = tokio::net::TcpStream::connect((ip, port))
+            .await
+            .map_err(|e| format!("connect {ip}:{port}: {e}"))?;
+        Ok::<_, String>(match connector.connect(name, tcp).await {
+            Ok(tls) => (tls.get_ref().1.protocol_version(), None),
+            Err(error) => (None, Some(error.to_string())),
+        })
+    };
+    let (version, failure) = tokio::time::timeout(timeout, attempt)
+        .await
+        .map_err(|_| format!("no TLS handshake with {host}:{port} within {timeout:?}"))??;
+    let chain = seen.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok(Handshake {
+        chain,
+        version,
+        failure,
+    })
+}
+
+/// The first address of `host`.
+pub(crate) async fn resolve(dns: &Dns, host: &str) -> Result<std::net::IpAddr, String> {
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse() {
+        return Ok(ip);
+    }
+    match dns.lookup_ip(host).await.map_err(|f| f.to_string())? {
+        Lookup::Found(ips) => Ok(ips[0]),
+        Lookup::NoSuchName | Lookup::NoAddress => Err(format!("{host} does not resolve")),
     }
 }
 
@@ -68,38 +160,25 @@ pub async fn peer_chain(
     port: u16,
     timeout: Duration,
 ) -> Result<Vec<CertificateDer<'static>>, String> {
-    let ip = match dns.lookup_ip(host).await.map_err(|f| f.to_string())? {
-        Lookup::Found(ips) => ips[0],
-        Lookup::NoSuchName | Lookup::NoAddress => return Err(format!("{host} does not resolve")),
-    };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Inspecting(provider)))
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
-    let handshake = async {
-        let tcp = tokio::net::TcpStream::connect((ip, port))
-            .await
-            .map_err(|e| format!("connect {ip}:{port}: {e}"))?;
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| format!("TLS handshake with {host}:{port}: {e}"))?;
-        let (_, connection) = tls.get_ref();
-        Ok::<_, String>(
-            connection
-                .peer_certificates()
-                .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
-                .unwrap_or_default(),
-        )
-    };
-    tokio::time::timeout(timeout, handshake)
-        .await
-        .map_err(|_| format!("no TLS handshake with {host}:{port} within {timeout:?}"))?
+    let handshake = handshake(dns, host, port, timeout, Offer::Modern).await?;
+    match (handshake.chain.is_empty(), handshake.failure) {
+        (true, Some(failure)) => Err(format!("TLS handshake with {host}:{port}: {failure}")),
+        (true, None) => Err(format!("{host}:{port} sent no certificate")),
+        (false, _) => Ok(handshake.chain),
+    }
+}
+
+/// The Mozilla roots plus the profile's `ca_file`: what the HTTP client and the certificate
+/// check trust.
+pub fn trust_store(profile: &crate::profile::Profile) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in &profile.network.extra_roots {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("network.ca_file: unusable certificate: {e}"))?;
+    }
+    Ok(roots)
 }
 
 /// The issuer's organisation and common name, for messages and CAA matching.

@@ -39,7 +39,7 @@ fn vulnerable_target_fails_the_first_checks_and_exits_1() {
         by_id("dns.resolution")["summary"]
             .as_str()
             .unwrap()
-            .contains("www.acme.test: does not exist (NXDOMAIN)")
+            .contains("shop.acme.test: does not exist (NXDOMAIN)")
     );
     assert!(
         by_id("health.endpoint")["summary"]
