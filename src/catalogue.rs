@@ -26,6 +26,13 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/input.toml", include_str!("../checks/input.toml")),
     ("checks/tls.toml", include_str!("../checks/tls.toml")),
     (
+        "checks/redirects.toml",
+        include_str!("../checks/redirects.toml"),
+    ),
+    ("checks/cors.toml", include_str!("../checks/cors.toml")),
+    ("checks/cache.toml", include_str!("../checks/cache.toml")),
+    ("checks/edge.toml", include_str!("../checks/edge.toml")),
+    (
         "checks/secrets.toml",
         include_str!("../checks/secrets.toml"),
     ),

@@ -137,11 +137,24 @@ pub fn assess(headers: &HeaderMap) -> Assessment {
     }
 
     match csp {
-        Some(_) => a.present.push("CSP".into()),
+        Some(csp) => {
+            a.present.push("CSP".into());
+            a.warnings.extend(csp_weaknesses(&csp));
+        }
         None if get("content-security-policy-report-only").is_some() => {
             a.warnings.push("CSP is report-only".into())
         }
         None => a.warnings.push("no Content-Security-Policy".into()),
+    }
+
+    // Reported, not judged: both are worth having but rarely what breaks a launch.
+    for (name, label) in [
+        ("permissions-policy", "Permissions-Policy"),
+        ("cross-origin-opener-policy", "COOP"),
+    ] {
+        if let Some(value) = get(name) {
+            a.present.push(format!("{label} {value}"));
+        }
     }
 
     for name in ["server", "x-powered-by"] {
@@ -153,6 +166,32 @@ pub fn assess(headers: &HeaderMap) -> Assessment {
         }
     }
     a
+}
+
+/// What weakens a CSP: script-src (or default-src, its fallback) allowing inline script or
+/// eval, and no object-src / base-uri restriction (object-src falls back to default-src;
+/// base-uri has no fallback).
+fn csp_weaknesses(csp: &str) -> Vec<String> {
+    let mut weaknesses = Vec::new();
+    let default_src = directive(csp, "default-src");
+    if let Some(scripts) = directive(csp, "script-src").or_else(|| default_src.clone()) {
+        let lower = scripts.to_ascii_lowercase();
+        // A nonce or hash makes browsers ignore 'unsafe-inline' (CSP Level 2+).
+        let nonce_or_hash = lower.contains("'nonce-") || lower.contains("'sha");
+        if lower.contains("'unsafe-inline'") && !nonce_or_hash {
+            weaknesses.push("CSP script-src allows 'unsafe-inline'".to_string());
+        }
+        if lower.contains("'unsafe-eval'") {
+            weaknesses.push("CSP script-src allows 'unsafe-eval'".to_string());
+        }
+    }
+    if directive(csp, "object-src").or(default_src).is_none() {
+        weaknesses.push("CSP has no object-src (or default-src)".to_string());
+    }
+    if directive(csp, "base-uri").is_none() {
+        weaknesses.push("CSP has no base-uri".to_string());
+    }
+    weaknesses
 }
 
 /// The value of a CSP directive, if present (`frame-ancestors 'none'` → `'none'`).
@@ -181,7 +220,7 @@ mod tests {
             ("x-content-type-options", "nosniff"),
             (
                 "content-security-policy",
-                "default-src 'self'; frame-ancestors 'none'",
+                "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
             ),
             ("referrer-policy", "strict-origin-when-cross-origin"),
         ]));
@@ -211,6 +250,30 @@ mod tests {
         assert!(
             !a.warnings.iter().any(|w| w.contains("Express")),
             "no version, no warning"
+        );
+    }
+
+    #[test]
+    fn weak_csp_warns() {
+        let base = [
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+        ];
+        let with = |csp: &'static str| {
+            let mut pairs = base.to_vec();
+            pairs.push(("content-security-policy", csp));
+            assess(&headers(&pairs))
+        };
+        let strong = with("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+        assert_eq!(strong.status(), Status::Pass, "{strong:?}");
+        let inline = with("script-src 'self' 'unsafe-inline' 'unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+        assert_eq!(inline.warnings.len(), 2, "{inline:?}");
+        let nonce = with("script-src 'nonce-abc' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+        assert_eq!(nonce.status(), Status::Pass, "{nonce:?}");
+        let bare = with("frame-ancestors 'none'");
+        assert_eq!(
+            bare.warnings,
+            ["CSP has no object-src (or default-src)", "CSP has no base-uri"]
         );
     }
 

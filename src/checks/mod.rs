@@ -3,13 +3,17 @@
 pub mod access;
 pub mod ai;
 pub mod auth;
+pub mod cache;
+pub mod cors;
 pub mod dns;
+pub mod edge;
 pub mod email;
 pub mod exposure;
 pub mod headers;
 pub mod health;
 pub mod input;
 pub mod probe;
+pub mod redirects;
 pub mod tls;
 pub mod webhooks;
 

@@ -130,13 +130,15 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
 fn target_down_is_error_never_pass() {
     let closed = fixtures::closed_port().unwrap();
     let setup = Setup::start_edited(Mode::Hardened, |text| {
-        // Keep DNS (the target's nameserver is up); every HTTPS URL points at a closed port.
-        let https = text
-            .split("base_url = \"https://app.acme.test:")
-            .nth(1)
-            .unwrap();
-        let port: String = https.chars().take_while(char::is_ascii_digit).collect();
-        text.replace(&format!(":{port}"), &format!(":{closed}"))
+        // Keep DNS (the target's nameserver is up); every HTTP(S) URL points at a closed port.
+        let port_after = |marker: &str| -> String {
+            let rest = text.split(marker).nth(1).unwrap();
+            rest.chars().take_while(char::is_ascii_digit).collect()
+        };
+        let https = port_after("base_url = \"https://app.acme.test:");
+        let http = port_after("entry_points = [\"http://acme.test:");
+        text.replace(&format!(":{https}"), &format!(":{closed}"))
+            .replace(&format!(":{http}"), &format!(":{closed}"))
     });
     let json = setup.path("run.json");
     let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);

@@ -1,0 +1,236 @@
+//! `redirects.open-redirect`: the pages that take a return URL (login, logout, OAuth
+//! callbacks) never send the browser off-site, whatever disguise the target wears. Targets
+//! and parameters are data (`checks/rules/open-redirect.toml`); a redirect counts whether it
+//! comes as a `Location`, a meta refresh or a script assignment.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Deserialize;
+use url::Url;
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::ctx::Ctx;
+use crate::net::HttpRequest;
+use crate::profile::Profile;
+
+#[derive(Deserialize)]
+struct Rules {
+    parameters: Vec<String>,
+    payload: Vec<Payload>,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    name: String,
+    value: String,
+}
+
+fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        match toml::from_str(include_str!("../../../checks/rules/open-redirect.toml")) {
+            Ok(rules) => rules,
+            // Compiled-in data: a unit test parses it, so this cannot ship.
+            Err(error) => panic!("checks/rules/open-redirect.toml: {error}"),
+        }
+    })
+}
+
+/// Redirect targets written into a page: meta refresh, `location = …`, `location.replace(…)`.
+fn page_redirects(body: &str) -> Vec<String> {
+    static PATTERNS: OnceLock<Vec<Regex>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            r#"(?i)<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*['"]?([^"'>\s]+)"#,
+            r#"(?:window\.|document\.|top\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"#,
+            r#"location\.(?:replace|assign)\(\s*["']([^"']+)["']"#,
+        ]
+        .iter()
+        .filter_map(|p| Regex::new(p).ok())
+        .collect()
+    });
+    patterns
+        .iter()
+        .flat_map(|p| p.captures_iter(body).filter_map(|c| Some(c.get(1)?.as_str().to_string())))
+        .collect()
+}
+
+pub struct OpenRedirect;
+
+impl OpenRedirect {
+    fn paths(profile: &Profile) -> Vec<String> {
+        if !profile.redirects.paths.is_empty() {
+            return profile.redirects.paths.clone();
+        }
+        profile
+            .auth
+            .login_path
+            .iter()
+            .filter(|p| p.starts_with('/'))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Check for OpenRedirect {
+    fn id(&self) -> &str {
+        "redirects.open-redirect"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        if Self::paths(profile).is_empty() {
+            Applicability::Skip {
+                key: "redirects.paths",
+                reason: "no page that takes a return URL is named ([redirects] paths or [auth] login_path)".into(),
+            }
+        } else {
+            Applicability::Run
+        }
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let rules = rules();
+            let host = ctx.profile.target.base_url.host_str().unwrap_or_default().to_string();
+            let mut observations = Vec::new();
+            for path in Self::paths(&ctx.profile) {
+                let base = match ctx.profile.url_for(&path) {
+                    Ok(url) => url,
+                    Err(error) => {
+                        observations.push(Observation::new(Status::Error, path, error.to_string()));
+                        continue;
+                    }
+                };
+                let mut planned = Vec::new();
+                for parameter in &rules.parameters {
+                    for payload in &rules.payload {
+                        let mut url = base.clone();
+                        let value = payload.value.replace("{host}", &host);
+                        url.query_pairs_mut().append_pair(parameter, &value);
+                        planned.push((parameter, payload, url));
+                    }
+                }
+                let probes = planned.into_iter().map(|(parameter, payload, url)| async move {
+                    let answer = ctx.http.send(&HttpRequest::get(url.clone())).await;
+                    (parameter, payload, url, answer)
+                });
+                let answers = futures_util::future::join_all(probes).await;
+                let total = answers.len();
+                let mut off_site = Vec::new();
+                let mut errors = Vec::new();
+                for (parameter, payload, url, answer) in answers {
+                    let response = match answer {
+                        Ok(response) => response,
+                        Err(error) => {
+                            errors.push(ctx.redactor.redact(&error.to_string()));
+                            continue;
+                        }
+                    };
+                    let mut targets: Vec<(&str, String)> = Vec::new();
+                    if let Some(location) = response.header("location")
+                        && (300..400).contains(&response.status)
+                    {
+                        targets.push(("Location", location));
+                    }
+                    if response.is_success() {
+                        let body = String::from_utf8_lossy(&response.body);
+                        targets.extend(page_redirects(&body).into_iter().map(|t| ("page", t)));
+                    }
+                    for (how, target) in targets {
+                        if let Some(foreign) = leaves_site(ctx, &url, &target) {
+                            off_site.push(format!(
+                                "{parameter}= {} → {how} `{}` ({foreign})",
+                                payload.name,
+                                target.trim()
+                            ));
+                        }
+                    }
+                }
+                let subject = format!("GET {path}");
+                if !off_site.is_empty() {
+                    let count = off_site.len();
+                    let shown: Vec<String> = off_site.into_iter().take(3).collect();
+                    observations.push(Observation::new(
+                        Status::Fail,
+                        subject,
+                        format!(
+                            "sends the browser off-site for {count} of {total} return URLs: {}",
+                            shown.join("; ")
+                        ),
+                    ));
+                } else if !errors.is_empty() {
+                    observations.push(Observation::new(
+                        Status::Error,
+                        subject,
+                        format!("{} of {total} probes got no answer: {}", errors.len(), errors[0]),
+                    ));
+                } else {
+                    observations.push(Observation::new(
+                        Status::Pass,
+                        subject,
+                        format!(
+                            "{total} foreign return URLs ({} parameters × {} disguises): none led off-site",
+                            rules.parameters.len(),
+                            rules.payload.len()
+                        ),
+                    ));
+                }
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+/// The foreign host a redirect target leads to, resolved as a browser would (WHATWG URL
+/// parsing: backslashes, missing slashes, user-info), if it is not one the profile names.
+fn leaves_site(ctx: &Ctx, from: &Url, target: &str) -> Option<String> {
+    let resolved = from.join(target.trim()).ok()?;
+    match resolved.host_str() {
+        Some(host) if ctx.http.in_scope(host) => None,
+        Some(host) => Some(host.to_string()),
+        None if matches!(resolved.scheme(), "javascript" | "data") => {
+            Some(format!("{}: URL", resolved.scheme()))
+        }
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse() {
+        let rules = rules();
+        assert!(rules.parameters.contains(&"next".to_string()));
+        assert!(rules.payload.len() >= 8);
+    }
+
+    #[test]
+    fn page_redirects_are_found() {
+        let page = r#"<meta http-equiv="refresh" content="0; url=//evil.test/x"><script>window.location.href = "https://evil.test/y"; location.replace('/local')</script>"#;
+        assert_eq!(
+            page_redirects(page),
+            ["//evil.test/x", "https://evil.test/y", "/local"]
+        );
+    }
+
+    #[test]
+    fn browsers_read_disguises_as_foreign_hosts() {
+        let from = Url::parse("https://app.acme.test/login").unwrap();
+        for (target, host) in [
+            ("//evil.test/", "evil.test"),
+            // Same scheme as the page: a relative path to browsers (WHATWG special-relative).
+            ("https:evil.test", "app.acme.test"),
+            ("http:evil.test", "evil.test"),
+            ("/\\evil.test", "evil.test"),
+            ("https://app.acme.test@evil.test/", "evil.test"),
+            ("/\t/evil.test", "evil.test"),
+            ("/dashboard", "app.acme.test"),
+            ("%2F%2Fevil.test", "app.acme.test"),
+        ] {
+            assert_eq!(from.join(target).unwrap().host_str(), Some(host), "{target}");
+        }
+    }
+}
