@@ -64,7 +64,11 @@ impl Ctx {
 
     /// A TLS handshake with `host:port` offering what browsers offer, once per audit, behind
     /// the same scope guard as HTTP.
-    pub async fn handshake(&self, host: &str, port: u16) -> Result<crate::net::tls::Handshake, String> {
+    pub async fn handshake(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<crate::net::tls::Handshake, String> {
         if !self.http.in_scope(host) {
             return Err(format!("{host} is not a host the profile names"));
         }

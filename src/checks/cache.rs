@@ -94,7 +94,11 @@ impl Check for PrivateContent {
                 }
                 observations
             });
-            let observations = futures_util::future::join_all(probes).await.into_iter().flatten().collect();
+            let observations = futures_util::future::join_all(probes)
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
             Finding::from_observations(observations)
         })
     }
@@ -130,7 +134,11 @@ pub fn judge(headers: &HeaderMap) -> (Status, String) {
         .map(|d| d.trim().to_ascii_lowercase())
         .filter(|d| !d.is_empty())
         .collect();
-    let has = |name: &str| directives.iter().any(|d| d == name || d.starts_with(&format!("{name}=")));
+    let has = |name: &str| {
+        directives
+            .iter()
+            .any(|d| d == name || d.starts_with(&format!("{name}=")))
+    };
     let mut failures = Vec::new();
     if has("public") {
         failures.push("Cache-Control: public lets shared caches store it".to_string());
@@ -142,13 +150,22 @@ pub fn judge(headers: &HeaderMap) -> (Status, String) {
     if age.parse::<u64>().is_ok_and(|a| a > 0) {
         failures.push(format!("Age: {age} — served from a cache"));
     }
-    for name in ["x-cache", "cf-cache-status", "x-cache-status", "x-proxy-cache"] {
+    for name in [
+        "x-cache",
+        "cf-cache-status",
+        "x-cache-status",
+        "x-proxy-cache",
+    ] {
         let value = get(name);
         if value.to_ascii_uppercase().contains("HIT") {
             failures.push(format!("{name}: {value} — a shared cache answered"));
         }
     }
-    let shown = if cache_control.is_empty() { "no Cache-Control".to_string() } else { format!("Cache-Control: {cache_control}") };
+    let shown = if cache_control.is_empty() {
+        "no Cache-Control".to_string()
+    } else {
+        format!("Cache-Control: {cache_control}")
+    };
     if !failures.is_empty() {
         (Status::Fail, format!("{}; {shown}", failures.join("; ")))
     } else if has("private") || has("no-store") {
@@ -175,14 +192,42 @@ mod tests {
 
     #[test]
     fn directives_and_hits_decide() {
-        assert_eq!(judge(&headers(&[("cache-control", "private, no-store")])).0, Status::Pass);
-        assert_eq!(judge(&headers(&[("cache-control", "no-store")])).0, Status::Pass);
+        assert_eq!(
+            judge(&headers(&[("cache-control", "private, no-store")])).0,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(&headers(&[("cache-control", "no-store")])).0,
+            Status::Pass
+        );
         assert_eq!(judge(&headers(&[])).0, Status::Warn);
-        assert_eq!(judge(&headers(&[("cache-control", "max-age=60")])).0, Status::Warn);
-        assert_eq!(judge(&headers(&[("cache-control", "public, max-age=300")])).0, Status::Fail);
-        assert_eq!(judge(&headers(&[("cache-control", "max-age=0, s-maxage=600")])).0, Status::Fail);
-        assert_eq!(judge(&headers(&[("cache-control", "private"), ("cf-cache-status", "HIT")])).0, Status::Fail);
-        assert_eq!(judge(&headers(&[("cache-control", "private"), ("age", "12")])).0, Status::Fail);
-        assert_eq!(judge(&headers(&[("cache-control", "private"), ("age", "0")])).0, Status::Pass);
+        assert_eq!(
+            judge(&headers(&[("cache-control", "max-age=60")])).0,
+            Status::Warn
+        );
+        assert_eq!(
+            judge(&headers(&[("cache-control", "public, max-age=300")])).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&headers(&[("cache-control", "max-age=0, s-maxage=600")])).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&headers(&[
+                ("cache-control", "private"),
+                ("cf-cache-status", "HIT")
+            ]))
+            .0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&headers(&[("cache-control", "private"), ("age", "12")])).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&headers(&[("cache-control", "private"), ("age", "0")])).0,
+            Status::Pass
+        );
     }
 }

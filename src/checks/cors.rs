@@ -26,29 +26,60 @@ pub struct Probe {
 /// `http://` and unlisted-subdomain look-alikes plus the origin itself.
 pub fn probes(allowed: &[Url], domain: Option<&str>, base: &Url) -> Vec<Probe> {
     let mut out = vec![
-        Probe { origin: FOREIGN.into(), kind: "foreign origin".into(), allowed: false },
-        Probe { origin: "null".into(), kind: "null origin".into(), allowed: false },
+        Probe {
+            origin: FOREIGN.into(),
+            kind: "foreign origin".into(),
+            allowed: false,
+        },
+        Probe {
+            origin: "null".into(),
+            kind: "null origin".into(),
+            allowed: false,
+        },
     ];
-    let allowed_origins: Vec<String> =
-        allowed.iter().map(|u| u.origin().ascii_serialization()).collect();
-    let bases: Vec<&Url> = if allowed.is_empty() { vec![base] } else { allowed.iter().collect() };
+    let allowed_origins: Vec<String> = allowed
+        .iter()
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    let bases: Vec<&Url> = if allowed.is_empty() {
+        vec![base]
+    } else {
+        allowed.iter().collect()
+    };
     for url in bases {
         let Some(host) = url.host_str() else { continue };
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         let registrable = domain.unwrap_or(host);
         let mut add = |origin: String, kind: &str| {
             if !allowed_origins.contains(&origin) && !out.iter().any(|p| p.origin == origin) {
-                out.push(Probe { origin, kind: format!("{kind} of {host}"), allowed: false });
+                out.push(Probe {
+                    origin,
+                    kind: format!("{kind} of {host}"),
+                    allowed: false,
+                });
             }
         };
-        add(format!("https://{host}.evil.test{port}"), "suffix look-alike");
-        add(format!("https://evil{registrable}{port}"), "prefix look-alike");
+        add(
+            format!("https://{host}.evil.test{port}"),
+            "suffix look-alike",
+        );
+        add(
+            format!("https://evil{registrable}{port}"),
+            "prefix look-alike",
+        );
         add(format!("https://evil{host}{port}"), "prefix look-alike");
         add(format!("http://{host}{port}"), "http:// twin");
-        add(format!("https://launch-audit-unlisted.{registrable}{port}"), "unlisted subdomain");
+        add(
+            format!("https://launch-audit-unlisted.{registrable}{port}"),
+            "unlisted subdomain",
+        );
     }
     for origin in allowed_origins {
-        out.push(Probe { origin, kind: "allowed origin".into(), allowed: true });
+        out.push(Probe {
+            origin,
+            kind: "allowed origin".into(),
+            allowed: true,
+        });
     }
     out
 }
@@ -67,12 +98,20 @@ impl Check for OriginPolicy {
             let profile = &ctx.profile;
             // The site's root and its first protected API route: CORS rules often differ.
             let mut urls = vec![(profile.target.base_url.clone(), Method::Delete)];
-            if let Some(route) = profile.routes.iter().find(|r| r.placeholders().is_empty() && r.method.is_safe()) {
+            if let Some(route) = profile
+                .routes
+                .iter()
+                .find(|r| r.placeholders().is_empty() && r.method.is_safe())
+            {
                 if let Ok(url) = profile.url_for(&route.path) {
                     urls.push((url, Method::Patch));
                 }
             }
-            let probes = probes(&profile.target.allowed_origins, profile.target.domain.as_deref(), &profile.target.base_url);
+            let probes = probes(
+                &profile.target.allowed_origins,
+                profile.target.domain.as_deref(),
+                &profile.target.base_url,
+            );
             let mut requests = Vec::new();
             for (url, unsafe_method) in &urls {
                 for probe in &probes {
@@ -80,8 +119,14 @@ impl Check for OriginPolicy {
                         requests.push(async move {
                             let request = if preflight {
                                 HttpRequest::new(Method::Options, url.clone())
-                                    .with_header("access-control-request-method", unsafe_method.as_str().to_string())
-                                    .with_header("access-control-request-headers", "authorization, content-type".into())
+                                    .with_header(
+                                        "access-control-request-method",
+                                        unsafe_method.as_str().to_string(),
+                                    )
+                                    .with_header(
+                                        "access-control-request-headers",
+                                        "authorization, content-type".into(),
+                                    )
                             } else {
                                 HttpRequest::get(url.clone())
                             }
@@ -103,7 +148,10 @@ impl Check for OriginPolicy {
                     let mut errors = Vec::new();
                     let mut wildcard_with_credentials = false;
                     let mut tried = 0;
-                    for (_, probe, _, answer) in answers.iter().filter(|(u, _, p, _)| *u == url && *p == preflight) {
+                    for (_, probe, _, answer) in answers
+                        .iter()
+                        .filter(|(u, _, p, _)| *u == url && *p == preflight)
+                    {
                         tried += 1;
                         let response = match answer {
                             Ok(response) => response,
@@ -112,19 +160,25 @@ impl Check for OriginPolicy {
                                 continue;
                             }
                         };
-                        let acao = response.header("access-control-allow-origin").map(|v| v.trim().to_string());
+                        let acao = response
+                            .header("access-control-allow-origin")
+                            .map(|v| v.trim().to_string());
                         let credentials = response
                             .header("access-control-allow-credentials")
                             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
                         match acao.as_deref() {
                             Some("*") if credentials => wildcard_with_credentials = true,
-                            Some(value) if value == probe.origin && !probe.allowed => granted_strangers.push(format!(
-                                "{} ({}){}",
-                                probe.origin,
-                                probe.kind,
-                                if credentials { " with credentials" } else { "" }
-                            )),
-                            Some(value) if probe.allowed && value != probe.origin && value != "*" => {
+                            Some(value) if value == probe.origin && !probe.allowed => {
+                                granted_strangers.push(format!(
+                                    "{} ({}){}",
+                                    probe.origin,
+                                    probe.kind,
+                                    if credentials { " with credentials" } else { "" }
+                                ))
+                            }
+                            Some(value)
+                                if probe.allowed && value != probe.origin && value != "*" =>
+                            {
                                 refused_allowed.push(probe.origin.clone())
                             }
                             None if probe.allowed => refused_allowed.push(probe.origin.clone()),
@@ -132,7 +186,9 @@ impl Check for OriginPolicy {
                         }
                     }
                     if !granted_strangers.is_empty() {
-                        let with_credentials = granted_strangers.iter().any(|g| g.ends_with("with credentials"));
+                        let with_credentials = granted_strangers
+                            .iter()
+                            .any(|g| g.ends_with("with credentials"));
                         observations.push(Observation::new(
                             Status::Fail,
                             subject.clone(),
@@ -166,8 +222,15 @@ impl Check for OriginPolicy {
                         ));
                     }
                     if !errors.is_empty() {
-                        observations.push(Observation::new(Status::Error, subject.clone(), errors[0].clone()));
-                    } else if granted_strangers.is_empty() && !wildcard_with_credentials && refused_allowed.is_empty() {
+                        observations.push(Observation::new(
+                            Status::Error,
+                            subject.clone(),
+                            errors[0].clone(),
+                        ));
+                    } else if granted_strangers.is_empty()
+                        && !wildcard_with_credentials
+                        && refused_allowed.is_empty()
+                    {
                         observations.push(Observation::new(
                             Status::Pass,
                             subject,
@@ -202,7 +265,10 @@ mod tests {
             "https://launch-audit-unlisted.acme.test",
             "https://app.acme.test",
         ] {
-            assert!(origins.contains(&expected.to_string()), "{expected} in {origins:?}");
+            assert!(
+                origins.contains(&expected.to_string()),
+                "{expected} in {origins:?}"
+            );
         }
     }
 }

@@ -27,19 +27,25 @@ struct Signature {
 fn signatures() -> &'static [(Signature, Option<Regex>)] {
     static RULES: OnceLock<Vec<(Signature, Option<Regex>)>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let rules: Rules = match toml::from_str(include_str!("../../checks/rules/cdn-signatures.toml")) {
-            Ok(rules) => rules,
-            // Compiled-in data: a unit test parses it, so this cannot ship.
-            Err(error) => panic!("checks/rules/cdn-signatures.toml: {error}"),
-        };
+        let rules: Rules =
+            match toml::from_str(include_str!("../../checks/rules/cdn-signatures.toml")) {
+                Ok(rules) => rules,
+                // Compiled-in data: a unit test parses it, so this cannot ship.
+                Err(error) => panic!("checks/rules/cdn-signatures.toml: {error}"),
+            };
         rules
             .cdn
             .into_iter()
             .map(|s| {
-                let regex = s.value.as_ref().map(|v| match Regex::new(&format!("(?i){v}")) {
-                    Ok(regex) => regex,
-                    Err(error) => panic!("checks/rules/cdn-signatures.toml {}: {error}", s.name),
-                });
+                let regex = s
+                    .value
+                    .as_ref()
+                    .map(|v| match Regex::new(&format!("(?i){v}")) {
+                        Ok(regex) => regex,
+                        Err(error) => {
+                            panic!("checks/rules/cdn-signatures.toml {}: {error}", s.name)
+                        }
+                    });
                 (s, regex)
             })
             .collect()
@@ -55,7 +61,12 @@ pub fn identify(headers: &HeaderMap) -> Vec<String> {
             if regex.as_ref().is_none_or(|r| r.is_match(&value))
                 && !seen.iter().any(|s| s.starts_with(&signature.name))
             {
-                seen.push(format!("{} ({}: {})", signature.name, signature.header, value.trim()));
+                seen.push(format!(
+                    "{} ({}: {})",
+                    signature.name,
+                    signature.header,
+                    value.trim()
+                ));
             }
         }
     }
@@ -111,7 +122,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("cf-ray", "8a1b2c3d4e5f-FRA".parse().unwrap());
         headers.insert("server", "cloudflare".parse().unwrap());
-        assert_eq!(identify(&headers), ["Cloudflare (cf-ray: 8a1b2c3d4e5f-FRA)"]);
+        assert_eq!(
+            identify(&headers),
+            ["Cloudflare (cf-ray: 8a1b2c3d4e5f-FRA)"]
+        );
         let mut plain = HeaderMap::new();
         plain.insert("server", "nginx".parse().unwrap());
         plain.insert("via", "1.1 proxy.internal".parse().unwrap());

@@ -264,16 +264,24 @@ mod tests {
             pairs.push(("content-security-policy", csp));
             assess(&headers(&pairs))
         };
-        let strong = with("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+        let strong =
+            with("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
         assert_eq!(strong.status(), Status::Pass, "{strong:?}");
-        let inline = with("script-src 'self' 'unsafe-inline' 'unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+        let inline = with(
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+        );
         assert_eq!(inline.warnings.len(), 2, "{inline:?}");
-        let nonce = with("script-src 'nonce-abc' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+        let nonce = with(
+            "script-src 'nonce-abc' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+        );
         assert_eq!(nonce.status(), Status::Pass, "{nonce:?}");
         let bare = with("frame-ancestors 'none'");
         assert_eq!(
             bare.warnings,
-            ["CSP has no object-src (or default-src)", "CSP has no base-uri"]
+            [
+                "CSP has no object-src (or default-src)",
+                "CSP has no base-uri"
+            ]
         );
     }
 

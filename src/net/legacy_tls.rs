@@ -108,7 +108,10 @@ fn u16_be(n: usize) -> [u8; 2] {
 /// Reads the server's first record: `Ok(None)` means more bytes are needed.
 pub fn parse_reply(bytes: &[u8], offered: Legacy) -> Option<Reply> {
     let header = bytes.get(..5)?;
-    let (kind, length) = (header[0], u16::from_be_bytes([header[3], header[4]]) as usize);
+    let (kind, length) = (
+        header[0],
+        u16::from_be_bytes([header[3], header[4]]) as usize,
+    );
     let body = &bytes[5..];
     match kind {
         21 => {
@@ -195,13 +198,18 @@ pub async fn probe(
                 return Ok(reply);
             }
             if received.len() >= 64 {
-                return Ok(Reply::Unrecognised("no TLS record in the first 64 bytes".into()));
+                return Ok(Reply::Unrecognised(
+                    "no TLS record in the first 64 bytes".into(),
+                ));
             }
         }
     };
-    tokio::time::timeout(timeout, attempt)
-        .await
-        .map_err(|_| format!("no answer to a {} ClientHello within {timeout:?}", version.name()))?
+    tokio::time::timeout(timeout, attempt).await.map_err(|_| {
+        format!(
+            "no answer to a {} ClientHello within {timeout:?}",
+            version.name()
+        )
+    })?
 }
 
 fn random_bytes() -> [u8; 32] {

@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod demo;
 mod docs;
+mod edge;
 mod email;
 mod engine;
 mod example;

@@ -84,7 +84,11 @@ impl Check for Canonical {
                 rows: results
                     .iter()
                     .map(|(start, observation, chain)| {
-                        vec![start.to_string(), observation.status.to_string(), chain.clone()]
+                        vec![
+                            start.to_string(),
+                            observation.status.to_string(),
+                            chain.clone(),
+                        ]
                     })
                     .collect(),
             };

@@ -22,7 +22,10 @@ pub fn location(response: &Fetched, from: &Url) -> Option<Result<Url, String>> {
         return None;
     }
     let value = response.header("location")?;
-    Some(from.join(value.trim()).map_err(|e| format!("unusable Location `{value}`: {e}")))
+    Some(
+        from.join(value.trim())
+            .map_err(|e| format!("unusable Location `{value}`: {e}")),
+    )
 }
 
 /// One hop of a chain.

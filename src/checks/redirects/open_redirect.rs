@@ -52,7 +52,10 @@ fn page_redirects(body: &str) -> Vec<String> {
     });
     patterns
         .iter()
-        .flat_map(|p| p.captures_iter(body).filter_map(|c| Some(c.get(1)?.as_str().to_string())))
+        .flat_map(|p| {
+            p.captures_iter(body)
+                .filter_map(|c| Some(c.get(1)?.as_str().to_string()))
+        })
         .collect()
 }
 
@@ -92,7 +95,13 @@ impl Check for OpenRedirect {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let rules = rules();
-            let host = ctx.profile.target.base_url.host_str().unwrap_or_default().to_string();
+            let host = ctx
+                .profile
+                .target
+                .base_url
+                .host_str()
+                .unwrap_or_default()
+                .to_string();
             let mut observations = Vec::new();
             for path in Self::paths(&ctx.profile) {
                 let base = match ctx.profile.url_for(&path) {
@@ -111,10 +120,12 @@ impl Check for OpenRedirect {
                         planned.push((parameter, payload, url));
                     }
                 }
-                let probes = planned.into_iter().map(|(parameter, payload, url)| async move {
-                    let answer = ctx.http.send(&HttpRequest::get(url.clone())).await;
-                    (parameter, payload, url, answer)
-                });
+                let probes = planned
+                    .into_iter()
+                    .map(|(parameter, payload, url)| async move {
+                        let answer = ctx.http.send(&HttpRequest::get(url.clone())).await;
+                        (parameter, payload, url, answer)
+                    });
                 let answers = futures_util::future::join_all(probes).await;
                 let total = answers.len();
                 let mut off_site = Vec::new();
@@ -163,7 +174,11 @@ impl Check for OpenRedirect {
                     observations.push(Observation::new(
                         Status::Error,
                         subject,
-                        format!("{} of {total} probes got no answer: {}", errors.len(), errors[0]),
+                        format!(
+                            "{} of {total} probes got no answer: {}",
+                            errors.len(),
+                            errors[0]
+                        ),
                     ));
                 } else {
                     observations.push(Observation::new(
@@ -230,7 +245,11 @@ mod tests {
             ("/dashboard", "app.acme.test"),
             ("%2F%2Fevil.test", "app.acme.test"),
         ] {
-            assert_eq!(from.join(target).unwrap().host_str(), Some(host), "{target}");
+            assert_eq!(
+                from.join(target).unwrap().host_str(),
+                Some(host),
+                "{target}"
+            );
         }
     }
 }

@@ -71,7 +71,11 @@ pub fn assess(
 ) -> (Status, String) {
     let parsed: Vec<X509Certificate<'_>> = chain
         .iter()
-        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok().map(|(_, c)| c))
+        .filter_map(|der| {
+            x509_parser::parse_x509_certificate(der)
+                .ok()
+                .map(|(_, c)| c)
+        })
         .collect();
     let Some(leaf) = parsed.first() else {
         return (Status::Error, "the leaf certificate does not parse".into());

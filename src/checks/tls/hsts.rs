@@ -66,7 +66,9 @@ pub fn judge(value: Option<&str>) -> (Status, String) {
     for directive in value.split(';').map(str::trim) {
         let (name, argument) = directive
             .split_once('=')
-            .map_or((directive, None), |(n, a)| (n.trim(), Some(a.trim().trim_matches('"'))));
+            .map_or((directive, None), |(n, a)| {
+                (n.trim(), Some(a.trim().trim_matches('"')))
+            });
         match name.to_ascii_lowercase().as_str() {
             "max-age" => max_age = argument.and_then(|a| a.parse::<u64>().ok()),
             "includesubdomains" => subdomains = true,
@@ -80,7 +82,10 @@ pub fn judge(value: Option<&str>) -> (Status, String) {
         if preload { "yes" } else { "no" }
     );
     match max_age {
-        None => (Status::Fail, format!("`{value}` has no valid max-age, so browsers ignore it")),
+        None => (
+            Status::Fail,
+            format!("`{value}` has no valid max-age, so browsers ignore it"),
+        ),
         Some(0) => (Status::Fail, "max-age=0 switches HSTS off".into()),
         Some(age) if age < MIN_MAX_AGE => (
             Status::Warn,
@@ -102,6 +107,9 @@ mod tests {
         assert_eq!(judge(Some("max-age=86400")).0, Status::Warn);
         let (status, detail) = judge(Some("max-age=\"63072000\"; includeSubDomains; preload"));
         assert_eq!(status, Status::Pass);
-        assert!(detail.contains("includeSubDomains yes, preload yes"), "{detail}");
+        assert!(
+            detail.contains("includeSubDomains yes, preload yes"),
+            "{detail}"
+        );
     }
 }

@@ -83,14 +83,32 @@ pub fn judge(accepted: &[bool; 4]) -> (Status, String) {
     let (yes, no) = (list(true), list(false));
     let facts = format!(
         "accepts {}; refuses {}",
-        if yes.is_empty() { "none".to_string() } else { yes.join(", ") },
-        if no.is_empty() { "none".to_string() } else { no.join(", ") }
+        if yes.is_empty() {
+            "none".to_string()
+        } else {
+            yes.join(", ")
+        },
+        if no.is_empty() {
+            "none".to_string()
+        } else {
+            no.join(", ")
+        }
     );
-    let legacy: Vec<&str> = yes.iter().copied().filter(|n| *n == "TLS 1.1" || *n == "TLS 1.0").collect();
+    let legacy: Vec<&str> = yes
+        .iter()
+        .copied()
+        .filter(|n| *n == "TLS 1.1" || *n == "TLS 1.0")
+        .collect();
     if !legacy.is_empty() {
-        (Status::Fail, format!("{} still accepted; {facts}", legacy.join(" and ")))
+        (
+            Status::Fail,
+            format!("{} still accepted; {facts}", legacy.join(" and ")),
+        )
     } else if yes.is_empty() {
-        (Status::Error, format!("no TLS version completed a handshake; {facts}"))
+        (
+            Status::Error,
+            format!("no TLS version completed a handshake; {facts}"),
+        )
     } else if !accepted[0] {
         (Status::Warn, format!("TLS 1.3 not offered; {facts}"))
     } else {
