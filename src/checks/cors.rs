@@ -96,16 +96,16 @@ impl Check for OriginPolicy {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let profile = &ctx.profile;
-            // The site's root and its first protected API route: CORS rules often differ.
+            // The site's root and its first plain (placeholder-free, safe) route: CORS rules
+            // often differ between pages and the API.
             let mut urls = vec![(profile.target.base_url.clone(), Method::Delete)];
             if let Some(route) = profile
                 .routes
                 .iter()
                 .find(|r| r.placeholders().is_empty() && r.method.is_safe())
+                && let Ok(url) = profile.url_for(&route.path)
             {
-                if let Ok(url) = profile.url_for(&route.path) {
-                    urls.push((url, Method::Patch));
-                }
+                urls.push((url, Method::Patch));
             }
             let probes = probes(
                 &profile.target.allowed_origins,

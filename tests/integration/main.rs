@@ -18,3 +18,4 @@ mod redaction;
 mod secret_corpus;
 mod spf_conformance;
 mod support;
+mod tls_legacy;

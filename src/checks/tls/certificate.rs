@@ -145,6 +145,13 @@ pub fn assess(
 /// Says what a verification error means for the person fixing it.
 fn trust_problem(error: &rustls::Error, chain: &[X509Certificate<'_>]) -> String {
     use rustls::CertificateError as E;
+    // Whatever webpki stumbled on first (an unknown issuer, a CA certificate used as a
+    // leaf), a lone self-signed certificate is the problem to name.
+    if let [only] = chain
+        && only.subject() == only.issuer()
+    {
+        return "self-signed: no browser trusts it".into();
+    }
     let rustls::Error::InvalidCertificate(reason) = error else {
         return format!("not trusted: {error}");
     };
@@ -157,9 +164,6 @@ fn trust_problem(error: &rustls::Error, chain: &[X509Certificate<'_>]) -> String
         E::UnknownIssuer => {
             let last = chain.last();
             match last {
-                Some(cert) if chain.len() == 1 && cert.subject() == cert.issuer() => {
-                    "self-signed: no browser trusts it".into()
-                }
                 Some(cert) if cert.subject() == cert.issuer() => format!(
                     "the chain ends at `{}`, a root no browser trusts",
                     cert.subject()
