@@ -67,6 +67,10 @@ pub enum Status {
     /// Ran; reports a fact, not a verdict (which CDN is in front). Never blocks, never passes.
     #[serde(rename = "INFO")]
     Info,
+    /// A FAIL or WARN whose risk the profile accepts (`[[waivers]]`) until a date. Never
+    /// turns into PASS; does not block.
+    #[serde(rename = "WAIVED")]
+    Waived,
 }
 
 impl Status {
@@ -79,6 +83,7 @@ impl Status {
             Status::Skip => "SKIP",
             Status::NotApplicable => "N/A",
             Status::Info => "INFO",
+            Status::Waived => "WAIVED",
         }
     }
 
@@ -88,6 +93,7 @@ impl Status {
         match self {
             Status::NotApplicable => 0,
             Status::Info => 1,
+            Status::Waived => 1,
             Status::Skip => 2,
             Status::Pass => 3,
             Status::Warn => 4,

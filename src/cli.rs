@@ -53,6 +53,28 @@ pub enum Command {
     },
     /// Start the bundled loopback target (HTTP, HTTPS, DNS) and audit it.
     Demo(DemoArgs),
+    /// Re-render a saved JSON run in other formats, without touching the target. The exit
+    /// status is the saved decision's.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `run --format json --out FILE`.
+    #[arg(long, value_name = "RUN.json")]
+    pub from: PathBuf,
+    /// Output format (repeatable); each --out FILE after a --format writes it to FILE.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+    /// Write the preceding --format to FILE (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub out: Vec<PathBuf>,
+    /// No colours in the table.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print every observation under the table.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +125,9 @@ pub struct AuditArgs {
     /// target whose profile says `environment = "production"`.
     #[arg(long)]
     pub allow_production_load: bool,
+    /// A previous JSON report: mark each finding new or known (see --fail-on new).
+    #[arg(long, value_name = "RUN.json")]
+    pub baseline: Option<PathBuf>,
     /// Which statuses make the run NOT READY.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,

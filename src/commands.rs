@@ -74,7 +74,25 @@ pub fn audit_and_report(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<Exit> {
+    let baseline = match &args.baseline {
+        None if args.fail_on == crate::decision::FailOn::New => {
+            writeln!(
+                stderr,
+                "error: --fail-on new needs --baseline PREVIOUS.json"
+            )?;
+            return Ok(Exit::Usage);
+        }
+        None => None,
+        Some(path) => match read_run(path) {
+            Ok(run) => Some(run),
+            Err(error) => {
+                writeln!(stderr, "error: --baseline {}: {error}", path.display())?;
+                return Ok(Exit::Usage);
+            }
+        },
+    };
     let options = crate::AuditOptions {
+        baseline,
         selection: Selection {
             only: args.only.clone(),
             skip: args.skip.clone(),
@@ -140,6 +158,85 @@ pub fn audit_and_report(
         file.flush()?;
     }
     Ok(exit_for(&run))
+}
+
+/// `report --from`: re-render a saved run; no network, the saved decision's exit status.
+pub fn report(
+    args: &crate::cli::ReportArgs,
+    outputs: &[OutputTarget],
+    terminal: Terminal,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let run = match read_run(&args.from) {
+        Ok(run) => run,
+        Err(error) => {
+            writeln!(stderr, "error: --from {}: {error}", args.from.display())?;
+            return Ok(Exit::Usage);
+        }
+    };
+    let style = TableStyle {
+        color: terminal.stdout_is_tty && !terminal.no_color_env && !args.no_color,
+        quiet: false,
+        verbose: args.verbose,
+        width: if terminal.stdout_is_tty {
+            None
+        } else {
+            Some(120)
+        },
+    };
+    write_reports(&run, outputs, style, stdout, stderr)
+}
+
+/// Writes `run` to every output: files first opened, then standard output.
+fn write_reports(
+    run: &AuditRun,
+    outputs: &[OutputTarget],
+    style: TableStyle,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let mut files = Vec::new();
+    for target in outputs {
+        if let Some(path) = &target.path {
+            match File::create(path) {
+                Ok(file) => files.push((target.format, BufWriter::new(file))),
+                Err(error) => {
+                    writeln!(stderr, "error: cannot write {}: {error}", path.display())?;
+                    return Ok(Exit::Usage);
+                }
+            }
+        }
+    }
+    for target in outputs.iter().filter(|t| t.path.is_none()) {
+        report::render(target.format, run, &style, stdout)?;
+    }
+    let file_style = TableStyle {
+        color: false,
+        width: Some(120),
+        ..style
+    };
+    for (format, mut file) in files {
+        report::render(format, run, &file_style, &mut file)?;
+        file.flush()?;
+    }
+    Ok(exit_for(run))
+}
+
+/// A saved JSON report, refused when its schema version is not this tool's.
+pub fn read_run(path: &Path) -> Result<AuditRun, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let version = value["schema_version"].as_u64();
+    if version != Some(u64::from(crate::result::SCHEMA_VERSION)) {
+        return Err(format!(
+            "schema_version {} is not {} (written by another version of launch-audit?)",
+            version.map_or("missing".to_string(), |v| v.to_string()),
+            crate::result::SCHEMA_VERSION
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("not a launch-audit JSON report: {e}"))
 }
 
 /// Every problem of a profile, then the count; exit 2, as nothing was sent.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Severity, Status};
-use crate::result::CheckResult;
+use crate::result::{CheckResult, Novelty};
 
 /// Which statuses fail the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -13,6 +13,9 @@ pub enum FailOn {
     Fail,
     /// WARN blocks READY too.
     Warn,
+    /// Only FAIL and ERROR that `--baseline` did not know block (and SKIP of a critical or
+    /// high check): adopt the tool in CI before everything is fixed.
+    New,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,11 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
         .iter()
         .filter_map(|r| {
             let reason = match r.status {
+                Status::Fail | Status::Error
+                    if fail_on == FailOn::New && r.novelty == Some(Novelty::Known) =>
+                {
+                    return None;
+                }
                 Status::Fail | Status::Error => r.summary.clone(),
                 Status::Warn if fail_on == FailOn::Warn => {
                     format!("{} (--fail-on warn)", r.summary)
@@ -58,7 +66,12 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
     let ran = results.iter().any(|r| {
         matches!(
             r.status,
-            Status::Pass | Status::Warn | Status::Fail | Status::Error | Status::Info
+            Status::Pass
+                | Status::Warn
+                | Status::Fail
+                | Status::Error
+                | Status::Info
+                | Status::Waived
         )
     });
     if !ran {
@@ -95,6 +108,8 @@ mod tests {
             evidence: vec![],
             tables: vec![],
             duration_ms: 0,
+            waiver: None,
+            novelty: None,
         }
     }
 

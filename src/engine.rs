@@ -146,6 +146,8 @@ fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckRes
         evidence: Vec::new(),
         tables: Vec::new(),
         duration_ms: 0,
+        waiver: None,
+        novelty: None,
     }
 }
 
@@ -160,6 +162,8 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
         // N/A is a verdict a check may reach at run time (no session cookie exists at all);
         // SKIP is decided before running, from the profile.
         Status::Skip => Finding::error("the check ran but reported no verdict"),
+        // Only the profile's waivers waive, after the check has spoken.
+        Status::Waived => Finding::error("the check reported WAIVED itself"),
         _ => finding,
     };
     CheckResult {
@@ -189,6 +193,8 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
             })
             .collect(),
         duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        waiver: None,
+        novelty: None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! `engine` (concurrent, timed, redacted) → `decision` (READY / NOT READY) → `report`.
 //! Checks reach the network only through `net`, via the shared `ctx::Ctx`.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod check;
 pub mod checks;
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod report;
 pub mod result;
 pub mod secret_scan;
+pub mod waivers;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -37,6 +39,8 @@ pub struct AuditOptions {
     pub selection: Selection,
     pub fail_on: FailOn,
     pub consent: Consent,
+    /// A previous run (`--baseline`): findings are marked new or known against it.
+    pub baseline: Option<result::AuditRun>,
 }
 
 /// Audits `profile` with `checks`: the whole product, in-process. Errors only when the
@@ -57,7 +61,14 @@ pub async fn audit(
     {
         ctx.http.establish(profile.identities.values()).await;
     }
-    let results = engine::run(checks, &options.selection, ctx).await;
+    let mut results = engine::run(checks, &options.selection, ctx).await;
+    let today = &started_at[..10];
+    if let Some(row) = waivers::apply(&mut results, &profile.waivers, today) {
+        results.push(row);
+    }
+    if let Some(previous) = &options.baseline {
+        baseline::mark(&mut results, previous);
+    }
     let decision = decision::decide(&results, options.fail_on);
     Ok(AuditRun {
         schema_version: SCHEMA_VERSION,
@@ -68,6 +79,7 @@ pub async fn audit(
             base_url: profile.target.base_url.to_string(),
             environment: profile.target.environment,
             profile: profile.source.clone(),
+            profile_sha256: profile.sha256.clone(),
         },
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -52,6 +52,10 @@ fn main() -> ExitCode {
             commands::validate(config, *login, &env, &mut stdout, &mut stderr)
                 .map_err(|e| e.to_string())
         }
+        Command::Report(args) => outputs(sub_matches).and_then(|outputs| {
+            commands::report(args, &outputs, terminal, &mut stdout, &mut stderr)
+                .map_err(|e| e.to_string())
+        }),
         Command::Checks => commands::list_checks(&mut stdout).map_err(|e| e.to_string()),
         Command::Explain { id } => {
             commands::explain(id, &mut stdout, &mut stderr).map_err(|e| e.to_string())

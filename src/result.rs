@@ -32,6 +32,30 @@ pub struct CheckResult {
     pub tables: Vec<EvidenceTable>,
     /// Wall time of the check.
     pub duration_ms: u64,
+    /// For WAIVED: the waiver and the status it covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// With `--baseline`, for non-passing results: whether the previous run had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty: Option<Novelty>,
+}
+
+/// The waiver a WAIVED result carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
+    /// What the check found: FAIL or WARN.
+    pub waived_status: Status,
+}
+
+/// A finding compared with `--baseline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Novelty {
+    New,
+    Known,
 }
 
 /// Who and what was audited.
@@ -42,6 +66,9 @@ pub struct TargetSummary {
     pub environment: Environment,
     /// The profile file.
     pub profile: String,
+    /// SHA-256 of the profile text (hex).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub profile_sha256: String,
 }
 
 /// A whole audit.

@@ -53,6 +53,9 @@ pub struct Profile {
     pub subdomains: Vec<String>,
     pub tls: Tls,
     pub redirects: Redirects,
+    pub waivers: Vec<Waiver>,
+    /// SHA-256 of the profile text, hex: names the exact profile a report came from.
+    pub sha256: String,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
     extra_secrets: Vec<Secret>,
 }
@@ -84,6 +87,17 @@ pub struct Redirects {
     pub max_hops: usize,
     /// Paths under base_url; defaults to `[auth] login_path` when empty.
     pub paths: Vec<String>,
+}
+
+/// `[[waivers]]`: a risk accepted until a date.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub check: String,
+    pub route: Option<String>,
+    pub host: Option<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 /// Redirect chains are followed at most this far, whatever the profile says.
@@ -524,7 +538,12 @@ pub fn parse(
         base_dir,
         env,
     };
-    let profile = v.profile(raw);
+    let mut profile = v.profile(raw);
+    profile.sha256 = ring::digest::digest(&ring::digest::SHA256, text.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if v.errors.is_empty() {
         Ok(profile)
     } else {
@@ -829,7 +848,15 @@ impl Validator<'_> {
             .collect();
         let tls = self.tls(raw.tls);
         let redirects = self.redirects(raw.redirects);
+        let waivers = raw
+            .waivers
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, w)| self.waiver(w, &format!("waivers[{i}]")))
+            .collect();
         Profile {
+            waivers,
+            sha256: String::new(),
             source: self.locator.file.to_string(),
             tls,
             redirects,
@@ -1105,6 +1132,46 @@ impl Validator<'_> {
             tenant_canary,
             tools_verify_path: raw.tools.map(|t| t.verify_path.into_inner()),
             max_requests,
+        })
+    }
+
+    fn waiver(&mut self, raw: raw::RawWaiver, key: &str) -> Option<Waiver> {
+        let id = raw.check.get_ref();
+        let known = crate::catalogue::entries()
+            .iter()
+            .any(|m| m.id == *id || crate::check::family_of(&m.id) == id);
+        if !known {
+            self.blame(
+                &raw.check,
+                &format!("{key}.check"),
+                format!("no check or family `{id}` (see `launch-audit checks`)"),
+            );
+        }
+        if raw.reason.get_ref().trim().is_empty() {
+            self.blame(
+                &raw.reason,
+                &format!("{key}.reason"),
+                "say why the risk is accepted (a ticket, who decided)",
+            );
+        }
+        let date = raw.expires.get_ref();
+        let expires = match (date.date, date.time) {
+            (Some(d), None) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+            _ => {
+                self.blame(
+                    &raw.expires,
+                    &format!("{key}.expires"),
+                    "expected a date such as 2026-12-31",
+                );
+                String::new()
+            }
+        };
+        (known && !expires.is_empty()).then(|| Waiver {
+            check: id.clone(),
+            route: raw.route,
+            host: raw.host.map(|h| h.to_ascii_lowercase()),
+            reason: raw.reason.into_inner(),
+            expires,
         })
     }
 

@@ -35,6 +35,23 @@ pub struct RawProfile {
     pub tls: RawTls,
     #[serde(default)]
     pub redirects: RawRedirects,
+    #[serde(default)]
+    pub waivers: Vec<RawWaiver>,
+}
+
+/// An accepted risk: a check's FAIL or WARN shown as WAIVED until `expires`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    /// A check id (or a family).
+    pub check: Spanned<String>,
+    /// Only the observations about this route path (e.g. `/api/legacy/status`).
+    pub route: Option<String>,
+    /// Only the observations about this host.
+    pub host: Option<String>,
+    pub reason: Spanned<String>,
+    /// A date, `2026-12-31`: from the next day on the waiver is ignored and reported.
+    pub expires: Spanned<toml::value::Datetime>,
 }
 
 /// What the TLS checks look at beyond the profile's own URLs, and their thresholds.

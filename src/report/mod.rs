@@ -1,12 +1,18 @@
 //! Reporters: pure functions of an [`AuditRun`], each writing to any `Write`.
 //! Adding a format touches no check: add a variant, a file, and a match arm.
 
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
 use std::io::{self, Write};
 
-use crate::result::AuditRun;
+use crate::catalogue;
+use crate::check::Status;
+use crate::result::{AuditRun, CheckResult};
 
 pub use table::TableStyle;
 
@@ -17,6 +23,14 @@ pub enum Format {
     Table,
     /// The whole run, versioned (`schema_version`): see docs/json-report.md.
     Json,
+    /// JUnit XML: one testcase per check, a testsuite per family (CI test reports).
+    Junit,
+    /// SARIF 2.1.0: one result per non-passing check, rules from the catalogue (code scanning).
+    Sarif,
+    /// Markdown for a pull-request comment: decision, table, evidence folded.
+    Markdown,
+    /// One self-contained HTML file: the client report (prints to PDF cleanly).
+    Html,
 }
 
 /// Renders `run` as `format`.
@@ -29,5 +43,89 @@ pub fn render(
     match format {
         Format::Table => table::render(run, style, out),
         Format::Json => json::render(run, out),
+        Format::Junit => junit::render(run, out),
+        Format::Sarif => sarif::render(run, out),
+        Format::Markdown => markdown::render(run, out),
+        Format::Html => html::render(run, out),
+    }
+}
+
+/// Every status in report order.
+pub(crate) const STATUS_ORDER: [Status; 8] = [
+    Status::Pass,
+    Status::Warn,
+    Status::Fail,
+    Status::Error,
+    Status::Skip,
+    Status::NotApplicable,
+    Status::Info,
+    Status::Waived,
+];
+
+/// `30 PASS, 2 WARN, 1 FAIL`: the statuses present, in report order.
+pub(crate) fn status_counts(run: &AuditRun) -> String {
+    STATUS_ORDER
+        .iter()
+        .filter_map(|s| {
+            let n = run.count(*s);
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The one-line next step for a result: the fix's first sentence, the key a SKIP needs,
+/// or the waiver a WAIVED result rests on.
+pub(crate) fn fix_hint(result: &CheckResult) -> String {
+    match result.status {
+        Status::Pass | Status::NotApplicable | Status::Info => String::new(),
+        Status::Waived => result
+            .waiver
+            .as_ref()
+            .map(|w| format!("waived until {}: {}", w.expires, w.reason))
+            .unwrap_or_default(),
+        Status::Skip => match &result.needs {
+            Some(key) => format!("set `{key}` in the profile"),
+            None => String::new(),
+        },
+        Status::Fail | Status::Error | Status::Warn => catalogue::lookup(&result.id)
+            .map(|m| first_sentence(&m.fix))
+            .unwrap_or_default(),
+    }
+}
+
+/// The first sentence of a fix path, for one-line places; `explain` shows the whole.
+pub(crate) fn first_sentence(text: &str) -> String {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(". ") {
+        let end = from + at;
+        // "e.g. " and "i.e. " do not end a sentence.
+        if !(text[..end].ends_with("e.g") || text[..end].ends_with("i.e")) {
+            return text[..=end].to_string();
+        }
+        from = end + 2;
+    }
+    text.to_string()
+}
+
+/// Whether a status needs someone's attention (reports list these first and in detail).
+pub(crate) fn is_finding(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Fail | Status::Error | Status::Warn | Status::Waived
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn first_sentence_skips_abbreviations() {
+        assert_eq!(
+            first_sentence("Serve a page (e.g. /healthz) fast. Then more."),
+            "Serve a page (e.g. /healthz) fast."
+        );
+        assert_eq!(first_sentence("One sentence"), "One sentence");
     }
 }

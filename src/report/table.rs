@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
-use crate::catalogue;
 use crate::check::Status;
 use crate::result::AuditRun;
 
@@ -58,16 +57,7 @@ fn scorecard(run: &AuditRun, style: &TableStyle) -> Table {
         table.force_no_tty().set_width(width);
     }
     for result in &run.results {
-        let fix = match result.status {
-            Status::Pass | Status::NotApplicable | Status::Info => String::new(),
-            Status::Skip => match &result.needs {
-                Some(key) => format!("set `{key}` in the profile"),
-                None => String::new(),
-            },
-            _ => catalogue::lookup(&result.id)
-                .map(|m| first_sentence(&m.fix))
-                .unwrap_or_default(),
-        };
+        let fix = super::fix_hint(result);
         let mut status = Cell::new(result.status.as_str());
         if style.color {
             status = status.fg(color(result.status));
@@ -135,22 +125,7 @@ fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Resu
             text.to_string()
         }
     };
-    let counts = [
-        Status::Pass,
-        Status::Warn,
-        Status::Fail,
-        Status::Error,
-        Status::Skip,
-        Status::NotApplicable,
-        Status::Info,
-    ]
-    .iter()
-    .filter_map(|s| {
-        let n = run.count(*s);
-        (n > 0).then(|| format!("{n} {}", s.as_str()))
-    })
-    .collect::<Vec<_>>()
-    .join(", ");
+    let counts = super::status_counts(run);
     if run.decision.ready {
         writeln!(
             out,
@@ -187,33 +162,6 @@ fn color(status: Status) -> Color {
         Status::Fail | Status::Error => Color::Red,
         Status::Skip | Status::NotApplicable => Color::DarkGrey,
         Status::Info => Color::Cyan,
-    }
-}
-
-/// The first sentence of a fix path, for the table; `explain` shows the whole.
-fn first_sentence(text: &str) -> String {
-    let mut from = 0;
-    while let Some(at) = text[from..].find(". ") {
-        let end = from + at;
-        // "e.g. " and "i.e. " do not end a sentence.
-        if !(text[..end].ends_with("e.g") || text[..end].ends_with("i.e")) {
-            return text[..=end].to_string();
-        }
-        from = end + 2;
-    }
-    text.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_sentence;
-
-    #[test]
-    fn first_sentence_skips_abbreviations() {
-        assert_eq!(
-            first_sentence("Serve a page (e.g. /healthz) fast. Then more."),
-            "Serve a page (e.g. /healthz) fast."
-        );
-        assert_eq!(first_sentence("One sentence"), "One sentence");
+        Status::Waived => Color::Magenta,
     }
 }

@@ -15,6 +15,7 @@ mod login;
 mod network;
 mod profile_errors;
 mod redaction;
+mod reports;
 mod secret_corpus;
 mod spf_conformance;
 mod support;

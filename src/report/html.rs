@@ -1,0 +1,288 @@
+//! The client report: one self-contained HTML file (inline CSS and SVG, no script, a CSP
+//! that forbids fetching anything), laid out as the launch checklist — decision banner,
+//! counts, the scorecard with each check's pass criterion, why it matters and what breaks,
+//! then each check's evidence and fix, then the run's metadata. Print CSS makes the
+//! browser's "Save as PDF" a clean hand-over document.
+
+use std::io::{self, Write};
+
+use crate::catalogue;
+use crate::check::Status;
+use crate::result::{AuditRun, CheckResult};
+
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Error => "error",
+        Status::Skip => "skip",
+        Status::NotApplicable => "na",
+        Status::Info => "info",
+        Status::Waived => "waived",
+    }
+}
+
+const STYLE: &str = r#"
+:root { --pass:#1a7f37; --warn:#9a6700; --fail:#cf222e; --error:#a40e26; --skip:#57606a; --na:#8c959f; --info:#0969da; --waived:#8250df; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color:#1f2328; margin:0 auto; max-width:1100px; padding:24px; }
+h1 { font-size:22px; margin:0 0 4px; } h2 { font-size:18px; margin:28px 0 8px; border-bottom:1px solid #d0d7de; padding-bottom:4px; }
+h3 { font-size:15px; margin:18px 0 6px; }
+.banner { border-radius:8px; padding:16px 20px; color:#fff; margin:12px 0; }
+.banner.ready { background:var(--pass); } .banner.notready { background:var(--fail); }
+.banner .verdict { font-size:26px; font-weight:700; letter-spacing:.5px; }
+.meta { color:#57606a; }
+.chips span { display:inline-block; border-radius:12px; padding:2px 10px; margin:2px 4px 2px 0; color:#fff; font-weight:600; font-size:12px; }
+.s { display:inline-block; min-width:64px; text-align:center; border-radius:4px; padding:1px 6px; color:#fff; font-weight:700; font-size:12px; }
+.pass{background:var(--pass)} .warn{background:var(--warn)} .fail{background:var(--fail)} .error{background:var(--error)} .skip{background:var(--skip)} .na{background:var(--na)} .info{background:var(--info)} .waived{background:var(--waived)}
+table { border-collapse:collapse; width:100%; margin:6px 0 12px; }
+th, td { border:1px solid #d0d7de; padding:5px 8px; vertical-align:top; text-align:left; }
+th { background:#f6f8fa; }
+td.small { font-size:12px; color:#424a53; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.check { page-break-inside:avoid; break-inside:avoid; border:1px solid #d0d7de; border-radius:6px; padding:8px 12px; margin:10px 0; }
+.check ul { margin:4px 0; padding-left:20px; } .check li { margin:2px 0; word-break:break-word; }
+.fix { background:#f6f8fa; border-left:3px solid var(--info); padding:6px 10px; }
+.blockers li { margin:3px 0; }
+@media print {
+  body { max-width:none; padding:0; font-size:11px; }
+  .banner, .s, .chips span { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
+  h2 { page-break-after:avoid; break-after:avoid; }
+  tr { page-break-inside:avoid; break-inside:avoid; }
+  @page { margin:14mm; }
+}
+"#;
+
+pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    let ready = run.decision.ready;
+    writeln!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    )?;
+    // Nothing may be fetched: no script, no remote style, font or image.
+    writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    )?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
+    writeln!(
+        out,
+        "<title>Launch audit: {}</title><style>{STYLE}</style></head><body>",
+        esc(&run.target.name)
+    )?;
+    writeln!(out, "<h1>Launch audit: {}</h1>", esc(&run.target.name))?;
+    writeln!(
+        out,
+        "<div class=\"meta\">{} · {} · {}</div>",
+        esc(&run.target.base_url),
+        match run.target.environment {
+            crate::profile::Environment::Staging => "staging",
+            crate::profile::Environment::Production => "production",
+        },
+        esc(&run.started_at)
+    )?;
+    writeln!(
+        out,
+        "<div class=\"banner {}\"><div class=\"verdict\">{}</div>{} checks: {}{}</div>",
+        if ready { "ready" } else { "notready" },
+        if ready { "READY" } else { "NOT READY" },
+        run.results.len(),
+        esc(&super::status_counts(run)),
+        if ready {
+            String::new()
+        } else {
+            format!(" · {} blocker(s)", run.decision.blockers.len())
+        }
+    )?;
+    chart(run, out)?;
+
+    if !run.decision.blockers.is_empty() {
+        writeln!(
+            out,
+            "<h2>What blocks the launch</h2><ul class=\"blockers\">"
+        )?;
+        for b in &run.decision.blockers {
+            writeln!(
+                out,
+                "<li><span class=\"s {}\">{}</span> <code>{}</code> ({}): {}</li>",
+                class(b.status),
+                b.status.as_str(),
+                esc(&b.id),
+                b.severity.as_str(),
+                esc(&b.reason)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+
+    writeln!(out, "<h2>Launch checklist</h2>")?;
+    writeln!(
+        out,
+        "<table><tr><th>Check</th><th>Status</th><th>Passes when</th><th>Why it matters</th><th>What breaks if it fails</th></tr>"
+    )?;
+    for result in &run.results {
+        let meta = catalogue::lookup(&result.id);
+        writeln!(
+            out,
+            "<tr><td><a href=\"#{id}\"><code>{id}</code></a><br>{title}<br><span class=\"meta\">{severity}</span></td><td><span class=\"s {cls}\">{status}</span></td><td class=\"small\">{pass}</td><td class=\"small\">{why}</td><td class=\"small\">{breaks}</td></tr>",
+            id = esc(&result.id),
+            title = esc(&result.title),
+            severity = result.severity.as_str(),
+            cls = class(result.status),
+            status = result.status.as_str(),
+            pass = esc(meta.map_or("", |m| m.pass.as_str())),
+            why = esc(meta.map_or("", |m| m.why.as_str())),
+            breaks = esc(meta.map_or("", |m| m.breaks.as_str())),
+        )?;
+    }
+    writeln!(out, "</table>")?;
+
+    writeln!(out, "<h2>Findings and evidence</h2>")?;
+    let mut ordered: Vec<&CheckResult> = run.results.iter().collect();
+    // Findings first, worst severity first; the rest after, in catalogue order.
+    ordered.sort_by_key(|r| (!super::is_finding(r.status), r.severity));
+    for result in ordered {
+        check_section(result, out)?;
+    }
+
+    writeln!(out, "<h2>About this run</h2><table>")?;
+    for (key, value) in [
+        (
+            "Target",
+            format!("{} ({})", run.target.name, run.target.base_url),
+        ),
+        ("Started", run.started_at.clone()),
+        ("Duration", format!("{} ms", run.duration_ms)),
+        ("Tool", format!("{} {}", run.tool, run.version)),
+        ("Profile", run.target.profile.clone()),
+        ("Profile SHA-256", run.target.profile_sha256.clone()),
+        ("Report schema", run.schema_version.to_string()),
+    ] {
+        writeln!(
+            out,
+            "<tr><th>{key}</th><td><code>{}</code></td></tr>",
+            esc(&value)
+        )?;
+    }
+    writeln!(out, "</table>\n</body></html>")
+}
+
+fn check_section(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<div class=\"check\" id=\"{id}\"><h3><span class=\"s {cls}\">{status}</span> <code>{id}</code> {title}</h3><div>{summary}</div>",
+        id = esc(&result.id),
+        cls = class(result.status),
+        status = result.status.as_str(),
+        title = esc(&result.title),
+        summary = esc(&result.summary),
+    )?;
+    if !result.evidence.is_empty() {
+        writeln!(out, "<ul>")?;
+        for o in &result.evidence {
+            writeln!(
+                out,
+                "<li><span class=\"s {}\">{}</span> <code>{}</code>: {}</li>",
+                class(o.status),
+                o.status.as_str(),
+                esc(&o.subject),
+                esc(&o.detail)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    for grid in &result.tables {
+        writeln!(out, "<table><caption>{}</caption><tr>", esc(&grid.title))?;
+        for column in &grid.columns {
+            write!(out, "<th>{}</th>", esc(column))?;
+        }
+        writeln!(out, "</tr>")?;
+        for row in &grid.rows {
+            write!(out, "<tr>")?;
+            for cell in row {
+                write!(out, "<td class=\"small\">{}</td>", esc(cell))?;
+            }
+            writeln!(out, "</tr>")?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    if super::is_finding(result.status) || result.status == Status::Skip {
+        let fix = match (result.status, catalogue::lookup(&result.id)) {
+            (Status::Skip | Status::Waived, _) => super::fix_hint(result),
+            (_, Some(meta)) => meta.fix.clone(),
+            (_, None) => String::new(),
+        };
+        if !fix.is_empty() {
+            writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", esc(&fix))?;
+        }
+    }
+    writeln!(out, "</div>")
+}
+
+/// The status counts as an inline SVG bar: the report's one picture, no external asset.
+fn chart(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    let total = run.results.len().max(1) as f64;
+    let colours = |s: Status| match s {
+        Status::Pass => "#1a7f37",
+        Status::Warn => "#9a6700",
+        Status::Fail => "#cf222e",
+        Status::Error => "#a40e26",
+        Status::Skip => "#57606a",
+        Status::NotApplicable => "#8c959f",
+        Status::Info => "#0969da",
+        Status::Waived => "#8250df",
+    };
+    writeln!(
+        out,
+        "<svg role=\"img\" aria-label=\"{}\" width=\"100%\" height=\"28\" viewBox=\"0 0 1000 28\" preserveAspectRatio=\"none\">",
+        esc(&super::status_counts(run))
+    )?;
+    let mut x = 0.0;
+    for status in super::STATUS_ORDER {
+        let n = run.count(status);
+        if n == 0 {
+            continue;
+        }
+        let width = 1000.0 * n as f64 / total;
+        writeln!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"0\" width=\"{width:.1}\" height=\"28\" fill=\"{}\"><title>{n} {}</title></rect>",
+            colours(status),
+            status.as_str()
+        )?;
+        x += width;
+    }
+    writeln!(out, "</svg>")?;
+    write!(out, "<div class=\"chips\">")?;
+    for status in super::STATUS_ORDER {
+        let n = run.count(status);
+        if n > 0 {
+            write!(
+                out,
+                "<span class=\"{}\">{n} {}</span>",
+                class(status),
+                status.as_str()
+            )?;
+        }
+    }
+    writeln!(out, "</div>")
+}

@@ -1,0 +1,105 @@
+//! Markdown for a pull-request comment: the decision, what blocks it, the scorecard, and
+//! each finding's evidence folded in `<details>`.
+
+use std::io::{self, Write};
+
+use crate::result::AuditRun;
+
+/// Table cells hold one line, `|` would end the cell, and markup in evidence must stay text.
+fn cell(text: &str) -> String {
+    escape(text).replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A list item: one line, markup kept as text.
+fn line(text: &str) -> String {
+    escape(text).replace(['\n', '\r'], " ")
+}
+
+/// Text inside `<details>`: HTML-escaped, so evidence never becomes markup.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = if run.decision.ready {
+        "✅ READY"
+    } else {
+        "❌ NOT READY"
+    };
+    writeln!(out, "## launch-audit: {verdict}\n")?;
+    writeln!(
+        out,
+        "**{}** ({}) · {} checks: {} · launch-audit {} · {}\n",
+        cell(&run.target.name),
+        run.target.base_url,
+        run.results.len(),
+        super::status_counts(run),
+        run.version,
+        run.started_at
+    )?;
+    if !run.decision.blockers.is_empty() {
+        writeln!(out, "### Blocking the launch\n")?;
+        for blocker in &run.decision.blockers {
+            writeln!(
+                out,
+                "- `{}` ({}, {}): {}",
+                blocker.id,
+                blocker.severity.as_str(),
+                blocker.status.as_str(),
+                line(&blocker.reason)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "| check | severity | status | what was seen | next step |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for result in &run.results {
+        let novelty = match result.novelty {
+            Some(crate::result::Novelty::New) => " (new)",
+            Some(crate::result::Novelty::Known) => " (known)",
+            None => "",
+        };
+        writeln!(
+            out,
+            "| `{}` | {} | **{}**{novelty} | {} | {} |",
+            result.id,
+            result.severity.as_str(),
+            result.status.as_str(),
+            cell(&result.summary),
+            cell(&super::fix_hint(result))
+        )?;
+    }
+    let findings: Vec<_> = run
+        .results
+        .iter()
+        .filter(|r| super::is_finding(r.status) && !r.evidence.is_empty())
+        .collect();
+    if !findings.is_empty() {
+        writeln!(out, "\n### Evidence\n")?;
+    }
+    for result in findings {
+        writeln!(
+            out,
+            "<details><summary><code>{}</code> — {} ({} observations)</summary>\n",
+            result.id,
+            result.status.as_str(),
+            result.evidence.len()
+        )?;
+        for o in &result.evidence {
+            writeln!(
+                out,
+                "- **{}** {}: {}",
+                o.status.as_str(),
+                escape(&o.subject),
+                escape(&o.detail)
+            )?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
+    Ok(())
+}
