@@ -53,9 +53,40 @@ pub enum Command {
     },
     /// Start the bundled loopback target (HTTP, HTTPS, DNS) and audit it.
     Demo(DemoArgs),
+    /// Write a commented starter profile from what a URL shows (--url) and/or an OpenAPI 3
+    /// spec (--openapi, read from disk only). Values it cannot know are marked FILL IN.
+    Init(InitArgs),
     /// Re-render a saved JSON run in other formats, without touching the target. The exit
     /// status is the saved decision's.
     Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["url", "openapi"])))]
+pub struct InitArgs {
+    /// Probe this URL (the app's base URL): entry points, https, canonical, CORS, health.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<url::Url>,
+    /// Fill [[routes]] and identities from this OpenAPI 3 document (JSON or YAML).
+    #[arg(long, value_name = "SPEC")]
+    pub openapi: Option<PathBuf>,
+    /// Where to write the profile.
+    #[arg(
+        short = 'o',
+        long = "out",
+        default_value = "audit.toml",
+        value_name = "FILE"
+    )]
+    pub out: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Resolve through this nameserver (repeatable; written to [network]).
+    #[arg(long, value_name = "IP:PORT")]
+    pub nameserver: Vec<String>,
+    /// Trust this extra CA (PEM; written to [network] ca_file).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,9 @@ fn main() -> ExitCode {
             commands::validate(config, *login, &env, &mut stdout, &mut stderr)
                 .map_err(|e| e.to_string())
         }
+        Command::Init(args) => {
+            commands::init(args, &mut stdout, &mut stderr).map_err(|e| e.to_string())
+        }
         Command::Report(args) => outputs(sub_matches).and_then(|outputs| {
             commands::report(args, &outputs, terminal, &mut stdout, &mut stderr)
                 .map_err(|e| e.to_string())

@@ -11,6 +11,7 @@ mod email;
 mod engine;
 mod example;
 mod exposure;
+mod init;
 mod login;
 mod network;
 mod profile_errors;

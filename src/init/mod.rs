@@ -1,0 +1,242 @@
+//! `init`: a commented starter profile, from what a URL shows (`--url`, see [`probe`]), from
+//! an OpenAPI 3 spec (`--openapi`, see [`openapi`], no network), or both. Every value the
+//! tool could not know is marked `FILL IN`, and secrets are `${VAR}` references, so the
+//! file is safe to commit and `validate` says what is missing.
+
+pub mod openapi;
+pub mod probe;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// What `init` learned, ready to be written as a profile.
+#[derive(Debug, Default)]
+pub struct Starter {
+    pub name: String,
+    pub base_url: Option<String>,
+    pub domain: Option<String>,
+    pub entry_points: Vec<String>,
+    pub canonical: Option<String>,
+    pub nameservers: Vec<String>,
+    pub ca_file: Option<String>,
+    pub health_path: Option<String>,
+    pub identities: Vec<IdentityStarter>,
+    /// Placeholder → example value, for the two tenants the access checks compare.
+    pub placeholders: BTreeMap<String, String>,
+    pub routes: Vec<RouteStarter>,
+    /// Things seen that the user should know, written as comments at the top.
+    pub notes: Vec<String>,
+}
+
+/// How an identity presents its credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialStyle {
+    Bearer,
+    Header(String),
+    Cookie(String),
+    ClientCredentials { token_url: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityStarter {
+    pub scheme_name: String,
+    pub style: CredentialStyle,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteStarter {
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub auth_required: bool,
+    pub query: BTreeMap<String, String>,
+    pub body: Option<toml::Table>,
+}
+
+/// A TOML string literal.
+fn quote(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+fn env_name(identity: &str, what: &str) -> String {
+    let mut name: String = identity
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.push('_');
+    name.push_str(what);
+    name
+}
+
+impl Starter {
+    /// The profile text.
+    pub fn render(&self, generated_by: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Starter profile written by `launch-audit {generated_by}`."
+        );
+        out.push_str("# Search for FILL IN, set the ${VARIABLES} in your environment, then run\n#   launch-audit validate -c <this file>\n# Every key is explained in audit.example.toml.\n");
+        for note in &self.notes {
+            let _ = writeln!(out, "# NOTE: {note}");
+        }
+        out.push_str("\n[target]\n");
+        let _ = writeln!(out, "name = {}", quote(&self.name));
+        match &self.base_url {
+            Some(url) => {
+                let _ = writeln!(out, "base_url = {}", quote(url));
+            }
+            None => out.push_str(
+                "base_url = \"https://app.example.invalid\"   # FILL IN: where the app/API lives\n",
+            ),
+        }
+        if let Some(domain) = &self.domain {
+            let _ = writeln!(out, "domain = {}", quote(domain));
+        } else {
+            out.push_str("# domain = \"example.invalid\"             # FILL IN: the apex domain (DNS and email checks)\n");
+        }
+        let entry: Vec<String> = self.entry_points.iter().map(|e| quote(e)).collect();
+        let _ = writeln!(out, "entry_points = [{}]", entry.join(", "));
+        match &self.canonical {
+            Some(canonical) => {
+                let _ = writeln!(out, "canonical = {}   # where the entry points ended up: check it is the one you want", quote(canonical));
+            }
+            None => out.push_str("# canonical = \"https://example.invalid\"  # FILL IN: the one origin everything should land on\n"),
+        }
+        out.push_str("allowed_origins = []                      # FILL IN: the origins your front-end runs on (CORS)\n");
+        out.push_str("environment = \"staging\"                  # staging | production\n");
+
+        if !self.nameservers.is_empty() || self.ca_file.is_some() {
+            out.push_str("\n[network]\n");
+            if !self.nameservers.is_empty() {
+                let ns: Vec<String> = self.nameservers.iter().map(|n| quote(n)).collect();
+                let _ = writeln!(out, "nameservers = [{}]", ns.join(", "));
+            }
+            if let Some(ca) = &self.ca_file {
+                let _ = writeln!(out, "ca_file = {}", quote(ca));
+            }
+        }
+
+        // Two identities of two tenants: what the access checks compare.
+        let style = self
+            .identities
+            .first()
+            .map(|i| i.style.clone())
+            .unwrap_or(CredentialStyle::Bearer);
+        if self.identities.is_empty() {
+            out.push_str("\n# No security scheme was found: FILL IN how callers authenticate.\n");
+        } else {
+            let schemes: Vec<&str> = self
+                .identities
+                .iter()
+                .map(|i| i.scheme_name.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n# Security schemes seen: {}. Two users of two tenants let the access checks\n# compare who may see what.",
+                schemes.join(", ")
+            );
+        }
+        for (identity, tenant) in [("alice", "tenant_a"), ("mallory", "tenant_b")] {
+            let _ = writeln!(out, "[identities.{identity}]");
+            match &style {
+                CredentialStyle::ClientCredentials { token_url } => {
+                    let _ = writeln!(
+                        out,
+                        "tenant = {}\nroles = [\"member\"]                        # FILL IN: the roles this identity has",
+                        quote(tenant)
+                    );
+                    let _ = writeln!(
+                        out,
+                        "[identities.{identity}.client_credentials]\ntoken_url = {}\nclient_id = \"FILL IN\"\nclient_secret = \"${{{}}}\"",
+                        quote(token_url),
+                        env_name(identity, "CLIENT_SECRET")
+                    );
+                }
+                other => {
+                    let _ = writeln!(out, "token = \"${{{}}}\"", env_name(identity, "TOKEN"));
+                    match other {
+                        CredentialStyle::Header(name) => {
+                            let _ = writeln!(out, "header = {}", quote(name));
+                        }
+                        CredentialStyle::Cookie(name) => {
+                            let _ = writeln!(out, "cookie = {}", quote(name));
+                        }
+                        _ => {}
+                    }
+                    let _ = writeln!(
+                        out,
+                        "tenant = {}\nroles = [\"member\"]                        # FILL IN: the roles this identity has",
+                        quote(tenant)
+                    );
+                }
+            }
+            out.push('\n');
+        }
+        for tenant in ["tenant_a", "tenant_b"] {
+            let _ = writeln!(out, "[tenants.{tenant}]");
+            for (placeholder, example) in &self.placeholders {
+                let value = if tenant == "tenant_a" {
+                    example.clone()
+                } else {
+                    "FILL IN".to_string()
+                };
+                let _ = writeln!(
+                    out,
+                    "{placeholder} = {}   # FILL IN: an id {tenant} owns",
+                    quote(&value)
+                );
+            }
+            out.push('\n');
+        }
+
+        if self.routes.is_empty() {
+            out.push_str("# FILL IN: [[routes]] (see audit.example.toml), or run `launch-audit init --openapi spec.yaml`.\n");
+        }
+        for route in &self.routes {
+            out.push_str("[[routes]]\n");
+            let _ = writeln!(out, "name = {}", quote(&route.name));
+            let _ = writeln!(out, "method = {}", quote(&route.method));
+            let _ = writeln!(out, "path = {}", quote(&route.path));
+            let _ = writeln!(
+                out,
+                "auth = {}",
+                quote(if route.auth_required {
+                    "required"
+                } else {
+                    "public"
+                })
+            );
+            if !route.query.is_empty() {
+                let table: toml::Table = route
+                    .query
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                    .collect();
+                let _ = writeln!(out, "query = {}", toml::Value::Table(table));
+            }
+            if let Some(body) = &route.body {
+                let _ = writeln!(out, "body = {}", toml::Value::Table(body.clone()));
+            }
+            if !matches!(route.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                out.push_str("allow_writes = false   # FILL IN: true lets write probes use it (never on production without consent)\n");
+            }
+            out.push('\n');
+        }
+
+        match &self.health_path {
+            Some(path) => {
+                let _ = writeln!(out, "[health]\npath = {}", quote(path));
+            }
+            None => out
+                .push_str("# [health]\n# path = \"/healthz\"   # FILL IN: your health endpoint\n"),
+        }
+        out
+    }
+}

@@ -1,0 +1,167 @@
+//! `init --url`: what a URL shows about the site, through the same HTTP client, DNS and
+//! scope guard as an audit. The hosts probed are the URL's host, the apex it implies and
+//! its `www.`; nothing is sent with a credential.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::Starter;
+use crate::checks::redirects::{End, follow};
+use crate::ctx::{Consent, Ctx};
+use crate::net::{HttpRequest, Lookup};
+
+/// Where health endpoints usually live, tried in order.
+const HEALTH_PATHS: &[&str] = &[
+    "/healthz",
+    "/health",
+    "/api/health",
+    "/status",
+    "/_health",
+    "/livez",
+];
+
+/// A foreign origin sent once to see whether CORS reflects it (only ever a header).
+const FOREIGN_ORIGIN: &str = "https://evil.test";
+
+/// A catch-all app shell answers every path with its HTML page: that is no health endpoint.
+fn is_html_page(body: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&body[..body.len().min(64)])
+        .trim_start()
+        .to_ascii_lowercase();
+    start.starts_with("<!doctype") || start.starts_with("<html")
+}
+
+/// The apex a host implies: `app.acme.test` → `acme.test` (two labels stay as they are).
+pub(super) fn apex(host: &str) -> String {
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() > 2 && host.parse::<std::net::IpAddr>().is_err() {
+        labels[1..].join(".")
+    } else {
+        host.to_string()
+    }
+}
+
+/// Probes `url` and fills `starter`. `nameservers` and `ca_file` are the `[network]` the
+/// probe (and the written profile) use.
+pub async fn apply(
+    url: &Url,
+    nameservers: &[String],
+    ca_file: Option<&str>,
+    starter: &mut Starter,
+) -> Result<(), String> {
+    let host = url
+        .host_str()
+        .ok_or("the URL has no host")?
+        .to_ascii_lowercase();
+    let domain = apex(&host);
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    // The fixture and pre-cutover setups serve http and https on other ports than 80/443;
+    // only the URL's own port is known, so the http:// candidates use the default port.
+    let candidates = [
+        format!("http://{domain}"),
+        format!("http://www.{domain}"),
+        format!("https://{domain}{port}"),
+        format!("https://www.{domain}{port}"),
+    ];
+    let base = url.origin().ascii_serialization();
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| toml::Value::String(i.clone()).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!(
+        "[target]\nname = \"init\"\nbase_url = \"{base}\"\ndomain = \"{domain}\"\nentry_points = [{}]\n",
+        quoted(&candidates)
+    );
+    if !nameservers.is_empty() || ca_file.is_some() {
+        text.push_str("[network]\n");
+        if !nameservers.is_empty() {
+            text.push_str(&format!("nameservers = [{}]\n", quoted(nameservers)));
+        }
+        if let Some(ca) = ca_file {
+            text.push_str(&format!(
+                "ca_file = {}\n",
+                toml::Value::String(ca.to_string())
+            ));
+        }
+    }
+    let profile = crate::profile::parse("init", &text, std::path::Path::new("."), &|_| None)
+        .map_err(|errors| errors.to_string())?;
+    let ctx = Ctx::new(Arc::new(profile), Consent::default())?;
+
+    starter.base_url = Some(base.clone());
+    starter.domain = Some(domain.clone());
+    starter.nameservers = nameservers.to_vec();
+    starter.ca_file = ca_file.map(str::to_string);
+    if starter.name.is_empty() {
+        starter.name = domain.clone();
+    }
+
+    // Entry points: the candidates whose host resolves.
+    for candidate in &candidates {
+        let Ok(parsed) = Url::parse(candidate) else {
+            continue;
+        };
+        let name = parsed.host_str().unwrap_or_default();
+        if matches!(ctx.dns.lookup_ip(name).await, Ok(Lookup::Found(_))) {
+            starter.entry_points.push(candidate.clone());
+        } else {
+            starter
+                .notes
+                .push(format!("{name} does not resolve: left out of entry_points"));
+        }
+    }
+
+    // Canonical: where the https apex (or the URL itself) ends up, hop by hop.
+    let start = Url::parse(&format!("https://{domain}{port}/")).unwrap_or_else(|_| url.clone());
+    match follow(&ctx, &start).await {
+        (hops, End::Landed) => {
+            if let Some(last) = hops.last() {
+                starter.canonical = Some(last.url.origin().ascii_serialization());
+            }
+        }
+        (_, End::OffScope(next)) => {
+            starter.canonical = next.host_str().map(|_| next.origin().ascii_serialization())
+        }
+        (_, other) => starter.notes.push(format!(
+            "following {start} did not settle ({other:?}): FILL IN canonical"
+        )),
+    }
+
+    // https at all, and whether CORS reflects a stranger.
+    let request = HttpRequest::get(url.clone()).with_header("origin", FOREIGN_ORIGIN.into());
+    match ctx.http.send(&request).await {
+        Ok(response) => {
+            if response.header("access-control-allow-origin").as_deref() == Some(FOREIGN_ORIGIN) {
+                starter.notes.push(format!("{url} reflected a foreign Origin in Access-Control-Allow-Origin: cors.origin-policy will fail; list your real front-end origins in allowed_origins"));
+            }
+        }
+        Err(error) => starter
+            .notes
+            .push(format!("{url} did not answer ({error}): check base_url")),
+    }
+    if url.scheme() != "https" {
+        starter.notes.push(
+            "the URL is not https: the TLS checks need an https:// base_url or [tls] hosts".into(),
+        );
+    }
+
+    // Health: the first usual path that exists and is not the app's HTML shell (a failing
+    // health endpoint is still the one to watch).
+    for path in HEALTH_PATHS {
+        let Ok(candidate) = url.join(path) else {
+            continue;
+        };
+        if let Ok(response) = ctx.http.send(&HttpRequest::get(candidate)).await
+            && !matches!(response.status, 404 | 405)
+            && !is_html_page(&response.body)
+        {
+            starter.health_path = Some((*path).to_string());
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! `init`: a starter profile from an OpenAPI spec (no network) and from a URL (the fixture
+//! target), each one that `validate` accepts once its ${VARIABLES} are set.
+
+use fixtures::Mode;
+
+use crate::support::{Setup, launch_audit, stderr, stdout};
+
+const SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/openapi/acme-api.yaml"
+);
+
+fn routes(profile: &toml::Table) -> Vec<&toml::Table> {
+    profile["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_table().unwrap())
+        .collect()
+}
+
+#[test]
+fn openapi_spec_becomes_routes_identities_and_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.toml");
+    let output = launch_audit(
+        &["init", "--openapi", SPEC, "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("8 route(s)"),
+        "{}",
+        stdout(&output)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let profile: toml::Table = toml::from_str(&text).unwrap();
+
+    assert_eq!(
+        profile["target"]["base_url"].as_str(),
+        Some("https://api.acme.test/v1")
+    );
+    assert_eq!(
+        profile["target"]["name"].as_str(),
+        Some("Acme Community API")
+    );
+    let by_name = |name: &str| -> toml::Table {
+        routes(&profile)
+            .into_iter()
+            .find(|r| r["name"].as_str() == Some(name))
+            .unwrap()
+            .clone()
+    };
+    // Global bearer security; `security: []` makes an operation public.
+    assert_eq!(by_name("getCurrentUser")["auth"].as_str(), Some("required"));
+    assert_eq!(by_name("getHealth")["auth"].as_str(), Some("public"));
+    assert_eq!(by_name("login")["auth"].as_str(), Some("public"));
+    // Path parameters (shared by $ref) are placeholders; examples fill the first tenant.
+    assert_eq!(
+        by_name("listMembers")["path"].as_str(),
+        Some("/communities/{communityId}/members")
+    );
+    assert_eq!(
+        profile["tenants"]["tenant_a"]["communityId"].as_str(),
+        Some("101")
+    );
+    assert_eq!(
+        profile["tenants"]["tenant_a"]["reportId"].as_str(),
+        Some("rpt_7781")
+    );
+    assert_eq!(
+        profile["tenants"]["tenant_b"]["communityId"].as_str(),
+        Some("FILL IN")
+    );
+    // Required query parameters take their enum's first value; optional ones are left out.
+    assert_eq!(
+        by_name("listInvoices")["query"]["status"].as_str(),
+        Some("open")
+    );
+    assert!(by_name("listMembers").get("query").is_none());
+    // Request examples (inline, and named examples behind a $ref) become bodies.
+    let update = by_name("updateCommunity");
+    assert_eq!(update["method"].as_str(), Some("PATCH"));
+    assert_eq!(update["body"]["name"].as_str(), Some("Renamed community"));
+    assert_eq!(update["body"]["seats"].as_integer(), Some(25));
+    assert_eq!(
+        update["allow_writes"].as_bool(),
+        Some(false),
+        "writes stay off until the user opts in"
+    );
+    // The scheme the spec requires by default decides the credential style: bearer.
+    let alice = profile["identities"]["alice"].as_table().unwrap();
+    assert_eq!(alice["token"].as_str(), Some("${ALICE_TOKEN}"));
+    assert!(alice.get("header").is_none(), "{alice:?}");
+    assert_eq!(profile["health"]["path"].as_str(), Some("/health"));
+    assert!(text.contains("FILL IN"));
+
+    // Valid as written, once the secrets it names are in the environment.
+    let output = launch_audit(
+        &["validate", "-c", out.to_str().unwrap()],
+        &[("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+
+    // Never overwrites without --force; refuses what is not OpenAPI 3.
+    let again = launch_audit(
+        &["init", "--openapi", SPEC, "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let swagger = dir.path().join("swagger.json");
+    std::fs::write(&swagger, r#"{"swagger": "2.0", "paths": {}}"#).unwrap();
+    let output = launch_audit(
+        &[
+            "init",
+            "--openapi",
+            swagger.to_str().unwrap(),
+            "--out",
+            dir.path().join("x.toml").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not an OpenAPI 3 document"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn url_probe_finds_entry_points_canonical_health_and_cors_trouble() {
+    for mode in [Mode::Hardened, Mode::Vulnerable] {
+        let setup = Setup::start(mode);
+        let out = setup.path("init.toml");
+        let url = setup.target.https_origin("app");
+        let dns = setup.target.dns_addr().to_string();
+        let ca = setup.path("fixture-ca.pem");
+        let output = launch_audit(
+            &[
+                "init",
+                "--url",
+                &url,
+                "--nameserver",
+                &dns,
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let profile: toml::Table = toml::from_str(&text).unwrap();
+        let target = profile["target"].as_table().unwrap();
+        assert_eq!(target["domain"].as_str(), Some("acme.test"));
+        assert_eq!(
+            target["canonical"].as_str(),
+            Some(setup.target.https_origin("").as_str()),
+            "{mode:?}"
+        );
+        let entries: Vec<&str> = target["entry_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        assert!(
+            entries.contains(&"http://acme.test")
+                && entries.contains(&setup.target.https_origin("www").as_str()),
+            "{entries:?}"
+        );
+        assert_eq!(
+            profile["health"]["path"].as_str(),
+            Some("/healthz"),
+            "{mode:?}"
+        );
+        assert_eq!(
+            profile["network"]["nameservers"][0].as_str(),
+            Some(dns.as_str())
+        );
+        let warned = text.contains("reflected a foreign Origin");
+        assert_eq!(warned, mode == Mode::Vulnerable, "{mode:?}: {text}");
+        // Only the hosts the URL implies were contacted, and never with a credential.
+        for request in setup.target.requests() {
+            assert!(request.authorization.is_none());
+            assert!(
+                request
+                    .host
+                    .ends_with(&format!("acme.test:{}", setup.target.https_port())),
+                "{}",
+                request.host
+            );
+        }
+        let output = launch_audit(
+            &["validate", "-c", out.to_str().unwrap()],
+            &[("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+}
