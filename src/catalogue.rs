@@ -24,6 +24,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../checks/headers.toml"),
     ),
     ("checks/input.toml", include_str!("../checks/input.toml")),
+    (
+        "checks/latency.toml",
+        include_str!("../checks/latency.toml"),
+    ),
+    (
+        "checks/ratelimit.toml",
+        include_str!("../checks/ratelimit.toml"),
+    ),
     ("checks/tls.toml", include_str!("../checks/tls.toml")),
     (
         "checks/redirects.toml",
@@ -90,7 +98,12 @@ pub fn entries() -> &'static [CheckMeta] {
 
 /// The entry for `id`.
 pub fn lookup(id: &str) -> Option<&'static CheckMeta> {
-    entries().iter().find(|meta| meta.id == id)
+    entries().iter().find(|meta| meta.id == id).or_else(|| {
+        // `ratelimit.login` and its siblings share the `ratelimit.<name>` entry.
+        id.starts_with("ratelimit.")
+            .then(|| entries().iter().find(|meta| meta.id == "ratelimit.<name>"))
+            .flatten()
+    })
 }
 
 #[cfg(test)]

@@ -198,6 +198,9 @@ impl Finding {
 pub enum Phase {
     Probe,
     Review,
+    /// Traffic whose timing is the measurement (load, bursts): runs last, one check at a
+    /// time, so the audit's own probes neither slow it down nor get caught by its limits.
+    Load,
 }
 
 /// Whether the profile gives a check what it needs.

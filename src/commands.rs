@@ -28,6 +28,8 @@ pub enum Exit {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Terminal {
     pub stdout_is_tty: bool,
+    /// Standard error is a terminal: the load progress bar may be drawn there.
+    pub stderr_is_tty: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color_env: bool,
 }
@@ -91,7 +93,9 @@ pub fn audit_and_report(
             }
         },
     };
+    let progress = Arc::new(crate::progress::LoadProgress::default());
     let options = crate::AuditOptions {
+        progress: Some(progress.clone()),
         baseline,
         selection: Selection {
             only: args.only.clone(),
@@ -103,7 +107,7 @@ pub fn audit_and_report(
             production_load: args.allow_production_load,
         },
     };
-    let checks = registry::all();
+    let checks = registry::for_profile(&profile);
     let unknown = options.selection.unknown_patterns(&checks);
     if !unknown.is_empty() {
         writeln!(
@@ -128,7 +132,12 @@ pub fn audit_and_report(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let run = match runtime.block_on(crate::audit(Arc::new(profile), checks, &options)) {
+    let bar = terminal
+        .stderr_is_tty
+        .then(|| crate::progress_bar::ProgressBar::spawn(progress));
+    let audited = runtime.block_on(crate::audit(Arc::new(profile), checks, &options));
+    drop(bar);
+    let run = match audited {
         Ok(run) => run,
         Err(error) => {
             writeln!(stderr, "error: {error}")?;
@@ -370,7 +379,7 @@ pub fn validate(
         }
     )?;
     writeln!(stdout, "checks:")?;
-    for check in registry::all() {
+    for check in registry::for_profile(&profile) {
         let line = match check.applies(&profile) {
             Applicability::Run => "would run".to_string(),
             Applicability::Skip { key, reason } => format!("SKIP, needs `{key}`: {reason}"),

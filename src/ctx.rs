@@ -27,6 +27,8 @@ pub struct Ctx {
     pub(crate) baselines: Vec<tokio::sync::OnceCell<crate::checks::probe::CachedBaseline>>,
     /// The client bundle, collected once for the checks that read it.
     pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
+    /// Counters the load checks bump for the progress bar.
+    pub load_progress: Arc<crate::progress::LoadProgress>,
     /// One browser-like TLS handshake per `(host, port)`, shared by the checks that read
     /// the chain it received.
     handshakes: std::sync::Mutex<std::collections::HashMap<(String, u16), Arc<SharedHandshake>>>,
@@ -59,6 +61,7 @@ impl Ctx {
             consent,
             bundle: tokio::sync::OnceCell::new(),
             handshakes: Default::default(),
+            load_progress: Arc::default(),
         })
     }
 

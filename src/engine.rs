@@ -45,16 +45,22 @@ impl Selection {
 }
 
 /// Runs `checks` against `ctx`, returning one result per check, sorted by id.
-/// Probe checks run concurrently; review checks run concurrently once they have finished.
+/// Probe checks run concurrently; review checks run concurrently once they have finished;
+/// load checks run last, one at a time.
 pub async fn run(
     checks: Vec<Arc<dyn Check>>,
     selection: &Selection,
     ctx: Arc<Ctx>,
 ) -> Vec<CheckResult> {
+    let (loads, others): (Vec<_>, Vec<_>) =
+        checks.into_iter().partition(|c| c.phase() == Phase::Load);
     let (probes, reviews): (Vec<_>, Vec<_>) =
-        checks.into_iter().partition(|c| c.phase() == Phase::Probe);
+        others.into_iter().partition(|c| c.phase() == Phase::Probe);
     let mut results = run_phase(probes, selection, &ctx).await;
     results.extend(run_phase(reviews, selection, &ctx).await);
+    for load in loads {
+        results.extend(run_phase(vec![load], selection, &ctx).await);
+    }
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
 }

@@ -18,6 +18,8 @@ pub mod engine;
 pub mod init;
 pub mod net;
 pub mod profile;
+pub mod progress;
+pub mod progress_bar;
 pub mod registry;
 pub mod report;
 pub mod result;
@@ -42,6 +44,8 @@ pub struct AuditOptions {
     pub consent: Consent,
     /// A previous run (`--baseline`): findings are marked new or known against it.
     pub baseline: Option<result::AuditRun>,
+    /// Where the load checks report progress (the command draws it on a terminal).
+    pub progress: Option<Arc<progress::LoadProgress>>,
 }
 
 /// Audits `profile` with `checks`: the whole product, in-process. Errors only when the
@@ -53,7 +57,11 @@ pub async fn audit(
 ) -> Result<AuditRun, String> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
-    let ctx = Arc::new(ctx::Ctx::new(profile.clone(), options.consent)?);
+    let mut ctx = ctx::Ctx::new(profile.clone(), options.consent)?;
+    if let Some(progress) = &options.progress {
+        ctx.load_progress = progress.clone();
+    }
+    let ctx = Arc::new(ctx);
     // Identities that log in do it once, concurrently, before any check needs them — and
     // not at all when no selected check acts as an identity.
     if checks

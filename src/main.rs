@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     };
     let terminal = Terminal {
         stdout_is_tty: std::io::stdout().is_terminal(),
+        stderr_is_tty: std::io::stderr().is_terminal(),
         no_color_env: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
     let env = |name: &str| std::env::var(name).ok();

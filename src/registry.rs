@@ -6,6 +6,21 @@ use std::sync::Arc;
 use crate::check::Check;
 use crate::checks;
 
+/// The checks for `profile`: the registry, with the `ratelimit.<name>` template replaced by
+/// one check per `[[rate_limits]]` entry when there are any.
+pub fn for_profile(profile: &crate::profile::Profile) -> Vec<Arc<dyn Check>> {
+    let bursts = checks::ratelimit::Burst::for_profile(profile);
+    let mut list = Vec::new();
+    for check in all() {
+        if check.id() == checks::ratelimit::TEMPLATE_ID && !bursts.is_empty() {
+            list.extend(bursts.iter().cloned());
+        } else {
+            list.push(check);
+        }
+    }
+    list
+}
+
 /// All registered checks.
 pub fn all() -> Vec<Arc<dyn Check>> {
     vec![
@@ -34,12 +49,14 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::health::Endpoint),
         Arc::new(checks::input::ErrorLeak),
         Arc::new(checks::input::Malformed),
+        Arc::new(checks::latency::P95),
         Arc::new(checks::exposure::ClientBundle),
         Arc::new(checks::webhooks::Replay),
         Arc::new(checks::webhooks::Signature),
         Arc::new(checks::exposure::SensitivePaths),
         Arc::new(checks::exposure::SourceMaps),
         Arc::new(checks::headers::Security),
+        Arc::new(checks::ratelimit::Template),
         Arc::new(checks::redirects::Canonical),
         Arc::new(checks::redirects::Https),
         Arc::new(checks::redirects::OpenRedirect),

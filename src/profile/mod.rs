@@ -54,6 +54,8 @@ pub struct Profile {
     pub tls: Tls,
     pub redirects: Redirects,
     pub waivers: Vec<Waiver>,
+    pub rate_limits: Vec<RateLimit>,
+    pub latency: Option<Latency>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
     pub sha256: String,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
@@ -99,6 +101,43 @@ pub struct Waiver {
     /// `YYYY-MM-DD`.
     pub expires: String,
 }
+
+/// `[[rate_limits]]`: one `ratelimit.<name>` check each.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    pub name: String,
+    pub method: Method,
+    pub path: String,
+    pub json: Option<serde_json::Value>,
+    pub form: Option<Vec<(String, String)>>,
+    pub identity: Option<String>,
+    pub max_attempts: u32,
+    pub burst: u32,
+    pub pace: Duration,
+    /// 429 plus what the profile adds.
+    pub limit_statuses: Vec<u16>,
+}
+
+/// Bursts send at most this many requests, whatever the profile says.
+pub const BURST_CEILING: u32 = 100;
+/// Default burst.
+pub const DEFAULT_BURST: u32 = 30;
+
+/// `[latency]`: the load `latency.p95` puts on the onboarding routes.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub p95: Duration,
+    pub rate: u32,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub max_in_flight: u32,
+    pub max_error_rate: f64,
+}
+
+/// Hard ceilings of the load generator (benchmarks reach them; audits rarely should).
+pub const RATE_CEILING: u32 = 5_000;
+pub const DURATION_CEILING: Duration = Duration::from_secs(120);
+pub const LOAD_REQUESTS_CEILING: u64 = 100_000;
 
 /// Redirect chains are followed at most this far, whatever the profile says.
 pub const MAX_REDIRECT_HOPS: usize = 10;
@@ -240,6 +279,8 @@ pub struct Route {
     /// JSON body, strings with `{placeholders}`.
     pub body: Option<serde_json::Value>,
     pub allow_writes: bool,
+    /// Loaded by `latency.p95`.
+    pub onboarding: bool,
 }
 
 impl Route {
@@ -730,6 +771,7 @@ impl Validator<'_> {
                         .collect(),
                     body,
                     allow_writes: route.allow_writes,
+                    onboarding: route.onboarding,
                 }
             })
             .collect();
@@ -848,6 +890,26 @@ impl Validator<'_> {
             .collect();
         let tls = self.tls(raw.tls);
         let redirects = self.redirects(raw.redirects);
+        let rate_limits = raw
+            .rate_limits
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| self.rate_limit(r, &format!("rate_limits[{i}]"), &identities))
+            .collect::<Vec<RateLimit>>();
+        let mut seen_names = std::collections::HashSet::new();
+        for limit in &rate_limits {
+            if !seen_names.insert(limit.name.clone()) {
+                self.errors.push(self.locator.error(
+                    None,
+                    "rate_limits",
+                    format!(
+                        "two [[rate_limits]] are named `{}`: names make the check ids",
+                        limit.name
+                    ),
+                ));
+            }
+        }
+        let latency = raw.latency.map(|l| self.latency(l));
         let waivers = raw
             .waivers
             .into_iter()
@@ -855,6 +917,8 @@ impl Validator<'_> {
             .filter_map(|(i, w)| self.waiver(w, &format!("waivers[{i}]")))
             .collect();
         Profile {
+            rate_limits,
+            latency,
             waivers,
             sha256: String::new(),
             source: self.locator.file.to_string(),
@@ -1133,6 +1197,196 @@ impl Validator<'_> {
             tools_verify_path: raw.tools.map(|t| t.verify_path.into_inner()),
             max_requests,
         })
+    }
+
+    fn rate_limit(
+        &mut self,
+        raw: raw::RawRateLimit,
+        key: &str,
+        identities: &BTreeMap<String, Identity>,
+    ) -> Option<RateLimit> {
+        let name = raw.name.get_ref().clone();
+        let mut ok = true;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            self.blame(
+                &raw.name,
+                &format!("{key}.name"),
+                "expected lower-case letters, digits and `-` (it becomes ratelimit.<name>)",
+            );
+            ok = false;
+        }
+        if !raw.path.get_ref().starts_with('/') {
+            self.blame(
+                &raw.path,
+                &format!("{key}.path"),
+                "expected a path under base_url, starting with `/`",
+            );
+            ok = false;
+        }
+        if let Some(identity) = &raw.identity
+            && !identities.contains_key(identity.get_ref())
+        {
+            self.blame(
+                identity,
+                &format!("{key}.identity"),
+                format!("no identity `{}`", identity.get_ref()),
+            );
+            ok = false;
+        }
+        let burst = match &raw.burst {
+            Some(b) if !(1..=i64::from(BURST_CEILING)).contains(b.get_ref()) => {
+                self.blame(
+                    b,
+                    &format!("{key}.burst"),
+                    format!("expected 1 to {BURST_CEILING} (the hard cap)"),
+                );
+                ok = false;
+                DEFAULT_BURST
+            }
+            Some(b) => *b.get_ref() as u32,
+            None => DEFAULT_BURST,
+        };
+        let max_attempts = *raw.max_attempts.get_ref();
+        if max_attempts < 1 || max_attempts > i64::from(burst) {
+            self.blame(
+                &raw.max_attempts,
+                &format!("{key}.max_attempts"),
+                format!("expected 1 to burst ({burst}): the burst must be able to reach it"),
+            );
+            ok = false;
+        }
+        let pace = match &raw.pace {
+            Some(p) => match humantime::parse_duration(p.get_ref()) {
+                Ok(d) if d <= Duration::from_secs(10) => d,
+                _ => {
+                    self.blame(
+                        p,
+                        &format!("{key}.pace"),
+                        "expected a duration up to 10s, such as `100ms`",
+                    );
+                    ok = false;
+                    Duration::ZERO
+                }
+            },
+            None => Duration::ZERO,
+        };
+        let mut limit_statuses = vec![429];
+        for (i, status) in raw.limit_statuses.iter().enumerate() {
+            match u16::try_from(*status.get_ref()) {
+                Ok(code) if (400..600).contains(&code) => limit_statuses.push(code),
+                _ => {
+                    self.blame(
+                        status,
+                        &format!("{key}.limit_statuses[{i}]"),
+                        "expected a 4xx or 5xx status",
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if raw.body.is_some() && raw.form.is_some() {
+            self.blame(&raw.path, key, "give `body` (JSON) or `form`, not both");
+            ok = false;
+        }
+        ok.then(|| RateLimit {
+            name,
+            method: raw.method,
+            path: raw.path.into_inner(),
+            json: raw
+                .body
+                .map(|t| serde_json::to_value(t).unwrap_or_default()),
+            form: raw.form.map(|f| f.into_iter().collect()),
+            identity: raw.identity.map(Spanned::into_inner),
+            max_attempts: max_attempts as u32,
+            burst,
+            pace,
+            limit_statuses,
+        })
+    }
+
+    fn latency(&mut self, raw: raw::RawLatency) -> Latency {
+        let p95 = raw
+            .p95
+            .as_ref()
+            .and_then(|d| self.duration(d, "latency.p95"))
+            .unwrap_or(Duration::from_millis(500));
+        let rate = match &raw.rate {
+            Some(r) if !(1..=i64::from(RATE_CEILING)).contains(r.get_ref()) => {
+                self.blame(
+                    r,
+                    "latency.rate",
+                    format!("expected 1 to {RATE_CEILING} requests per second"),
+                );
+                10
+            }
+            Some(r) => *r.get_ref() as u32,
+            None => 10,
+        };
+        let duration = raw
+            .duration
+            .as_ref()
+            .and_then(|d| self.duration(d, "latency.duration"))
+            .unwrap_or(Duration::from_secs(10));
+        if let Some(d) = &raw.duration
+            && duration > DURATION_CEILING
+        {
+            self.blame(
+                d,
+                "latency.duration",
+                format!("at most {}s", DURATION_CEILING.as_secs()),
+            );
+        }
+        let warmup = match &raw.warmup {
+            Some(w) => match humantime::parse_duration(w.get_ref()) {
+                Ok(d) if d <= Duration::from_secs(30) => d,
+                _ => {
+                    self.blame(w, "latency.warmup", "expected a duration up to 30s");
+                    Duration::ZERO
+                }
+            },
+            None => Duration::from_secs(1),
+        };
+        let total = u64::from(rate) * (duration + warmup).as_millis() as u64 / 1000;
+        if total > LOAD_REQUESTS_CEILING {
+            let at = raw.rate.as_ref().map_or(0..0, |r| r.span());
+            self.errors.push(self.locator.error(
+                Some(at),
+                "latency.rate",
+                format!("rate × (warmup + duration) = {total} requests, over the ceiling of {LOAD_REQUESTS_CEILING}"),
+            ));
+        }
+        let max_in_flight = match &raw.max_in_flight {
+            Some(m) if !(1..=10_000).contains(m.get_ref()) => {
+                self.blame(m, "latency.max_in_flight", "expected 1 to 10000");
+                100
+            }
+            Some(m) => *m.get_ref() as u32,
+            None => 100,
+        };
+        let max_error_rate = match &raw.max_error_rate {
+            Some(e) if !(0.0..=1.0).contains(e.get_ref()) => {
+                self.blame(
+                    e,
+                    "latency.max_error_rate",
+                    "expected a share from 0.0 to 1.0",
+                );
+                0.01
+            }
+            Some(e) => *e.get_ref(),
+            None => 0.01,
+        };
+        Latency {
+            p95,
+            rate,
+            duration,
+            warmup,
+            max_in_flight,
+            max_error_rate,
+        }
     }
 
     fn waiver(&mut self, raw: raw::RawWaiver, key: &str) -> Option<Waiver> {

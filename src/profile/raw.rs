@@ -37,6 +37,9 @@ pub struct RawProfile {
     pub redirects: RawRedirects,
     #[serde(default)]
     pub waivers: Vec<RawWaiver>,
+    #[serde(default)]
+    pub rate_limits: Vec<RawRateLimit>,
+    pub latency: Option<RawLatency>,
 }
 
 /// An accepted risk: a check's FAIL or WARN shown as WAIVED until `expires`.
@@ -324,6 +327,50 @@ pub struct RawRoute {
     /// Write probes (cross-tenant, role matrix) may use this route's unsafe method.
     #[serde(default)]
     pub allow_writes: bool,
+    /// Part of the onboarding path `latency.p95` loads.
+    #[serde(default)]
+    pub onboarding: bool,
+}
+
+/// An endpoint that must be rate-limited (login, signup, password reset, invites, OTP).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateLimit {
+    /// Names the check: `ratelimit.<name>`.
+    pub name: Spanned<String>,
+    #[serde(default = "post")]
+    pub method: Method,
+    pub path: Spanned<String>,
+    pub body: Option<toml::Table>,
+    pub form: Option<BTreeMap<String, String>>,
+    /// Sent as this identity (default: anonymous).
+    pub identity: Option<Spanned<String>>,
+    /// A limiting answer must come at or before this attempt.
+    pub max_attempts: Spanned<i64>,
+    /// Requests sent at most (default 30; never above the code's ceiling).
+    pub burst: Option<Spanned<i64>>,
+    /// Time between two attempts (default 0: back to back).
+    pub pace: Option<Spanned<String>>,
+    /// Statuses that mean "limited" besides 429 (423, 503 with Retry-After…).
+    #[serde(default)]
+    pub limit_statuses: Vec<Spanned<i64>>,
+}
+
+/// The open-model load on the onboarding routes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    /// The p95 budget (default 500ms).
+    pub p95: Option<Spanned<String>>,
+    /// Requests per second, at fixed intended times.
+    pub rate: Option<Spanned<i64>>,
+    pub duration: Option<Spanned<String>>,
+    /// Load before measuring, excluded from the figures.
+    pub warmup: Option<Spanned<String>>,
+    /// Requests in flight at most; an iteration that finds none free is dropped (counted).
+    pub max_in_flight: Option<Spanned<i64>>,
+    /// Highest acceptable share of failed requests (default 0.01).
+    pub max_error_rate: Option<Spanned<f64>>,
 }
 
 /// HTTP methods a route may declare.

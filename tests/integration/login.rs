@@ -11,12 +11,13 @@ fn audit(setup: &Setup) -> (i32, serde_json::Value) {
     (output.status.code().unwrap_or(-1), read_json(&json))
 }
 
+/// Successful logins at `path` (the rate-limit burst's refused attempts do not count).
 fn logins(setup: &Setup, path: &str) -> usize {
     setup
         .target
         .requests()
         .iter()
-        .filter(|r| r.method == "POST" && r.path_and_query == path)
+        .filter(|r| r.method == "POST" && r.path_and_query == path && r.status == 200)
         .count()
 }
 

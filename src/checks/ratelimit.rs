@@ -1,0 +1,275 @@
+//! Rate-limit family: `ratelimit.<name>`, one check per `[[rate_limits]]` entry. A bounded
+//! burst (at most `burst` requests, never above `BURST_CEILING`) at the configured pace must
+//! meet a limiting answer at or before `max_attempts`; then the same burst with a rotating
+//! `X-Forwarded-For` / `X-Real-IP` / `Forwarded` client address must still be limited,
+//! or the app trusts a header anyone can set.
+
+use std::sync::Arc;
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::ctx::Ctx;
+use crate::net::{Fetched, HttpRequest};
+use crate::profile::{Environment, Profile, RateLimit};
+
+/// The id of the catalogue entry every `ratelimit.<name>` check shares.
+pub const TEMPLATE_ID: &str = "ratelimit.<name>";
+
+/// Stands for the family when the profile has no `[[rate_limits]]`: a SKIP naming the key.
+pub struct Template;
+
+impl Check for Template {
+    fn id(&self) -> &str {
+        TEMPLATE_ID
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Skip {
+            key: "rate_limits",
+            reason: "no [[rate_limits]] entry (login, signup, password reset, invites, OTP)".into(),
+        }
+    }
+
+    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async { Finding::error("no [[rate_limits]] entry to test") })
+    }
+}
+
+/// One `[[rate_limits]]` entry.
+pub struct Burst {
+    id: String,
+    index: usize,
+}
+
+impl Burst {
+    /// The checks a profile's `[[rate_limits]]` make.
+    pub fn for_profile(profile: &Profile) -> Vec<Arc<dyn Check>> {
+        profile
+            .rate_limits
+            .iter()
+            .enumerate()
+            .map(|(index, limit)| {
+                Arc::new(Burst {
+                    id: format!("ratelimit.{}", limit.name),
+                    index,
+                }) as Arc<dyn Check>
+            })
+            .collect()
+    }
+}
+
+/// How one burst went.
+enum Outcome {
+    /// Limited on this attempt, with these headers telling when to retry.
+    Limited {
+        attempt: u32,
+        status: u16,
+        retry_hints: Vec<String>,
+    },
+    /// Never limited in `sent` attempts; the statuses seen.
+    NotLimited {
+        sent: u32,
+        statuses: Vec<u16>,
+    },
+    Broken(String),
+}
+
+/// Whether `response` is a limiting answer: a listed status (503 only with Retry-After).
+fn limiting(limit: &RateLimit, response: &Fetched) -> bool {
+    limit.limit_statuses.contains(&response.status)
+        && (response.status != 503 || response.header("retry-after").is_some())
+}
+
+fn retry_hints(response: &Fetched) -> Vec<String> {
+    [
+        "retry-after",
+        "ratelimit-reset",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit",
+        "x-ratelimit-reset",
+        "x-ratelimit-limit",
+    ]
+    .iter()
+    .filter_map(|name| {
+        response
+            .header(name)
+            .map(|v| format!("{name}: {}", v.trim()))
+    })
+    .collect()
+}
+
+/// A documentation address (RFC 5737 TEST-NET-3) per attempt, as a spoofing client sends.
+fn spoofed(attempt: u32) -> String {
+    format!("203.0.113.{}", attempt % 250 + 1)
+}
+
+async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
+    let url = match ctx.profile.url_for(&limit.path) {
+        Ok(url) => url,
+        Err(error) => return Outcome::Broken(error.to_string()),
+    };
+    let identity = limit
+        .identity
+        .as_ref()
+        .and_then(|name| ctx.profile.identities.get(name));
+    let mut statuses = Vec::new();
+    for attempt in 1..=limit.burst {
+        if attempt > 1 && !limit.pace.is_zero() {
+            tokio::time::sleep(limit.pace).await;
+        }
+        let mut request = HttpRequest::new(limit.method, url.clone())
+            .with_identity(identity)
+            .with_json(limit.json.clone());
+        if let Some(form) = &limit.form {
+            request = request.with_form(form.clone());
+        }
+        if spoof {
+            let ip = spoofed(attempt);
+            request = request
+                .with_header("x-forwarded-for", ip.clone())
+                .with_header("x-real-ip", ip.clone())
+                .with_header("forwarded", format!("for={ip}"));
+        }
+        ctx.load_progress.sent(1);
+        let response = match ctx.http.send(&request).await {
+            Ok(response) => response,
+            Err(error) => {
+                return Outcome::Broken(format!(
+                    "attempt {attempt}: {}",
+                    ctx.redactor.redact(&error.to_string())
+                ));
+            }
+        };
+        if limiting(limit, &response) {
+            return Outcome::Limited {
+                attempt,
+                status: response.status,
+                retry_hints: retry_hints(&response),
+            };
+        }
+        statuses.push(response.status);
+    }
+    Outcome::NotLimited {
+        sent: limit.burst,
+        statuses,
+    }
+}
+
+fn status_summary(statuses: &[u16]) -> String {
+    let mut counts: std::collections::BTreeMap<u16, usize> = std::collections::BTreeMap::new();
+    for s in statuses {
+        *counts.entry(*s).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(s, n)| format!("{n}× {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Check for Burst {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Load
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let Some(limit) = ctx.profile.rate_limits.get(self.index) else {
+                return Finding::error("the [[rate_limits]] entry vanished");
+            };
+            if ctx.profile.target.environment == Environment::Production
+                && !ctx.consent.production_load
+            {
+                return Finding::error(
+                    "not sent: environment = \"production\" needs --allow-production-load for bursts",
+                );
+            }
+            let subject = format!("{} {}", limit.method.as_str(), limit.path);
+            let _progress = ctx
+                .load_progress
+                .start(&self.id, u64::from(limit.burst) * 2);
+            let mut observations = Vec::new();
+            match burst(ctx, limit, false).await {
+                Outcome::Broken(why) => {
+                    return Finding::from_observations(vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        why,
+                    )]);
+                }
+                Outcome::NotLimited { sent, statuses } => {
+                    observations.push(Observation::new(
+                        Status::Fail,
+                        subject,
+                        format!("{sent} attempts, no limiting answer ({}): the limit must come by attempt {}", status_summary(&statuses), limit.max_attempts),
+                    ));
+                    return Finding::from_observations(observations);
+                }
+                Outcome::Limited {
+                    attempt,
+                    status,
+                    retry_hints,
+                } => {
+                    let (verdict, mut detail) = if attempt > limit.max_attempts {
+                        (
+                            Status::Fail,
+                            format!(
+                                "limited only at attempt {attempt} ({status}), after max_attempts {}",
+                                limit.max_attempts
+                            ),
+                        )
+                    } else {
+                        (
+                            Status::Pass,
+                            format!(
+                                "limited at attempt {attempt} of at most {} ({status})",
+                                limit.max_attempts
+                            ),
+                        )
+                    };
+                    let verdict = if retry_hints.is_empty() {
+                        detail.push_str("; no Retry-After or RateLimit-* header tells clients when to come back");
+                        if verdict == Status::Pass {
+                            Status::Warn
+                        } else {
+                            verdict
+                        }
+                    } else {
+                        detail.push_str(&format!("; {}", retry_hints.join(", ")));
+                        verdict
+                    };
+                    observations.push(Observation::new(verdict, subject.clone(), detail));
+                }
+            }
+            // The limit exists; does a client that lies about its address escape it?
+            let spoof_subject =
+                format!("{subject} with a rotating X-Forwarded-For/X-Real-IP/Forwarded");
+            match burst(ctx, limit, true).await {
+                Outcome::Broken(why) => observations.push(Observation::new(Status::Error, spoof_subject, why)),
+                Outcome::NotLimited { sent, statuses } => observations.push(Observation::new(
+                    Status::Fail,
+                    spoof_subject,
+                    format!("{sent} attempts, never limited ({}): the limiter trusts a client-supplied address, so anyone can reset it", status_summary(&statuses)),
+                )),
+                Outcome::Limited { attempt, status, .. } => observations.push(Observation::new(
+                    Status::Pass,
+                    spoof_subject,
+                    format!("still limited at attempt {attempt} ({status}): spoofed addresses do not reset the limit"),
+                )),
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
