@@ -56,6 +56,24 @@ pub enum Command {
     /// Write a commented starter profile from what a URL shows (--url) and/or an OpenAPI 3
     /// spec (--openapi, read from disk only). Values it cannot know are marked FILL IN.
     Init(InitArgs),
+    /// Export the profile's latency scenario for another tool (k6), to take the load beyond
+    /// one machine. Credentials are read from the environment by the script, never written.
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        what: ExportKind,
+        /// The target profile.
+        #[arg(
+            short = 'c',
+            long = "config",
+            default_value = "audit.toml",
+            value_name = "FILE"
+        )]
+        config: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Re-render a saved JSON run in other formats, without touching the target. The exit
     /// status is the saved decision's.
     Report(ReportArgs),
@@ -87,6 +105,13 @@ pub struct InitArgs {
     /// Trust this extra CA (PEM; written to [network] ca_file).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportKind {
+    /// A k6 script with the latency.p95 scenario (constant-arrival-rate, thresholds).
+    K6,
 }
 
 #[derive(Debug, Args)]

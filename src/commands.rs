@@ -169,6 +169,37 @@ pub fn audit_and_report(
     Ok(exit_for(&run))
 }
 
+/// `export k6`: the latency scenario as a k6 script.
+pub fn export(
+    what: crate::cli::ExportKind,
+    config: &Path,
+    out: Option<&Path>,
+    env: EnvLookup<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Exit> {
+    let profile = match profile::load(config, env) {
+        Ok(profile) => profile,
+        Err(errors) => return report_profile_errors(&errors, stderr),
+    };
+    let script = match what {
+        crate::cli::ExportKind::K6 => crate::export::k6(&profile),
+    };
+    match script {
+        Err(why) => {
+            writeln!(stderr, "error: nothing to export: {why}")?;
+            Ok(Exit::Usage)
+        }
+        Ok(script) => {
+            match out {
+                Some(path) => std::fs::write(path, script)?,
+                None => stdout.write_all(script.as_bytes())?,
+            }
+            Ok(Exit::Ready)
+        }
+    }
+}
+
 /// `init`: a starter profile from a URL and/or an OpenAPI spec, never overwriting one
 /// unless asked.
 pub fn init(

@@ -15,6 +15,7 @@ pub mod ctx;
 pub mod decision;
 pub mod demo;
 pub mod engine;
+pub mod export;
 pub mod init;
 pub mod net;
 pub mod profile;

@@ -53,6 +53,15 @@ fn main() -> ExitCode {
             commands::validate(config, *login, &env, &mut stdout, &mut stderr)
                 .map_err(|e| e.to_string())
         }
+        Command::Export { what, config, out } => commands::export(
+            *what,
+            config,
+            out.as_deref(),
+            &env,
+            &mut stdout,
+            &mut stderr,
+        )
+        .map_err(|e| e.to_string()),
         Command::Init(args) => {
             commands::init(args, &mut stdout, &mut stderr).map_err(|e| e.to_string())
         }

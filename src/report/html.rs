@@ -211,6 +211,9 @@ fn check_section(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</ul>")?;
     }
     for grid in &result.tables {
+        if grid.title == crate::checks::latency::HISTOGRAM_TITLE {
+            histogram(grid, out)?;
+        }
         writeln!(out, "<table><caption>{}</caption><tr>", esc(&grid.title))?;
         for column in &grid.columns {
             write!(out, "<th>{}</th>", esc(column))?;
@@ -236,6 +239,45 @@ fn check_section(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "</div>")
+}
+
+/// A latency histogram (rows: bucket, count) as an inline SVG bar chart.
+fn histogram(grid: &crate::check::EvidenceTable, out: &mut dyn Write) -> io::Result<()> {
+    let bars: Vec<(&str, u64)> = grid
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.first()?.as_str(), row.get(1)?.parse().ok()?)))
+        .collect();
+    let most = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let width = 60.0;
+    let height = 140.0;
+    writeln!(
+        out,
+        "<svg role=\"img\" aria-label=\"latency histogram\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">",
+        bars.len() as f64 * width,
+        height + 40.0,
+        bars.len() as f64 * width,
+        height + 40.0
+    )?;
+    for (i, (label, count)) in bars.iter().enumerate() {
+        let bar = height * *count as f64 / most;
+        let x = i as f64 * width;
+        writeln!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\" fill=\"#0969da\"><title>{} requests {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{count}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+            x + 6.0,
+            height - bar + 12.0,
+            width - 12.0,
+            count,
+            esc(label),
+            x + width / 2.0,
+            height - bar + 10.0,
+            x + width / 2.0,
+            height + 26.0,
+            esc(label)
+        )?;
+    }
+    writeln!(out, "</svg>")
 }
 
 /// The status counts as an inline SVG bar: the report's one picture, no external asset.

@@ -33,7 +33,12 @@ fn example_profile_is_valid() {
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(profile.identities.len(), 6);
-    assert_eq!(profile.routes.len(), 2);
+    assert_eq!(profile.routes.len(), 3);
+    assert_eq!(profile.rate_limits.len(), 1);
+    assert!(profile.latency.is_some() && profile.routes.iter().any(|r| r.onboarding));
+    assert_eq!(profile.tls.hosts.len(), 1);
+    assert_eq!(profile.redirects.paths.len(), 3);
+    assert_eq!(profile.waivers.len(), 1);
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());
     assert_eq!(profile.ai_endpoints.len(), 1);

@@ -12,6 +12,7 @@ mod engine;
 mod example;
 mod exposure;
 mod init;
+mod load;
 mod login;
 mod network;
 mod profile_errors;

@@ -285,6 +285,8 @@ fn html_renders_in_chromium_to_pdf_and_png_without_a_request_or_console_error() 
         "Redirect chains",
         "Profile SHA-256",
         "<svg",
+        "aria-label=\"latency histogram\"",
+        "Latency by route",
     ] {
         assert!(html.contains(part), "{part}");
     }

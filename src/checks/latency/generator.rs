@@ -184,3 +184,59 @@ pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome_with_lateness(late_ms: &[u64]) -> Outcome {
+        let mut lateness = histogram();
+        for ms in late_ms {
+            lateness.record(ms * 1000 + 1).unwrap();
+        }
+        Outcome {
+            overall: histogram(),
+            routes: Vec::new(),
+            errors: 0,
+            dropped: 0,
+            lateness,
+        }
+    }
+
+    #[test]
+    fn a_generator_that_fell_behind_says_so() {
+        let plan = Plan {
+            rate: 100,
+            warmup: Duration::ZERO,
+            duration: Duration::from_secs(1),
+            max_in_flight: 10,
+        };
+        // 100 requests, 2 late by 50 ms: noise (fewer than 3).
+        let mut late = vec![0; 98];
+        late.extend([50, 50]);
+        assert!(
+            outcome_with_lateness(&late)
+                .behind_schedule(&plan)
+                .is_none()
+        );
+        // 5 late: over 1% and at least 3.
+        let mut late = vec![0; 95];
+        late.extend([50; 5]);
+        let why = outcome_with_lateness(&late).behind_schedule(&plan).unwrap();
+        assert!(
+            why.contains("5 of 100 requests left more than 10.0 ms late"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn the_plan_counts_warmup_and_measured_requests() {
+        let plan = Plan {
+            rate: 40,
+            warmup: Duration::from_millis(250),
+            duration: Duration::from_secs(1),
+            max_in_flight: 10,
+        };
+        assert_eq!((plan.total(), plan.warmup_count()), (50, 10));
+    }
+}

@@ -20,6 +20,9 @@ use generator::{Plan, Target};
 
 pub struct P95;
 
+/// The evidence table the HTML report draws as a bar chart.
+pub const HISTOGRAM_TITLE: &str = "Latency histogram";
+
 /// Upper bounds (ms) of the histogram the reports draw.
 pub const BUCKETS_MS: &[u64] = &[1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000];
 
@@ -242,7 +245,7 @@ pub fn histogram_table(h: &Histogram<u64>) -> EvidenceTable {
         (h.len() - below).to_string(),
     ]);
     EvidenceTable {
-        title: "Latency histogram".into(),
+        title: HISTOGRAM_TITLE.into(),
         columns: vec!["latency".into(), "requests".into()],
         rows,
     }
