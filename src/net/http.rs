@@ -39,6 +39,9 @@ pub struct HttpRequest<'a> {
     pub raw: Option<(String, Vec<u8>)>,
     /// Extra headers (a webhook's signature; never a credential of the app).
     pub headers: Vec<(String, String)>,
+    /// Load traffic: its answers are not scanned for leaks or cookies. Load runs after the
+    /// review checks have read those, and thousands of identical answers add nothing.
+    pub unrecorded: bool,
 }
 
 /// A credential placed by hand.
@@ -62,7 +65,14 @@ impl<'a> HttpRequest<'a> {
             form: None,
             raw: None,
             headers: Vec::new(),
+            unrecorded: false,
         }
+    }
+
+    /// Marks the request as load traffic (see [`HttpRequest::unrecorded`]).
+    pub fn unrecorded(mut self) -> Self {
+        self.unrecorded = true;
+        self
     }
 
     pub fn with_header(mut self, name: &str, value: String) -> Self {
@@ -376,7 +386,9 @@ impl Http {
             let mut response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            self.remember_cookies(&described, &headers);
+            if !request.unrecorded {
+                self.remember_cookies(&described, &headers);
+            }
             let mut body = Vec::new();
             let mut truncated = false;
             while let Some(chunk) = response.chunk().await.map_err(transport)? {
@@ -388,7 +400,9 @@ impl Http {
                 }
                 body.extend_from_slice(&chunk);
             }
-            self.leaks.scan(&described, status, &body);
+            if !request.unrecorded {
+                self.leaks.scan(&described, status, &body);
+            }
             Ok(Fetched {
                 status,
                 headers,

@@ -103,7 +103,7 @@ impl Check for P95 {
                     };
                 targets.push(Target {
                     label: probe::describe(route, &baseline.filled),
-                    request,
+                    request: request.unrecorded(),
                 });
             }
             let plan = Plan {
