@@ -117,18 +117,9 @@ pub fn audit_and_report(
         )?;
         return Ok(Exit::Usage);
     }
-    let mut files = Vec::new();
-    for target in outputs {
-        if let Some(path) = &target.path {
-            match File::create(path) {
-                Ok(file) => files.push((target.format, BufWriter::new(file))),
-                Err(error) => {
-                    writeln!(stderr, "error: cannot write {}: {error}", path.display())?;
-                    return Ok(Exit::Usage);
-                }
-            }
-        }
-    }
+    let Some(files) = open_files(outputs, stderr)? else {
+        return Ok(Exit::Usage);
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -144,29 +135,8 @@ pub fn audit_and_report(
             return Ok(Exit::Usage);
         }
     };
-    let style = TableStyle {
-        color: terminal.stdout_is_tty && !terminal.no_color_env && !args.no_color,
-        quiet: args.quiet,
-        verbose: args.verbose,
-        width: if terminal.stdout_is_tty {
-            None
-        } else {
-            Some(120)
-        },
-    };
-    for target in outputs.iter().filter(|t| t.path.is_none()) {
-        report::render(target.format, &run, &style, stdout)?;
-    }
-    let file_style = TableStyle {
-        color: false,
-        width: Some(120),
-        ..style
-    };
-    for (format, mut file) in files {
-        report::render(format, &run, &file_style, &mut file)?;
-        file.flush()?;
-    }
-    Ok(exit_for(&run))
+    let style = table_style(terminal, args.no_color, args.quiet, args.verbose);
+    write_reports(&run, outputs, files, style, stdout)
 }
 
 /// `export k6`: the latency scenario as a k6 script.
@@ -289,27 +259,22 @@ pub fn report(
             return Ok(Exit::Usage);
         }
     };
-    let style = TableStyle {
-        color: terminal.stdout_is_tty && !terminal.no_color_env && !args.no_color,
-        quiet: false,
-        verbose: args.verbose,
-        width: if terminal.stdout_is_tty {
-            None
-        } else {
-            Some(120)
-        },
+    let Some(files) = open_files(outputs, stderr)? else {
+        return Ok(Exit::Usage);
     };
-    write_reports(&run, outputs, style, stdout, stderr)
+    let style = table_style(terminal, args.no_color, false, args.verbose);
+    write_reports(&run, outputs, files, style, stdout)
 }
 
-/// Writes `run` to every output: files first opened, then standard output.
-fn write_reports(
-    run: &AuditRun,
+/// A report destination on disk, opened.
+type ReportFile = (report::Format, BufWriter<File>);
+
+/// The report files, created before any traffic so a bad path costs nothing; `None` after
+/// saying which one could not be written.
+fn open_files(
     outputs: &[OutputTarget],
-    style: TableStyle,
-    stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> io::Result<Exit> {
+) -> io::Result<Option<Vec<ReportFile>>> {
     let mut files = Vec::new();
     for target in outputs {
         if let Some(path) = &target.path {
@@ -317,11 +282,38 @@ fn write_reports(
                 Ok(file) => files.push((target.format, BufWriter::new(file))),
                 Err(error) => {
                     writeln!(stderr, "error: cannot write {}: {error}", path.display())?;
-                    return Ok(Exit::Usage);
+                    return Ok(None);
                 }
             }
         }
     }
+    Ok(Some(files))
+}
+
+/// How the table looks on standard output: colour only on a terminal without NO_COLOR or
+/// --no-color, wrapped to the terminal or to 120 columns.
+fn table_style(terminal: Terminal, no_color: bool, quiet: bool, verbose: bool) -> TableStyle {
+    TableStyle {
+        color: terminal.stdout_is_tty && !terminal.no_color_env && !no_color,
+        quiet,
+        verbose,
+        width: if terminal.stdout_is_tty {
+            None
+        } else {
+            Some(120)
+        },
+    }
+}
+
+/// Writes `run` to standard output and to the opened files (plain, 120 columns); the exit
+/// status is the run's decision.
+fn write_reports(
+    run: &AuditRun,
+    outputs: &[OutputTarget],
+    files: Vec<ReportFile>,
+    style: TableStyle,
+    stdout: &mut dyn Write,
+) -> io::Result<Exit> {
     for target in outputs.iter().filter(|t| t.path.is_none()) {
         report::render(target.format, run, &style, stdout)?;
     }

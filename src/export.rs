@@ -9,17 +9,10 @@ use crate::profile::{Profile, Scheme};
 
 /// The environment variable the script reads an identity's credential from.
 pub fn credential_variable(identity: &str) -> String {
-    let name: String = identity
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("LAUNCH_AUDIT_{name}_CREDENTIAL")
+    format!(
+        "LAUNCH_AUDIT_{}_CREDENTIAL",
+        crate::profile::env_style(identity)
+    )
 }
 
 /// A JavaScript string literal.

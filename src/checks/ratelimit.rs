@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
-use crate::profile::{Environment, Profile, RateLimit};
+use crate::profile::{Profile, RateLimit};
 
 /// The id of the catalogue entry every `ratelimit.<name>` check shares.
 pub const TEMPLATE_ID: &str = "ratelimit.<name>";
@@ -189,12 +189,8 @@ impl Check for Burst {
             let Some(limit) = ctx.profile.rate_limits.get(self.index) else {
                 return Finding::error("the [[rate_limits]] entry vanished");
             };
-            if ctx.profile.target.environment == Environment::Production
-                && !ctx.consent.production_load
-            {
-                return Finding::error(
-                    "not sent: environment = \"production\" needs --allow-production-load for bursts",
-                );
+            if let Some(refusal) = super::production_refusal(ctx, "bursts") {
+                return refusal;
             }
             let subject = format!("{} {}", limit.method.as_str(), limit.path);
             let _progress = ctx

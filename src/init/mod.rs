@@ -59,19 +59,7 @@ fn quote(text: &str) -> String {
 }
 
 fn env_name(identity: &str, what: &str) -> String {
-    let mut name: String = identity
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    name.push('_');
-    name.push_str(what);
-    name
+    format!("{}_{what}", crate::profile::env_style(identity))
 }
 
 impl Starter {

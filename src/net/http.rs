@@ -211,6 +211,7 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(timeout)
+            .tcp_nodelay(true)
             .user_agent(concat!("launch-audit/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client: {}", error_chain(&e)))?;

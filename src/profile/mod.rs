@@ -139,6 +139,19 @@ pub const RATE_CEILING: u32 = 5_000;
 pub const DURATION_CEILING: Duration = Duration::from_secs(120);
 pub const LOAD_REQUESTS_CEILING: u64 = 100_000;
 
+/// `alice-2` → `ALICE_2`: an identity's name as part of an environment variable's.
+pub fn env_style(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Redirect chains are followed at most this far, whatever the profile says.
 pub const MAX_REDIRECT_HOPS: usize = 10;
 

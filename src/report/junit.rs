@@ -8,22 +8,8 @@ use std::io::{self, Write};
 use crate::check::Status;
 use crate::result::{AuditRun, CheckResult};
 
-/// XML text and attribute escaping; control characters XML 1.0 forbids are dropped.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_markup(text)
 }
 
 fn evidence(result: &CheckResult) -> String {

@@ -108,6 +108,25 @@ pub(crate) fn first_sentence(text: &str) -> String {
     text.to_string()
 }
 
+/// Text for XML and HTML, as element content or a quoted attribute: markup characters as
+/// references, and the control characters XML 1.0 forbids dropped.
+pub(crate) fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether a status needs someone's attention (reports list these first and in detail).
 pub(crate) fn is_finding(status: Status) -> bool {
     matches!(

@@ -34,13 +34,7 @@ fn with_tls_hosts(setup_mode: Mode, labels: &[&str], extra: &str) -> Setup {
     let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
     let extra = extra.to_string();
     Setup::start_edited(setup_mode, move |text| {
-        let port: String = text
-            .split("base_url = \"https://app.acme.test:")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let port = crate::support::https_port(&text);
         let hosts: Vec<String> = labels
             .iter()
             .map(|l| format!("\"https://{l}.acme.test:{port}\""))
@@ -267,13 +261,7 @@ fn hardened_edge_passes_with_evidence() {
 fn a_redirect_off_scope_is_recorded_not_followed() {
     // An entry point whose chain goes through the vulnerable login's open redirect.
     let setup = Setup::start_edited(Mode::Vulnerable, |text| {
-        let port: String = text
-            .split("base_url = \"https://app.acme.test:")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let port = crate::support::https_port(&text);
         text.replacen(
             "entry_points = [",
             &format!("entry_points = [\"https://app.acme.test:{port}/login?next=https://evil.test/steal\", "),

@@ -424,13 +424,7 @@ expires = 2099-12-31
 fn waiving_the_only_failure_makes_the_run_ready() {
     // The hardened target, also inspecting a host whose certificate expires in 5 days.
     let setup = Setup::start_edited(Mode::Hardened, |text| {
-        let port: String = text
-            .split("base_url = \"https://app.acme.test:")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let port = crate::support::https_port(&text);
         format!(
             "{}\n[[waivers]]\ncheck = \"tls.expiry\"\nhost = \"expiring.acme.test\"\nreason = \"renewal booked for Friday (OPS-7)\"\nexpires = 2099-01-01\n",
             text.replacen(
@@ -441,13 +435,7 @@ fn waiving_the_only_failure_makes_the_run_ready() {
         )
     });
     let unwaived = Setup::start_edited(Mode::Hardened, |text| {
-        let port: String = text
-            .split("base_url = \"https://app.acme.test:")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let port = crate::support::https_port(&text);
         text.replacen(
             "[tls]\nhosts = []",
             &format!("[tls]\nhosts = [\"https://expiring.acme.test:{port}\"]"),

@@ -156,3 +156,14 @@ pub fn observations_of(result: &serde_json::Value) -> Vec<(String, String, Strin
         })
         .collect()
 }
+
+/// The fixture's HTTPS port, read from its profile text (base_url's port).
+pub fn https_port(profile_text: &str) -> String {
+    profile_text
+        .split("base_url = \"https://app.acme.test:")
+        .nth(1)
+        .expect("the fixture profile names base_url")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::check::{Applicability, Finding};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
-use crate::profile::{AiAnswer, AiEndpoint, AiInput, Environment, Profile};
+use crate::profile::{AiAnswer, AiEndpoint, AiInput, Profile};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,11 +97,9 @@ fn needs_endpoints(profile: &Profile) -> Applicability {
     }
 }
 
-/// Probes against production need `--allow-production-load`; without it nothing is sent.
+/// AI probes against production need `--allow-production-load`.
 fn production_refusal(ctx: &Ctx) -> Option<Finding> {
-    (ctx.profile.target.environment == Environment::Production && !ctx.consent.production_load).then(|| {
-        Finding::error("not sent: environment = \"production\" needs --allow-production-load for AI probes")
-    })
+    super::production_refusal(ctx, "AI probes")
 }
 
 /// Each check's share of the endpoint's request budget.

@@ -13,7 +13,7 @@ use crate::check::{
     Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Phase, Status,
 };
 use crate::ctx::Ctx;
-use crate::profile::{Environment, Profile};
+use crate::profile::Profile;
 
 use super::probe;
 use generator::{Plan, Target};
@@ -76,12 +76,8 @@ impl Check for P95 {
             let Some(settings) = ctx.profile.latency.clone() else {
                 return Finding::error("no [latency] section");
             };
-            if ctx.profile.target.environment == Environment::Production
-                && !ctx.consent.production_load
-            {
-                return Finding::error(
-                    "not sent: environment = \"production\" needs --allow-production-load for load",
-                );
+            if let Some(refusal) = super::production_refusal(ctx, "load") {
+                return refusal;
             }
             // Each onboarding route as a legitimate caller sends it.
             let mut targets = Vec::new();
