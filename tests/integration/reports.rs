@@ -66,6 +66,26 @@ fn json_matches_the_documented_schema_fixed_and_live() {
     let live = setup.path("live.json");
     setup.run(&["--format", "json", "--out", live.to_str().unwrap()]);
     validate(REPORT_SCHEMA, &read_json(&live));
+    // Without [[rate_limits]], the family's row is `ratelimit.<name>`, a SKIP.
+    let bare = Setup::start_edited(Mode::Hardened, |text| {
+        let start = text.find("# Bursts against").unwrap();
+        let end = text.find("# A short open-model load").unwrap();
+        format!("{}{}", &text[..start], &text[end..])
+    });
+    let skipped = bare.path("skipped.json");
+    bare.run(&[
+        "--only",
+        "headers",
+        "--only",
+        "ratelimit",
+        "--format",
+        "json",
+        "--out",
+        skipped.to_str().unwrap(),
+    ]);
+    let skipped = read_json(&skipped);
+    assert_eq!(result(&skipped, "ratelimit.<name>")["needs"], "rate_limits");
+    validate(REPORT_SCHEMA, &skipped);
     // The schema is not a rubber stamp.
     let mut broken = json.clone();
     broken["results"][0]["status"] = "MAYBE".into();
