@@ -18,6 +18,7 @@ pub mod engine;
 pub mod export;
 pub mod init;
 pub mod net;
+pub mod next_tasks;
 pub mod profile;
 pub mod progress;
 pub mod progress_bar;
@@ -93,6 +94,7 @@ pub async fn audit(
         },
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        next_tasks: next_tasks::rank(&results, &decision),
         decision,
         results,
     })

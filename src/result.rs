@@ -83,6 +83,10 @@ pub struct AuditRun {
     pub duration_ms: u64,
     pub decision: Decision,
     pub results: Vec<CheckResult>,
+    /// The open findings, most urgent first, each with its fix path (the hand-over's to-do
+    /// list). Absent in reports of older versions.
+    #[serde(default)]
+    pub next_tasks: Vec<crate::next_tasks::NextTask>,
 }
 
 impl AuditRun {

@@ -153,6 +153,24 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         check_section(result, out)?;
     }
 
+    if !run.next_tasks.is_empty() {
+        writeln!(out, "<h2>Next tasks, most urgent first</h2><ol>")?;
+        for task in &run.next_tasks {
+            writeln!(
+                out,
+                "<li><span class=\"s {}\">{}</span> <code>{}</code> ({}{}): {}<br><span class=\"meta\">{}</span></li>",
+                class(task.status),
+                task.status.as_str(),
+                esc(&task.id),
+                task.severity.as_str(),
+                if task.blocking { ", blocks launch" } else { "" },
+                esc(&task.fix),
+                esc(&task.seen)
+            )?;
+        }
+        writeln!(out, "</ol>")?;
+    }
+
     writeln!(out, "<h2>About this run</h2><table>")?;
     for (key, value) in [
         (

@@ -74,6 +74,21 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             cell(&super::fix_hint(result))
         )?;
     }
+    if !run.next_tasks.is_empty() {
+        writeln!(out, "\n### Next tasks\n")?;
+        for task in &run.next_tasks {
+            writeln!(
+                out,
+                "- [ ] **{}** `{}` ({}{}): {} — {}",
+                task.severity.as_str(),
+                task.id,
+                task.status.as_str(),
+                if task.blocking { ", blocks launch" } else { "" },
+                line(&task.fix),
+                line(&task.seen)
+            )?;
+        }
+    }
     let findings: Vec<_> = run
         .results
         .iter()

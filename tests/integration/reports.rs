@@ -438,6 +438,17 @@ expires = 2099-12-31
     }
     validate(SARIF_SCHEMA, &read_json(&sarif));
     validate(REPORT_SCHEMA, &report);
+    // An accepted risk is not a task; the expired waiver's finding is.
+    let tasks: Vec<&str> = report["next_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !tasks.contains(&"headers.security") && tasks.contains(&"tls.hsts"),
+        "{tasks:?}"
+    );
 }
 
 #[test]
@@ -568,4 +579,86 @@ fn baseline_marks_findings_new_or_known_and_fail_on_new_gates_only_new_ones() {
     let output = setup.run(&["--fail-on", "new"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--fail-on new needs --baseline"));
+}
+
+#[test]
+fn next_tasks_rank_the_open_findings_with_their_fixes() {
+    let setup = Setup::start(Mode::Vulnerable);
+    let json = setup.path("tasks.json");
+    let markdown = setup.path("tasks.md");
+    let html = setup.path("tasks.html");
+    setup.run(&[
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--out",
+        markdown.to_str().unwrap(),
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let report = read_json(&json);
+    validate(REPORT_SCHEMA, &report);
+    let tasks = report["next_tasks"].as_array().unwrap();
+    let failing = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| ["FAIL", "ERROR", "WARN"].contains(&r["status"].as_str().unwrap()))
+        .count();
+    assert_eq!(tasks.len(), failing, "every open finding is a task");
+    let severity_rank = |s: &str| {
+        ["critical", "high", "medium", "low", "info"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    for (index, pair) in tasks.windows(2).enumerate() {
+        assert_eq!(pair[0]["rank"].as_u64().unwrap() as usize, index + 1);
+        let key = |t: &serde_json::Value| {
+            (
+                !t["blocking"].as_bool().unwrap(),
+                severity_rank(t["severity"].as_str().unwrap()),
+            )
+        };
+        assert!(
+            key(&pair[0]) <= key(&pair[1]),
+            "{} before {}",
+            pair[0],
+            pair[1]
+        );
+    }
+    assert_eq!(tasks[0]["severity"], "critical");
+    assert!(tasks[0]["blocking"].as_bool().unwrap());
+    assert!(!tasks[0]["fix"].as_str().unwrap().is_empty());
+    // WARNs do not block by default: they come after every blocker.
+    let first_warn = tasks.iter().position(|t| t["status"] == "WARN").unwrap();
+    assert!(
+        tasks[first_warn..]
+            .iter()
+            .all(|t| !t["blocking"].as_bool().unwrap())
+    );
+    let markdown = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        markdown.contains("### Next tasks") && markdown.contains("- [ ] **critical** `"),
+        "{markdown}"
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("Next tasks, most urgent first")
+    );
+
+    let hardened = Setup::start(Mode::Hardened);
+    let json = hardened.path("tasks.json");
+    hardened.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    assert_eq!(
+        read_json(&json)["next_tasks"].as_array().unwrap().len(),
+        0,
+        "READY: nothing left to do"
+    );
 }
