@@ -17,6 +17,7 @@ pub mod demo;
 pub mod engine;
 pub mod export;
 pub mod init;
+pub mod inventory;
 pub mod net;
 pub mod next_tasks;
 pub mod profile;
@@ -72,7 +73,16 @@ pub async fn audit(
     {
         ctx.http.establish(profile.identities.values()).await;
     }
-    let mut results = engine::run(checks, &options.selection, ctx).await;
+    // The hand-over's DNS map comes with the DNS checks (their answers are cached).
+    let wants_inventory = checks
+        .iter()
+        .any(|c| c.id().starts_with("dns.") && options.selection.includes(c.id()));
+    let mut results = engine::run(checks, &options.selection, ctx.clone()).await;
+    let dns_inventory = if wants_inventory {
+        inventory::collect(&ctx).await
+    } else {
+        Vec::new()
+    };
     let today = &started_at[..10];
     if let Some(row) = waivers::apply(&mut results, &profile.waivers, today) {
         results.push(row);
@@ -94,6 +104,7 @@ pub async fn audit(
         },
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        dns_inventory,
         next_tasks: next_tasks::rank(&results, &decision),
         decision,
         results,

@@ -87,6 +87,9 @@ pub struct AuditRun {
     /// list). Absent in reports of older versions.
     #[serde(default)]
     pub next_tasks: Vec<crate::next_tasks::NextTask>,
+    /// The DNS records of the domain and the profile's hosts, when a `dns.*` check ran.
+    #[serde(default)]
+    pub dns_inventory: Vec<crate::inventory::InventoryRecord>,
 }
 
 impl AuditRun {

@@ -171,6 +171,24 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</ol>")?;
     }
 
+    if !run.dns_inventory.is_empty() {
+        writeln!(
+            out,
+            "<h2>DNS inventory</h2><table><tr><th>Name</th><th>Type</th><th>TTL</th><th>Value</th></tr>"
+        )?;
+        for record in &run.dns_inventory {
+            writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"small\"><code>{}</code></td></tr>",
+                esc(&record.name),
+                esc(&record.kind),
+                record.ttl,
+                esc(&record.value)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
     writeln!(out, "<h2>About this run</h2><table>")?;
     for (key, value) in [
         (

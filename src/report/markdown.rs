@@ -89,6 +89,21 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if !run.dns_inventory.is_empty() {
+        writeln!(out, "\n### DNS inventory\n")?;
+        writeln!(out, "| name | type | TTL | value |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for record in &run.dns_inventory {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cell(&record.name),
+                record.kind,
+                record.ttl,
+                cell(&record.value)
+            )?;
+        }
+    }
     let findings: Vec<_> = run
         .results
         .iter()

@@ -662,3 +662,98 @@ fn next_tasks_rank_the_open_findings_with_their_fixes() {
         "READY: nothing left to do"
     );
 }
+
+#[test]
+fn the_dns_inventory_matches_the_fixture_zone_in_every_format() {
+    let setup = Setup::start(Mode::Hardened);
+    let json = setup.path("inventory.json");
+    let markdown = setup.path("inventory.md");
+    let html = setup.path("inventory.html");
+    setup.run(&[
+        "--only",
+        "dns",
+        "--only",
+        "email",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--out",
+        markdown.to_str().unwrap(),
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let report = read_json(&json);
+    validate(REPORT_SCHEMA, &report);
+    let rows: Vec<(String, String, String, u64)> = report["dns_inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["kind"].as_str().unwrap().into(),
+                r["value"].as_str().unwrap().into(),
+                r["ttl"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // What fixtures/zones/hardened.acme.test.zone says, for the names the profile uses.
+    for (name, kind, value) in [
+        ("acme.test", "A", "127.0.0.1"),
+        ("acme.test", "MX", "10 mx1.acme.test."),
+        (
+            "acme.test",
+            "TXT",
+            "v=spf1 ip4:192.0.2.10 include:_spf.mailer.acme.test -all",
+        ),
+        ("acme.test", "CAA", "0 issue \"fixture-ca.acme.test\""),
+        ("acme.test", "CAA", "0 iodef \"mailto:security@acme.test\""),
+        ("app.acme.test", "A", "127.0.0.1"),
+        ("www.acme.test", "A", "127.0.0.1"),
+        ("blog.acme.test", "CNAME", "app.acme.test."),
+    ] {
+        assert!(
+            rows.iter().any(|(n, k, v, ttl)| n == name
+                && k == kind
+                && v == value
+                && *ttl > 0
+                && *ttl <= 300),
+            "{name} {kind} {value} in {rows:?}"
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        8,
+        "nothing else, and no address under the alias: {rows:?}"
+    );
+    assert!(
+        std::fs::read_to_string(&markdown)
+            .unwrap()
+            .contains("| blog.acme.test | CNAME |")
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("<h2>DNS inventory</h2>")
+    );
+
+    // No DNS check selected: no inventory, no extra queries.
+    let json = setup.path("none.json");
+    setup.run(&[
+        "--only",
+        "headers",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        read_json(&json)["dns_inventory"].as_array().unwrap().len(),
+        0
+    );
+}
