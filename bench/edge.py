@@ -20,40 +20,20 @@ import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+from fixture import RELEASE, ROOT, FixtureTarget
+
 HOSTS = ["app", "no-intermediate", "expiring", "tls12"]
 CHECKS = ["tls.certificate", "tls.expiry", "tls.protocols", "tls.hsts"]
 
 
-class Fixture:
-    """fixture-target in hardened mode."""
-
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="bench-edge-")
-        self.proc = subprocess.Popen(
-            [os.path.join(RELEASE, "fixture-target"), "hardened", self.dir],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        info = json.loads(self.proc.stdout.readline())
-        self.port = info["https_port"]
-        self.text = open(info["profile"]).read()
-        return self
-
-    def profile_for(self, label):
-        """The fixture's profile narrowed to one https host: base_url = canonical = it."""
-        url = f"https://{label}.acme.test:{self.port}"
-        text = re.sub(r'base_url = "[^"]*"', f'base_url = "{url}"', self.text)
-        text = re.sub(r'canonical = "[^"]*"', f'canonical = "{url}"', text)
-        text = re.sub(r'entry_points = \[[^\]]*\]', "entry_points = []", text)
-        text = re.sub(r'(\[tls\]\nhosts = )\[[^\]]*\]', r"\1[]", text)
-        path = os.path.join(self.dir, f"{label}.toml")
-        open(path, "w").write(text)
-        return path
-
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+def profile_for(fixture, label):
+    """The fixture's profile narrowed to one https host: base_url = canonical = it."""
+    url = f"https://{label}.acme.test:{fixture.port}"
+    text = re.sub(r'base_url = "[^"]*"', f'base_url = "{url}"', fixture.text)
+    text = re.sub(r'canonical = "[^"]*"', f'canonical = "{url}"', text)
+    text = re.sub(r'entry_points = \[[^\]]*\]', "entry_points = []", text)
+    text = re.sub(r'(\[tls\]\nhosts = )\[[^\]]*\]', r"\1[]", text)
+    return fixture.write(f"{label}.toml", text)
 
 
 def ours(profile):
@@ -122,9 +102,9 @@ def main():
         binary = shutil.which("testssl") or shutil.which("testssl.sh")
 
     rows, total_ours, total_theirs, agree_all = [], 0.0, 0.0, True
-    with Fixture() as fixture:
+    with FixtureTarget("hardened") as fixture:
         for label in HOSTS:
-            profile = fixture.profile_for(label)
+            profile = profile_for(fixture, label)
             ours(profile)  # warm the page cache
             runs = [ours(profile) for _ in range(options.runs)]
             our_time = statistics.median(t for t, _ in runs)

@@ -17,8 +17,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+from fixture import RELEASE, ROOT, FixtureTarget
+
 DOMAIN = "tenlookups.test"
 
 CHECKDMARC_SNIPPET = """
@@ -36,34 +36,17 @@ print(json.dumps({"seconds": elapsed, "result": result}, default=str))
 """
 
 
-class Fixture:
-    """fixture-target in hardened mode, its profile rewritten to audit DOMAIN."""
+class Fixture(FixtureTarget):
+    """The hardened target, its profile rewritten to audit DOMAIN."""
 
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="bench-email-")
-        self.proc = subprocess.Popen(
-            [os.path.join(RELEASE, "fixture-target"), "hardened", self.dir],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        info = json.loads(self.proc.stdout.readline())
-        self.dns_host, self.dns_port = info["dns"].rsplit(":", 1)
-        self.profile = info["profile"]
-        text = open(self.profile).read()
-        text = text.replace('domain = "acme.test"', f'domain = "{DOMAIN}"')
+        super().__enter__()
+        self.dns_host, self.dns_port = self.dns.rsplit(":", 1)
+        text = self.text.replace('domain = "acme.test"', f'domain = "{DOMAIN}"')
         text = re.sub(r'dkim_selectors = \[[^\]]*\]', 'dkim_selectors = ["s2"]', text)
         text = re.sub(r'senders = \[[^\]]*\]', 'senders = ["192.0.2.1", "198.51.100.7"]', text)
         open(self.profile, "w").write(text)
         return self
-
-    def counts(self):
-        self.proc.stdin.close()
-        counts = json.loads(self.proc.stdout.readline())
-        self.proc.wait()
-        return counts
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
 
 
 def audit(fixture):

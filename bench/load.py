@@ -24,28 +24,22 @@ import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+from fixture import RELEASE, ROOT, FixtureTarget
+
 GNU_TIME = "/usr/bin/time"
 RATES = [250, 500, 1000, 1500, 2000, 3000, 4000, 5000]
 TRUE_P95_MS = 300.0
 
 
-class Fixture:
+class Fixture(FixtureTarget):
+    """The hardened target, with the token its profile gives alice."""
+
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="bench-load-")
-        self.proc = subprocess.Popen(
-            [os.path.join(RELEASE, "fixture-target"), "hardened", self.dir],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        info = json.loads(self.proc.stdout.readline())
-        self.port = info["https_port"]
-        self.text = open(info["profile"]).read()
-        self.ca = os.path.join(self.dir, "fixture-ca.pem")
+        super().__enter__()
         self.token = re.search(r'\[identities\.alice\]\ntoken = "([^"]+)"', self.text).group(1)
         return self
 
-    def profile(self, path, auth, rate, seconds, warmup="500ms"):
+    def load_profile(self, path, auth, rate, seconds, warmup="500ms"):
         """The fixture's profile with one onboarding route and the given load."""
         text = self.text.replace("onboarding = true\n", "")
         text = re.sub(r"\[latency\][^\[]*", "", text)
@@ -55,13 +49,7 @@ class Fixture:
             f"max_in_flight = 1000\nmax_error_rate = 1.0\n"
         )
         text = text.replace('check_timeout = "20s"', 'check_timeout = "300s"')
-        out = os.path.join(self.dir, f"bench-{rate}-{seconds}.toml")
-        open(out, "w").write(text)
-        return out
-
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        return self.write(f"bench-{rate}-{seconds}.toml", text)
 
 
 def timed(args):
@@ -76,7 +64,7 @@ def timed(args):
 
 
 def ours(fixture, path, auth, rate, seconds, warmup="500ms"):
-    profile = fixture.profile(path, auth, rate, seconds, warmup)
+    profile = fixture.load_profile(path, auth, rate, seconds, warmup)
     stdout, wall, cpu, rss = timed([os.path.join(RELEASE, "launch-audit"), "run", "-c", profile,
                                     "--only", "latency.p95", "--format", "json"])
     result = next(r for r in json.loads(stdout)["results"] if r["id"] == "latency.p95")

@@ -581,28 +581,29 @@ fn baseline_marks_findings_new_or_known_and_fail_on_new_gates_only_new_ones() {
     assert!(stderr(&output).contains("--fail-on new needs --baseline"));
 }
 
+/// Audits with `--only` each of `only` (everything when empty) to JSON (validated against
+/// the documented schema), Markdown and HTML; returns the three.
+fn json_markdown_html(setup: &Setup, only: &[&str]) -> (serde_json::Value, String, String) {
+    let (json, markdown, html) = (
+        setup.path("run.json"),
+        setup.path("run.md"),
+        setup.path("run.html"),
+    );
+    let mut args: Vec<&str> = only.iter().flat_map(|id| ["--only", id]).collect();
+    for (format, path) in [("json", &json), ("markdown", &markdown), ("html", &html)] {
+        args.extend(["--format", format, "--out", path.to_str().unwrap()]);
+    }
+    setup.run(&args);
+    let report = read_json(&json);
+    validate(REPORT_SCHEMA, &report);
+    let text = |path: &PathBuf| std::fs::read_to_string(path).unwrap();
+    (report, text(&markdown), text(&html))
+}
+
 #[test]
 fn next_tasks_rank_the_open_findings_with_their_fixes() {
     let setup = Setup::start(Mode::Vulnerable);
-    let json = setup.path("tasks.json");
-    let markdown = setup.path("tasks.md");
-    let html = setup.path("tasks.html");
-    setup.run(&[
-        "--format",
-        "json",
-        "--out",
-        json.to_str().unwrap(),
-        "--format",
-        "markdown",
-        "--out",
-        markdown.to_str().unwrap(),
-        "--format",
-        "html",
-        "--out",
-        html.to_str().unwrap(),
-    ]);
-    let report = read_json(&json);
-    validate(REPORT_SCHEMA, &report);
+    let (report, markdown, html) = json_markdown_html(&setup, &[]);
     let tasks = report["next_tasks"].as_array().unwrap();
     let failing = report["results"]
         .as_array()
@@ -642,16 +643,11 @@ fn next_tasks_rank_the_open_findings_with_their_fixes() {
             .iter()
             .all(|t| !t["blocking"].as_bool().unwrap())
     );
-    let markdown = std::fs::read_to_string(&markdown).unwrap();
     assert!(
         markdown.contains("### Next tasks") && markdown.contains("- [ ] **critical** `"),
         "{markdown}"
     );
-    assert!(
-        std::fs::read_to_string(&html)
-            .unwrap()
-            .contains("Next tasks, most urgent first")
-    );
+    assert!(html.contains("Next tasks, most urgent first"));
 
     let hardened = Setup::start(Mode::Hardened);
     let json = hardened.path("tasks.json");
@@ -666,29 +662,7 @@ fn next_tasks_rank_the_open_findings_with_their_fixes() {
 #[test]
 fn the_dns_inventory_matches_the_fixture_zone_in_every_format() {
     let setup = Setup::start(Mode::Hardened);
-    let json = setup.path("inventory.json");
-    let markdown = setup.path("inventory.md");
-    let html = setup.path("inventory.html");
-    setup.run(&[
-        "--only",
-        "dns",
-        "--only",
-        "email",
-        "--format",
-        "json",
-        "--out",
-        json.to_str().unwrap(),
-        "--format",
-        "markdown",
-        "--out",
-        markdown.to_str().unwrap(),
-        "--format",
-        "html",
-        "--out",
-        html.to_str().unwrap(),
-    ]);
-    let report = read_json(&json);
-    validate(REPORT_SCHEMA, &report);
+    let (report, markdown, html) = json_markdown_html(&setup, &["dns", "email"]);
     let rows: Vec<(String, String, String, u64)> = report["dns_inventory"]
         .as_array()
         .unwrap()
@@ -731,16 +705,8 @@ fn the_dns_inventory_matches_the_fixture_zone_in_every_format() {
         8,
         "nothing else, and no address under the alias: {rows:?}"
     );
-    assert!(
-        std::fs::read_to_string(&markdown)
-            .unwrap()
-            .contains("| blog.acme.test | CNAME |")
-    );
-    assert!(
-        std::fs::read_to_string(&html)
-            .unwrap()
-            .contains("<h2>DNS inventory</h2>")
-    );
+    assert!(markdown.contains("| blog.acme.test | CNAME |"));
+    assert!(html.contains("<h2>DNS inventory</h2>"));
 
     // No DNS check selected: no inventory, no extra queries.
     let json = setup.path("none.json");
