@@ -120,7 +120,10 @@ pub fn audit_and_report(
     let Some(files) = open_files(outputs, stderr)? else {
         return Ok(Exit::Usage);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the audit waits on the network, not the CPU, and a single-threaded
+    // runtime spares the load generator the cross-thread wake-ups that cost it 30–40% more
+    // CPU per request than oha (bench/load.py).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let bar = terminal
