@@ -119,12 +119,8 @@ pub struct ReportArgs {
     /// A JSON report written by `run --format json --out FILE`.
     #[arg(long, value_name = "RUN.json")]
     pub from: PathBuf,
-    /// Output format (repeatable); each --out FILE after a --format writes it to FILE.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Vec<Format>,
-    /// Write the preceding --format to FILE (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub out: Vec<PathBuf>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
     /// No colours in the table.
     #[arg(long)]
     pub no_color: bool,
@@ -156,6 +152,18 @@ pub struct DemoArgs {
     pub audit: AuditArgs,
 }
 
+/// Where reports go, for `run`, `demo` and `report` alike (paired by `pair_outputs`).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format (repeatable). Each --out FILE given after a --format writes that
+    /// format to FILE; a format without --out goes to standard output.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+    /// Write the preceding --format to FILE (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub out: Vec<PathBuf>,
+}
+
 /// What `run` and `demo` share: which checks, which outputs, what fails the run.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -166,13 +174,8 @@ pub struct AuditArgs {
     /// still blocks READY: it did not run.
     #[arg(long, value_name = "ID|FAMILY")]
     pub skip: Vec<String>,
-    /// Output format (repeatable). Each --out FILE given after a --format writes that
-    /// format to FILE; a format without --out goes to standard output.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Vec<Format>,
-    /// Write the preceding --format to FILE (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub out: Vec<PathBuf>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
     /// Let write probes (cross-tenant writes on routes with `allow_writes = true`) run
     /// against a target whose profile says `environment = "production"`.
     #[arg(long)]
