@@ -10,7 +10,7 @@ use crate::result::{AuditRun, CheckResult, Novelty};
 fn failing(status: Status) -> bool {
     matches!(
         status,
-        Status::Fail | Status::Error | Status::Warn | Status::Waived
+        Status::Fail | Status::Error | Status::Warn | Status::Waived | Status::Open
     )
 }
 

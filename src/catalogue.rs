@@ -48,7 +48,23 @@ const SOURCES: &[(&str, &str)] = &[
         "checks/webhooks.toml",
         include_str!("../checks/webhooks.toml"),
     ),
+    (
+        "checks/handover.toml",
+        include_str!("../checks/handover.toml"),
+    ),
 ];
+
+/// What decides an entry: a probe of the target, or a person's word.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The tool looks for itself.
+    #[default]
+    Probe,
+    /// No probe can see it (rollback plan, backups): the profile's `[attest]` answers,
+    /// and the report shows ATTESTED or OPEN, never PASS.
+    Manual,
+}
 
 /// One catalogue entry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,6 +73,8 @@ pub struct CheckMeta {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    #[serde(default)]
+    pub kind: Kind,
     /// The pass criterion.
     pub pass: String,
     /// Why it matters.
@@ -94,6 +112,19 @@ pub fn entries() -> &'static [CheckMeta] {
             })
             .collect()
     })
+}
+
+/// The item names (`rollback-plan`) of the manual entries, for `[attest.<item>]`.
+pub fn manual_items() -> Vec<&'static str> {
+    entries()
+        .iter()
+        .filter(|meta| meta.kind == Kind::Manual)
+        .map(|meta| {
+            meta.id
+                .split_once('.')
+                .map_or(meta.id.as_str(), |(_, item)| item)
+        })
+        .collect()
 }
 
 /// The entry for `id`.

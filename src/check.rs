@@ -71,6 +71,13 @@ pub enum Status {
     /// turns into PASS; does not block.
     #[serde(rename = "WAIVED")]
     Waived,
+    /// A manual handover item (rollback plan, backups) a person answers for in `[attest]`.
+    /// The tool did not see it, so it is never PASS; it does not block.
+    #[serde(rename = "ATTESTED")]
+    Attested,
+    /// A manual handover item nobody has attested. Blocks READY when critical or high.
+    #[serde(rename = "OPEN")]
+    Open,
 }
 
 impl Status {
@@ -84,6 +91,8 @@ impl Status {
             Status::NotApplicable => "N/A",
             Status::Info => "INFO",
             Status::Waived => "WAIVED",
+            Status::Attested => "ATTESTED",
+            Status::Open => "OPEN",
         }
     }
 
@@ -94,9 +103,11 @@ impl Status {
             Status::NotApplicable => 0,
             Status::Info => 1,
             Status::Waived => 1,
+            Status::Attested => 1,
             Status::Skip => 2,
             Status::Pass => 3,
             Status::Warn => 4,
+            Status::Open => 4,
             Status::Error => 5,
             Status::Fail => 6,
         }

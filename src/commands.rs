@@ -491,8 +491,13 @@ pub fn explain(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::
         meta.title,
         meta.severity.as_str()
     )?;
+    // A manual item is never PASS: a person attests it in [attest.<item>].
+    let criterion = match meta.kind {
+        catalogue::Kind::Probe => "Passes when",
+        catalogue::Kind::Manual => "Attested (never PASS: no probe can see it) when",
+    };
     for (label, text) in [
-        ("Passes when", &meta.pass),
+        (criterion, &meta.pass),
         ("Why it matters", &meta.why),
         ("What breaks if it fails", &meta.breaks),
         ("Fix", &meta.fix),

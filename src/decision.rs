@@ -34,8 +34,9 @@ pub struct Decision {
     pub blockers: Vec<Blocker>,
 }
 
-/// Every FAIL and ERROR blocks; a critical or high check that did not run blocks;
-/// WARN blocks under `--fail-on warn`. An audit in which no check ran is never READY.
+/// Every FAIL and ERROR blocks; a critical or high check that did not run blocks, and so
+/// does a critical or high handover item left OPEN; WARN (and any OPEN) blocks under
+/// `--fail-on warn`. An audit in which no check ran is never READY.
 pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
     let mut blockers: Vec<Blocker> = results
         .iter()
@@ -47,6 +48,14 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
                     return None;
                 }
                 Status::Fail | Status::Error => r.summary.clone(),
+                Status::Open if fail_on == FailOn::New && r.novelty == Some(Novelty::Known) => {
+                    return None;
+                }
+                Status::Open if r.severity.must_run() || fail_on == FailOn::Warn => format!(
+                    "{} handover item not attested: {}",
+                    r.severity.as_str(),
+                    r.title
+                ),
                 Status::Warn if fail_on == FailOn::Warn => {
                     format!("{} (--fail-on warn)", r.summary)
                 }
@@ -72,6 +81,8 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
                 | Status::Error
                 | Status::Info
                 | Status::Waived
+                | Status::Attested
+                | Status::Open
         )
     });
     if !ran {

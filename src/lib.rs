@@ -24,6 +24,7 @@ pub mod profile;
 pub mod progress;
 pub mod progress_bar;
 pub mod registry;
+pub mod repo_scan;
 pub mod report;
 pub mod result;
 pub mod secret_scan;

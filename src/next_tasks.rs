@@ -30,8 +30,9 @@ fn status_rank(status: Status) -> u8 {
     match status {
         Status::Fail => 0,
         Status::Error => 1,
-        Status::Warn => 2,
-        _ => 3,
+        Status::Open => 2,
+        Status::Warn => 3,
+        _ => 4,
     }
 }
 
@@ -40,7 +41,7 @@ pub fn rank(results: &[CheckResult], decision: &Decision) -> Vec<NextTask> {
     let mut open: Vec<(bool, &CheckResult)> = results
         .iter()
         .filter(|r| match r.status {
-            Status::Fail | Status::Error | Status::Warn => true,
+            Status::Fail | Status::Error | Status::Warn | Status::Open => true,
             Status::Skip => r.severity.must_run(),
             _ => false,
         })

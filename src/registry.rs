@@ -23,7 +23,7 @@ pub fn for_profile(profile: &crate::profile::Profile) -> Vec<Arc<dyn Check>> {
 
 /// All registered checks.
 pub fn all() -> Vec<Arc<dyn Check>> {
-    vec![
+    let probes: Vec<Arc<dyn Check>> = vec![
         Arc::new(checks::access::RoleMatrix),
         Arc::new(checks::access::TenantIsolation),
         Arc::new(checks::ai::DataExfiltration),
@@ -51,6 +51,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::input::Malformed),
         Arc::new(checks::latency::P95),
         Arc::new(checks::exposure::ClientBundle),
+        Arc::new(checks::exposure::Repository),
         Arc::new(checks::webhooks::Replay),
         Arc::new(checks::webhooks::Signature),
         Arc::new(checks::exposure::SensitivePaths),
@@ -64,7 +65,9 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::tls::Expiry),
         Arc::new(checks::tls::Hsts),
         Arc::new(checks::tls::Protocols),
-    ]
+    ];
+    // The handover items: one per manual catalogue entry.
+    probes.into_iter().chain(checks::handover::all()).collect()
 }
 
 #[cfg(test)]

@@ -60,6 +60,20 @@ pub struct Hit {
     pub col: usize,
     /// First and last four characters.
     pub masked: String,
+    /// `rule@` and 16 hex digits of the value's SHA-256: names one secret wherever it
+    /// appears (every commit, every file) without revealing it; `.launch-audit-ignore`
+    /// lists these.
+    pub fingerprint: String,
+}
+
+/// The fingerprint of `value` found by `rule`.
+pub fn fingerprint(rule: &str, value: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, value.as_bytes());
+    let hex: String = digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{rule}@{hex}")
 }
 
 /// `sk_l…9xQz`: enough to find it, not enough to use it.
@@ -126,6 +140,7 @@ pub fn scan(text: &str) -> Vec<Hit> {
                 line,
                 col,
                 masked: mask(value.as_str()),
+                fingerprint: fingerprint(&rule.raw.id, value.as_str()),
             });
         }
     }
@@ -147,6 +162,11 @@ mod tests {
             ("stripe-secret-key", 2, 17)
         );
         assert_eq!(hits[0].masked, "sk_l…p7dc");
+        assert_eq!(
+            hits[0].fingerprint,
+            fingerprint("stripe-secret-key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc")
+        );
+        assert!(!hits[0].fingerprint.contains("4eC39"));
         assert!(!hits[0].public);
     }
 

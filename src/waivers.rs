@@ -1,4 +1,4 @@
-//! `[[waivers]]`: accepted risks. A live waiver turns the FAIL or WARN it covers into
+//! `[[waivers]]`: accepted risks. A live waiver turns the FAIL, WARN or OPEN it covers into
 //! WAIVED (reason and expiry shown, never PASS, not blocking). An expired waiver is ignored;
 //! it, a waiver that covers nothing, and one aimed at an ERROR are named in the
 //! `audit.waivers` row, a WARN, so a stale waiver cannot hide.
@@ -33,7 +33,7 @@ pub fn apply(results: &mut [CheckResult], waivers: &[Waiver], today: &str) -> Op
             .filter(|r| r.id == waiver.check || family_of(&r.id) == waiver.check)
         {
             match result.status {
-                Status::Fail | Status::Warn => {}
+                Status::Fail | Status::Warn | Status::Open => {}
                 Status::Error => {
                     attention.push(Observation::new(
                         Status::Warn,
@@ -50,7 +50,12 @@ pub fn apply(results: &mut [CheckResult], waivers: &[Waiver], today: &str) -> Op
             let failing: Vec<&Observation> = result
                 .evidence
                 .iter()
-                .filter(|o| matches!(o.status, Status::Fail | Status::Warn | Status::Error))
+                .filter(|o| {
+                    matches!(
+                        o.status,
+                        Status::Fail | Status::Warn | Status::Error | Status::Open
+                    )
+                })
                 .collect();
             let matches = |o: &Observation| {
                 waiver

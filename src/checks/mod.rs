@@ -9,6 +9,7 @@ pub mod dns;
 pub mod edge;
 pub mod email;
 pub mod exposure;
+pub mod handover;
 pub mod headers;
 pub mod health;
 pub mod input;

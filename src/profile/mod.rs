@@ -56,6 +56,10 @@ pub struct Profile {
     pub waivers: Vec<Waiver>,
     pub rate_limits: Vec<RateLimit>,
     pub latency: Option<Latency>,
+    /// `[source]`: the repository `secrets.repository` scans.
+    pub repository: Option<SourceRepository>,
+    /// `[attest.<item>]`: handover items answered for by a person, by item name.
+    pub attestations: BTreeMap<String, Attestation>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
     pub sha256: String,
     /// Secrets found outside identities (`${VAR}` values, password fields of `[session]`).
@@ -89,6 +93,25 @@ pub struct Redirects {
     pub max_hops: usize,
     /// Paths under base_url; defaults to `[auth] login_path` when empty.
     pub paths: Vec<String>,
+}
+
+/// `[source]`: the application's repository.
+#[derive(Clone, Debug)]
+pub struct SourceRepository {
+    /// Resolved against the profile's directory.
+    pub path: PathBuf,
+    /// Walk every commit of every ref, not only the working tree.
+    pub history: bool,
+}
+
+/// `[attest.<item>]`: who says a handover item is in place, when, and where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attestation {
+    pub by: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    pub link: Option<String>,
+    pub note: Option<String>,
 }
 
 /// `[[waivers]]`: a risk accepted until a date.
@@ -923,6 +946,15 @@ impl Validator<'_> {
             }
         }
         let latency = raw.latency.map(|l| self.latency(l));
+        let repository = raw.source.map(|r| self.source(r));
+        let attestations = raw
+            .attest
+            .into_iter()
+            .filter_map(|(item, a)| {
+                let attestation = self.attestation(&item, a)?;
+                Some((item, attestation))
+            })
+            .collect();
         let waivers = raw
             .waivers
             .into_iter()
@@ -932,6 +964,8 @@ impl Validator<'_> {
         Profile {
             rate_limits,
             latency,
+            repository,
+            attestations,
             waivers,
             sha256: String::new(),
             source: self.locator.file.to_string(),
@@ -1400,6 +1434,72 @@ impl Validator<'_> {
             max_in_flight,
             max_error_rate,
         }
+    }
+
+    fn source(&mut self, raw: raw::RawSource) -> SourceRepository {
+        let path = self.base_dir.join(raw.path.get_ref());
+        if !path.is_dir() {
+            self.blame(
+                &raw.path,
+                "source.path",
+                format!("{} is not a directory", path.display()),
+            );
+        }
+        SourceRepository {
+            path,
+            history: raw.history.unwrap_or(true),
+        }
+    }
+
+    /// An `[attest.<item>]` table: the item must be a manual entry of the catalogue.
+    fn attestation(&mut self, item: &str, raw: raw::RawAttestation) -> Option<Attestation> {
+        let key = format!("attest.{item}");
+        let known = crate::catalogue::manual_items();
+        if !known.contains(&item) {
+            self.blame(
+                &raw.by,
+                &key,
+                format!(
+                    "no handover item `{item}`; the items are: {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        }
+        if raw.by.get_ref().trim().is_empty() {
+            self.blame(&raw.by, &format!("{key}.by"), "say who answers for it");
+        }
+        let on = match (raw.on.get_ref().date, raw.on.get_ref().time) {
+            (Some(d), None) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+            _ => {
+                self.blame(
+                    &raw.on,
+                    &format!("{key}.on"),
+                    "expected a date such as 2026-11-20",
+                );
+                String::new()
+            }
+        };
+        if raw.link.is_none() && raw.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            self.blame(
+                &raw.by,
+                &key,
+                "give a `link` (runbook, dashboard) or a `note` saying where it is written down",
+            );
+        }
+        let link = raw.link.and_then(|link| {
+            if Url::parse(link.get_ref()).is_err() {
+                self.blame(&link, &format!("{key}.link"), "expected a URL");
+                return None;
+            }
+            Some(link.into_inner())
+        });
+        Some(Attestation {
+            by: raw.by.into_inner(),
+            on,
+            link,
+            note: raw.note,
+        })
     }
 
     fn waiver(&mut self, raw: raw::RawWaiver, key: &str) -> Option<Waiver> {

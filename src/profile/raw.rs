@@ -40,6 +40,33 @@ pub struct RawProfile {
     #[serde(default)]
     pub rate_limits: Vec<RawRateLimit>,
     pub latency: Option<RawLatency>,
+    pub source: Option<RawSource>,
+    /// Handover item (`rollback-plan`) → who answered for it.
+    #[serde(default)]
+    pub attest: BTreeMap<String, RawAttestation>,
+}
+
+/// The application's own repository, for `secrets.repository`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// A git repository (its top level or a directory in it), relative to the profile.
+    pub path: Spanned<String>,
+    /// Scan every commit of every ref too (default true).
+    pub history: Option<bool>,
+}
+
+/// A person's word that a handover item no probe can see is in place.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttestation {
+    /// Who answers for it.
+    pub by: Spanned<String>,
+    /// When they checked, a date.
+    pub on: Spanned<toml::value::Datetime>,
+    /// Where it is written down (runbook, dashboard).
+    pub link: Option<Spanned<String>>,
+    pub note: Option<String>,
 }
 
 /// An accepted risk: a check's FAIL or WARN shown as WAIVED until `expires`.

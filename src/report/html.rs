@@ -24,11 +24,41 @@ fn class(status: Status) -> &'static str {
         Status::NotApplicable => "na",
         Status::Info => "info",
         Status::Waived => "waived",
+        Status::Attested => "attested",
+        Status::Open => "open",
     }
 }
 
+/// Each status's colour: the badges, the banner and the chart's bars.
+fn colour(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "#1a7f37",
+        Status::Warn => "#9a6700",
+        Status::Fail => "#cf222e",
+        Status::Error => "#a40e26",
+        Status::Skip => "#57606a",
+        Status::NotApplicable => "#8c959f",
+        Status::Info => "#0969da",
+        Status::Waived => "#8250df",
+        Status::Attested => "#1b7c83",
+        Status::Open => "#bc4c00",
+    }
+}
+
+/// `:root { --pass:#…; … }` and `.pass{background:var(--pass)} …`, from [`colour`].
+fn status_style() -> String {
+    let vars: String = super::STATUS_ORDER
+        .iter()
+        .map(|s| format!(" --{}:{};", class(*s), colour(*s)))
+        .collect();
+    let classes: Vec<String> = super::STATUS_ORDER
+        .iter()
+        .map(|s| format!(".{0}{{background:var(--{0})}}", class(*s)))
+        .collect();
+    format!(":root {{{vars} }}\n{}\n", classes.join(" "))
+}
+
 const STYLE: &str = r#"
-:root { --pass:#1a7f37; --warn:#9a6700; --fail:#cf222e; --error:#a40e26; --skip:#57606a; --na:#8c959f; --info:#0969da; --waived:#8250df; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color:#1f2328; margin:0 auto; max-width:1100px; padding:24px; }
 h1 { font-size:22px; margin:0 0 4px; } h2 { font-size:18px; margin:28px 0 8px; border-bottom:1px solid #d0d7de; padding-bottom:4px; }
@@ -39,7 +69,6 @@ h3 { font-size:15px; margin:18px 0 6px; }
 .meta { color:#57606a; }
 .chips span { display:inline-block; border-radius:12px; padding:2px 10px; margin:2px 4px 2px 0; color:#fff; font-weight:600; font-size:12px; }
 .s { display:inline-block; min-width:64px; text-align:center; border-radius:4px; padding:1px 6px; color:#fff; font-weight:700; font-size:12px; }
-.pass{background:var(--pass)} .warn{background:var(--warn)} .fail{background:var(--fail)} .error{background:var(--error)} .skip{background:var(--skip)} .na{background:var(--na)} .info{background:var(--info)} .waived{background:var(--waived)}
 table { border-collapse:collapse; width:100%; margin:6px 0 12px; }
 th, td { border:1px solid #d0d7de; padding:5px 8px; vertical-align:top; text-align:left; }
 th { background:#f6f8fa; }
@@ -75,8 +104,9 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "<title>Launch audit: {}</title><style>{STYLE}</style></head><body>",
-        esc(&run.target.name)
+        "<title>Launch audit: {}</title><style>{}{STYLE}</style></head><body>",
+        esc(&run.target.name),
+        status_style()
     )?;
     writeln!(out, "<h1>Launch audit: {}</h1>", esc(&run.target.name))?;
     writeln!(
@@ -308,16 +338,6 @@ fn histogram(grid: &crate::check::EvidenceTable, out: &mut dyn Write) -> io::Res
 /// The status counts as an inline SVG bar: the report's one picture, no external asset.
 fn chart(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     let total = run.results.len().max(1) as f64;
-    let colours = |s: Status| match s {
-        Status::Pass => "#1a7f37",
-        Status::Warn => "#9a6700",
-        Status::Fail => "#cf222e",
-        Status::Error => "#a40e26",
-        Status::Skip => "#57606a",
-        Status::NotApplicable => "#8c959f",
-        Status::Info => "#0969da",
-        Status::Waived => "#8250df",
-    };
     writeln!(
         out,
         "<svg role=\"img\" aria-label=\"{}\" width=\"100%\" height=\"28\" viewBox=\"0 0 1000 28\" preserveAspectRatio=\"none\">",
@@ -333,7 +353,7 @@ fn chart(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "<rect x=\"{x:.1}\" y=\"0\" width=\"{width:.1}\" height=\"28\" fill=\"{}\"><title>{n} {}</title></rect>",
-            colours(status),
+            colour(status),
             status.as_str()
         )?;
         x += width;

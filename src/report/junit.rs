@@ -47,7 +47,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         r#"<testsuites name="launch-audit: {}" tests="{}" failures="{}" errors="{}" skipped="{}" time="{}" timestamp="{}">"#,
         xml(&run.target.name),
         all.len(),
-        count(&all, &[Status::Fail]),
+        count(&all, &[Status::Fail, Status::Open]),
         count(&all, &[Status::Error]),
         count(&all, &skipped),
         seconds(run.duration_ms),
@@ -60,7 +60,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}" time="{}">"#,
             xml(family),
             results.len(),
-            count(results, &[Status::Fail]),
+            count(results, &[Status::Fail, Status::Open]),
             count(results, &[Status::Error]),
             count(results, &skipped),
             seconds(time)
@@ -81,6 +81,12 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
                     xml(&message),
                     xml(&evidence(result))
                 )?,
+                Status::Open => writeln!(
+                    out,
+                    r#"      <failure message="{}" type="OPEN">{}</failure>"#,
+                    xml(&message),
+                    xml(&evidence(result))
+                )?,
                 Status::Error => writeln!(
                     out,
                     r#"      <error message="{}" type="ERROR">{}</error>"#,
@@ -93,7 +99,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
                     result.status.as_str(),
                     xml(&result.summary)
                 )?,
-                Status::Pass | Status::Warn | Status::Info => writeln!(
+                Status::Pass | Status::Warn | Status::Info | Status::Attested => writeln!(
                     out,
                     r#"      <system-out>{}: {}{}{}</system-out>"#,
                     result.status.as_str(),

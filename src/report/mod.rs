@@ -51,7 +51,7 @@ pub fn render(
 }
 
 /// Every status in report order.
-pub(crate) const STATUS_ORDER: [Status; 8] = [
+pub(crate) const STATUS_ORDER: [Status; 10] = [
     Status::Pass,
     Status::Warn,
     Status::Fail,
@@ -60,6 +60,8 @@ pub(crate) const STATUS_ORDER: [Status; 8] = [
     Status::NotApplicable,
     Status::Info,
     Status::Waived,
+    Status::Attested,
+    Status::Open,
 ];
 
 /// `30 PASS, 2 WARN, 1 FAIL`: the statuses present, in report order.
@@ -78,7 +80,7 @@ pub(crate) fn status_counts(run: &AuditRun) -> String {
 /// or the waiver a WAIVED result rests on.
 pub(crate) fn fix_hint(result: &CheckResult) -> String {
     match result.status {
-        Status::Pass | Status::NotApplicable | Status::Info => String::new(),
+        Status::Pass | Status::NotApplicable | Status::Info | Status::Attested => String::new(),
         Status::Waived => result
             .waiver
             .as_ref()
@@ -88,7 +90,7 @@ pub(crate) fn fix_hint(result: &CheckResult) -> String {
             Some(key) => format!("set `{key}` in the profile"),
             None => String::new(),
         },
-        Status::Fail | Status::Error | Status::Warn => catalogue::lookup(&result.id)
+        Status::Fail | Status::Error | Status::Warn | Status::Open => catalogue::lookup(&result.id)
             .map(|m| first_sentence(&m.fix))
             .unwrap_or_default(),
     }
@@ -131,7 +133,7 @@ pub(crate) fn escape_markup(text: &str) -> String {
 pub(crate) fn is_finding(status: Status) -> bool {
     matches!(
         status,
-        Status::Fail | Status::Error | Status::Warn | Status::Waived
+        Status::Fail | Status::Error | Status::Warn | Status::Waived | Status::Open
     )
 }
 

@@ -85,17 +85,20 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         .results
         .iter()
         .enumerate()
-        .filter(|(_, r)| super::is_finding(r.status))
+        // Findings, and the attested handover items: a person's word is part of the
+        // record, as information (never a pass).
+        .filter(|(_, r)| super::is_finding(r.status) || r.status == Status::Attested)
         .map(|(index, result)| {
-            let level = match result.status {
-                Status::Warn => "warning",
-                Status::Error => "error",
-                _ => level(result.severity),
+            let (kind, level) = match result.status {
+                Status::Attested => ("informational", "none"),
+                Status::Warn => ("fail", "warning"),
+                Status::Error => ("fail", "error"),
+                _ => ("fail", level(result.severity)),
             };
             let mut value = json!({
                 "ruleId": result.id,
                 "ruleIndex": index,
-                "kind": "fail",
+                "kind": kind,
                 "level": level,
                 "message": { "text": format!("{}: {}", result.status.as_str(), result.summary) },
                 "locations": [{

@@ -163,5 +163,7 @@ fn color(status: Status) -> Color {
         Status::Skip | Status::NotApplicable => Color::DarkGrey,
         Status::Info => Color::Cyan,
         Status::Waived => Color::Magenta,
+        Status::Attested => Color::Blue,
+        Status::Open => Color::DarkYellow,
     }
 }

@@ -38,6 +38,11 @@ fn example_profile_is_valid() {
     assert!(profile.latency.is_some() && profile.routes.iter().any(|r| r.onboarding));
     assert_eq!(profile.tls.hosts.len(), 1);
     assert_eq!(profile.redirects.paths.len(), 3);
+    assert!(profile.repository.as_ref().is_some_and(|r| r.history));
+    assert_eq!(
+        profile.attestations.keys().collect::<Vec<_>>(),
+        ["backups", "rollback-plan"]
+    );
     assert_eq!(profile.waivers.len(), 1);
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());

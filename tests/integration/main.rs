@@ -18,6 +18,7 @@ mod network;
 mod profile_errors;
 mod redaction;
 mod reports;
+mod repository;
 mod secret_corpus;
 mod spf_conformance;
 mod support;

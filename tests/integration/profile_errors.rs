@@ -137,6 +137,36 @@ fn unfillable_route_placeholder() {
 }
 
 #[test]
+fn unknown_handover_item() {
+    assert_rejected(
+        |text| text.replace("[attest.dns-ownership]\nby = ", "[attest.dns-owner]\nby = "),
+        "\"Dana Developer\"\non = 2026-11-20\nnote = \"registrar",
+        "attest.dns-owner",
+        &["no handover item", "dns-ownership", "rollback-plan"],
+    );
+}
+
+#[test]
+fn attestation_without_where_it_is_written() {
+    assert_rejected(
+        |text| text.replace("note = \"registrar in the founder's account\"\n", ""),
+        "\"Dana Developer\"\non = 2026-11-20\n\n",
+        "attest.dns-ownership",
+        &["`link`", "`note`"],
+    );
+}
+
+#[test]
+fn source_path_that_is_not_a_directory() {
+    assert_rejected(
+        |text| text.replace("path = \"source\"", "path = \"no-such-repo\""),
+        "\"no-such-repo\"",
+        "source.path",
+        &["not a directory"],
+    );
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let setup = Setup::start_edited(Mode::Vulnerable, |text| {
         text.replace("timeout = \"5s\"", "timeout = \"soon\"")

@@ -1,12 +1,15 @@
-//! Exposure family: `exposure.sensitive-paths`, `secrets.client-bundle` (its id is the
-//! catalogue's, its code lives with what it shares), `exposure.source-maps`.
+//! Exposure family: `exposure.sensitive-paths`, `exposure.source-maps`, and the secrets
+//! family (`secrets.client-bundle`, `secrets.repository`: their ids are the catalogue's,
+//! their code lives with what it shares).
 
 mod bundle;
 mod client_bundle;
+mod repository;
 mod sensitive_paths;
 mod source_maps;
 
 pub use bundle::Bundle;
 pub use client_bundle::ClientBundle;
+pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;
 pub use source_maps::SourceMaps;
