@@ -98,6 +98,17 @@ fn retry_hints(response: &Fetched) -> Vec<String> {
     .collect()
 }
 
+/// A lock-out longer than a day is a denial of service anyone can trigger.
+const MAX_SENSIBLE_RETRY_AFTER: u64 = 86_400;
+
+/// The delta-seconds of a `retry-after: N` hint (an HTTP-date is left alone).
+fn retry_after_seconds(hints: &[String]) -> Option<u64> {
+    hints
+        .iter()
+        .find_map(|hint| hint.strip_prefix("retry-after: "))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 /// A documentation address (RFC 5737 TEST-NET-3) per attempt, as a spoofing client sends.
 fn spoofed(attempt: u32) -> String {
     format!("203.0.113.{}", attempt % 250 + 1)
@@ -214,10 +225,40 @@ impl Check for Burst {
                     return Finding::from_observations(observations);
                 }
                 Outcome::Limited {
+                    attempt: 1,
+                    status,
+                    retry_hints,
+                } => {
+                    // Nothing of ours tripped it: an earlier run, or an endpoint that
+                    // refuses everyone. A limit that cannot be seen working is not a PASS.
+                    return Finding::from_observations(vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        format!(
+                            "limited on the very first attempt ({status}{}): a limiter the burst tripped cannot be told from one already engaged or an endpoint that refuses everyone — run again once it has reset",
+                            retry_hints
+                                .iter()
+                                .map(|h| format!(", {h}"))
+                                .collect::<String>()
+                        ),
+                    )]);
+                }
+                Outcome::Limited {
                     attempt,
                     status,
                     retry_hints,
                 } => {
+                    if let Some(seconds) = retry_after_seconds(&retry_hints)
+                        && seconds > MAX_SENSIBLE_RETRY_AFTER
+                    {
+                        observations.push(Observation::new(
+                            Status::Warn,
+                            subject.clone(),
+                            format!(
+                                "Retry-After of {seconds} s: anyone can lock this endpoint for every user that long by sending {attempt} requests"
+                            ),
+                        ));
+                    }
                     let (verdict, mut detail) = if attempt > limit.max_attempts {
                         (
                             Status::Fail,

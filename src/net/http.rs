@@ -42,6 +42,9 @@ pub struct HttpRequest<'a> {
     /// Load traffic: its answers are not scanned for leaks or cookies. Load runs after the
     /// review checks have read those, and thousands of identical answers add nothing.
     pub unrecorded: bool,
+    /// Read at most this many bytes of the body instead of [`MAX_BODY`] (client scripts,
+    /// which the secret scan must read whole within its own budget).
+    pub body_limit: Option<usize>,
 }
 
 /// A credential placed by hand.
@@ -66,6 +69,7 @@ impl<'a> HttpRequest<'a> {
             raw: None,
             headers: Vec::new(),
             unrecorded: false,
+            body_limit: None,
         }
     }
 
@@ -392,8 +396,9 @@ impl Http {
             }
             let mut body = Vec::new();
             let mut truncated = false;
+            let cap = request.body_limit.unwrap_or(MAX_BODY);
             while let Some(chunk) = response.chunk().await.map_err(transport)? {
-                let room = MAX_BODY - body.len();
+                let room = cap - body.len();
                 if chunk.len() > room {
                     body.extend_from_slice(&chunk[..room]);
                     truncated = true;

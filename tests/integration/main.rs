@@ -11,6 +11,7 @@ mod email;
 mod engine;
 mod example;
 mod exposure;
+mod hostile;
 mod init;
 mod load;
 mod login;

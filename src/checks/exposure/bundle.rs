@@ -26,6 +26,8 @@ pub struct Bundle {
     pub scripts: Vec<Script>,
     /// Scripts that were not fetched, and why (third-party host, caps).
     pub skipped: Vec<String>,
+    /// Scripts cut short by the byte budget: the rest of each was not scanned.
+    pub partial: Vec<String>,
     pub pages: usize,
     /// Entry pages that could not be read, and why: what was not seen cannot be vouched for.
     pub page_errors: Vec<(String, String)>,
@@ -112,6 +114,7 @@ async fn fetch(ctx: &Ctx) -> Bundle {
     let mut bundle = Bundle {
         scripts: Vec::new(),
         skipped: Vec::new(),
+        partial: Vec::new(),
         pages: pages.len(),
         page_errors: Vec::new(),
     };
@@ -136,6 +139,12 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                 continue;
             }
         };
+        if response.truncated {
+            bundle.partial.push(format!(
+                "{page}: larger than {} KiB; scripts past the cut were not seen",
+                crate::net::http::MAX_BODY / 1024
+            ));
+        }
         let html = String::from_utf8_lossy(&response.body);
         let (external, inline) = scripts_of(&html, page);
         for url in external {
@@ -185,9 +194,20 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             ));
             continue;
         }
-        match ctx.http.send(&HttpRequest::get(url.clone())).await {
+        let mut request = HttpRequest::get(url.clone());
+        // A script is read whole within what is left of the budget, not cut at the
+        // usual body cap: a secret past the cut would go unseen.
+        request.body_limit = Some(MAX_TOTAL_BYTES - total);
+        match ctx.http.send(&request).await {
             Ok(response) if response.is_success() => {
                 total += response.body.len();
+                if response.truncated {
+                    bundle.partial.push(format!(
+                        "{url}: larger than what is left of the {} MiB budget; only the first {} KiB were scanned",
+                        MAX_TOTAL_BYTES / 1024 / 1024,
+                        response.body.len() / 1024
+                    ));
+                }
                 bundle.scripts.push(Script {
                     name: url.to_string(),
                     url: Some(url),

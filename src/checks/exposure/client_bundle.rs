@@ -46,6 +46,13 @@ impl Check for ClientBundle {
                     }
                 }
             }
+            for partial in &bundle.partial {
+                observations.push(Observation::new(
+                    Status::Warn,
+                    "partly scanned",
+                    partial.clone(),
+                ));
+            }
             for skipped in &bundle.skipped {
                 observations.push(Observation::new(
                     Status::Pass,
