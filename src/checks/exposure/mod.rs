@@ -9,6 +9,7 @@ mod sensitive_paths;
 mod source_maps;
 
 pub use bundle::Bundle;
+pub use bundle::scripts_of;
 pub use client_bundle::ClientBundle;
 pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;
