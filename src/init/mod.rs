@@ -225,6 +225,16 @@ impl Starter {
             None => out
                 .push_str("# [health]\n# path = \"/healthz\"   # FILL IN: your health endpoint\n"),
         }
+        // secrets.repository and the handover items are critical: without these the run
+        // cannot be READY, so the starter says so where they go.
+        out.push_str(
+            "\n# FILL IN: the app's git repository (secrets.repository scans it and its history).\n\
+             # [source]\n# path = \"../app\"\n\
+             \n# FILL IN: the handover items no probe can see, once they are in place\n\
+             # (see `launch-audit checks`: handover.*), e.g.\n\
+             # [attest.rollback-plan]\n# by = \"who answers for it\"\n# on = 2026-01-31\n\
+             # link = \"https://wiki.example/rollback\"\n",
+        );
         out
     }
 }

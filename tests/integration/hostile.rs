@@ -112,7 +112,12 @@ fn a_full_audit_of_a_hostile_target_fails_closed_within_bounds() {
     let foreign = target.foreign_requests();
     assert!(foreign.is_empty(), "reached the foreign host: {foreign:?}");
     // Everything the target's own servers saw was for a host the profile names.
-    let named = ["app.hostile.test", "hostile.test", "www.hostile.test", "chain.hostile.test"];
+    let named = [
+        "app.hostile.test",
+        "hostile.test",
+        "www.hostile.test",
+        "chain.hostile.test",
+    ];
     for request in target.requests() {
         let name = request.host.split(':').next().unwrap_or_default();
         assert!(named.contains(&name), "a request for {}", request.host);

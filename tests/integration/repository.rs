@@ -283,6 +283,17 @@ fn a_path_that_is_not_a_repository_is_an_error() {
         .unwrap()["summary"]
         .to_string();
     assert!(summary.contains("not a git repository"), "{summary}");
+
+    // A repository with no commit and no file has nothing to vouch for: not a PASS.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    git(&empty, &["init", "-q"], "2026-01-05T10:00:00Z");
+    let report = scan(dir.path(), &empty);
+    assert_eq!(
+        status_of(&report, "secrets.repository"),
+        "ERROR",
+        "{report:#}"
+    );
 }
 
 /// The hardened profile without `[attest.rollback-plan]` (and so without its lines).

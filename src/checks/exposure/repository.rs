@@ -56,6 +56,10 @@ impl Check for Repository {
 }
 
 fn finding(scan: &Scan) -> Finding {
+    if scan.commits == 0 && scan.worktree_files == 0 {
+        // An unborn repository with an empty tree: there is nothing to vouch for.
+        return Finding::error("the repository has no commit and no file to scan");
+    }
     let mut observations = Vec::new();
     let mut rows = Vec::new();
     for secret in &scan.secrets {
