@@ -46,6 +46,17 @@ fn scan(dir: &Path, source: &Path) -> serde_json::Value {
     read_json(&report)
 }
 
+/// Runs `secrets.repository` on `source` and checks it ended in `expected`.
+fn scan_expecting(dir: &Path, source: &Path, expected: &str) -> serde_json::Value {
+    let report = scan(dir, source);
+    assert_eq!(
+        status_of(&report, "secrets.repository"),
+        expected,
+        "{report:#}"
+    );
+    report
+}
+
 /// The observation whose detail mentions `needle`.
 fn observation(report: &serde_json::Value, needle: &str) -> (String, String, String) {
     evidence(report, "secrets.repository")
@@ -58,8 +69,7 @@ fn observation(report: &serde_json::Value, needle: &str) -> (String, String, Str
 fn secrets_in_history_are_found_with_the_commit_that_added_them() {
     let dir = tempfile::tempdir().unwrap();
     let source = repo::build(dir.path(), Mode::Vulnerable).unwrap();
-    let report = scan(dir.path(), &source.path);
-    assert_eq!(status_of(&report, "secrets.repository"), "FAIL");
+    let report = scan_expecting(dir.path(), &source.path, "FAIL");
 
     // Deleted from the tree in the next commit: found in history, credited to the commit
     // that added it, with the rotate advice.
@@ -198,12 +208,7 @@ fn a_git_made_repository_packed_tagged_and_shallow() {
         "gc packed the objects"
     );
 
-    let report = scan(dir.path(), &work);
-    assert_eq!(
-        status_of(&report, "secrets.repository"),
-        "FAIL",
-        "{report:#}"
-    );
+    let report = scan_expecting(dir.path(), &work, "FAIL");
     let (_, subject, detail) = observation(&report, "ghp_");
     assert_eq!(subject, "deploy/hook.sh:1:31");
     assert!(
@@ -234,12 +239,7 @@ fn a_git_made_repository_packed_tagged_and_shallow() {
         format!("{fingerprint}  revoked 2026-01-07 (INC-4)\n"),
     )
     .unwrap();
-    let report = scan(dir.path(), &work);
-    assert_eq!(
-        status_of(&report, "secrets.repository"),
-        "PASS",
-        "{report:#}"
-    );
+    let report = scan_expecting(dir.path(), &work, "PASS");
     let (status, _, detail) = observation(&report, "ignored by");
     assert_eq!(status, "PASS");
     assert!(detail.contains("revoked 2026-01-07 (INC-4)"), "{detail}");
@@ -259,12 +259,7 @@ fn a_git_made_repository_packed_tagged_and_shallow() {
         ],
         "2026-01-10T10:00:00Z",
     );
-    let report = scan(dir.path(), &shallow);
-    assert_eq!(
-        status_of(&report, "secrets.repository"),
-        "WARN",
-        "{report:#}"
-    );
+    let report = scan_expecting(dir.path(), &shallow, "WARN");
     assert_eq!(observation(&report, "shallow clone").0, "WARN");
 }
 
@@ -273,8 +268,7 @@ fn a_path_that_is_not_a_repository_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain");
     std::fs::create_dir(&plain).unwrap();
-    let report = scan(dir.path(), &plain);
-    assert_eq!(status_of(&report, "secrets.repository"), "ERROR");
+    let report = scan_expecting(dir.path(), &plain, "ERROR");
     let summary = report["results"]
         .as_array()
         .unwrap()
@@ -288,12 +282,7 @@ fn a_path_that_is_not_a_repository_is_an_error() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     git(&empty, &["init", "-q"], "2026-01-05T10:00:00Z");
-    let report = scan(dir.path(), &empty);
-    assert_eq!(
-        status_of(&report, "secrets.repository"),
-        "ERROR",
-        "{report:#}"
-    );
+    scan_expecting(dir.path(), &empty, "ERROR");
 }
 
 /// The hardened profile without `[attest.rollback-plan]` (and so without its lines).
