@@ -103,6 +103,15 @@ pub fn entropy(text: &str) -> f64 {
         .sum()
 }
 
+/// [`scan`] on tokio's blocking pool. The audit runs on one runtime thread: scanning a
+/// 10 MiB script there would stall every other check's I/O and timers long enough to turn
+/// honest answers into timeouts.
+pub async fn scan_off_thread(text: String) -> Result<Vec<Hit>, String> {
+    tokio::task::spawn_blocking(move || scan(&text))
+        .await
+        .map_err(|error| format!("the secret scan stopped: {error}"))
+}
+
 /// Every hit in `text`; a value found by a specific rule is not reported again by the
 /// generic one.
 pub fn scan(text: &str) -> Vec<Hit> {

@@ -23,7 +23,18 @@ impl Check for ClientBundle {
             let bundle = bundle::collect(ctx).await;
             let mut observations = bundle.page_error_observations();
             for script in &bundle.scripts {
-                for hit in secret_scan::scan(&script.text) {
+                let hits = match secret_scan::scan_off_thread(script.text.clone()).await {
+                    Ok(hits) => hits,
+                    Err(error) => {
+                        observations.push(Observation::new(
+                            Status::Error,
+                            script.name.clone(),
+                            error,
+                        ));
+                        continue;
+                    }
+                };
+                for hit in hits {
                     let place = format!("{}:{}:{}", script.name, hit.line, hit.col);
                     if hit.public {
                         observations.push(Observation::new(

@@ -71,12 +71,18 @@ impl Check for SourceMaps {
                                 .get("sourcesContent")
                                 .map(|s| s.to_string())
                                 .unwrap_or_default();
-                            let secrets: Vec<_> = secret_scan::scan(&sources)
-                                .into_iter()
-                                .filter(|h| !h.public)
-                                .collect();
-                            match secrets.first() {
-                                Some(hit) => Observation::new(
+                            let scanned = secret_scan::scan_off_thread(sources).await;
+                            let secrets: Vec<_> = scanned
+                                .as_ref()
+                                .map(|hits| hits.iter().filter(|h| !h.public).collect())
+                                .unwrap_or_default();
+                            match (&scanned, secrets.first()) {
+                                (Err(error), _) => Observation::new(
+                                    Status::Error,
+                                    request.describe(),
+                                    format!("served; its sources could not be scanned: {error}"),
+                                ),
+                                (Ok(_), Some(hit)) => Observation::new(
                                     Status::Fail,
                                     request.describe(),
                                     format!(
@@ -84,7 +90,7 @@ impl Check for SourceMaps {
                                         hit.what, hit.masked, hit.rule
                                     ),
                                 ),
-                                None => Observation::new(
+                                (Ok(_), None) => Observation::new(
                                     served_status,
                                     request.describe(),
                                     "served: the original source code is public",
