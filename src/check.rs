@@ -149,6 +149,43 @@ pub struct EvidenceTable {
     pub rows: Vec<Vec<String>>,
 }
 
+/// What a check probed of what exists, and why it left the rest: a PASS over part of the
+/// app says so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// What was counted: "routes", "scripts", "URLs".
+    pub unit: String,
+    pub probed: usize,
+    pub total: usize,
+    /// Why the rest was not probed, one reason each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
+}
+
+impl Coverage {
+    pub fn new(unit: &str, probed: usize, total: usize, left: Vec<String>) -> Coverage {
+        Coverage {
+            unit: unit.to_string(),
+            probed,
+            total,
+            left,
+        }
+    }
+
+    pub fn is_partial(&self) -> bool {
+        self.probed < self.total
+    }
+
+    /// `3 of 5 routes probed (2 writes not probed without allow_writes)`.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} of {} {} probed", self.probed, self.total, self.unit);
+        if !self.left.is_empty() {
+            text.push_str(&format!(" ({})", self.left.join("; ")));
+        }
+        text
+    }
+}
+
 /// What a check reports: its status, a one-line summary, and the evidence behind them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -156,6 +193,7 @@ pub struct Finding {
     pub summary: String,
     pub evidence: Vec<Observation>,
     pub tables: Vec<EvidenceTable>,
+    pub coverage: Option<Coverage>,
 }
 
 impl Finding {
@@ -184,6 +222,7 @@ impl Finding {
             summary,
             evidence,
             tables: Vec::new(),
+            coverage: None,
         }
     }
 
@@ -194,7 +233,13 @@ impl Finding {
             summary: reason.into(),
             evidence: Vec::new(),
             tables: Vec::new(),
+            coverage: None,
         }
+    }
+
+    pub fn with_coverage(mut self, coverage: Coverage) -> Finding {
+        self.coverage = Some(coverage);
+        self
     }
 
     pub fn with_table(mut self, table: EvidenceTable) -> Finding {

@@ -338,14 +338,18 @@ pub fn read_run(path: &Path) -> Result<AuditRun, String> {
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
     let version = value["schema_version"].as_u64();
-    if version != Some(u64::from(crate::result::SCHEMA_VERSION)) {
+    // Version 2 only added fields (coverage, causes): a version 1 report reads as one.
+    if !version.is_some_and(|v| (1..=u64::from(crate::result::SCHEMA_VERSION)).contains(&v)) {
         return Err(format!(
             "schema_version {} is not {} (written by another version of launch-audit?)",
             version.map_or("missing".to_string(), |v| v.to_string()),
             crate::result::SCHEMA_VERSION
         ));
     }
-    serde_json::from_value(value).map_err(|e| format!("not a launch-audit JSON report: {e}"))
+    let mut run: AuditRun = serde_json::from_value(value)
+        .map_err(|e| format!("not a launch-audit JSON report: {e}"))?;
+    run.schema_version = crate::result::SCHEMA_VERSION;
+    Ok(run)
 }
 
 /// Every problem of a profile, then the count; exit 2, as nothing was sent.

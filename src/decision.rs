@@ -118,6 +118,7 @@ mod tests {
             needs: None,
             evidence: vec![],
             tables: vec![],
+            coverage: None,
             duration_ms: 0,
             waiver: None,
             novelty: None,

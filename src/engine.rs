@@ -151,6 +151,7 @@ fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckRes
         needs,
         evidence: Vec::new(),
         tables: Vec::new(),
+        coverage: None,
         duration_ms: 0,
         waiver: None,
         novelty: None,
@@ -178,7 +179,26 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
         family: family_of(check.id()).to_string(),
         severity,
         status: finding.status,
-        summary: redact(&finding.summary),
+        // A verdict over part of what exists says so wherever the summary is shown.
+        summary: match &finding.coverage {
+            Some(coverage)
+                if coverage.is_partial()
+                    && matches!(finding.status, Status::Pass | Status::Warn) =>
+            {
+                redact(&format!(
+                    "{} — partial coverage: {}",
+                    finding.summary,
+                    coverage.describe()
+                ))
+            }
+            _ => redact(&finding.summary),
+        },
+        coverage: finding.coverage.as_ref().map(|c| crate::check::Coverage {
+            unit: c.unit.clone(),
+            probed: c.probed,
+            total: c.total,
+            left: c.left.iter().map(|why| redact(why)).collect(),
+        }),
         needs: None,
         evidence: finding
             .evidence

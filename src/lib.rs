@@ -106,6 +106,7 @@ pub async fn audit(
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         dns_inventory,
+        causes: ctx.http.limited_cause().into_iter().collect(),
         next_tasks: next_tasks::rank(&results, &decision),
         decision,
         results,

@@ -4,12 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{EvidenceTable, Observation, Severity, Status};
+use crate::check::{Coverage, EvidenceTable, Observation, Severity, Status};
 use crate::decision::Decision;
 use crate::profile::Environment;
 
 /// Version of the JSON report's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One scorecard row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ pub struct CheckResult {
     /// Evidence laid out as grids, e.g. the role matrix (redacted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<EvidenceTable>,
+    /// What the check probed of what exists (absent where the check does not count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
     /// Wall time of the check.
     pub duration_ms: u64,
     /// For WAIVED: the waiver and the status it covers.
@@ -90,6 +93,9 @@ pub struct AuditRun {
     /// The DNS records of the domain and the profile's hosts, when a `dns.*` check ran.
     #[serde(default)]
     pub dns_inventory: Vec<crate::inventory::InventoryRecord>,
+    /// Root causes behind many results, said once (the target rate-limited the audit).
+    #[serde(default)]
+    pub causes: Vec<String>,
 }
 
 impl AuditRun {

@@ -122,6 +122,7 @@ pub fn apply(results: &mut [CheckResult], waivers: &[Waiver], today: &str) -> Op
         needs: None,
         evidence: attention,
         tables: Vec::new(),
+        coverage: None,
         duration_ms: 0,
         waiver: None,
         novelty: None,

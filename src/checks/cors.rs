@@ -84,6 +84,34 @@ pub fn probes(allowed: &[Url], domain: Option<&str>, base: &Url) -> Vec<Probe> {
     out
 }
 
+/// How many of the profile's safe routes are probed beside the root.
+const MAX_ROUTES: usize = 4;
+
+/// A URL probed, and as whom: CORS layers mounted after authentication add their headers
+/// only to authenticated answers, so API routes are asked as a caller they serve.
+struct Target<'a> {
+    url: Url,
+    unsafe_method: Method,
+    identity: Option<&'a crate::profile::Identity>,
+    /// `GET /api/x as alice`, for evidence.
+    label: String,
+}
+
+/// What one URL showed across every origin presented.
+#[derive(Default)]
+struct Seen {
+    granted_strangers: Vec<String>,
+    wildcard_with_credentials: bool,
+    /// An allowed origin was granted: the probe reached the CORS layer (the control).
+    granted_allowed: bool,
+    /// Answers that came from the app itself (not a gate, a 5xx or a cut body).
+    reached: usize,
+    /// Why other answers did not count.
+    not_reached: Vec<String>,
+    errors: Vec<String>,
+    tried: usize,
+}
+
 impl Check for OriginPolicy {
     fn id(&self) -> &str {
         "cors.origin-policy"
@@ -93,70 +121,113 @@ impl Check for OriginPolicy {
         Applicability::Run
     }
 
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let profile = &ctx.profile;
-            // The site's root and its first plain (placeholder-free, safe) route: CORS rules
-            // often differ between pages and the API.
-            let mut urls = vec![(profile.target.base_url.clone(), Method::Delete)];
-            if let Some(route) = profile
+            let mut targets = vec![Target {
+                url: profile.target.base_url.clone(),
+                unsafe_method: Method::Delete,
+                identity: None,
+                label: format!("GET {}", profile.target.base_url),
+            }];
+            let mut left = Vec::new();
+            let safe_routes: Vec<_> = profile
                 .routes
                 .iter()
-                .find(|r| r.placeholders().is_empty() && r.method.is_safe())
-                && let Ok(url) = profile.url_for(&route.path)
-            {
-                urls.push((url, Method::Patch));
+                .filter(|r| r.method.is_safe())
+                .collect();
+            for route in safe_routes.iter().take(MAX_ROUTES) {
+                // A legitimate caller's request, so the answer is the API's own.
+                match crate::checks::probe::baseline(ctx, route).await {
+                    Ok(baseline) => {
+                        let Ok(request) = crate::checks::probe::request(
+                            ctx,
+                            route,
+                            &baseline.filled,
+                            Some(baseline.identity),
+                        ) else {
+                            continue;
+                        };
+                        targets.push(Target {
+                            label: format!(
+                                "{} as {}",
+                                crate::checks::probe::describe(route, &baseline.filled),
+                                baseline.identity.name
+                            ),
+                            url: request.url,
+                            unsafe_method: Method::Patch,
+                            identity: Some(baseline.identity),
+                        });
+                    }
+                    Err(why) => left.push(format!("{}: {why}", route.path)),
+                }
+            }
+            if safe_routes.len() > MAX_ROUTES {
+                left.push(format!(
+                    "{} more safe route(s) not probed (the first {MAX_ROUTES} are)",
+                    safe_routes.len() - MAX_ROUTES
+                ));
             }
             let probes = probes(
                 &profile.target.allowed_origins,
                 profile.target.domain.as_deref(),
                 &profile.target.base_url,
             );
+            let login_path = profile.auth.login_path.as_deref();
             let mut requests = Vec::new();
-            for (url, unsafe_method) in &urls {
+            for (index, target) in targets.iter().enumerate() {
                 for probe in &probes {
                     for preflight in [false, true] {
                         requests.push(async move {
                             let request = if preflight {
-                                HttpRequest::new(Method::Options, url.clone())
+                                HttpRequest::new(Method::Options, target.url.clone())
                                     .with_header(
                                         "access-control-request-method",
-                                        unsafe_method.as_str().to_string(),
+                                        target.unsafe_method.as_str().to_string(),
                                     )
                                     .with_header(
                                         "access-control-request-headers",
                                         "authorization, content-type".into(),
                                     )
                             } else {
-                                HttpRequest::get(url.clone())
+                                // Browsers send cookies and credentials with the request;
+                                // a preflight goes without them.
+                                HttpRequest::get(target.url.clone()).with_identity(target.identity)
                             }
                             .with_header("origin", probe.origin.clone());
                             let answer = ctx.http.send(&request).await;
-                            (url, probe, preflight, answer)
+                            (index, probe, preflight, answer)
                         });
                     }
                 }
             }
             let answers = futures_util::future::join_all(requests).await;
             let mut observations = Vec::new();
-            for (url, _) in &urls {
+            let mut any_allowed_granted = false;
+            let mut any_reached = false;
+            let mut silent = Vec::new();
+            for (index, target) in targets.iter().enumerate() {
                 for preflight in [false, true] {
                     let what = if preflight { "preflight" } else { "request" };
-                    let subject = format!("{} {url}", if preflight { "OPTIONS" } else { "GET" });
-                    let mut granted_strangers = Vec::new();
-                    let mut refused_allowed = Vec::new();
-                    let mut errors = Vec::new();
-                    let mut wildcard_with_credentials = false;
-                    let mut tried = 0;
+                    let subject = if preflight {
+                        format!("OPTIONS {}", target.url)
+                    } else {
+                        target.label.clone()
+                    };
+                    let mut seen = Seen::default();
                     for (_, probe, _, answer) in answers
                         .iter()
-                        .filter(|(u, _, p, _)| *u == url && *p == preflight)
+                        .filter(|(i, _, p, _)| *i == index && *p == preflight)
                     {
-                        tried += 1;
+                        seen.tried += 1;
                         let response = match answer {
                             Ok(response) => response,
                             Err(error) => {
-                                errors.push(ctx.redactor.redact(&error.to_string()));
+                                seen.errors.push(ctx.redactor.redact(&error.to_string()));
                                 continue;
                             }
                         };
@@ -166,10 +237,12 @@ impl Check for OriginPolicy {
                         let credentials = response
                             .header("access-control-allow-credentials")
                             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                        // A grant is a grant whoever sent it; an absent grant counts only
+                        // when the app itself answered.
                         match acao.as_deref() {
-                            Some("*") if credentials => wildcard_with_credentials = true,
+                            Some("*") if credentials => seen.wildcard_with_credentials = true,
                             Some(value) if value == probe.origin && !probe.allowed => {
-                                granted_strangers.push(format!(
+                                seen.granted_strangers.push(format!(
                                     "{} ({}){}",
                                     probe.origin,
                                     probe.kind,
@@ -177,16 +250,22 @@ impl Check for OriginPolicy {
                                 ))
                             }
                             Some(value)
-                                if probe.allowed && value != probe.origin && value != "*" =>
+                                if probe.allowed && (value == probe.origin || value == "*") =>
                             {
-                                refused_allowed.push(probe.origin.clone())
+                                seen.granted_allowed = true
                             }
-                            None if probe.allowed => refused_allowed.push(probe.origin.clone()),
                             _ => {}
                         }
+                        match crate::net::reached(response, login_path) {
+                            crate::net::Reached::App => seen.reached += 1,
+                            other => seen.not_reached.push(other.explain()),
+                        }
                     }
-                    if !granted_strangers.is_empty() {
-                        let with_credentials = granted_strangers
+                    any_allowed_granted |= seen.granted_allowed;
+                    any_reached |= seen.reached > 0;
+                    if !seen.granted_strangers.is_empty() {
+                        let with_credentials = seen
+                            .granted_strangers
                             .iter()
                             .any(|g| g.ends_with("with credentials"));
                         observations.push(Observation::new(
@@ -194,52 +273,84 @@ impl Check for OriginPolicy {
                             subject.clone(),
                             format!(
                                 "the {what} grants {} origin(s) outside the allow-list{}: {}",
-                                granted_strangers.len(),
+                                seen.granted_strangers.len(),
                                 if with_credentials {
                                     " — with Access-Control-Allow-Credentials: true, so any such site reads responses as the signed-in user"
                                 } else {
                                     ""
                                 },
-                                granted_strangers.join(", ")
+                                seen.granted_strangers.join(", ")
                             ),
                         ));
                     }
-                    if wildcard_with_credentials {
+                    if seen.wildcard_with_credentials {
                         observations.push(Observation::new(
                             Status::Fail,
                             subject.clone(),
                             format!("the {what} answers `*` together with Access-Control-Allow-Credentials: true"),
                         ));
                     }
-                    if !refused_allowed.is_empty() {
-                        observations.push(Observation::new(
-                            Status::Warn,
-                            subject.clone(),
-                            format!(
-                                "the {what} does not grant allowed origin(s) {}: the profile and the server disagree",
-                                refused_allowed.join(", ")
-                            ),
-                        ));
-                    }
-                    if !errors.is_empty() {
+                    if !seen.errors.is_empty() {
                         observations.push(Observation::new(
                             Status::Error,
                             subject.clone(),
-                            errors[0].clone(),
+                            seen.errors[0].clone(),
                         ));
-                    } else if granted_strangers.is_empty()
-                        && !wildcard_with_credentials
-                        && refused_allowed.is_empty()
-                    {
+                        continue;
+                    }
+                    if !seen.granted_strangers.is_empty() || seen.wildcard_with_credentials {
+                        continue;
+                    }
+                    if seen.reached == 0 {
+                        observations.push(Observation::new(
+                            Status::Error,
+                            subject,
+                            format!(
+                                "no answer came from the app, so a missing grant proves nothing: {}",
+                                seen.not_reached.first().cloned().unwrap_or_default()
+                            ),
+                        ));
+                    } else if seen.granted_allowed {
                         observations.push(Observation::new(
                             Status::Pass,
                             subject,
-                            format!("{tried} origins: strangers and look-alikes get no Access-Control-Allow-Origin; allowed origins are granted"),
+                            format!(
+                                "{} origins: the allowed origin is granted; strangers and look-alikes get no Access-Control-Allow-Origin",
+                                seen.tried
+                            ),
                         ));
+                    } else {
+                        silent.push(subject);
                     }
                 }
             }
-            Finding::from_observations(observations)
+            if !silent.is_empty() {
+                // Pages without any CORS headers grant nobody: not a weakness, but not
+                // evidence of a working policy either.
+                let status = if any_allowed_granted || profile.target.allowed_origins.is_empty() {
+                    Status::Pass
+                } else {
+                    Status::Warn
+                };
+                let detail = if profile.target.allowed_origins.is_empty() {
+                    "the app answered and granted no origin; the profile declares no cross-origin client (allowed_origins = [])".to_string()
+                } else if any_allowed_granted {
+                    "no CORS headers for any origin, allowed or not (the API elsewhere grants the allowed origin)".to_string()
+                } else {
+                    "no answer granted an allowed origin: the profile lists origins the server never grants, or the CORS layer was not reached".to_string()
+                };
+                observations.push(Observation::new(status, silent.join(", "), detail));
+            }
+            if !any_reached && observations.iter().all(|o| o.status != Status::Fail) {
+                observations.push(Observation::new(
+                    Status::Error,
+                    "cors",
+                    "no probed URL answered as the app: nothing shows the CORS policy was reached",
+                ));
+            }
+            let coverage =
+                crate::check::Coverage::new("URLs", targets.len(), 1 + safe_routes.len(), left);
+            Finding::from_observations(observations).with_coverage(coverage)
         })
     }
 }

@@ -89,41 +89,96 @@ impl Check for Endpoint {
                 .identity
                 .as_ref()
                 .and_then(|name| ctx.profile.identities.get(name));
+            // The control: what the server answers to a path that cannot exist. A single-page
+            // app's catch-all answers 200 to anything, health path or not.
+            let unknown = url.join(&format!(
+                "/launch-audit-{}-not-a-page",
+                crate::checks::ai::fresh_token().to_ascii_lowercase()
+            ));
             let request = HttpRequest::get(url).with_identity(identity);
-            let observation = match ctx.http.send(&request).await {
-                Err(error) => super::unreachable(ctx, &request, error),
-                Ok(response) => {
-                    let millis = response.elapsed.as_millis();
-                    let seen = format!(
-                        "{} in {millis} ms: {}",
-                        response.status,
-                        ctx.excerpt(&response.body)
-                    );
-                    let failing = failing_dependencies(&response.body);
-                    let status = if !response.is_success() || !failing.is_empty() {
-                        Status::Fail
-                    } else if response.elapsed > health.budget {
-                        Status::Warn
-                    } else {
-                        Status::Pass
-                    };
-                    let detail = if response.is_success() && !failing.is_empty() {
-                        format!(
-                            "{seen} (reports {} down yet answers {}: load balancers keep sending traffic — answer 503)",
-                            failing.join(", "),
-                            response.status
-                        )
-                    } else if status == Status::Warn {
-                        format!("{seen} (slower than the {:?} budget)", health.budget)
-                    } else {
-                        seen
-                    };
-                    Observation::new(status, request.describe(), detail)
+            let (answer, control) = tokio::join!(ctx.http.send(&request), async {
+                match unknown {
+                    Ok(unknown) => ctx
+                        .http
+                        .send(&HttpRequest::get(unknown).with_identity(identity))
+                        .await
+                        .ok(),
+                    Err(_) => None,
                 }
+            });
+            let observation = match answer {
+                Err(error) => super::unreachable(ctx, &request, error),
+                Ok(response) => judge(ctx, &request, &response, control.as_ref(), health.budget),
             };
             Finding::from_observations(vec![observation])
         })
     }
+}
+
+/// The health answer against the control and the budget.
+fn judge(
+    ctx: &Ctx,
+    request: &HttpRequest<'_>,
+    response: &crate::net::Fetched,
+    control: Option<&crate::net::Fetched>,
+    budget: std::time::Duration,
+) -> Observation {
+    let subject = request.describe();
+    let millis = response.elapsed.as_millis();
+    let seen = format!(
+        "{} in {millis} ms: {}",
+        response.status,
+        ctx.excerpt(&response.body)
+    );
+    if response.truncated {
+        return Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "{}: the body did not end within {} KiB, so the health answer was never read whole",
+                response.status,
+                response.body.len() / 1024
+            ),
+        );
+    }
+    if let crate::net::Reached::Gate(gate) = crate::net::reached(response, None) {
+        return Observation::new(
+            Status::Error,
+            subject,
+            crate::net::Reached::Gate(gate).explain(),
+        );
+    }
+    if response.is_success()
+        && control.is_some_and(|c| c.status == response.status && c.body == response.body)
+    {
+        return Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "{seen} — the same answer as a path that cannot exist (a catch-all page): no health endpoint was reached"
+            ),
+        );
+    }
+    let failing = failing_dependencies(&response.body);
+    let status = if !response.is_success() || !failing.is_empty() {
+        Status::Fail
+    } else if response.elapsed > budget {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let detail = if response.is_success() && !failing.is_empty() {
+        format!(
+            "{seen} (reports {} down yet answers {}: load balancers keep sending traffic — answer 503)",
+            failing.join(", "),
+            response.status
+        )
+    } else if status == Status::Warn {
+        format!("{seen} (slower than the {budget:?} budget)")
+    } else {
+        seen
+    };
+    Observation::new(status, subject, detail)
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 //! an answer (real apps refuse with 401, 403, 404, a redirect to login, or a 200 error
 //! envelope), and whether one caller's data shows up in another's answer.
 
-use url::Url;
-
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
 use crate::profile::{AuthPolicy, Environment, FilledRoute, Identity, Route};
@@ -24,6 +22,11 @@ pub enum Answer {
 /// counts as "no" (hidden routes, other tenants' objects, roles the caller lacks).
 pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool) -> Answer {
     let status = response.status;
+    // A limiter's 429 says nothing about who may see the route, even where the profile lists
+    // 429 as a refusal: read as one, a limited cross-tenant probe would pass.
+    if status == 429 {
+        return Answer::Unclear(crate::net::reached(response, None).explain());
+    }
     if policy.refusal_statuses.contains(&status) {
         return Answer::Refused(status.to_string());
     }
@@ -34,7 +37,7 @@ pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool
         ),
         300..=399 => {
             let location = response.header("location").unwrap_or_default();
-            if is_login_redirect(&location, policy.login_path.as_deref()) {
+            if crate::net::answer::is_login_redirect(&location, policy.login_path.as_deref()) {
                 Answer::Refused(format!("{status} → {location}"))
             } else {
                 Answer::Unclear(format!("{status} redirect to `{location}`: set [auth] login_path if that is the login page"))
@@ -48,20 +51,6 @@ pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool
             "{status}: not a refusal status; add {status} to [auth] refusal_statuses if this is how the app refuses"
         )),
         _ => Answer::Unclear(format!("{status}: the app failed instead of refusing")),
-    }
-}
-
-fn is_login_redirect(location: &str, login_path: Option<&str>) -> bool {
-    let path = Url::parse(location)
-        .map(|url| url.path().to_string())
-        .unwrap_or_else(|_| location.split(['?', '#']).next().unwrap_or("").to_string());
-    match login_path {
-        Some(login) => {
-            path == login || path.starts_with(&format!("{}/", login.trim_end_matches('/')))
-        }
-        None => ["login", "signin", "sign_in", "sign-in", "auth"]
-            .iter()
-            .any(|w| path.to_ascii_lowercase().contains(w)),
     }
 }
 
@@ -88,6 +77,23 @@ pub fn may_probe(ctx: &Ctx, route: &Route) -> bool {
         || (route.allow_writes
             && (ctx.profile.target.environment != Environment::Production
                 || ctx.consent.production_writes))
+}
+
+/// Routes probed of those declared; the rest are writes that [`may_probe`] held back.
+pub fn route_coverage(ctx: &Ctx, declared: usize, probed: usize) -> crate::check::Coverage {
+    let held = declared - probed;
+    let left = if held == 0 {
+        Vec::new()
+    } else if ctx.profile.target.environment == Environment::Production {
+        vec![format!(
+            "{held} write route(s) not probed: they need allow_writes = true, and --allow-production-writes against production"
+        )]
+    } else {
+        vec![format!(
+            "{held} write route(s) not probed without allow_writes = true"
+        )]
+    };
+    crate::check::Coverage::new("routes", probed, declared, left)
 }
 
 /// The request for a filled route, sent as `identity` (or anonymously).

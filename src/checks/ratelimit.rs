@@ -131,6 +131,7 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
         let mut request = HttpRequest::new(limit.method, url.clone())
             .with_identity(identity)
             .with_json(limit.json.clone());
+        request.provokes_limit = true;
         if let Some(form) = &limit.form {
             request = request.with_form(form.clone());
         }

@@ -45,6 +45,9 @@ pub struct HttpRequest<'a> {
     /// Read at most this many bytes of the body instead of [`MAX_BODY`] (client scripts,
     /// which the secret scan must read whole within its own budget).
     pub body_limit: Option<usize>,
+    /// A burst meant to meet the limiter: its 429s are the measurement, not a sign that
+    /// the target limits the audit.
+    pub provokes_limit: bool,
 }
 
 /// A credential placed by hand.
@@ -70,6 +73,7 @@ impl<'a> HttpRequest<'a> {
             headers: Vec::new(),
             unrecorded: false,
             body_limit: None,
+            provokes_limit: false,
         }
     }
 
@@ -204,6 +208,15 @@ pub struct Http {
     credentials: Arc<Credentials>,
     redactor: Redactor,
     leaks: Arc<Leaks>,
+    limited: Arc<AuditLimited>,
+}
+
+/// Whether the target rate-limited the audit itself: one root cause, said once.
+#[derive(Default)]
+struct AuditLimited {
+    sent: std::sync::atomic::AtomicUsize,
+    /// The first 429: after how many requests, and on which.
+    first: std::sync::OnceLock<(usize, String)>,
 }
 
 impl Http {
@@ -234,7 +247,17 @@ impl Http {
             credentials: Arc::new(credentials),
             redactor,
             leaks: Arc::default(),
+            limited: Arc::default(),
         })
+    }
+
+    /// When the target answered 429 to the audit's own probes (not to a burst meant to
+    /// meet a limiter): the sentence to say once, as the cause of the ERRORs it explains.
+    pub fn limited_cause(&self) -> Option<String> {
+        let (after, request) = self.limited.first.get()?;
+        Some(format!(
+            "the target limited this audit (429 after {after} requests, first on {request}): checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
+        ))
     }
 
     pub(crate) fn redactor(&self) -> &Redactor {
@@ -391,6 +414,16 @@ impl Http {
             let mut response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
+            if !request.unrecorded && !request.provokes_limit {
+                let sent = self
+                    .limited
+                    .sent
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1;
+                if status == 429 {
+                    let _ = self.limited.first.set((sent, described.clone()));
+                }
+            }
             if !request.unrecorded {
                 self.remember_cookies(&described, &headers);
             }

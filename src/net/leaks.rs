@@ -67,7 +67,14 @@ pub struct Leaks {
 impl Leaks {
     pub fn scan(&self, request: &str, status: u16, body: &[u8]) {
         let text = String::from_utf8_lossy(body);
-        let matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
+        let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
+        // Frameworks print traces escaped: HTML pages (Express's development handler writes
+        // `<br> &nbsp; &nbsp;at`) and JSON strings (`"stack":"Error: x\n    at …"`).
+        if let Some(unescaped) = unescaped(&text) {
+            matched.extend(compiled().set.matches(&unescaped));
+            matched.sort_unstable();
+            matched.dedup();
+        }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.0 += 1;
         for index in matched {
@@ -89,6 +96,36 @@ impl Leaks {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         (state.0, state.1.clone())
     }
+}
+
+/// `text` with HTML and JSON-string escapes undone, as a reader of the page would see it;
+/// `None` when there is nothing to undo.
+fn unescaped(text: &str) -> Option<String> {
+    if !text.contains('&') && !text.contains('\\') && !text.contains("<br") {
+        return None;
+    }
+    let mut out = text
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n")
+        .replace("&nbsp;", " ")
+        .replace("&#160;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&#47;", "/");
+    out = out.replace("&amp;", "&");
+    out = out
+        .replace("\\r\\n", "\n")
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\\"", "\"")
+        .replace("\\/", "/")
+        .replace("\\\\", "\\");
+    (out != text).then_some(out)
 }
 
 #[cfg(test)]
@@ -116,6 +153,20 @@ mod tests {
         );
         let (scanned, hits) = leaks.report();
         assert_eq!(scanned, 4);
+        let leaks_escaped = Leaks::default();
+        // Express's development error page, and a JSON error body carrying the stack.
+        leaks_escaped.scan(
+            "e",
+            500,
+            b"<pre>Error: boom<br> &nbsp; &nbsp;at handler (/srv/app/index.js:10:5)<br></pre>",
+        );
+        leaks_escaped.scan(
+            "f",
+            500,
+            br#"{"stack":"Error: boom\n    at handler (/srv/app/index.js:10:5)"}"#,
+        );
+        let (_, escaped) = leaks_escaped.report();
+        assert_eq!(escaped.len(), 2, "{escaped:?}");
         let ids: Vec<&str> = hits.iter().map(|h| h.signature.as_str()).collect();
         assert_eq!(ids, ["python-traceback", "mysql-error", "node-stack"]);
     }

@@ -1,6 +1,7 @@
 //! The only door to the network: every check's DNS and HTTP traffic goes through here, so
 //! scope, credentials, timeouts, body caps and redaction are enforced once.
 
+pub mod answer;
 pub mod credentials;
 pub mod dns;
 pub mod http;
@@ -10,6 +11,7 @@ mod login;
 pub mod redact;
 pub mod tls;
 
+pub use answer::{Gate, Reached, reached};
 pub use credentials::LoginOutcome;
 pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
 pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};

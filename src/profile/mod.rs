@@ -21,7 +21,7 @@ use toml::Spanned;
 use url::Url;
 
 pub use diag::{ProfileError, ProfileErrors};
-pub use raw::{Auth, Environment, Method, WebhookScheme};
+pub use raw::{Absent, Auth, Environment, Method, WebhookScheme};
 
 use diag::Locator;
 use raw::RawProfile;
@@ -76,7 +76,20 @@ pub struct Target {
     pub allowed_origins: Vec<Url>,
     /// Pages besides base_url and canonical whose scripts are scanned.
     pub pages: Vec<Url>,
+    /// Origins that serve the app's scripts (a CDN): in scope for fetching scripts and
+    /// maps, never sent a credential.
+    pub asset_hosts: Vec<Url>,
+    /// Parts the profile states the app does not have (`has_no`): their checks are N/A.
+    pub has_no: Vec<raw::Absent>,
     pub environment: Environment,
+}
+
+/// `127.0.0.1` or `[::1]`, as `Url::host_str` spells them.
+pub fn is_ip_literal(host: &str) -> bool {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok()
 }
 
 /// `[tls]`: extra hosts and the expiry thresholds.
@@ -508,6 +521,11 @@ impl Profile {
     /// domain implies (RFC 8461 §3.2 fixes its name).
     pub fn scope_hosts(&self) -> Vec<String> {
         let mut hosts = self.hosts();
+        for url in &self.target.asset_hosts {
+            if let Some(host) = url.host_str() {
+                hosts.push(host.to_ascii_lowercase());
+            }
+        }
         if let Some(url) = &self.email.mta_sts_policy_url
             && let Some(host) = url.host_str()
         {
@@ -516,6 +534,15 @@ impl Profile {
             hosts.push(format!("mta-sts.{domain}"));
         }
         hosts
+    }
+
+    /// The hosts that are DNS names, not IP literals (`127.0.0.1`, `[::1]`): what the DNS
+    /// checks can look up.
+    pub fn dns_names(&self) -> Vec<String> {
+        self.hosts()
+            .into_iter()
+            .filter(|host| !is_ip_literal(host))
+            .collect()
     }
 
     /// Every host the profile names as a request target.
@@ -852,6 +879,13 @@ impl Validator<'_> {
             .enumerate()
             .map(|(i, hook)| {
                 let key = format!("webhooks[{i}]");
+                if target.has_no.contains(&Absent::Webhooks) {
+                    self.blame(
+                        &hook.path,
+                        &format!("{key}.path"),
+                        "[target] has_no says the app has no webhooks, yet one is declared: remove one of the two",
+                    );
+                }
                 if !hook.path.get_ref().starts_with('/') {
                     self.blame(
                         &hook.path,
@@ -1139,8 +1173,22 @@ impl Validator<'_> {
                 }
             }
         });
+        if let Some(statuses) = &raw.refusal_statuses
+            && statuses.get_ref().contains(&429)
+        {
+            // A limiter answers 429 whoever asks: read as a refusal, a limited cross-tenant
+            // probe would pass.
+            self.blame(
+                statuses,
+                "auth.refusal_statuses",
+                "429 is a rate limit, not a refusal: a limited probe proves nothing about access. Remove it, and allow-list the auditor or raise the limit while auditing",
+            );
+        }
         AuthPolicy {
-            refusal_statuses: raw.refusal_statuses.unwrap_or_else(|| vec![401, 403]),
+            refusal_statuses: raw
+                .refusal_statuses
+                .map(Spanned::into_inner)
+                .unwrap_or_else(|| vec![401, 403]),
             login_path: raw.login_path.map(Spanned::into_inner),
             error_pointer: raw.error_pointer.map(Spanned::into_inner),
             jwt_public_key,
@@ -1785,9 +1833,17 @@ impl Validator<'_> {
                 Url::parse(&format!("{base}{}", page.get_ref())).ok()
             })
             .collect();
+        let asset_hosts = raw
+            .asset_hosts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, url)| self.url(url, &format!("target.asset_hosts[{i}]")))
+            .collect();
         Target {
             name: raw.name,
             pages,
+            asset_hosts,
+            has_no: raw.has_no,
             // A placeholder that is never used: an error was recorded for it.
             base_url: base_url
                 .unwrap_or_else(|| Url::parse("http://invalid.invalid").expect("static URL")),

@@ -221,8 +221,24 @@ pub struct RawTarget {
     /// More pages whose scripts the bundle checks read (paths under base_url).
     #[serde(default)]
     pub pages: Vec<Spanned<String>>,
+    /// Other origins that serve the app's scripts (a CDN): fetched, never with credentials.
+    #[serde(default)]
+    pub asset_hosts: Vec<Spanned<String>>,
+    /// Parts the app states it does not have: their checks are N/A, not SKIP.
+    #[serde(default)]
+    pub has_no: Vec<Absent>,
     #[serde(default)]
     pub environment: Environment,
+}
+
+/// A part of an app that a profile can state is absent (`[target] has_no`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Absent {
+    /// No endpoint receives signed events.
+    Webhooks,
+    /// No endpoint puts user text in front of a language model.
+    AiEndpoints,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.
@@ -309,7 +325,7 @@ pub struct RawClientCredentials {
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     /// Statuses that mean "refused" (default 401 and 403; any other 4xx counts too, noted).
-    pub refusal_statuses: Option<Vec<u16>>,
+    pub refusal_statuses: Option<Spanned<Vec<u16>>>,
     /// A redirect to this path is a refusal (server-rendered apps send strangers to login).
     pub login_path: Option<Spanned<String>>,
     /// JSON pointer: a 2xx body with a value here is a refusal (an error envelope).

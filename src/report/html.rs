@@ -133,6 +133,13 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         }
     )?;
     chart(run, out)?;
+    for cause in &run.causes {
+        writeln!(
+            out,
+            "<p class=\"cause\"><strong>Cause:</strong> {}</p>",
+            esc(cause)
+        )?;
+    }
 
     if !run.decision.blockers.is_empty() {
         writeln!(

@@ -39,6 +39,9 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         run.version,
         run.started_at
     )?;
+    for cause in &run.causes {
+        writeln!(out, "> **Cause:** {}\n", cell(cause))?;
+    }
     if !run.decision.blockers.is_empty() {
         writeln!(out, "### Blocking the launch\n")?;
         for blocker in &run.decision.blockers {

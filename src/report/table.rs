@@ -142,6 +142,9 @@ fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Resu
         run.decision.blockers.len(),
         run.results.len()
     )?;
+    for cause in &run.causes {
+        writeln!(out, "  cause: {cause}")?;
+    }
     for blocker in &run.decision.blockers {
         writeln!(
             out,

@@ -87,7 +87,7 @@ fn demo_command_audits_the_bundled_target() {
     assert_eq!(hardened.status.code(), Some(0));
     let report: serde_json::Value =
         serde_json::from_slice(&hardened.stdout).expect("JSON on stdout");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     let mut got = statuses(&report);
     got.sort();
     assert_eq!(got, expected(Mode::Hardened));

@@ -213,7 +213,7 @@ fn report_from_refuses_what_it_cannot_read() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("schema_version 99 is not 1"),
+        stderr(&output).contains("schema_version 99 is not 2"),
         "{}",
         stderr(&output)
     );
@@ -249,7 +249,7 @@ fn chromium(dir: &Path, args: &[String], page: &Path) -> (std::process::Output, 
         .arg(format!("file://{}", page.display()));
     let output = command
         .output()
-        .expect("chromium is needed (Debian package chromium; .ci/run installs it)");
+        .expect("chromium is needed (Debian package chromium; scripts/test installs it)");
     let mut requests = Vec::new();
     while let Ok((mut stream, _)) = proxy.accept() {
         use std::io::Read;

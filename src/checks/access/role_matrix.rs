@@ -22,7 +22,21 @@ impl Check for RoleMatrix {
 
     fn applies(&self, profile: &Profile) -> Applicability {
         if profile.routes.iter().any(|r| !r.roles.is_empty()) {
-            Applicability::Run
+            // The control: somebody must lack a role somewhere, or no refusal is ever tested.
+            let refusal_tested = profile.routes.iter().any(|route| {
+                !route.roles.is_empty()
+                    && profile
+                        .active_identities()
+                        .any(|i| !i.may_use(&route.roles))
+            });
+            if refusal_tested {
+                Applicability::Run
+            } else {
+                Applicability::Skip {
+                    key: "identities.<name>.roles",
+                    reason: "every identity holds a role each route allows, so no refusal would be tested: add an identity without the route's role (a member for admin routes)".into(),
+                }
+            }
         } else {
             Applicability::Skip {
                 key: "routes.roles",
@@ -130,11 +144,23 @@ impl Check for RoleMatrix {
                     .iter()
                     .map(|r| format!("{} [{}]", r.name, r.roles.join("/"))),
             );
-            Finding::from_observations(observations).with_table(EvidenceTable {
-                title: "role matrix: identity × route".into(),
-                columns,
-                rows,
-            })
+            let declared = ctx
+                .profile
+                .routes
+                .iter()
+                .filter(|r| !r.roles.is_empty())
+                .count();
+            Finding::from_observations(observations)
+                .with_table(EvidenceTable {
+                    title: "role matrix: identity × route".into(),
+                    columns,
+                    rows,
+                })
+                .with_coverage(crate::checks::probe::route_coverage(
+                    ctx,
+                    declared,
+                    routes.len(),
+                ))
         })
     }
 }

@@ -44,26 +44,36 @@ impl Check for TenantIsolation {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let mut observations = Vec::new();
-            let routes = ctx
+            let routes: Vec<_> = ctx
                 .profile
                 .routes
                 .iter()
-                .filter(|r| !r.placeholders().is_empty());
+                .filter(|r| !r.placeholders().is_empty())
+                .collect();
+            let declared = routes.len();
+            let routes: Vec<_> = routes
+                .into_iter()
+                .filter(|r| probe::may_probe(ctx, r))
+                .collect();
+            let coverage = probe::route_coverage(ctx, declared, routes.len());
             for route in routes {
-                if !probe::may_probe(ctx, route) {
-                    continue;
-                }
                 for (owner_tenant, owned) in probe::tenant_fillings(ctx, route) {
                     let target = probe::describe(route, &owned);
                     // What the owner sees there: the data that must not leak. A write is not
                     // repeated as its owner; any success of a stranger's write fails anyway.
                     let mut prints = Vec::new();
+                    // The control: the owner was served data. Without it, an empty answer to
+                    // a stranger proves nothing.
+                    let mut owner_served_data = false;
                     if route.method.is_safe()
                         && let Some(owner) = probe::member_of(ctx, owner_tenant, route)
                     {
                         match probe::request(ctx, route, &owned, Some(owner)) {
                             Ok(request) => match ctx.http.send(&request).await {
-                                Ok(response) if response.is_success() => prints = probe::fingerprints(&response.body),
+                                Ok(response) if response.is_success() => {
+                                    owner_served_data = probe::carries_data(&response.body);
+                                    prints = probe::fingerprints(&response.body);
+                                }
                                 Ok(response) => observations.push(Observation::new(
                                     Status::Error,
                                     format!("{target} as {} (owner)", owner.name),
@@ -143,10 +153,21 @@ impl Check for TenantIsolation {
                                     ),
                                 )
                             }
-                            Answer::Served => Observation::new(
+                            Answer::Served if owner_served_data => Observation::new(
                                 Status::Pass,
                                 subject,
-                                format!("{} with no data", response.status),
+                                format!(
+                                    "{} with no data (the owner's answer has data)",
+                                    response.status
+                                ),
+                            ),
+                            Answer::Served => Observation::new(
+                                Status::Error,
+                                subject,
+                                format!(
+                                    "{} with no data, but the owner's own answer held none either, so this proves nothing: give {owner_tenant} data on this route",
+                                    response.status
+                                ),
                             ),
                             Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
                         };
@@ -154,7 +175,7 @@ impl Check for TenantIsolation {
                     }
                 }
             }
-            Finding::from_observations(observations)
+            Finding::from_observations(observations).with_coverage(coverage)
         })
     }
 }

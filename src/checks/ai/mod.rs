@@ -89,8 +89,19 @@ pub fn fresh_token() -> String {
 /// Run the check on every endpoint, or SKIP naming the key when there is none.
 fn needs_endpoints(profile: &Profile) -> Applicability {
     if profile.ai_endpoints.is_empty() {
-        Applicability::NotApplicable {
-            reason: "the profile declares no [[ai_endpoints]]".into(),
+        if profile
+            .target
+            .has_no
+            .contains(&crate::profile::Absent::AiEndpoints)
+        {
+            Applicability::NotApplicable {
+                reason: "the profile states the app has no AI endpoints ([target] has_no)".into(),
+            }
+        } else {
+            Applicability::Skip {
+                key: "ai_endpoints",
+                reason: "no [[ai_endpoints]] declared: declare each endpoint that puts user text before a model, or state `has_no = [\"ai_endpoints\"]` in [target]".into(),
+            }
         }
     } else {
         Applicability::Run

@@ -49,6 +49,7 @@ impl Check for JwtTampering {
             let identities = jwt_identities(ctx);
             if identities.is_empty() {
                 return Finding {
+                    coverage: None,
                     status: crate::check::Status::NotApplicable,
                     summary: "no identity's token is a JWT".into(),
                     evidence: Vec::new(),

@@ -138,6 +138,7 @@ impl Check for SessionCookies {
             }
             if observations.is_empty() {
                 return Finding {
+                    coverage: None,
                     status: Status::NotApplicable,
                     summary: "no session cookie was set during the audit and no [session] login is declared".into(),
                     evidence: Vec::new(),

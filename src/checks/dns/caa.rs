@@ -95,15 +95,15 @@ impl Check for Caa {
         "dns.caa"
     }
 
-    fn applies(&self, _profile: &Profile) -> Applicability {
-        Applicability::Run
+    fn applies(&self, profile: &Profile) -> Applicability {
+        super::needs_dns_names(profile)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let mut names: Vec<String> = ctx.profile.target.domain.iter().cloned().collect();
-            for host in ctx.profile.hosts() {
-                if host.parse::<std::net::IpAddr>().is_err() && !names.contains(&host) {
+            for host in ctx.profile.dns_names() {
+                if !names.contains(&host) {
                     names.push(host);
                 }
             }

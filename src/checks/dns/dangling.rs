@@ -55,18 +55,13 @@ impl Check for Dangling {
         "dns.dangling"
     }
 
-    fn applies(&self, _profile: &Profile) -> Applicability {
-        Applicability::Run
+    fn applies(&self, profile: &Profile) -> Applicability {
+        super::needs_dns_names(profile)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let mut names: Vec<String> = ctx
-                .profile
-                .hosts()
-                .into_iter()
-                .filter(|h| h.parse::<std::net::IpAddr>().is_err())
-                .collect();
+            let mut names: Vec<String> = ctx.profile.dns_names();
             for sub in &ctx.profile.subdomains {
                 if !names.contains(sub) {
                     names.push(sub.clone());

@@ -19,14 +19,13 @@ impl Check for Resolution {
         "dns.resolution"
     }
 
-    fn applies(&self, _profile: &Profile) -> Applicability {
-        // base_url is mandatory, so there is always at least one host.
-        Applicability::Run
+    fn applies(&self, profile: &Profile) -> Applicability {
+        needs_dns_names(profile)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let hosts = ctx.profile.hosts();
+            let hosts = ctx.profile.dns_names();
             let lookups = hosts.iter().map(|host| async move {
                 match ctx.dns.lookup_ip(host).await {
                     Ok(Lookup::Found(ips)) => {
@@ -48,5 +47,20 @@ impl Check for Resolution {
             });
             Finding::from_observations(futures_util::future::join_all(lookups).await)
         })
+    }
+}
+
+/// N/A when the profile names no DNS name at all (IP-literal hosts, no domain): a host with
+/// no name has no DNS to check.
+pub(crate) fn needs_dns_names(profile: &Profile) -> Applicability {
+    if profile.dns_names().is_empty()
+        && profile.target.domain.is_none()
+        && profile.subdomains.is_empty()
+    {
+        Applicability::NotApplicable {
+            reason: "every host is an IP literal and no [target] domain is named: there is no DNS name to check".into(),
+        }
+    } else {
+        Applicability::Run
     }
 }

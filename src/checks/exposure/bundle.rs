@@ -13,6 +13,50 @@ use crate::net::HttpRequest;
 const MAX_SCRIPTS: usize = 50;
 /// Bytes of script fetched per audit, at most (each body is capped by the HTTP layer too).
 const MAX_TOTAL_BYTES: usize = 10 * 1024 * 1024;
+/// An entry page is read up to this many (decoded) bytes: its scripts may come late.
+const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Same-origin redirects followed from an entry page (`/` → `/admin/` → `/admin/login`).
+const MAX_PAGE_HOPS: usize = 5;
+
+/// An entry page as a browser reaches it: same-origin redirects followed, the page read
+/// whole within [`MAX_PAGE_BYTES`]. Returns the page's final URL and its answer.
+async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net::Fetched), String> {
+    let mut url = page.clone();
+    for _ in 0..=MAX_PAGE_HOPS {
+        let mut request = HttpRequest::get(url.clone());
+        request.body_limit = Some(MAX_PAGE_BYTES);
+        let response = ctx
+            .http
+            .send(&request)
+            .await
+            .map_err(|error| ctx.redactor.redact(&error.to_string()))?;
+        if (300..400).contains(&response.status)
+            && let Some(next) = response.header("location").and_then(|l| url.join(&l).ok())
+        {
+            if next.origin() != page.origin() {
+                return Err(format!(
+                    "redirects off the site to {next}: the page's scripts were not seen"
+                ));
+            }
+            url = next;
+            continue;
+        }
+        if !response.is_success() {
+            return Err(format!(
+                "answered {}: the page's scripts were not seen{}",
+                response.status,
+                match crate::net::reached(&response, None) {
+                    crate::net::Reached::App => String::new(),
+                    other => format!(" ({})", other.explain()),
+                }
+            ));
+        }
+        return Ok((url, response));
+    }
+    Err(format!(
+        "more than {MAX_PAGE_HOPS} redirects: the page's scripts were not seen"
+    ))
+}
 
 /// A script the pages load: fetched (external) or inline.
 pub struct Script {
@@ -22,10 +66,20 @@ pub struct Script {
     pub text: String,
 }
 
+/// Why a script the pages load was not scanned.
+pub enum Unscanned {
+    /// On a host the profile does not name: add it to `[target] asset_hosts`.
+    OffProfile(String),
+    /// Over the per-audit caps: coverage is partial.
+    OverCaps(String),
+    /// Fetched, but no script came back (an error status, a timeout).
+    Failed(String),
+}
+
 pub struct Bundle {
     pub scripts: Vec<Script>,
-    /// Scripts that were not fetched, and why (third-party host, caps).
-    pub skipped: Vec<String>,
+    /// Scripts the pages load that were not scanned, and why.
+    pub unscanned: Vec<Unscanned>,
     /// Scripts cut short by the byte budget: the rest of each was not scanned.
     pub partial: Vec<String>,
     pub pages: usize,
@@ -34,6 +88,74 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Observations for scripts the pages load that were not scanned: never a PASS, since
+    /// what was not read cannot be vouched for.
+    pub fn unscanned_observations(&self) -> Vec<crate::check::Observation> {
+        use crate::check::{Observation, Status};
+        self.unscanned
+            .iter()
+            .map(|why| match why {
+                Unscanned::OffProfile(url) => Observation::new(
+                    Status::Error,
+                    format!("GET {url}"),
+                    "not fetched: a host the profile does not name; add its origin to [target] asset_hosts so its scripts are scanned",
+                ),
+                Unscanned::OverCaps(url) => Observation::new(
+                    Status::Warn,
+                    format!("GET {url}"),
+                    format!(
+                        "not scanned: over the caps ({MAX_SCRIPTS} scripts, {} MiB per audit)",
+                        MAX_TOTAL_BYTES / 1024 / 1024
+                    ),
+                ),
+                Unscanned::Failed(why) => Observation::new(Status::Error, "script not fetched", why.clone()),
+            })
+            .collect()
+    }
+
+    /// Scripts scanned of those the pages load, and why the rest were not.
+    pub fn script_coverage(&self) -> crate::check::Coverage {
+        let left = self
+            .unscanned
+            .iter()
+            .map(|why| match why {
+                Unscanned::OffProfile(url) => format!("{url}: host not in the profile"),
+                Unscanned::OverCaps(url) => format!("{url}: over the caps"),
+                Unscanned::Failed(why) => why.clone(),
+            })
+            .collect();
+        crate::check::Coverage::new(
+            "scripts",
+            self.scripts.len(),
+            self.scripts.len() + self.unscanned.len(),
+            left,
+        )
+    }
+
+    /// Scripts read, external and inline.
+    pub fn coverage(&self) -> String {
+        let external = self.scripts.iter().filter(|s| s.url.is_some()).count();
+        let mut hosts: Vec<&str> = self
+            .scripts
+            .iter()
+            .filter_map(|s| s.url.as_ref()?.host_str())
+            .collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        format!(
+            "{} of {} script(s) scanned ({external} external{}, {} inline) on {} page(s)",
+            self.scripts.len(),
+            self.scripts.len() + self.unscanned.len(),
+            if hosts.is_empty() {
+                String::new()
+            } else {
+                format!(" from {}", hosts.join(", "))
+            },
+            self.scripts.len() - external,
+            self.pages
+        )
+    }
+
     /// ERROR observations for the pages that could not be read.
     pub fn page_error_observations(&self) -> Vec<crate::check::Observation> {
         self.page_errors
@@ -113,36 +235,25 @@ async fn fetch(ctx: &Ctx) -> Bundle {
     }
     let mut bundle = Bundle {
         scripts: Vec::new(),
-        skipped: Vec::new(),
+        unscanned: Vec::new(),
         partial: Vec::new(),
         pages: pages.len(),
         page_errors: Vec::new(),
     };
     let mut urls: Vec<Url> = Vec::new();
     for page in &pages {
-        let response = match ctx.http.send(&HttpRequest::get(page.clone())).await {
-            Ok(response) if response.is_success() => response,
-            Ok(response) => {
-                bundle.page_errors.push((
-                    page.to_string(),
-                    format!(
-                        "answered {}: the page's scripts were not seen",
-                        response.status
-                    ),
-                ));
-                continue;
-            }
-            Err(error) => {
-                bundle
-                    .page_errors
-                    .push((page.to_string(), ctx.redactor.redact(&error.to_string())));
+        let (page, response) = match read_page(ctx, page).await {
+            Ok(read) => read,
+            Err(why) => {
+                bundle.page_errors.push((page.to_string(), why));
                 continue;
             }
         };
+        let page = &page;
         if response.truncated {
             bundle.partial.push(format!(
-                "{page}: larger than {} KiB; scripts past the cut were not seen",
-                crate::net::http::MAX_BODY / 1024
+                "{page}: larger than {} MiB; scripts past the cut were not seen",
+                MAX_PAGE_BYTES / 1024 / 1024
             ));
         }
         let html = String::from_utf8_lossy(&response.body);
@@ -180,18 +291,15 @@ async fn fetch(ctx: &Ctx) -> Bundle {
     let mut total = 0usize;
     for url in urls {
         if !ctx.http.in_scope(url.host_str().unwrap_or_default()) {
-            bundle.skipped.push(format!(
-                "{url}: a host the profile does not name (not fetched)"
-            ));
+            bundle
+                .unscanned
+                .push(Unscanned::OffProfile(url.to_string()));
             continue;
         }
         if bundle.scripts.iter().filter(|s| s.url.is_some()).count() >= MAX_SCRIPTS
             || total >= MAX_TOTAL_BYTES
         {
-            bundle.skipped.push(format!(
-                "{url}: over the caps ({MAX_SCRIPTS} scripts, {} MiB)",
-                MAX_TOTAL_BYTES / 1024 / 1024
-            ));
+            bundle.unscanned.push(Unscanned::OverCaps(url.to_string()));
             continue;
         }
         let mut request = HttpRequest::get(url.clone());
@@ -214,13 +322,14 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                     text: String::from_utf8_lossy(&response.body).into_owned(),
                 });
             }
-            Ok(response) => bundle
-                .skipped
-                .push(format!("{url}: answered {}", response.status)),
-            Err(error) => bundle.skipped.push(format!(
+            Ok(response) => bundle.unscanned.push(Unscanned::Failed(format!(
+                "{url}: answered {}",
+                response.status
+            ))),
+            Err(error) => bundle.unscanned.push(Unscanned::Failed(format!(
                 "{url}: {}",
                 ctx.redactor.redact(&error.to_string())
-            )),
+            ))),
         }
     }
     bundle

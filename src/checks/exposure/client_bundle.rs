@@ -64,27 +64,25 @@ impl Check for ClientBundle {
                     partial.clone(),
                 ));
             }
-            for skipped in &bundle.skipped {
-                observations.push(Observation::new(
-                    Status::Pass,
-                    "not scanned",
-                    skipped.clone(),
-                ));
-            }
-            if !observations
-                .iter()
-                .any(|o| matches!(o.status, Status::Fail | Status::Error))
+            observations.extend(bundle.unscanned_observations());
+            // The control: the pages were read whole (decoded) and their scripts fetched.
+            if bundle.page_errors.len() < bundle.pages
+                && !observations
+                    .iter()
+                    .any(|o| matches!(o.status, Status::Fail | Status::Error))
             {
+                let detail = if bundle.scripts.is_empty() {
+                    format!("{}: the pages load no script", bundle.coverage())
+                } else {
+                    format!("{}: no secret", bundle.coverage())
+                };
                 observations.push(Observation::new(
                     Status::Pass,
                     format!("{} entry page(s)", bundle.pages),
-                    format!(
-                        "{} script(s) scanned (external and inline): no secret",
-                        bundle.scripts.len()
-                    ),
+                    detail,
                 ));
             }
-            Finding::from_observations(observations)
+            Finding::from_observations(observations).with_coverage(bundle.script_coverage())
         })
     }
 }

@@ -60,11 +60,23 @@ impl Check for SourceMaps {
                         request.describe(),
                         ctx.redactor.redact(&error.to_string()),
                     ),
-                    Ok(r) if !r.is_success() => Observation::new(
-                        Status::Pass,
-                        request.describe(),
-                        format!("{}: not served", r.status),
-                    ),
+                    Ok(r) if !r.is_success() => match crate::net::reached(&r, None) {
+                        crate::net::Reached::App if (400..500).contains(&r.status) => {
+                            Observation::new(
+                                Status::Pass,
+                                request.describe(),
+                                format!("{}: not served", r.status),
+                            )
+                        }
+                        crate::net::Reached::App => Observation::new(
+                            Status::Error,
+                            request.describe(),
+                            format!("{}: neither the map nor a refusal", r.status),
+                        ),
+                        other => {
+                            Observation::new(Status::Error, request.describe(), other.explain())
+                        }
+                    },
                     Ok(r) => match serde_json::from_slice::<serde_json::Value>(&r.body) {
                         Ok(json) if json.get("mappings").is_some() => {
                             let sources = json
@@ -106,14 +118,25 @@ impl Check for SourceMaps {
                 };
                 observations.push(observation);
             }
+            observations.extend(bundle.unscanned_observations());
+            for partial in &bundle.partial {
+                observations.push(Observation::new(
+                    Status::Warn,
+                    "partly read",
+                    partial.clone(),
+                ));
+            }
             if observations.is_empty() && bundle.page_errors.is_empty() {
                 observations.push(Observation::new(
                     Status::Pass,
                     format!("{} entry page(s)", bundle.pages),
-                    "no external script, so no source map to serve",
+                    format!(
+                        "{}: no external script, so no source map to serve",
+                        bundle.coverage()
+                    ),
                 ));
             }
-            Finding::from_observations(observations)
+            Finding::from_observations(observations).with_coverage(bundle.script_coverage())
         })
     }
 }

@@ -94,7 +94,6 @@ impl Check for OpenRedirect {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let rules = rules();
             let host = ctx
                 .profile
                 .target
@@ -111,90 +110,194 @@ impl Check for OpenRedirect {
                         continue;
                     }
                 };
-                let mut planned = Vec::new();
-                for parameter in &rules.parameters {
-                    for payload in &rules.payload {
-                        let mut url = base.clone();
-                        let value = payload.value.replace("{host}", &host);
-                        url.query_pairs_mut().append_pair(parameter, &value);
-                        planned.push((parameter, payload, url));
-                    }
-                }
-                let probes = planned
-                    .into_iter()
-                    .map(|(parameter, payload, url)| async move {
-                        let answer = ctx.http.send(&HttpRequest::get(url.clone())).await;
-                        (parameter, payload, url, answer)
-                    });
-                let answers = futures_util::future::join_all(probes).await;
-                let total = answers.len();
-                let mut off_site = Vec::new();
-                let mut errors = Vec::new();
-                for (parameter, payload, url, answer) in answers {
-                    let response = match answer {
-                        Ok(response) => response,
-                        Err(error) => {
-                            errors.push(ctx.redactor.redact(&error.to_string()));
-                            continue;
-                        }
-                    };
-                    let mut targets: Vec<(&str, String)> = Vec::new();
-                    if let Some(location) = response.header("location")
-                        && (300..400).contains(&response.status)
-                    {
-                        targets.push(("Location", location));
-                    }
-                    if response.is_success() {
-                        let body = String::from_utf8_lossy(&response.body);
-                        targets.extend(page_redirects(&body).into_iter().map(|t| ("page", t)));
-                    }
-                    for (how, target) in targets {
-                        if let Some(foreign) = leaves_site(ctx, &url, &target) {
-                            off_site.push(format!(
-                                "{parameter}= {} → {how} `{}` ({foreign})",
-                                payload.name,
-                                target.trim()
-                            ));
-                        }
-                    }
-                }
-                let subject = format!("GET {path}");
-                if !off_site.is_empty() {
-                    let count = off_site.len();
-                    let shown: Vec<String> = off_site.into_iter().take(3).collect();
-                    observations.push(Observation::new(
-                        Status::Fail,
-                        subject,
-                        format!(
-                            "sends the browser off-site for {count} of {total} return URLs: {}",
-                            shown.join("; ")
-                        ),
-                    ));
-                } else if !errors.is_empty() {
-                    observations.push(Observation::new(
-                        Status::Error,
-                        subject,
-                        format!(
-                            "{} of {total} probes got no answer: {}",
-                            errors.len(),
-                            errors[0]
-                        ),
-                    ));
-                } else {
-                    observations.push(Observation::new(
-                        Status::Pass,
-                        subject,
-                        format!(
-                            "{total} foreign return URLs ({} parameters × {} disguises): none led off-site",
-                            rules.parameters.len(),
-                            rules.payload.len()
-                        ),
-                    ));
-                }
+                observations.push(probe_page(ctx, &path, &base, &host).await);
             }
             Finding::from_observations(observations)
         })
     }
+}
+
+/// How a probe's value is written into the query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// `next=https%3A%2F%2Fevil.test%2F`: what a form or a careful link builder sends.
+    Percent,
+    /// `next=https://evil.test/`: what a phishing link contains. Servers that read the raw
+    /// query (nginx `$arg_next`) only ever see this form as a URL.
+    Raw,
+}
+
+fn with_parameter(base: &Url, parameter: &str, value: &str, encoding: Encoding) -> Url {
+    let mut url = base.clone();
+    match encoding {
+        Encoding::Percent => {
+            url.query_pairs_mut().append_pair(parameter, value);
+        }
+        Encoding::Raw => {
+            let query = match base.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{parameter}={value}"),
+                _ => format!("{parameter}={value}"),
+            };
+            url.set_query(Some(&query));
+        }
+    }
+    url
+}
+
+/// Where an answer sends the browser: a `Location`, or a page's own redirect.
+fn redirect_targets(response: &crate::net::Fetched) -> Vec<(&'static str, String)> {
+    let mut targets = Vec::new();
+    if let Some(location) = response.header("location")
+        && (300..400).contains(&response.status)
+    {
+        targets.push(("Location", location));
+    }
+    if response.is_success() {
+        let body = String::from_utf8_lossy(&response.body);
+        targets.extend(page_redirects(&body).into_iter().map(|t| ("page", t)));
+    }
+    targets
+}
+
+/// Probes one page: the control first (a same-origin return URL per parameter: does the
+/// page read it?), then every foreign payload, percent-encoded and raw.
+async fn probe_page(ctx: &Ctx, path: &str, base: &Url, host: &str) -> Observation {
+    let rules = rules();
+    let subject = format!("GET {path}");
+    let marker = format!(
+        "/launch-audit-return-{}",
+        crate::checks::ai::fresh_token().to_ascii_lowercase()
+    );
+    // Both spellings: a server that reads the raw query sees `%2F…` as no path at all.
+    let controls = rules.parameters.iter().flat_map(|parameter| {
+        [Encoding::Percent, Encoding::Raw].map(|encoding| {
+            let url = with_parameter(base, parameter, &marker, encoding);
+            async move { (parameter, ctx.http.send(&HttpRequest::get(url)).await) }
+        })
+    });
+    let mut read_by_page = Vec::new();
+    for (parameter, answer) in futures_util::future::join_all(controls).await {
+        if let Ok(response) = answer
+            && (response
+                .header("location")
+                .is_some_and(|l| l.contains(&marker))
+                || String::from_utf8_lossy(&response.body).contains(&marker))
+            && !read_by_page.contains(&parameter.as_str())
+        {
+            read_by_page.push(parameter.as_str());
+        }
+    }
+    let mut planned = Vec::new();
+    for parameter in &rules.parameters {
+        for payload in &rules.payload {
+            let value = payload.value.replace("{host}", host);
+            for encoding in [Encoding::Percent, Encoding::Raw] {
+                let url = with_parameter(base, parameter, &value, encoding);
+                if !planned.iter().any(|(_, _, u, _)| *u == url) {
+                    planned.push((parameter, payload, url, encoding));
+                }
+            }
+        }
+    }
+    let probes = planned
+        .into_iter()
+        .map(|(parameter, payload, url, encoding)| async move {
+            let answer = ctx.http.send(&HttpRequest::get(url.clone())).await;
+            (parameter, payload, url, encoding, answer)
+        });
+    let answers = futures_util::future::join_all(probes).await;
+    let total = answers.len();
+    let mut off_site = Vec::new();
+    let mut errors = Vec::new();
+    let mut not_app = Vec::new();
+    for (parameter, payload, url, encoding, answer) in answers {
+        let response = match answer {
+            Ok(response) => response,
+            Err(error) => {
+                errors.push(ctx.redactor.redact(&error.to_string()));
+                continue;
+            }
+        };
+        // A page that is not there, or not allowed, never read the parameter.
+        if response.status >= 400 || response.truncated {
+            not_app.push(response.status);
+        }
+        for (how, target) in redirect_targets(&response) {
+            if let Some(foreign) = leaves_site(ctx, &url, &target) {
+                off_site.push(format!(
+                    "{parameter}= {}{} → {how} `{}` ({foreign})",
+                    payload.name,
+                    if encoding == Encoding::Raw {
+                        ", unencoded"
+                    } else {
+                        ""
+                    },
+                    target.trim()
+                ));
+            }
+        }
+    }
+    if !off_site.is_empty() {
+        let count = off_site.len();
+        let shown: Vec<String> = off_site.into_iter().take(3).collect();
+        return Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "sends the browser off-site for {count} of {total} return URLs: {}",
+                shown.join("; ")
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "{} of {total} probes got no answer: {}",
+                errors.len(),
+                errors[0]
+            ),
+        );
+    }
+    if not_app.len() == total {
+        let mut statuses = not_app;
+        statuses.sort_unstable();
+        statuses.dedup();
+        let statuses: Vec<String> = statuses.iter().map(u16::to_string).collect();
+        return Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "answered {} to every probe: the page was not reached, so no return URL was tested",
+                statuses.join("/")
+            ),
+        );
+    }
+    if read_by_page.is_empty() {
+        return Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "the page neither followed nor echoed a same-origin return URL in any of {}: it reads none of them, so nothing was tested — name the page that takes a return URL in [redirects] paths",
+                rules.parameters.join(", ")
+            ),
+        );
+    }
+    Observation::new(
+        Status::Pass,
+        subject,
+        format!(
+            "reads {}; {total} foreign return URLs ({} parameters × {} disguises, encoded and raw): none led off-site",
+            read_by_page
+                .iter()
+                .map(|p| format!("{p}="))
+                .collect::<Vec<_>>()
+                .join(", "),
+            rules.parameters.len(),
+            rules.payload.len()
+        ),
+    )
 }
 
 /// The foreign host a redirect target leads to, resolved as a browser would (WHATWG URL

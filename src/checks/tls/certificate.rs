@@ -26,19 +26,30 @@ impl Check for Certificate {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let verifier = match crate::net::tls::trust_store(&ctx.profile).and_then(|roots| {
+            let build = |roots: rustls::RootCertStore| {
                 WebPkiServerVerifier::builder_with_provider(
                     Arc::new(roots),
                     Arc::new(rustls::crypto::ring::default_provider()),
                 )
                 .build()
                 .map_err(|e| e.to_string())
-            }) {
+            };
+            let verifier = match crate::net::tls::trust_store(&ctx.profile).and_then(build) {
                 Ok(verifier) => verifier,
                 Err(error) => return Finding::error(error),
             };
+            // What browsers trust: the public roots alone, without the profile's ca_file.
+            let mut public_roots = rustls::RootCertStore::empty();
+            public_roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            let browsers = match build(public_roots) {
+                Ok(verifier) => verifier,
+                Err(error) => return Finding::error(error),
+            };
+            let production =
+                ctx.profile.target.environment == crate::profile::Environment::Production;
             let probes = ctx.profile.https_hosts().into_iter().map(|(host, port)| {
                 let verifier = verifier.clone();
+                let browsers = browsers.clone();
                 async move {
                     let subject = super::subject(&host, port);
                     match ctx.handshake(&host, port).await {
@@ -53,7 +64,22 @@ impl Check for Certificate {
                         ),
                         Ok(handshake) => {
                             let (status, detail) = assess(&verifier, &host, &handshake.chain);
-                            Observation::new(status, subject, detail)
+                            let public = verifies(&browsers, &host, &handshake.chain);
+                            match (status, public) {
+                                // Trusted only through [network] ca_file: browsers do not
+                                // trust this chain, which matters once customers arrive.
+                                (Status::Pass, false) if production => Observation::new(
+                                    Status::Fail,
+                                    subject,
+                                    format!("not trusted by browsers: it verifies only through [network] ca_file (a private CA); {detail}"),
+                                ),
+                                (Status::Pass, false) => Observation::new(
+                                    Status::Pass,
+                                    subject,
+                                    format!("{detail}; trusted through [network] ca_file only (a private CA: browsers would not trust it in production)"),
+                                ),
+                                (status, _) => Observation::new(status, subject, detail),
+                            }
                         }
                     }
                 }
@@ -61,6 +87,23 @@ impl Check for Certificate {
             Finding::from_observations(futures_util::future::join_all(probes).await)
         })
     }
+}
+
+/// Whether `verifier` accepts the chain for `host`.
+fn verifies(
+    verifier: &WebPkiServerVerifier,
+    host: &str,
+    chain: &[CertificateDer<'static>],
+) -> bool {
+    use rustls::client::danger::ServerCertVerifier;
+    let Some((leaf, rest)) = chain.split_first() else {
+        return false;
+    };
+    ServerName::try_from(host.to_string()).is_ok_and(|name| {
+        verifier
+            .verify_server_cert(leaf, rest, &name, &[], UnixTime::now())
+            .is_ok()
+    })
 }
 
 /// The chain's verdict and a one-line account: problems first, then the facts.
