@@ -22,5 +22,6 @@ mod reports;
 mod repository;
 mod secret_corpus;
 mod spf_conformance;
+mod stacks;
 mod support;
 mod tls_legacy;

@@ -1,0 +1,313 @@
+//! Real stacks as targets: each variant of a real server (nginx from Debian's package so
+//! far) is started on loopback by the test, audited by the real binary, and every check in
+//! `tests/stacks/matrix.toml` must reach the status the matrix records for it.
+//! `scripts/test` installs the servers; a missing one fails here, it never skips.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::support::launch_audit;
+
+#[derive(Deserialize)]
+struct Matrix {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    stack: String,
+    variant: String,
+    check: String,
+    expect: String,
+    why: String,
+    curl: String,
+}
+
+fn matrix() -> Matrix {
+    let text = include_str!("../stacks/matrix.toml");
+    toml::from_str(text).expect("tests/stacks/matrix.toml parses")
+}
+
+/// An ephemeral loopback port, free when this returns.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
+}
+
+fn find_program(name: &str, places: &[&str]) -> PathBuf {
+    for place in places {
+        let path = Path::new(place).join(name);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!(
+        "{name} is not installed: run `scripts/test`, which installs the servers the tests drive"
+    );
+}
+
+/// nginx running one variant, stopped (SIGQUIT through its pid file) on drop.
+struct Nginx {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Nginx {
+    fn start(variant: &str) -> Nginx {
+        let nginx = find_program("nginx", &["/usr/sbin", "/usr/local/sbin", "/usr/bin"]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let root = dir.path();
+        for sub in ["www/assets", "tmp", "logs"] {
+            std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
+        }
+        write_site(root, variant, port);
+        let conf = root.join("nginx.conf");
+        std::fs::write(&conf, nginx_conf(root, variant, port)).expect("nginx.conf");
+        // Daemon mode: the command returns once the master has bound its port, so the
+        // test needs no waiting loop.
+        let output = Command::new(nginx)
+            .arg("-p")
+            .arg(root)
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .expect("nginx runs");
+        assert!(
+            output.status.success(),
+            "nginx ({variant}) did not start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Nginx { dir, port }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.path().join("nginx.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+/// A Stripe live key that no Stripe account holds (secret-shaped, for the scan only).
+const PLANTED_KEY: &str = "sk_live_LaunchAuditPlanted0000000000000";
+
+fn write_site(root: &Path, variant: &str, port: u16) {
+    let www = root.join("www");
+    let script = match variant {
+        "cdn" => format!("http://127.0.0.2:{port}/assets/app.js"),
+        _ => "/assets/app.js".to_string(),
+    };
+    let index = format!(
+        "<!doctype html><html><head><title>App</title><script src=\"{script}\"></script></head><body><div id=\"root\">App</div></body></html>\n"
+    );
+    std::fs::write(www.join("index.html"), index).expect("index.html");
+    let app = if matches!(variant, "wrong" | "precompressed") {
+        format!("const stripe = \"{PLANTED_KEY}\";\nconsole.log('app');\n")
+    } else {
+        "const stripe = \"pk_live_LaunchAuditPublishable000000000\";\nconsole.log('app');\n"
+            .to_string()
+    };
+    std::fs::write(www.join("assets/app.js"), app.repeat(40)).expect("app.js");
+    if variant == "precompressed" {
+        // Build-time compressed files, sent gzip'd to every client (`gzip_static always`),
+        // whatever its Accept-Encoding says.
+        std::fs::write(
+            www.join("health.json"),
+            "{\"status\":\"ok\",\"db\":\"down\"}\n",
+        )
+        .expect("health.json");
+        for file in ["health.json", "assets/app.js"] {
+            let status = Command::new("gzip")
+                .args(["-k", "-f", "-9"])
+                .arg(www.join(file))
+                .status()
+                .expect("gzip runs");
+            assert!(status.success(), "gzip {file}");
+        }
+    }
+    if variant == "spa" {
+        return;
+    }
+    std::fs::write(
+        www.join(".env"),
+        "DATABASE_URL=postgres://app:hunter2@db/app\nSECRET_KEY=launch-audit-planted\n",
+    )
+    .expect(".env");
+    // nginx reads `{PLAIN}` passwords from an htpasswd file.
+    std::fs::write(root.join("htpasswd"), "staff:{PLAIN}launch-audit\n").expect("htpasswd");
+}
+
+fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
+    let root = root.display();
+    let health_db = if variant == "wrong" { "down" } else { "up" };
+    let login = match variant {
+        // The raw query, unchecked.
+        "wrong" => "return 302 $arg_next;",
+        _ => "if ($arg_next ~ \"^/[^/\\\\\\\\]\") { return 302 $arg_next; } return 302 /;",
+    };
+    let dotfiles = match variant {
+        "wrong" => "",
+        _ => "location ~ /\\. { deny all; }",
+    };
+    let gate = match variant {
+        "password" => format!("auth_basic \"staging\"; auth_basic_user_file {root}/htpasswd;"),
+        "limited" => "limit_req zone=everyone burst=3 nodelay; limit_req_status 429;".to_string(),
+        _ => String::new(),
+    };
+    let locations = if variant == "spa" {
+        // A single-page app: every unknown path is the app's page.
+        "location / { try_files $uri /index.html; }".to_string()
+    } else if variant == "precompressed" {
+        format!(
+            "location = /healthz {{ alias {root}/www/health.json; default_type application/json; gzip_static always; }}
+        location /assets/ {{ gzip_static always; }}"
+        )
+    } else {
+        format!(
+            "{dotfiles}
+        location = /login {{ {login} }}
+        location = /healthz {{ default_type application/json; return 200 '{{\"status\":\"ok\",\"db\":\"{health_db}\"}}'; }}
+        location / {{ try_files $uri $uri/ =404; }}"
+        )
+    };
+    format!(
+        "user root;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/logs/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log {root}/logs/access.log;
+    client_body_temp_path {root}/tmp/body;
+    proxy_temp_path {root}/tmp/proxy;
+    fastcgi_temp_path {root}/tmp/fastcgi;
+    uwsgi_temp_path {root}/tmp/uwsgi;
+    scgi_temp_path {root}/tmp/scgi;
+    types {{ text/html html; application/javascript js; text/plain env; }}
+    default_type application/octet-stream;
+    gzip on;
+    gzip_min_length 0;
+    gzip_types application/json application/javascript text/plain;
+    limit_req_zone $binary_remote_addr zone=everyone:1m rate=1r/m;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/www;
+        index index.html;
+        {gate}
+        {locations}
+    }}
+}}
+"
+    )
+}
+
+fn profile(variant: &str, port: u16) -> String {
+    format!(
+        "[target]
+name = \"nginx ({variant})\"
+base_url = \"http://127.0.0.1:{port}/\"
+environment = \"staging\"
+has_no = [\"webhooks\", \"ai_endpoints\"]
+
+[network]
+timeout = \"5s\"
+
+[health]
+path = \"/healthz\"
+
+[redirects]
+paths = [\"/login\"]
+"
+    )
+}
+
+/// Audits one running variant with the checks the matrix names; returns the JSON report.
+fn audit(variant: &str, port: u16, checks: &[&str], dir: &Path) -> serde_json::Value {
+    let profile_path = dir.join(format!("{variant}.toml"));
+    std::fs::write(&profile_path, profile(variant, port)).expect("profile");
+    let report = dir.join(format!("{variant}.json"));
+    let mut args = vec![
+        "run".to_string(),
+        "-c".into(),
+        profile_path.display().to_string(),
+        "-q".into(),
+        "--format".into(),
+        "json".into(),
+        "--out".into(),
+        report.display().to_string(),
+    ];
+    for check in checks {
+        args.push("--only".into());
+        args.push((*check).to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = launch_audit(&args, &[]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{variant}: exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&report).expect("JSON report written");
+    serde_json::from_str(&text).expect("JSON report parses")
+}
+
+#[test]
+fn nginx_variants_meet_the_verdict_matrix() {
+    let matrix = matrix();
+    let mut by_variant: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
+    for case in matrix.case.iter().filter(|c| c.stack == "nginx") {
+        assert!(
+            !case.why.is_empty() && case.curl.contains("PORT"),
+            "{}",
+            case.check
+        );
+        by_variant.entry(&case.variant).or_default().push(case);
+    }
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let mut wrong = Vec::new();
+    for (variant, cases) in &by_variant {
+        let server = Nginx::start(variant);
+        let checks: Vec<&str> = cases.iter().map(|c| c.check.as_str()).collect();
+        let report = audit(variant, server.port, &checks, scratch.path());
+        let results = report["results"].as_array().expect("results");
+        for case in cases {
+            let result = results
+                .iter()
+                .find(|r| r["id"] == case.check.as_str())
+                .unwrap_or_else(|| panic!("{variant}: no result for {}", case.check));
+            if result["status"] != case.expect.as_str() {
+                wrong.push(format!(
+                    "nginx/{variant} {}: expected {}, got {} — {}",
+                    case.check, case.expect, result["status"], result["summary"]
+                ));
+            }
+        }
+        if *variant == "limited" {
+            let causes = report["causes"].as_array().expect("causes");
+            assert!(
+                causes
+                    .iter()
+                    .any(|c| c.as_str().unwrap_or("").contains("limited this audit")),
+                "the limiter is said once, as the cause: {causes:?}"
+            );
+        }
+        if *variant == "wrong" {
+            let text = report.to_string();
+            assert!(!text.contains(PLANTED_KEY), "the planted key is masked");
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "verdicts off the matrix:\n{}",
+        wrong.join("\n")
+    );
+}
