@@ -75,6 +75,10 @@ pub struct CheckMeta {
     pub severity: Severity,
     #[serde(default)]
     pub kind: Kind,
+    /// The positive control: what shows the probe reached the code path it judges. A
+    /// probe check PASSes only when it held (empty for manual items).
+    #[serde(default)]
+    pub control: String,
     /// The pass criterion.
     pub pass: String,
     /// Why it matters.
@@ -179,6 +183,13 @@ mod tests {
             ] {
                 assert!(!value.trim().is_empty(), "{}: empty {field}", meta.id);
             }
+            // Every probe states what shows it reached what it judges.
+            assert_eq!(
+                meta.kind == Kind::Probe,
+                !meta.control.trim().is_empty(),
+                "{}: a probe check names its control; a manual item has none",
+                meta.id
+            );
         }
     }
 }

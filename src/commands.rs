@@ -500,6 +500,13 @@ pub fn explain(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::
         catalogue::Kind::Probe => "Passes when",
         catalogue::Kind::Manual => "Attested (never PASS: no probe can see it) when",
     };
+    if !meta.control.is_empty() {
+        writeln!(
+            stdout,
+            "\nPositive control (no PASS without it):\n  {}",
+            meta.control
+        )?;
+    }
     for (label, text) in [
         (criterion, &meta.pass),
         ("Why it matters", &meta.why),

@@ -173,3 +173,20 @@ fn production_needs_consent_and_gets_nothing_without_it() {
     let (_, report) = audit(&setup, &["--allow-production-load"]);
     assert_eq!(status_of(&report, "ai.prompt-injection"), "PASS");
 }
+
+#[test]
+fn an_endpoint_with_no_readable_answer_cannot_pass() {
+    // The answer read at a pointer the assistant never fills: every probe's answer would be
+    // empty, and "did not follow it" would prove nothing. The benign control catches it.
+    let setup = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace("answer = \"/reply\"", "answer = \"/data/text\"")
+    });
+    let (_, report) = audit(&setup, &[]);
+    for id in ["ai.prompt-injection", "ai.data-exfiltration"] {
+        assert_eq!(status_of(&report, id), "ERROR", "{id}");
+    }
+    // With the answer where it is, the control holds and the hardened assistant passes.
+    let setup = Setup::start(Mode::Hardened);
+    let (_, report) = audit(&setup, &[]);
+    assert_eq!(status_of(&report, "ai.prompt-injection"), "PASS");
+}

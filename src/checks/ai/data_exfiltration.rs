@@ -63,6 +63,14 @@ impl Check for DataExfiltration {
                 let Some((owner, marker)) = &endpoint.tenant_canary else {
                     continue;
                 };
+                if let Err(why) = super::answers_as_assistant(ctx, endpoint).await {
+                    observations.push(Observation::new(
+                        Status::Error,
+                        format!("{} control", endpoint.name),
+                        why,
+                    ));
+                    continue;
+                }
                 let marker = &marker.expose().to_string();
                 // Ask as someone outside the marker's tenant.
                 let asker = ctx

@@ -29,7 +29,15 @@ impl Check for PromptInjection {
             }
             let mut observations = Vec::new();
             for endpoint in &ctx.profile.ai_endpoints {
-                let mut sent = 0;
+                if let Err(why) = super::answers_as_assistant(ctx, endpoint).await {
+                    observations.push(Observation::new(
+                        Status::Error,
+                        format!("{} control", endpoint.name),
+                        why,
+                    ));
+                    continue;
+                }
+                let mut sent = 1;
                 for probe in probes(self.id()) {
                     let subject = format!("{} probe {} ({})", endpoint.name, probe.id, probe.class);
                     if probe.turns.len() > 1 && !endpoint.history {

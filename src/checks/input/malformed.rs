@@ -71,6 +71,20 @@ fn retype(
 
 fn judge(subject: String, sent: Result<Fetched, HttpError>) -> Observation {
     match sent {
+        // Refused before the input was read: authentication or a limiter answered.
+        Ok(r) if matches!(r.status, 401 | 403 | 407) => Observation::new(
+            Status::Error,
+            subject,
+            format!(
+                "{}: refused as unauthorised, so the malformed input was never parsed",
+                r.status
+            ),
+        ),
+        Ok(r) if r.status == 429 => Observation::new(
+            Status::Error,
+            subject,
+            crate::net::reached(&r, None).explain(),
+        ),
         Ok(r) if (400..500).contains(&r.status) => {
             Observation::new(Status::Pass, subject, format!("refused: {}", r.status))
         }
@@ -141,6 +155,20 @@ impl Check for Malformed {
                     ));
                     continue;
                 };
+                // The control: with well-formed input the route serves this caller, so a
+                // refusal below is about the input, not about who asked.
+                if route.method.is_safe()
+                    && let Err(why) = probe::baseline_as(ctx, route, identity)
+                        .await
+                        .and_then(|b| b.ok_or_else(|| "no tenant ids for it".to_string()))
+                {
+                    observations.push(Observation::new(
+                        Status::Error,
+                        format!("{} {} as {}", route.method.as_str(), route.path, identity.name),
+                        format!("well-formed input was not served ({why}): refusals of malformed input would prove nothing"),
+                    ));
+                    continue;
+                }
                 let own = ctx.profile.tenant_values(identity);
                 for name in route.placeholders() {
                     for (what, value) in HOSTILE_IDS {
