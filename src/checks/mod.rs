@@ -36,6 +36,28 @@ pub(crate) fn production_refusal(ctx: &Ctx, what: &str) -> Option<crate::check::
         })
 }
 
+/// A part the profile declares none of (`key` is its section): N/A only when `[target]
+/// has_no` states it is absent, since silence is not a statement; otherwise SKIP.
+pub(crate) fn absent_or_skip(
+    profile: &crate::profile::Profile,
+    part: crate::profile::Absent,
+    key: &'static str,
+    declare: &str,
+) -> crate::check::Applicability {
+    if profile.target.has_no.contains(&part) {
+        crate::check::Applicability::NotApplicable {
+            reason: format!("the profile states the app has no {key} ([target] has_no)"),
+        }
+    } else {
+        crate::check::Applicability::Skip {
+            key,
+            reason: format!(
+                "no [[{key}]] declared: {declare}, or state `has_no = [\"{key}\"]` in [target]"
+            ),
+        }
+    }
+}
+
 /// An ERROR observation for a request that got no response.
 pub(crate) fn unreachable(
     ctx: &Ctx,

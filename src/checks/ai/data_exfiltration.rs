@@ -63,12 +63,8 @@ impl Check for DataExfiltration {
                 let Some((owner, marker)) = &endpoint.tenant_canary else {
                     continue;
                 };
-                if let Err(why) = super::answers_as_assistant(ctx, endpoint).await {
-                    observations.push(Observation::new(
-                        Status::Error,
-                        format!("{} control", endpoint.name),
-                        why,
-                    ));
+                if let Some(failed) = super::control_failed(ctx, endpoint).await {
+                    observations.push(failed);
                     continue;
                 }
                 let marker = &marker.expose().to_string();

@@ -89,20 +89,12 @@ pub fn fresh_token() -> String {
 /// Run the check on every endpoint, or SKIP naming the key when there is none.
 fn needs_endpoints(profile: &Profile) -> Applicability {
     if profile.ai_endpoints.is_empty() {
-        if profile
-            .target
-            .has_no
-            .contains(&crate::profile::Absent::AiEndpoints)
-        {
-            Applicability::NotApplicable {
-                reason: "the profile states the app has no AI endpoints ([target] has_no)".into(),
-            }
-        } else {
-            Applicability::Skip {
-                key: "ai_endpoints",
-                reason: "no [[ai_endpoints]] declared: declare each endpoint that puts user text before a model, or state `has_no = [\"ai_endpoints\"]` in [target]".into(),
-            }
-        }
+        crate::checks::absent_or_skip(
+            profile,
+            crate::profile::Absent::AiEndpoints,
+            "ai_endpoints",
+            "declare each endpoint that puts user text before a model",
+        )
     } else {
         Applicability::Run
     }
@@ -137,6 +129,16 @@ pub async fn answers_as_assistant(ctx: &Ctx, endpoint: &AiEndpoint) -> Result<()
             ctx.excerpt(answer.as_bytes())
         ))
     }
+}
+
+/// [`answers_as_assistant`] as the ERROR observation that stops probing an endpoint.
+pub async fn control_failed(ctx: &Ctx, endpoint: &AiEndpoint) -> Option<crate::check::Observation> {
+    let why = answers_as_assistant(ctx, endpoint).await.err()?;
+    Some(crate::check::Observation::new(
+        crate::check::Status::Error,
+        format!("{} control", endpoint.name),
+        why,
+    ))
 }
 
 pub async fn ask(

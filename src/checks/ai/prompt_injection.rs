@@ -29,12 +29,8 @@ impl Check for PromptInjection {
             }
             let mut observations = Vec::new();
             for endpoint in &ctx.profile.ai_endpoints {
-                if let Err(why) = super::answers_as_assistant(ctx, endpoint).await {
-                    observations.push(Observation::new(
-                        Status::Error,
-                        format!("{} control", endpoint.name),
-                        why,
-                    ));
+                if let Some(failed) = super::control_failed(ctx, endpoint).await {
+                    observations.push(failed);
                     continue;
                 }
                 let mut sent = 1;

@@ -19,21 +19,12 @@ use crate::profile::{Profile, Webhook, WebhookScheme};
 
 fn needs_webhooks(profile: &Profile) -> Applicability {
     if profile.webhooks.is_empty() {
-        // N/A only when the profile says so: silence is not a statement that none exist.
-        if profile
-            .target
-            .has_no
-            .contains(&crate::profile::Absent::Webhooks)
-        {
-            Applicability::NotApplicable {
-                reason: "the profile states the app has no webhooks ([target] has_no)".into(),
-            }
-        } else {
-            Applicability::Skip {
-                key: "webhooks",
-                reason: "no [[webhooks]] declared: declare each endpoint that receives signed events, or state `has_no = [\"webhooks\"]` in [target]".into(),
-            }
-        }
+        crate::checks::absent_or_skip(
+            profile,
+            crate::profile::Absent::Webhooks,
+            "webhooks",
+            "declare each endpoint that receives signed events",
+        )
     } else {
         Applicability::Run
     }
