@@ -53,6 +53,9 @@ pub struct Variant {
     /// Names the forgery in evidence, e.g. `alg "none", signature dropped`.
     pub name: String,
     pub token: String,
+    /// One of the few forgeries sent to every further route: a route that skips
+    /// verification (reads the token with a bare decode) accepts all of them.
+    pub sweep: bool,
 }
 
 fn encode(map: &Map<String, Value>) -> String {
@@ -82,6 +85,7 @@ pub fn variants(jwt: &Jwt, material: &Material<'_>) -> Vec<Variant> {
         out.push(Variant {
             name: format!("alg \"{spelling}\", signature dropped"),
             token: signed_as(&header, &jwt.payload_b64, ""),
+            sweep: spelling == "none",
         });
     }
     let mut none = jwt.header.clone();
@@ -89,14 +93,17 @@ pub fn variants(jwt: &Jwt, material: &Material<'_>) -> Vec<Variant> {
     out.push(Variant {
         name: "alg \"none\", original signature kept".into(),
         token: signed_as(&none, &jwt.payload_b64, &jwt.signature_b64),
+        sweep: false,
     });
     out.push(Variant {
         name: "signature stripped".into(),
         token: format!("{}.{}.", jwt.header_b64, jwt.payload_b64),
+        sweep: true,
     });
     out.push(Variant {
         name: "signature segment removed".into(),
         token: format!("{}.{}", jwt.header_b64, jwt.payload_b64),
+        sweep: false,
     });
     if let Some(other) = material.other
         && other.signature_b64 != jwt.signature_b64
@@ -107,10 +114,12 @@ pub fn variants(jwt: &Jwt, material: &Material<'_>) -> Vec<Variant> {
                 "{}.{}.{}",
                 jwt.header_b64, jwt.payload_b64, other.signature_b64
             ),
+            sweep: false,
         });
     }
 
     // Claims edited, original signature kept.
+    let mut edits = 0;
     let mut edit = |name: String, change: &dyn Fn(&mut Map<String, Value>)| {
         let mut payload = jwt.payload.clone();
         change(&mut payload);
@@ -122,7 +131,10 @@ pub fn variants(jwt: &Jwt, material: &Material<'_>) -> Vec<Variant> {
                 encode(&payload),
                 jwt.signature_b64
             ),
+            // The first edit (another user's `sub`) is in the sweep.
+            sweep: edits == 0,
         });
+        edits += 1;
     };
     let other_sub = material
         .other
@@ -181,6 +193,7 @@ pub fn variants(jwt: &Jwt, material: &Material<'_>) -> Vec<Variant> {
                 jwt.alg()
             ),
             token: format!("{signing_input}.{signature}"),
+            sweep: false,
         });
     }
     out

@@ -57,23 +57,24 @@ impl Check for JwtTampering {
                 };
             }
             let mut observations = Vec::new();
+            let mut routes_reached = std::collections::BTreeSet::new();
+            let mut routes_declared = std::collections::BTreeSet::new();
+            let mut open_routes = std::collections::BTreeSet::new();
             for (identity, token) in &identities {
-                // A route where the genuine token works: otherwise a refusal proves nothing.
-                let mut target = None;
+                // Routes where the genuine token works: elsewhere a refusal proves nothing.
+                let mut reached = Vec::new();
                 let mut tried = Vec::new();
                 for route in required_routes(ctx)
                     .filter(|r| r.method.is_safe() && identity.may_use(&r.roles))
                 {
+                    routes_declared.insert(route.path.as_str());
                     match probe::baseline_as(ctx, route, identity).await {
-                        Ok(Some(baseline)) => {
-                            target = Some((route, baseline.filled));
-                            break;
-                        }
+                        Ok(Some(baseline)) => reached.push((route, baseline.filled)),
                         Ok(None) => {}
                         Err(why) => tried.push(format!("{}: {why}", route.path)),
                     }
                 }
-                let Some((route, filled)) = target else {
+                if reached.is_empty() {
                     observations.push(Observation::new(
                         Status::Error,
                         format!("{}'s token", identity.name),
@@ -83,7 +84,7 @@ impl Check for JwtTampering {
                         ),
                     ));
                     continue;
-                };
+                }
                 // Borrow from an identity of another tenant when there is one.
                 let other = identities
                     .iter()
@@ -94,46 +95,96 @@ impl Check for JwtTampering {
                     other,
                     public_key: ctx.profile.auth.jwt_public_key.as_deref(),
                 };
-                let on = probe::describe(route, &filled);
-                for variant in jwt::variants(token, &material) {
-                    let subject = format!("{on} with {}'s token, {}", identity.name, variant.name);
-                    let request = match probe::request(ctx, route, &filled, None) {
-                        Ok(request) => {
-                            request.with_credential(place(&identity.scheme, &variant.token))
-                        }
-                        Err(why) => {
-                            observations.push(Observation::new(Status::Error, subject, why));
-                            continue;
-                        }
-                    };
-                    let observation = match ctx.http.send(&request).await {
-                        Err(error) => Observation::new(
-                            Status::Error,
-                            subject,
-                            ctx.redactor.redact(&error.to_string()),
-                        ),
-                        Ok(response) => {
-                            match probe::classify(&response, &ctx.profile.auth, route.hidden) {
-                                Answer::Refused(how) => Observation::new(
-                                    Status::Pass,
-                                    subject,
-                                    format!("refused: {how}"),
-                                ),
-                                Answer::Served => Observation::new(
-                                    Status::Fail,
-                                    subject,
-                                    format!("accepted: {}", response.status),
-                                ),
-                                Answer::Unclear(why) => {
-                                    Observation::new(Status::Error, subject, why)
-                                }
-                            }
-                        }
-                    };
-                    observations.push(observation);
+                let forgeries = jwt::variants(token, &material);
+                // Every forgery on the first route; the sweep on the others, since one route
+                // that reads the token without verifying it (a bare decode) is enough.
+                for (n, (route, filled)) in reached.iter().enumerate() {
+                    // A route that serves a caller with no credential at all accepts any
+                    // token: that is auth.unauthenticated's finding, not a forgery's.
+                    if n > 0 && serves_anonymous(ctx, route, filled).await {
+                        open_routes.insert(route.path.as_str());
+                        continue;
+                    }
+                    routes_reached.insert(route.path.as_str());
+                    let on = probe::describe(route, filled);
+                    for variant in forgeries.iter().filter(|v| n == 0 || v.sweep) {
+                        let subject =
+                            format!("{on} with {}'s token, {}", identity.name, variant.name);
+                        observations
+                            .push(forge(ctx, route, filled, identity, variant, subject).await);
+                    }
                 }
             }
-            Finding::from_observations(observations)
+            let left = routes_declared
+                .difference(&routes_reached)
+                .map(|path| {
+                    if open_routes.contains(path) {
+                        format!("{path}: served without any credential (auth.unauthenticated)")
+                    } else {
+                        format!("{path}: no identity's genuine token was served there")
+                    }
+                })
+                .collect();
+            let coverage = crate::check::Coverage::new(
+                "routes",
+                routes_reached.len(),
+                routes_declared.len(),
+                left,
+            );
+            let mut finding = Finding::from_observations(observations);
+            finding.coverage = Some(coverage);
+            finding
         })
+    }
+}
+
+/// Whether `route` serves a request that carries no credential.
+async fn serves_anonymous(
+    ctx: &Ctx,
+    route: &crate::profile::Route,
+    filled: &crate::profile::FilledRoute,
+) -> bool {
+    let Ok(request) = probe::request(ctx, route, filled, None) else {
+        return false;
+    };
+    match ctx.http.send(&request).await {
+        Ok(response) => matches!(
+            probe::classify(&response, &ctx.profile.auth, route.hidden),
+            Answer::Served
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Sends one forged token where the genuine one was served, and judges the answer.
+async fn forge(
+    ctx: &Ctx,
+    route: &crate::profile::Route,
+    filled: &crate::profile::FilledRoute,
+    identity: &Identity,
+    variant: &jwt::Variant,
+    subject: String,
+) -> Observation {
+    let request = match probe::request(ctx, route, filled, None) {
+        Ok(request) => request.with_credential(place(&identity.scheme, &variant.token)),
+        Err(why) => return Observation::new(Status::Error, subject, why),
+    };
+    match ctx.http.send(&request).await {
+        Err(error) => Observation::new(
+            Status::Error,
+            subject,
+            ctx.redactor.redact(&error.to_string()),
+        ),
+        Ok(response) => match probe::classify(&response, &ctx.profile.auth, route.hidden) {
+            Answer::Refused(how) => {
+                Observation::new(Status::Pass, subject, format!("refused: {how}"))
+            }
+            Answer::Served => Observation::new(
+                Status::Fail,
+                subject,
+                format!("accepted: {}", response.status),
+            ),
+            Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+        },
     }
 }

@@ -1,56 +1,11 @@
-//! Real stacks as targets: each variant of a real server (nginx from Debian's package so
-//! far) is started on loopback by the test, audited by the real binary, and every check in
-//! `tests/stacks/matrix.toml` must reach the status the matrix records for it.
-//! `scripts/test` installs the servers; a missing one fails here, it never skips.
+//! nginx 1.22 (Debian's package) as the origin, in the variants the matrix names.
 
-use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use serde::Deserialize;
-
-use crate::support::launch_audit;
-
-#[derive(Deserialize)]
-struct Matrix {
-    case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    stack: String,
-    variant: String,
-    check: String,
-    expect: String,
-    why: String,
-    curl: String,
-}
-
-fn matrix() -> Matrix {
-    let text = include_str!("../stacks/matrix.toml");
-    toml::from_str(text).expect("tests/stacks/matrix.toml parses")
-}
-
-/// An ephemeral loopback port, free when this returns.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("an ephemeral port")
-}
-
-fn find_program(name: &str, places: &[&str]) -> PathBuf {
-    for place in places {
-        let path = Path::new(place).join(name);
-        if path.exists() {
-            return path;
-        }
-    }
-    panic!(
-        "{name} is not installed: run `scripts/test`, which installs the servers the tests drive"
-    );
-}
+use super::{
+    PLANTED_KEY, audit, cases_of, checks_of, find_program, free_port, matrix, off_the_matrix,
+};
 
 /// nginx running one variant, stopped (SIGQUIT through its pid file) on drop.
 struct Nginx {
@@ -95,9 +50,6 @@ impl Drop for Nginx {
         }
     }
 }
-
-/// A Stripe live key that no Stripe account holds (secret-shaped, for the scan only).
-const PLANTED_KEY: &str = "sk_live_LaunchAuditPlanted0000000000000";
 
 fn write_site(root: &Path, variant: &str, port: u16) {
     let www = root.join("www");
@@ -209,7 +161,7 @@ http {{
     )
 }
 
-fn profile(variant: &str, port: u16) -> String {
+fn nginx_profile(variant: &str, port: u16) -> String {
     format!(
         "[target]
 name = \"nginx ({variant})\"
@@ -229,69 +181,17 @@ paths = [\"/login\"]
     )
 }
 
-/// Audits one running variant with the checks the matrix names; returns the JSON report.
-fn audit(variant: &str, port: u16, checks: &[&str], dir: &Path) -> serde_json::Value {
-    let profile_path = dir.join(format!("{variant}.toml"));
-    std::fs::write(&profile_path, profile(variant, port)).expect("profile");
-    let report = dir.join(format!("{variant}.json"));
-    let mut args = vec![
-        "run".to_string(),
-        "-c".into(),
-        profile_path.display().to_string(),
-        "-q".into(),
-        "--format".into(),
-        "json".into(),
-        "--out".into(),
-        report.display().to_string(),
-    ];
-    for check in checks {
-        args.push("--only".into());
-        args.push((*check).to_string());
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = launch_audit(&args, &[]);
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{variant}: exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = std::fs::read_to_string(&report).expect("JSON report written");
-    serde_json::from_str(&text).expect("JSON report parses")
-}
-
 #[test]
 fn nginx_variants_meet_the_verdict_matrix() {
-    let matrix = matrix();
-    let mut by_variant: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
-    for case in matrix.case.iter().filter(|c| c.stack == "nginx") {
-        assert!(
-            !case.why.is_empty() && case.curl.contains("PORT"),
-            "{}",
-            case.check
-        );
-        by_variant.entry(&case.variant).or_default().push(case);
-    }
     let scratch = tempfile::tempdir().expect("temp dir");
     let mut wrong = Vec::new();
-    for (variant, cases) in &by_variant {
+    for (variant, cases) in &cases_of(&matrix(), "nginx") {
         let server = Nginx::start(variant);
-        let checks: Vec<&str> = cases.iter().map(|c| c.check.as_str()).collect();
-        let report = audit(variant, server.port, &checks, scratch.path());
-        let results = report["results"].as_array().expect("results");
-        for case in cases {
-            let result = results
-                .iter()
-                .find(|r| r["id"] == case.check.as_str())
-                .unwrap_or_else(|| panic!("{variant}: no result for {}", case.check));
-            if result["status"] != case.expect.as_str() {
-                wrong.push(format!(
-                    "nginx/{variant} {}: expected {}, got {} — {}",
-                    case.check, case.expect, result["status"], result["summary"]
-                ));
-            }
-        }
-        if *variant == "limited" {
+        let name = format!("nginx-{variant}");
+        let profile = nginx_profile(variant, server.port);
+        let report = audit(&name, &profile, &checks_of(cases), scratch.path());
+        wrong.extend(off_the_matrix("nginx", variant, cases, &report));
+        if variant == "limited" {
             let causes = report["causes"].as_array().expect("causes");
             assert!(
                 causes
@@ -300,7 +200,7 @@ fn nginx_variants_meet_the_verdict_matrix() {
                 "the limiter is said once, as the cause: {causes:?}"
             );
         }
-        if *variant == "wrong" {
+        if variant == "wrong" {
             let text = report.to_string();
             assert!(!text.contains(PLANTED_KEY), "the planted key is masked");
         }

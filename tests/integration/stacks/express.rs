@@ -1,0 +1,172 @@
+//! Express 5 with cors, helmet, express-rate-limit, express-session, cookie-parser and
+//! jsonwebtoken (npm, pinned by tests/stacks/express/package-lock.json), over HTTPS with a
+//! minted chain, in the variants `tests/stacks/express/app.js` describes.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::{
+    Child, PLANTED_KEY, audit, cases_of, checks_of, find_program, matrix, off_the_matrix,
+    stacks_dir,
+};
+
+fn start(variant: &str, dir: &Path) -> Child {
+    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
+    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
+    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    let modules = stacks_dir().join("express/node_modules");
+    assert!(
+        modules.join("express").exists(),
+        "{} lacks express: run `scripts/test`, which installs the npm packages the tests drive",
+        modules.display()
+    );
+    let node = find_program("node", &["/usr/bin", "/usr/local/bin"]);
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stacks/express/app.js");
+    let mut command = Command::new(node);
+    command
+        .arg(app)
+        .arg(variant)
+        .arg(dir)
+        .env("NODE_PATH", &modules);
+    Child::start(command, &format!("express ({variant})"))
+}
+
+fn profile(variant: &str, server: &Child) -> String {
+    let port = server.port("port");
+    let cdn = server.port("cdn_port");
+    let token = |name: &str| server.text(&format!("/tokens/{name}")).to_string();
+    let password = server.text("/password");
+    format!(
+        r#"[target]
+name = "Express ({variant})"
+base_url = "https://127.0.0.1:{port}/"
+asset_hosts = ["https://127.0.0.2:{cdn}"]
+allowed_origins = ["https://app.acme.test"]
+environment = "staging"
+has_no = ["webhooks", "ai_endpoints"]
+
+[network]
+ca_file = "ca.pem"
+timeout = "5s"
+
+[health]
+path = "/healthz"
+
+[redirects]
+paths = ["/login"]
+
+[identities.alice]
+token = "{alice}"
+tenant = "acme"
+roles = ["member"]
+
+[identities.mallory]
+token = "{mallory}"
+tenant = "globex"
+roles = ["member"]
+
+[identities.ada]
+token = "{ada}"
+tenant = "acme"
+roles = ["admin"]
+
+[identities.alice_expired]
+token = "{expired}"
+tenant = "acme"
+roles = ["member"]
+expired = true
+
+[tenants.acme]
+org = "101"
+project = "p-101"
+
+[tenants.globex]
+org = "202"
+project = "p-202"
+
+[session]
+path = "/auth/login"
+json = {{ email = "alice@acme.test", password = "{password}" }}
+
+[[routes]]
+name = "org members (nested)"
+path = "/api/orgs/{{org}}/members"
+auth = "required"
+roles = ["member", "admin"]
+
+[[routes]]
+name = "project (flat)"
+path = "/api/projects/{{project}}"
+auth = "required"
+
+[[routes]]
+name = "admin: users"
+path = "/api/admin/users"
+auth = "required"
+roles = ["admin"]
+
+[[routes]]
+name = "notes"
+path = "/api/notes"
+auth = "required"
+
+[[routes]]
+name = "add a note"
+method = "POST"
+path = "/api/notes"
+auth = "required"
+body = {{ text = "from launch-audit" }}
+allow_writes = true
+
+[[routes]]
+name = "current user"
+path = "/api/me"
+auth = "required"
+
+[[routes]]
+name = "reports"
+path = "/api/reports"
+auth = "required"
+
+[[rate_limits]]
+name = "login"
+path = "/auth/login"
+body = {{ email = "nobody@acme.test", password = "wrong" }}
+max_attempts = 10
+burst = 20
+"#,
+        alice = token("alice"),
+        mallory = token("mallory"),
+        ada = token("ada"),
+        expired = token("alice_expired"),
+    )
+}
+
+#[test]
+fn express_variants_meet_the_verdict_matrix() {
+    let mut wrong = Vec::new();
+    for (variant, cases) in &cases_of(&matrix(), "express") {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let server = start(variant, scratch.path());
+        let name = format!("express-{variant}");
+        let report = audit(
+            &name,
+            &profile(variant, &server),
+            &checks_of(cases),
+            scratch.path(),
+        );
+        wrong.extend(off_the_matrix("express", variant, cases, &report));
+        let text = report.to_string();
+        assert!(!text.contains(PLANTED_KEY), "the planted key is masked");
+        for name in ["alice", "mallory", "ada", "alice_expired"] {
+            let token = server.text(&format!("/tokens/{name}"));
+            assert!(!text.contains(token), "{name}'s token is redacted");
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "verdicts off the matrix:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -1,0 +1,210 @@
+//! Real stacks as targets: each variant of a real server (nginx from Debian's package so
+//! far) is started on loopback by the test, audited by the real binary, and every check in
+//! `tests/stacks/matrix.toml` must reach the status the matrix records for it.
+//! `scripts/test` installs the servers; a missing one fails here, it never skips.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::support::launch_audit;
+
+mod express;
+mod nginx;
+
+#[derive(Deserialize)]
+struct Matrix {
+    case: Vec<Case>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Case {
+    stack: String,
+    variant: String,
+    check: String,
+    expect: String,
+    why: String,
+    curl: String,
+}
+
+fn matrix() -> Matrix {
+    let text = include_str!("../../stacks/matrix.toml");
+    toml::from_str(text).expect("tests/stacks/matrix.toml parses")
+}
+
+/// A Stripe live key that no Stripe account holds (secret-shaped, for the scan only); the
+/// Express and Flask apps plant the same one.
+const PLANTED_KEY: &str = "sk_live_LaunchAuditPlanted0000000000000";
+
+/// Where `scripts/test` installs the stacks' registry packages (npm, PyPI): under the build
+/// directory, never in the source tree.
+fn stacks_dir() -> PathBuf {
+    std::env::var_os("LAUNCH_AUDIT_STACKS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/stacks"))
+}
+
+/// An ephemeral loopback port, free when this returns.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
+}
+
+fn find_program(name: &str, places: &[&str]) -> PathBuf {
+    for place in places {
+        let path = Path::new(place).join(name);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!(
+        "{name} is not installed: run `scripts/test`, which installs the servers the tests drive"
+    );
+}
+
+/// A server process the test started (node, python): it prints one JSON line once it
+/// listens, and exits when its stdin closes; dropping this closes it and reaps the process.
+struct Child {
+    process: std::process::Child,
+    /// What the server printed once it was listening.
+    ready: serde_json::Value,
+}
+
+impl Child {
+    fn start(mut command: Command, what: &str) -> Child {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let mut process = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+        let stdout = process.stdout.take().expect("stdout");
+        let mut line = String::new();
+        // The line comes once the server listens; EOF means it died first.
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's ready line");
+        if line.trim().is_empty() {
+            let _ = process.kill();
+            let output = process.wait_with_output().expect("server output");
+            panic!(
+                "{what} exited before listening: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let ready = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{what} printed {line:?}, not its ready line: {e}"));
+        Child { process, ready }
+    }
+
+    fn port(&self, key: &str) -> u16 {
+        self.ready[key]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or_else(|| panic!("the ready line names {key}"))
+    }
+
+    fn text(&self, pointer: &str) -> &str {
+        self.ready
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("the ready line holds {pointer}"))
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        drop(self.process.stdin.take());
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// Audits one running variant with the checks the matrix names; returns the JSON report.
+fn audit(name: &str, profile: &str, checks: &[&str], dir: &Path) -> serde_json::Value {
+    let profile_path = dir.join(format!("{name}.toml"));
+    std::fs::write(&profile_path, profile).expect("profile");
+    let report = dir.join(format!("{name}.json"));
+    let mut args = vec![
+        "run".to_string(),
+        "-c".into(),
+        profile_path.display().to_string(),
+        "-q".into(),
+        "--format".into(),
+        "json".into(),
+        "--out".into(),
+        report.display().to_string(),
+    ];
+    for check in checks {
+        args.push("--only".into());
+        args.push((*check).to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = launch_audit(&args, &[]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{name}: exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&report).expect("JSON report written");
+    serde_json::from_str(&text).expect("JSON report parses")
+}
+
+/// The matrix's cases for one stack, by variant; every case says why and how to see it.
+fn cases_of(matrix: &Matrix, stack: &str) -> BTreeMap<String, Vec<Case>> {
+    let mut by_variant: BTreeMap<String, Vec<Case>> = BTreeMap::new();
+    for case in matrix.case.iter().filter(|c| c.stack == stack) {
+        assert!(
+            !case.why.is_empty() && case.curl.contains("PORT"),
+            "{stack} {}: a case says why and gives a curl with PORT",
+            case.check
+        );
+        by_variant
+            .entry(case.variant.clone())
+            .or_default()
+            .push(case.clone());
+    }
+    assert!(!by_variant.is_empty(), "the matrix has {stack} cases");
+    by_variant
+}
+
+/// Every case's check in `report` reached the status the matrix records, or a line saying
+/// what it reached instead.
+fn off_the_matrix(
+    stack: &str,
+    variant: &str,
+    cases: &[Case],
+    report: &serde_json::Value,
+) -> Vec<String> {
+    let results = report["results"].as_array().expect("results");
+    let mut wrong = Vec::new();
+    for case in cases {
+        let result = results
+            .iter()
+            .find(|r| r["id"] == case.check.as_str())
+            .unwrap_or_else(|| panic!("{stack}/{variant}: no result for {}", case.check));
+        eprintln!(
+            "{stack}/{variant} {} {} — {}",
+            case.check, result["status"], result["summary"]
+        );
+        if result["status"] != case.expect.as_str() {
+            wrong.push(format!(
+                "{stack}/{variant} {}: expected {}, got {} — {}",
+                case.check, case.expect, result["status"], result["summary"]
+            ));
+        }
+    }
+    wrong
+}
+
+fn checks_of(cases: &[Case]) -> Vec<&str> {
+    cases.iter().map(|c| c.check.as_str()).collect()
+}

@@ -1,0 +1,275 @@
+// A small multi-tenant Express API, the way founders build one with the usual middlewares
+// (cors, helmet, express-rate-limit, express-session, cookie-parser, jsonwebtoken), in one
+// of three variants:
+//
+//   right          every middleware configured as its documentation says
+//   wrong          the mistakes their users make (listed in tests/stacks/matrix.toml)
+//   trusted-proxy  right, but `trust proxy` on with no proxy in front: the limiter keys on
+//                  whatever X-Forwarded-For the client sends
+//
+// Usage: node app.js VARIANT DIR   (DIR holds cert.pem and key.pem)
+// It serves HTTPS on 127.0.0.1 (the app) and 127.0.0.2 (a CDN-like host for the bundle),
+// both on ports the kernel picks, then prints one JSON line: the ports and the tokens the
+// audit acts with. It exits when stdin closes, so a test that dies leaves nothing behind.
+
+"use strict";
+
+const fs = require("fs");
+const https = require("https");
+const path = require("path");
+const express = require("express");
+const cors = require("cors");
+const helmet = require("helmet");
+const { rateLimit, ipKeyGenerator } = require("express-rate-limit");
+const session = require("express-session");
+const cookieParser = require("cookie-parser");
+const jwt = require("jsonwebtoken");
+
+const variant = process.argv[2];
+const dir = process.argv[3];
+if (!["right", "wrong", "trusted-proxy"].includes(variant) || !dir) {
+  console.error("usage: node app.js right|wrong|trusted-proxy DIR");
+  process.exit(2);
+}
+const wrong = variant === "wrong";
+// The development error handler prints stacks; production prints "Internal Server Error".
+const appEnv = wrong ? "development" : "production";
+
+const SECRET = "launch-audit-express-signing-key";
+const PASSWORD = "correct horse battery staple";
+const ALLOWED_ORIGIN = "https://app.acme.test";
+const STRIPE_LIVE = "sk_live_LaunchAuditPlanted0000000000000";
+const STRIPE_PUBLISHABLE = "pk_live_LaunchAuditPublishable000000000";
+
+const users = {
+  alice: { email: "alice@acme.test", org: "101", role: "member" },
+  mallory: { email: "mallory@globex.test", org: "202", role: "member" },
+  ada: { email: "ada@acme.test", org: "101", role: "admin" },
+};
+const orgs = {
+  101: { name: "Acme", members: ["alice@acme.test", "ada@acme.test"] },
+  202: { name: "Globex", members: ["mallory@globex.test"] },
+};
+const projects = {
+  "p-101": { org: "101", name: "Acme launch plan", budget: 12000 },
+  "p-202": { org: "202", name: "Globex secret roadmap", budget: 99000 },
+};
+const notes = [];
+
+function sign(name, expiresIn) {
+  const user = users[name];
+  return jwt.sign({ sub: name, email: user.email, org: user.org, role: user.role }, SECRET, {
+    algorithm: "HS256",
+    expiresIn,
+  });
+}
+
+const app = express();
+app.set("env", appEnv);
+app.disable("x-powered-by");
+if (variant === "trusted-proxy") {
+  // Copied from a "behind a load balancer" answer, on an app that has none in front.
+  app.set("trust proxy", true);
+}
+if (!wrong) {
+  app.use(helmet());
+}
+app.use(cookieParser());
+app.use(express.json({ limit: "100kb" }));
+app.use(
+  session({
+    name: "sid",
+    secret: SECRET,
+    resave: false,
+    saveUninitialized: false,
+    // Wrong: the defaults people loosen "to make it work" (no Secure, readable by scripts,
+    // sent on cross-site requests).
+    cookie: wrong
+      ? { httpOnly: false, sameSite: "none", secure: false }
+      : { httpOnly: true, sameSite: "lax", secure: true },
+  }),
+);
+
+const corsPolicy = wrong
+  ? // Reflects any Origin, with credentials.
+    cors({ origin: true, credentials: true })
+  : cors({ origin: [ALLOWED_ORIGIN], credentials: true });
+if (!wrong) {
+  // Right: CORS before auth, so the preflight and every answer carry the policy.
+  app.use("/api", corsPolicy);
+}
+
+app.get("/", (req, res) => {
+  const script = `https://127.0.0.2:${cdnPort}/assets/app.js`;
+  res.type("html").send(
+    `<!doctype html><html><head><title>Acme</title><script src="${script}"></script></head><body><div id="root">Acme</div></body></html>`,
+  );
+});
+
+app.get("/healthz", (req, res) => {
+  res.json({ status: "ok", db: "up" });
+});
+
+const loginLimiter = rateLimit({
+  windowMs: 60 * 1000,
+  limit: 5,
+  standardHeaders: "draft-8",
+  legacyHeaders: false,
+  // Per address and account, so one audit's session login is not spent by its own burst.
+  keyGenerator: (req) => `${ipKeyGenerator(req.ip)}:${(req.body && req.body.email) || ""}`,
+  // The limiter sees the whole "trust proxy" setting; express-rate-limit would otherwise
+  // refuse to start with trust proxy = true (its ERR_ERL_PERMISSIVE_TRUST_PROXY check).
+  validate: { trustProxy: false },
+});
+const loginRoute = [];
+if (!wrong) {
+  loginRoute.push(loginLimiter);
+}
+app.post("/auth/login", ...loginRoute, (req, res) => {
+  const { email, password } = req.body || {};
+  const name = Object.keys(users).find((n) => users[n].email === email);
+  if (!name || password !== PASSWORD) {
+    return res.status(401).json({ error: "invalid credentials" });
+  }
+  req.session.user = name;
+  res.json({ token: sign(name, "1h") });
+});
+
+// A return URL after login.
+app.get("/login", (req, res) => {
+  const next = typeof req.query.next === "string" ? req.query.next : "/";
+  if (wrong) {
+    return res.redirect(next);
+  }
+  // Only local paths: one leading slash, not `//host` or `/\host`.
+  res.redirect(/^\/(?![/\\])/.test(next) ? next : "/");
+});
+
+function requireAuth(req, res, next) {
+  const header = req.get("authorization") || "";
+  const token = header.startsWith("Bearer ") ? header.slice(7) : null;
+  if (!token) {
+    return res.status(401).json({ error: "authentication required" });
+  }
+  try {
+    // Wrong: "expired tokens kept failing in testing".
+    req.user = jwt.verify(token, SECRET, { algorithms: ["HS256"], ignoreExpiration: wrong });
+    next();
+  } catch (err) {
+    res.status(401).json({ error: "invalid token" });
+  }
+}
+
+// Wrong: a route added later, mounted above the auth middleware.
+const notesRoute = (req, res) => res.json({ data: notes.length ? notes : [{ text: "Acme board notes" }] });
+if (wrong) {
+  app.get("/api/notes", notesRoute);
+}
+
+// Wrong: a reporting route added later with its own "auth", mounted above the auth
+// middleware, that reads the token with jwt.decode (which checks no signature).
+const reportsRoute = (req, res) => res.json({ data: { org: req.user.org, signups: 42 } });
+if (wrong) {
+  app.get(
+    "/api/reports",
+    (req, res, next) => {
+      const header = req.get("authorization") || "";
+      req.user = jwt.decode(header.replace(/^Bearer /, ""));
+      if (!req.user || !req.user.org) return res.status(401).json({ error: "invalid token" });
+      next();
+    },
+    reportsRoute,
+  );
+}
+
+app.use("/api", requireAuth);
+if (wrong) {
+  // Wrong: CORS mounted after auth, so only authenticated answers carry it (and reflect
+  // any origin with credentials).
+  app.use("/api", corsPolicy);
+}
+if (!wrong) {
+  // Authenticated answers are nobody else's: no shared cache may keep them.
+  app.use("/api", (req, res, next) => {
+    res.set("Cache-Control", "private, no-store");
+    next();
+  });
+  app.get("/api/notes", notesRoute);
+  app.get("/api/reports", reportsRoute);
+}
+app.post("/api/notes", (req, res) => {
+  const text = req.body && req.body.text;
+  if (typeof text !== "string" || text.length > 1000) {
+    return res.status(400).json({ error: "text must be a string of at most 1000 characters" });
+  }
+  if (notes.length < 50) notes.push({ text, by: req.user.sub });
+  res.status(201).json({ data: { text } });
+});
+
+app.get("/api/me", (req, res) => {
+  // Wrong: cached by any shared cache for five minutes.
+  res.set("Cache-Control", wrong ? "public, max-age=300" : "private, no-store");
+  res.json({ data: { user: req.user.sub, email: req.user.email, org: req.user.org } });
+});
+
+// Nested route: the org in the path must be the caller's.
+app.get("/api/orgs/:org/members", (req, res) => {
+  const org = orgs[req.params.org];
+  if (!org) return res.status(404).json({ error: "not found" });
+  if (!wrong && req.user.org !== req.params.org) {
+    return res.status(403).json({ error: "forbidden" });
+  }
+  res.json({ data: org.members.map((email) => ({ email })) });
+});
+
+// Flat route: the resource's owner must be the caller's org.
+app.get("/api/projects/:id", (req, res) => {
+  const project = projects[req.params.id];
+  if (!project) return res.status(404).json({ error: "not found" });
+  if (!wrong && project.org !== req.user.org) {
+    return res.status(404).json({ error: "not found" });
+  }
+  res.json({ data: project });
+});
+
+// Admin only.
+app.get("/api/admin/users", (req, res) => {
+  if (!wrong && req.user.role !== "admin") {
+    return res.status(403).json({ error: "admins only" });
+  }
+  res.json({ data: Object.values(users).map((u) => ({ email: u.email, role: u.role })) });
+});
+
+app.use("/api", (req, res) => res.status(404).json({ error: "not found" }));
+
+// The CDN-like host: the built bundle.
+const cdn = express();
+cdn.get("/assets/app.js", (req, res) => {
+  const key = wrong ? STRIPE_LIVE : STRIPE_PUBLISHABLE;
+  res.type("application/javascript").send(`const stripeKey = "${key}";\nconsole.log("acme");\n`);
+});
+
+const tls = {
+  cert: fs.readFileSync(path.join(dir, "cert.pem")),
+  key: fs.readFileSync(path.join(dir, "key.pem")),
+};
+let cdnPort = 0;
+const cdnServer = https.createServer(tls, cdn).listen(0, "127.0.0.2", () => {
+  cdnPort = cdnServer.address().port;
+  const appServer = https.createServer(tls, app).listen(0, "127.0.0.1", () => {
+    const ready = {
+      port: appServer.address().port,
+      cdn_port: cdnPort,
+      tokens: {
+        alice: sign("alice", "1h"),
+        mallory: sign("mallory", "1h"),
+        ada: sign("ada", "1h"),
+        alice_expired: sign("alice", -3600),
+      },
+      password: PASSWORD,
+    };
+    process.stdout.write(JSON.stringify(ready) + "\n");
+  });
+});
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
