@@ -191,10 +191,6 @@ fn off_the_matrix(
             .iter()
             .find(|r| r["id"] == case.check.as_str())
             .unwrap_or_else(|| panic!("{stack}/{variant}: no result for {}", case.check));
-        eprintln!(
-            "{stack}/{variant} {} {} — {}",
-            case.check, result["status"], result["summary"]
-        );
         if result["status"] != case.expect.as_str() {
             wrong.push(format!(
                 "{stack}/{variant} {}: expected {}, got {} — {}",
