@@ -69,8 +69,18 @@ fn retype(
     }
 }
 
-fn judge(subject: String, sent: Result<Fetched, HttpError>) -> Observation {
+/// `own_id_served`: the same caller was just served this route with its own ids, so a
+/// 401/403 to a hostile id is the app reading the id and refusing it, not a gate in front.
+fn judge(subject: String, sent: Result<Fetched, HttpError>, own_id_served: bool) -> Observation {
     match sent {
+        Ok(r) if own_id_served && matches!(r.status, 401 | 403) => Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "refused: {} for this id, while the caller's own id is served",
+                r.status
+            ),
+        ),
         // Refused before the input was read: authentication or a limiter answered.
         Ok(r) if matches!(r.status, 401 | 403 | 407) => Observation::new(
             Status::Error,
@@ -190,7 +200,7 @@ impl Check for Malformed {
                                 continue;
                             }
                         };
-                        observations.push(judge(subject, sent));
+                        observations.push(judge(subject, sent, route.method.is_safe()));
                     }
                 }
                 if let (Some(template), Some(filled)) = (&route.body, route.fill(&own)) {
@@ -215,7 +225,7 @@ impl Check for Malformed {
                         let request = HttpRequest::new(route.method, url)
                             .with_identity(Some(identity))
                             .with_raw("application/json", body);
-                        observations.push(judge(subject, ctx.http.send(&request).await));
+                        observations.push(judge(subject, ctx.http.send(&request).await, false));
                     }
                 }
             }

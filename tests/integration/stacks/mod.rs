@@ -14,6 +14,7 @@ use crate::support::launch_audit;
 
 mod express;
 mod nginx;
+mod python;
 
 #[derive(Deserialize)]
 struct Matrix {
