@@ -106,7 +106,12 @@ pub async fn audit(
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         dns_inventory,
-        causes: ctx.http.limited_cause().into_iter().collect(),
+        causes: ctx
+            .http
+            .limited_cause()
+            .into_iter()
+            .chain(ctx.http.untrusted_causes())
+            .collect(),
         next_tasks: next_tasks::rank(&results, &decision),
         decision,
         results,

@@ -209,6 +209,7 @@ pub struct Http {
     redactor: Redactor,
     leaks: Arc<Leaks>,
     limited: Arc<AuditLimited>,
+    untrusted: Arc<Untrusted>,
 }
 
 /// Whether the target rate-limited the audit itself: one root cause, said once.
@@ -217,6 +218,31 @@ struct AuditLimited {
     sent: std::sync::atomic::AtomicUsize,
     /// The first 429: after how many requests, and on which.
     first: std::sync::OnceLock<(usize, String)>,
+}
+
+/// Origins whose certificate did not verify: every HTTPS request to them fails, which is one
+/// root cause behind the ERRORs of every check that went there.
+#[derive(Default)]
+struct Untrusted {
+    /// Origin → (the verifier's complaint, failed requests).
+    origins: Mutex<std::collections::BTreeMap<String, (String, usize)>>,
+}
+
+impl Untrusted {
+    fn note(&self, url: &url::Url, error: &HttpError) {
+        let HttpError::Transport(message) = error else {
+            return;
+        };
+        let Some(at) = message.find("invalid peer certificate") else {
+            return;
+        };
+        if let Ok(mut origins) = self.origins.lock() {
+            let entry = origins
+                .entry(url.origin().ascii_serialization())
+                .or_insert_with(|| (message[at..].to_string(), 0));
+            entry.1 += 1;
+        }
+    }
 }
 
 impl Http {
@@ -248,6 +274,7 @@ impl Http {
             redactor,
             leaks: Arc::default(),
             limited: Arc::default(),
+            untrusted: Arc::default(),
         })
     }
 
@@ -258,6 +285,22 @@ impl Http {
         Some(format!(
             "the target limited this audit (429 after {after} requests, first on {request}): checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
         ))
+    }
+
+    /// Origins whose certificate chain did not verify for the audit's requests: one
+    /// sentence each, said once as the cause (tls.certificate says what is wrong with it).
+    pub fn untrusted_causes(&self) -> Vec<String> {
+        let Ok(origins) = self.untrusted.origins.lock() else {
+            return Vec::new();
+        };
+        origins
+            .iter()
+            .map(|(origin, (why, failed))| {
+                format!(
+                    "{origin} failed certificate verification ({why}) on {failed} request(s): checks that needed it could not decide; see tls.certificate"
+                )
+            })
+            .collect()
     }
 
     pub(crate) fn redactor(&self) -> &Redactor {
@@ -450,9 +493,15 @@ impl Http {
                 elapsed: started.elapsed(),
             })
         };
-        tokio::time::timeout(self.timeout, exchange)
+        let outcome = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|_| HttpError::Timeout(self.timeout))?
+            .map_err(|_| HttpError::Timeout(self.timeout))?;
+        if let Err(error) = &outcome
+            && !request.unrecorded
+        {
+            self.untrusted.note(&request.url, error);
+        }
+        outcome
     }
 }
 

@@ -1,5 +1,6 @@
-//! Real stacks as targets: each variant of a real server (nginx from Debian's package so
-//! far) is started on loopback by the test, audited by the real binary, and every check in
+//! Real stacks as targets: each variant of a real server (nginx from Debian's package, as
+//! origin and as TLS reverse proxy; Express from npm; Flask from PyPI) is started on
+//! loopback by the test, audited by the real binary, and every check in
 //! `tests/stacks/matrix.toml` must reach the status the matrix records for it.
 //! `scripts/test` installs the servers; a missing one fails here, it never skips.
 
@@ -14,6 +15,7 @@ use crate::support::launch_audit;
 
 mod express;
 mod nginx;
+mod proxy;
 mod python;
 
 #[derive(Deserialize)]
@@ -179,6 +181,7 @@ fn cases_of(matrix: &Matrix, stack: &str) -> BTreeMap<String, Vec<Case>> {
 
 /// Every case's check in `report` reached the status the matrix records, or a line saying
 /// what it reached instead.
+#[allow(clippy::print_stdout)] // STACKS_VERBOSE output, for whoever adds a row
 fn off_the_matrix(
     stack: &str,
     variant: &str,
@@ -192,6 +195,13 @@ fn off_the_matrix(
             .iter()
             .find(|r| r["id"] == case.check.as_str())
             .unwrap_or_else(|| panic!("{stack}/{variant}: no result for {}", case.check));
+        if std::env::var_os("STACKS_VERBOSE").is_some() {
+            // For whoever adds a row: every verdict with its summary.
+            println!(
+                "{stack}/{variant} {}: {} — {}",
+                case.check, result["status"], result["summary"]
+            );
+        }
         if result["status"] != case.expect.as_str() {
             wrong.push(format!(
                 "{stack}/{variant} {}: expected {}, got {} — {}",

@@ -1,4 +1,5 @@
-//! nginx 1.22 (Debian's package) as the origin, in the variants the matrix names.
+//! nginx 1.22 (Debian's package) as the origin, in the variants the matrix names; the
+//! runner is shared with [`super::proxy`].
 
 use std::path::Path;
 use std::process::Command;
@@ -8,14 +9,13 @@ use super::{
 };
 
 /// nginx running one variant, stopped (SIGQUIT through its pid file) on drop.
-struct Nginx {
+pub(super) struct Nginx {
     dir: tempfile::TempDir,
     port: u16,
 }
 
 impl Nginx {
     fn start(variant: &str) -> Nginx {
-        let nginx = find_program("nginx", &["/usr/sbin", "/usr/local/sbin", "/usr/bin"]);
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let root = dir.path();
@@ -23,20 +23,32 @@ impl Nginx {
             std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
         }
         write_site(root, variant, port);
-        let conf = root.join("nginx.conf");
-        std::fs::write(&conf, nginx_conf(root, variant, port)).expect("nginx.conf");
-        // Daemon mode: the command returns once the master has bound its port, so the
+        let conf = nginx_conf(root, variant, port);
+        Nginx::launch(dir, &conf, port, variant)
+    }
+
+    /// nginx's prefix directory, where the variant's files live.
+    pub(super) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts nginx on `conf` with `dir` as its prefix; `port` is the one audits aim at.
+    pub(super) fn launch(dir: tempfile::TempDir, conf: &str, port: u16, what: &str) -> Nginx {
+        let nginx = find_program("nginx", &["/usr/sbin", "/usr/local/sbin", "/usr/bin"]);
+        let path = dir.path().join("nginx.conf");
+        std::fs::write(&path, conf).expect("nginx.conf");
+        // Daemon mode: the command returns once the master has bound its ports, so the
         // test needs no waiting loop.
         let output = Command::new(nginx)
             .arg("-p")
-            .arg(root)
+            .arg(dir.path())
             .arg("-c")
-            .arg(&conf)
+            .arg(&path)
             .output()
             .expect("nginx runs");
         assert!(
             output.status.success(),
-            "nginx ({variant}) did not start: {}",
+            "nginx ({what}) did not start: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         Nginx { dir, port }
