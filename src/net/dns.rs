@@ -126,6 +126,9 @@ impl Dns {
     }
 }
 
+/// CNAME hops followed when looking for a loop (resolvers give up at about this depth).
+const MAX_CNAME_HOPS: usize = 8;
+
 impl Dns {
     /// Records of `kind` at `name`, each as hickory's record data with the record's TTL.
     /// A name no DNS message can carry (an empty label, a label over 63 octets) cannot
@@ -146,6 +149,9 @@ impl Dns {
                     .filter(|r| r.record_type() == kind)
                     .map(|r| (r.data.clone(), r.ttl))
                     .collect();
+                if records.is_empty() {
+                    self.no_cname_loop(name, kind).await?;
+                }
                 Ok(if records.is_empty() {
                     Answer::NoRecords
                 } else {
@@ -154,9 +160,47 @@ impl Dns {
             }
             Err(error) => match classify(name, error)? {
                 Lookup::NoSuchName => Ok(Answer::NoSuchName),
-                _ => Ok(Answer::NoRecords),
+                _ => {
+                    self.no_cname_loop(name, kind).await?;
+                    Ok(Answer::NoRecords)
+                }
             },
         }
+    }
+
+    /// Before "the name has no records of this type" is said: a CNAME chain that comes
+    /// back on itself (which resolvers report as an empty answer) decides nothing.
+    async fn no_cname_loop(&self, name: &str, kind: RecordType) -> Result<(), DnsFailure> {
+        if kind == RecordType::CNAME {
+            return Ok(());
+        }
+        let mut chain = vec![name.trim_end_matches('.').to_ascii_lowercase()];
+        for _ in 0..MAX_CNAME_HOPS {
+            let Some(current) = chain.last().and_then(|n| wire_name(n)) else {
+                return Ok(());
+            };
+            let Ok(lookup) = self.resolver.lookup(current, RecordType::CNAME).await else {
+                return Ok(());
+            };
+            let Some(next) = lookup.answers().iter().find_map(|r| match &r.data {
+                RData::CNAME(target) => Some(relative(&target.0)),
+                _ => None,
+            }) else {
+                return Ok(());
+            };
+            let looped = chain.contains(&next);
+            chain.push(next);
+            if looped {
+                return Err(DnsFailure {
+                    name: name.to_string(),
+                    reason: format!(
+                        "CNAME loop ({}): what the name holds cannot be decided",
+                        chain.join(" → ")
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// TXT records, each one's character-strings joined without separators (as SPF, DKIM

@@ -5,6 +5,7 @@ mod ai;
 mod auth;
 mod cli;
 mod demo;
+mod dns_edges;
 mod docs;
 mod edge;
 mod email;

@@ -159,15 +159,28 @@ impl Check for Dmarc {
             };
             let mut observations = Vec::new();
             let mut found = None;
+            // Names the walk asked that answered without a DMARC record.
+            let mut without = Vec::new();
             for (step, name) in walk(domain).into_iter().enumerate() {
                 let query = format!("_dmarc.{name}");
                 let records = match ctx.dns.txt(&query).await {
                     Ok(answer) => answer.records(),
                     Err(failure) => {
+                        // Say what was established before the walk stopped: the domain's
+                        // own name has no record, and a parent's policy is undecided.
+                        let detail = if without.is_empty() {
+                            failure.reason
+                        } else {
+                            format!(
+                                "{} answered with no DMARC record; the walk to the parents stopped here ({}), so whether a parent's policy covers {domain} is undecided",
+                                without.join(", "),
+                                failure.reason
+                            )
+                        };
                         return Finding::from_observations(vec![Observation::new(
                             Status::Error,
                             query,
-                            failure.reason,
+                            detail,
                         )]);
                     }
                 };
@@ -177,9 +190,12 @@ impl Check for Dmarc {
                     .filter(|r| is_dmarc(r))
                     .collect();
                 match dmarc.as_slice() {
-                    [] => continue,
+                    [] => {
+                        without.push(format!("`{query}`"));
+                        continue;
+                    }
                     [one] => {
-                        found = Some((query, one.clone(), step > 0));
+                        found = Some((query, name, one.clone(), step > 0));
                         break;
                     }
                     _ => {
@@ -194,7 +210,7 @@ impl Check for Dmarc {
                     }
                 }
             }
-            let Some((at, record, inherited)) = found else {
+            let Some((at, record_domain, record, inherited)) = found else {
                 return Finding::from_observations(vec![Observation::new(
                     Status::Fail,
                     format!("_dmarc.{domain}"),
@@ -215,8 +231,10 @@ impl Check for Dmarc {
             for (status, note) in judge(&record, inherited, null_mx) {
                 observations.push(Observation::new(status, &subject, note));
             }
-            for report_domain in external_report_domains(&record, domain) {
-                let name = format!("{domain}._report._dmarc.{report_domain}");
+            // External to the domain that published the record (RFC 7489 §7.1): an
+            // inherited record's own reporting address is not external.
+            for report_domain in external_report_domains(&record, &record_domain) {
+                let name = format!("{record_domain}._report._dmarc.{report_domain}");
                 let observation = match ctx.dns.txt(&name).await {
                     Ok(Answer::Records(records))
                         if records

@@ -134,6 +134,17 @@ impl Check for MtaSts {
                     }
                 }
             };
+            // An authoritative "no such host" decides: the policy cannot be fetched by anyone.
+            if let Some(host) = url.host_str()
+                && let Ok(crate::net::Lookup::NoSuchName) = ctx.dns.lookup_ip(host).await
+            {
+                observations.push(Observation::new(
+                    Status::Fail,
+                    format!("GET {url}"),
+                    format!("{host} does not exist (NXDOMAIN): the record announces a policy nobody can fetch"),
+                ));
+                return Finding::from_observations(observations);
+            }
             let request = HttpRequest::get(url);
             let response = match ctx.http.send(&request).await {
                 Ok(response) if response.status == 200 => response,

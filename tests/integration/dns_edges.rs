@@ -1,0 +1,221 @@
+//! DNS and email verdicts that used to hide the answer, each against a real DNS server
+//! (hickory, on loopback) holding exactly the records of the case: an inherited DMARC
+//! record, a tree walk that stops above the domain, an MTA-STS policy host that does not
+//! exist, a CNAME loop at the apex, and a correct CAA set on a host whose HTTPS is down.
+
+use std::net::Ipv4Addr;
+
+use fixtures::dns_map::{MapDnsServer, RecordMap};
+use hickory_proto::rr::rdata::caa::CAA;
+use hickory_proto::rr::rdata::{A, CNAME, MX, TXT};
+use hickory_proto::rr::{Name, RData};
+
+use crate::support::launch_audit;
+
+fn txt(text: &str) -> RData {
+    RData::TXT(TXT::new(vec![text.to_string()]))
+}
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).expect("a DNS name")
+}
+
+/// Audits `domain` (on a base_url nobody listens on) through `records`, with `checks` only;
+/// returns each check's (status, every observation as "STATUS subject: detail").
+fn audit(domain: &str, records: RecordMap, checks: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    let server = MapDnsServer::start(records).expect("DNS server starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = fixtures::closed_port().expect("a closed port");
+    let profile = dir.path().join("audit.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            r#"[target]
+name = "DNS edge"
+base_url = "https://{domain}:{port}/"
+domain = "{domain}"
+environment = "staging"
+has_no = ["webhooks", "ai_endpoints"]
+
+[network]
+nameservers = ["{dns}"]
+timeout = "1s"
+check_timeout = "10s"
+"#,
+            dns = server.addr()
+        ),
+    )
+    .expect("profile");
+    let report = dir.path().join("run.json");
+    let mut args = vec![
+        "run".to_string(),
+        "-c".into(),
+        profile.display().to_string(),
+        "-q".into(),
+        "--format".into(),
+        "json".into(),
+        "--out".into(),
+        report.display().to_string(),
+    ];
+    for check in checks {
+        args.push("--only".into());
+        args.push((*check).to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = launch_audit(&args, &[]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("JSON");
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let lines = r["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| {
+                    format!(
+                        "{} {}: {}",
+                        o["status"].as_str().unwrap_or(""),
+                        o["subject"].as_str().unwrap_or(""),
+                        o["detail"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            (
+                r["id"].as_str().unwrap_or("").to_string(),
+                r["status"].as_str().unwrap_or("").to_string(),
+                lines,
+            )
+        })
+        .collect()
+}
+
+fn result<'a>(
+    results: &'a [(String, String, Vec<String>)],
+    id: &str,
+) -> &'a (String, String, Vec<String>) {
+    results
+        .iter()
+        .find(|(i, _, _)| i == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+#[test]
+fn a_subdomain_inherits_its_parents_dmarc_without_a_false_external_report_warning() {
+    let mut records = RecordMap::new();
+    records
+        .add("app.acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+        .unwrap();
+    records
+        .add(
+            "_dmarc.acme.test",
+            txt("v=DMARC1; p=reject; rua=mailto:dmarc@acme.test"),
+        )
+        .unwrap();
+    let results = audit("app.acme.test", records, &["email.dmarc"]);
+    let (_, status, lines) = result(&results, "email.dmarc");
+    assert_eq!(status, "PASS", "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("inherited by app.acme.test")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("_report._dmarc")),
+        "the parent's own rua is not external: {lines:#?}"
+    );
+}
+
+#[test]
+fn a_walk_stopped_above_the_domain_says_the_domain_itself_has_no_record() {
+    let mut records = RecordMap::new();
+    records
+        .add("app.acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+        .unwrap();
+    // The parent's nameserver never answers: whether it has a policy is undecided.
+    records.silence("_dmarc.acme.test", []).unwrap();
+    let results = audit("app.acme.test", records, &["email.dmarc"]);
+    let (_, status, lines) = result(&results, "email.dmarc");
+    assert_eq!(status, "ERROR", "{lines:#?}");
+    assert!(
+        lines.iter().any(
+            |l| l.contains("`_dmarc.app.acme.test` answered with no DMARC record")
+                && l.contains("undecided")
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn an_mta_sts_policy_host_that_does_not_exist_is_a_fail() {
+    let mut records = RecordMap::new();
+    records
+        .add("acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+        .unwrap();
+    records
+        .add("acme.test", RData::MX(MX::new(10, name("mx.acme.test."))))
+        .unwrap();
+    records
+        .add("_mta-sts.acme.test", txt("v=STSv1; id=20261201"))
+        .unwrap();
+    // No mta-sts.acme.test: an authoritative NXDOMAIN.
+    let results = audit("acme.test", records, &["email.mta-sts"]);
+    let (_, status, lines) = result(&results, "email.mta-sts");
+    assert_eq!(status, "FAIL", "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("mta-sts.acme.test does not exist (NXDOMAIN)")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_cname_loop_at_the_apex_is_undecidable_not_absent() {
+    let mut records = RecordMap::new();
+    records
+        .add("acme.test", RData::CNAME(CNAME(name("www.acme.test."))))
+        .unwrap();
+    records
+        .add("www.acme.test", RData::CNAME(CNAME(name("acme.test."))))
+        .unwrap();
+    let results = audit("acme.test", records, &["email.mx", "email.spf"]);
+    for id in ["email.mx", "email.spf"] {
+        let (_, status, lines) = result(&results, id);
+        assert_eq!(status, "ERROR", "{id}: {lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.contains("CNAME loop")),
+            "{id}: {lines:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_correct_caa_set_passes_when_the_https_peek_cannot_connect() {
+    let mut records = RecordMap::new();
+    records
+        .add("acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+        .unwrap();
+    records
+        .add(
+            "acme.test",
+            RData::CAA(CAA::new_issue(false, Some(name("letsencrypt.org")), vec![])),
+        )
+        .unwrap();
+    let results = audit("acme.test", records, &["dns.caa"]);
+    let (_, status, lines) = result(&results, "dns.caa");
+    assert_eq!(status, "PASS", "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("not compared")),
+        "{lines:#?}"
+    );
+}
