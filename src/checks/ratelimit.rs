@@ -217,6 +217,20 @@ impl Check for Burst {
                         why,
                     )]);
                 }
+                // The control: the endpoint answered the attempts as the app would (a 401,
+                // a 400, a 200). Server errors to every one judged nothing.
+                Outcome::NotLimited { sent, statuses }
+                    if !statuses.is_empty() && statuses.iter().all(|s| *s >= 500) =>
+                {
+                    return Finding::from_observations(vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        format!(
+                            "{sent} attempts, every one a server error ({}): the endpoint never judged an attempt, so whether a limiter stands in front of it is undecided",
+                            status_summary(&statuses)
+                        ),
+                    )]);
+                }
                 Outcome::NotLimited { sent, statuses } => {
                     observations.push(Observation::new(
                         Status::Fail,

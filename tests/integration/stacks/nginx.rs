@@ -126,7 +126,12 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         "limited" => "limit_req zone=everyone burst=3 nodelay; limit_req_status 429;".to_string(),
         _ => String::new(),
     };
-    let locations = if variant == "spa" {
+    let locations = if variant == "overloaded" {
+        // A platform's overload page in front of the login: 503 to every attempt.
+        "location = /auth/login { default_type application/json; return 503 '{\"error\":\"overloaded\"}'; }
+        location / { try_files $uri $uri/ =404; }"
+            .to_string()
+    } else if variant == "spa" {
         // A single-page app: every unknown path is the app's page.
         "location / { try_files $uri /index.html; }".to_string()
     } else if variant == "precompressed" {
@@ -189,6 +194,13 @@ path = \"/healthz\"
 
 [redirects]
 paths = [\"/login\"]
+
+[[rate_limits]]
+name = \"login\"
+path = \"/auth/login\"
+body = {{ email = \"nobody@acme.test\", password = \"wrong\" }}
+max_attempts = 10
+burst = 20
 "
     )
 }
