@@ -34,6 +34,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::auth::JwtTampering),
         Arc::new(checks::auth::Login),
         Arc::new(checks::auth::SessionCookies),
+        Arc::new(checks::auth::TokenInUrl),
         Arc::new(checks::auth::Unauthenticated),
         Arc::new(checks::cache::PrivateContent),
         Arc::new(checks::cors::OriginPolicy),

@@ -7,6 +7,7 @@ pub mod jwt;
 mod jwt_tampering;
 mod login;
 mod session_cookies;
+mod token_in_url;
 mod unauthenticated;
 
 pub use expired_token::ExpiredToken;
@@ -14,6 +15,7 @@ pub use invalid_token::InvalidToken;
 pub use jwt_tampering::JwtTampering;
 pub use login::Login;
 pub use session_cookies::SessionCookies;
+pub use token_in_url::TokenInUrl;
 pub use unauthenticated::Unauthenticated;
 
 use futures_util::future::join_all;

@@ -1,5 +1,6 @@
 //! `auth.unauthenticated`: protected routes refuse requests without credentials, and
-//! requests whose credential sits where the app must not read it.
+//! requests whose credential sits in another header the app must not read. (A token in
+//! the query string is its own finding: `auth.token-in-url`.)
 
 use super::{must_refuse_everywhere, needs_required_routes};
 use crate::check::{Applicability, Check, CheckFuture, Finding};
@@ -39,10 +40,6 @@ impl Check for Unauthenticated {
                 };
                 vec![
                     (format!("{target} with no credentials"), None),
-                    (
-                        format!("{target} with {name} token in the query string (?access_token=)"),
-                        Some(Credential::Query("access_token".into(), token.into())),
-                    ),
                     (
                         format!("{target} with {name} token {}", elsewhere.0),
                         Some(elsewhere.1),

@@ -1,0 +1,102 @@
+//! `auth.token-in-url`: protected routes do not accept a credential from the URL's query
+//! string, where access logs, proxies, browser history and Referer headers keep it.
+
+use futures_util::future::join_all;
+
+use super::{must_refuse, needs_required_routes, required_routes};
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::checks::probe::{self, Answer};
+use crate::ctx::Ctx;
+use crate::net::Credential;
+use crate::profile::Profile;
+
+pub struct TokenInUrl;
+
+/// Query parameters frameworks and API gateways read tokens from.
+const PARAMETERS: &[&str] = &["access_token", "token", "api_key"];
+
+impl Check for TokenInUrl {
+    fn id(&self) -> &str {
+        "auth.token-in-url"
+    }
+
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        needs_required_routes(profile)
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let per_route = required_routes(ctx).map(|route| async move {
+                let baseline = match probe::baseline(ctx, route).await {
+                    Ok(baseline) => baseline,
+                    Err(why) => {
+                        return vec![Observation::new(
+                            Status::Error,
+                            format!("{} {}", route.method.as_str(), route.path),
+                            why,
+                        )];
+                    }
+                };
+                let target = probe::describe(route, &baseline.filled);
+                let anonymous = match probe::request(ctx, route, &baseline.filled, None) {
+                    Ok(request) => request,
+                    Err(why) => return vec![Observation::new(Status::Error, target, why)],
+                };
+                // The control: without any credential the route refuses, so a token in the
+                // URL being served means the app read it from there.
+                match ctx.http.send(&anonymous).await {
+                    Ok(response)
+                        if matches!(
+                            probe::classify(&response, &ctx.profile.auth, route.hidden),
+                            Answer::Refused(_)
+                        ) => {}
+                    Ok(response) => {
+                        return vec![Observation::new(
+                            Status::Error,
+                            target,
+                            format!(
+                                "not refused even without a credential ({}): auth.unauthenticated's finding; whether the URL is read cannot be told",
+                                response.status
+                            ),
+                        )];
+                    }
+                    Err(error) => {
+                        return vec![Observation::new(
+                            Status::Error,
+                            target,
+                            ctx.redactor.redact(&error.to_string()),
+                        )];
+                    }
+                }
+                let prints = probe::fingerprints(&baseline.response.body);
+                let token = ctx
+                    .http
+                    .credential_of(baseline.identity)
+                    .unwrap_or_default();
+                let mut observations = Vec::new();
+                for parameter in PARAMETERS {
+                    let subject = format!(
+                        "{target} with {}'s token in the query string (?{parameter}=)",
+                        baseline.identity.name
+                    );
+                    let request = match probe::request(ctx, route, &baseline.filled, None) {
+                        Ok(request) => request
+                            .with_credential(Credential::Query((*parameter).into(), token.clone())),
+                        Err(why) => {
+                            observations.push(Observation::new(Status::Error, subject, why));
+                            continue;
+                        }
+                    };
+                    let sent = ctx.http.send(&request).await;
+                    observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
+                }
+                observations
+            });
+            Finding::from_observations(join_all(per_route).await.into_iter().flatten().collect())
+        })
+    }
+}
