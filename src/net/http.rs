@@ -4,7 +4,7 @@
 //! - redirects are never followed automatically (checks follow them hop by hop);
 //! - one timeout covers connect, headers and body; bodies are read up to a cap.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -196,6 +196,9 @@ pub enum HttpError {
     Timeout(Duration),
     #[error("{0}")]
     Transport(String),
+    /// Held back by the audit itself: the target kept limiting it.
+    #[error("not sent: {0}")]
+    HeldBack(String),
 }
 
 #[derive(Clone)]
@@ -218,6 +221,80 @@ struct AuditLimited {
     sent: std::sync::atomic::AtomicUsize,
     /// The first 429: after how many requests, and on which.
     first: std::sync::OnceLock<(usize, String)>,
+    /// Per origin: how the audit paces itself once it has been limited there.
+    pacing: Mutex<HashMap<String, Pacing>>,
+}
+
+/// 429s to the audit's own probes (never a burst meant to meet a limiter) at one origin.
+#[derive(Default)]
+struct Pacing {
+    strikes: usize,
+    /// Honour the last short Retry-After: nothing is sent before this.
+    not_before: Option<Instant>,
+}
+
+/// A Retry-After up to this long is honoured (once per request: wait, then send again);
+/// longer ones are not waited for.
+const MAX_PAUSE: Duration = Duration::from_secs(5);
+/// After this many 429s at one origin the audit stops probing it: each further probe
+/// would only be limited too, and adds to the load the target is shedding.
+const STOP_AFTER_STRIKES: usize = 8;
+
+impl AuditLimited {
+    /// Waits out a short Retry-After, or refuses to send once the origin kept limiting.
+    async fn admit(&self, origin: &str) -> Result<(), HttpError> {
+        let wait = {
+            let Ok(pacing) = self.pacing.lock() else {
+                return Ok(());
+            };
+            let Some(state) = pacing.get(origin) else {
+                return Ok(());
+            };
+            if state.strikes >= STOP_AFTER_STRIKES {
+                return Err(HttpError::HeldBack(format!(
+                    "{origin} limited this audit {} times; it stopped probing there",
+                    state.strikes
+                )));
+            }
+            state
+                .not_before
+                .map(|at| at.saturating_duration_since(Instant::now()))
+        };
+        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+            tokio::time::sleep(wait.min(MAX_PAUSE)).await;
+        }
+        Ok(())
+    }
+
+    /// Notes a 429 at `origin`; the Retry-After to honour, when it is short enough.
+    fn strike(&self, origin: &str, headers: &HeaderMap) -> Option<Duration> {
+        let retry_after = headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .filter(|d| *d <= MAX_PAUSE);
+        let mut pacing = self.pacing.lock().ok()?;
+        let state = pacing.entry(origin.to_string()).or_default();
+        state.strikes += 1;
+        if let Some(pause) = retry_after {
+            let until = Instant::now() + pause;
+            state.not_before = Some(state.not_before.map_or(until, |at| at.max(until)));
+        }
+        retry_after
+    }
+
+    fn stopped_at(&self) -> Vec<String> {
+        self.pacing
+            .lock()
+            .map(|p| {
+                p.iter()
+                    .filter(|(_, s)| s.strikes >= STOP_AFTER_STRIKES)
+                    .map(|(origin, _)| origin.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Origins whose certificate did not verify: every HTTPS request to them fails, which is one
@@ -282,8 +359,17 @@ impl Http {
     /// meet a limiter): the sentence to say once, as the cause of the ERRORs it explains.
     pub fn limited_cause(&self) -> Option<String> {
         let (after, request) = self.limited.first.get()?;
+        let stopped = self.limited.stopped_at();
+        let pacing = if stopped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; after {STOP_AFTER_STRIKES} limited answers the audit stopped probing {}",
+                stopped.join(", ")
+            )
+        };
         Some(format!(
-            "the target limited this audit (429 after {after} requests, first on {request}): checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
+            "the target limited this audit (429 after {after} requests, first on {request}){pacing}: checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
         ))
     }
 
@@ -383,8 +469,39 @@ impl Http {
         Ok(response)
     }
 
-    /// One exchange; `credential` is the identity whose credential value to attach.
+    /// One exchange; `credential` is the identity whose credential value to attach. Once
+    /// the target has limited the audit's own probes it is paced: a short Retry-After is
+    /// waited out and the request sent once more, and after repeated limits the origin is
+    /// no longer probed. Bursts meant to meet a limiter are never paced.
     pub(crate) async fn exchange(
+        &self,
+        request: &HttpRequest<'_>,
+        credential: Option<(&Identity, &str)>,
+    ) -> Result<Fetched, HttpError> {
+        let paced = !request.unrecorded && !request.provokes_limit;
+        if !paced {
+            return self.exchange_once(request, credential).await;
+        }
+        let origin = request.url.origin().ascii_serialization();
+        self.limited.admit(&origin).await?;
+        let response = self.exchange_once(request, credential).await?;
+        if response.status != 429 {
+            return Ok(response);
+        }
+        match self.limited.strike(&origin, &response.headers) {
+            Some(_) => {
+                self.limited.admit(&origin).await?;
+                let again = self.exchange_once(request, credential).await?;
+                if again.status == 429 {
+                    self.limited.strike(&origin, &again.headers);
+                }
+                Ok(again)
+            }
+            None => Ok(response),
+        }
+    }
+
+    async fn exchange_once(
         &self,
         request: &HttpRequest<'_>,
         credential: Option<(&Identity, &str)>,

@@ -46,8 +46,17 @@ impl Redactor {
             }
         }
         for (pattern, keep) in patterns() {
+            let text = out.clone();
             out = pattern
                 .replace_all(&out, |caps: &regex::Captures<'_>| {
+                    let whole = caps.get(0).map_or("", |m| m.as_str());
+                    let end = caps.get(0).map_or(0, |m| m.end());
+                    // `Basic realm="staging"`: a challenge's parameter (name="value") is no
+                    // credential, though its name is shaped like one. Only the names RFC
+                    // 9110, 6750 and 7616 define, so a padded base64 token is still masked.
+                    if text[end..].starts_with('"') && is_challenge_parameter(whole) {
+                        return whole.to_string();
+                    }
                     let kept = match keep {
                         Some(group) => caps.get(*group).map_or("", |m| m.as_str()),
                         None => "",
@@ -58,6 +67,30 @@ impl Redactor {
         }
         out
     }
+}
+
+/// Whether `matched` ends in the name of a challenge parameter and its `=`.
+fn is_challenge_parameter(matched: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "realm=",
+        "charset=",
+        "error=",
+        "error_description=",
+        "error_uri=",
+        "scope=",
+        "nonce=",
+        "opaque=",
+        "algorithm=",
+        "qop=",
+        "domain=",
+        "stale=",
+    ];
+    let last = matched
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    NAMES.contains(&last.as_str())
 }
 
 /// Credential shapes; each keeps its capture group N (the label, e.g. `Bearer `), if any,
@@ -108,6 +141,17 @@ mod tests {
         let out = redactor.redact(prose);
         assert!(out.starts_with("sent in an X-Auth-Token header;"), "{out}");
         assert!(!out.contains("abcdefgh"), "{out}");
+    }
+
+    #[test]
+    fn an_auth_challenge_parameter_is_not_a_credential() {
+        let out = Redactor::default().redact(r#"401 `WWW-Authenticate: Basic realm="staging"`"#);
+        assert_eq!(out, r#"401 `WWW-Authenticate: Basic realm="staging"`"#);
+        let out = Redactor::default().redact("Authorization: Basic c3RhZmY6bGF1bmNoLWF1ZGl0");
+        assert!(!out.contains("c3RhZmY6"), "{out}");
+        // A padded token right before a quote (a JSON echo) is still a token.
+        let out = Redactor::default().redact(r#"{"echo":"Basic YWJjZGU="}"#);
+        assert!(!out.contains("YWJjZGU"), "{out}");
     }
 
     #[test]

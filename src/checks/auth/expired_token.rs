@@ -70,7 +70,9 @@ impl Check for ExpiredToken {
                     observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
                 }
             }
-            Finding::from_observations(observations)
+            let mut finding = Finding::from_observations(observations);
+            finding.coverage = Some(super::required_coverage(ctx));
+            finding
         })
     }
 }

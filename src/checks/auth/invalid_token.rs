@@ -60,7 +60,9 @@ impl Check for InvalidToken {
                     .collect()
             })
             .await;
-            Finding::from_observations(observations)
+            let mut finding = Finding::from_observations(observations);
+            finding.coverage = Some(super::required_coverage(ctx));
+            finding
         })
     }
 }

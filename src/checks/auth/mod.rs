@@ -34,6 +34,18 @@ fn required_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {
         .filter(move |r| r.auth == Auth::Required && probe::may_probe(ctx, r))
 }
 
+/// Protected routes probed of those declared: the writes [`probe::may_probe`] holds back
+/// are the part left, and say why.
+fn required_coverage(ctx: &Ctx) -> crate::check::Coverage {
+    let declared = ctx
+        .profile
+        .routes
+        .iter()
+        .filter(|r| r.auth == Auth::Required)
+        .count();
+    probe::route_coverage(ctx, declared, required_routes(ctx).count())
+}
+
 fn needs_required_routes(profile: &Profile) -> Applicability {
     if profile.routes.iter().any(|r| r.auth == Auth::Required) {
         Applicability::Run

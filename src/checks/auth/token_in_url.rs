@@ -96,7 +96,11 @@ impl Check for TokenInUrl {
                 }
                 observations
             });
-            Finding::from_observations(join_all(per_route).await.into_iter().flatten().collect())
+            let mut finding = Finding::from_observations(
+                join_all(per_route).await.into_iter().flatten().collect(),
+            );
+            finding.coverage = Some(super::required_coverage(ctx));
+            finding
         })
     }
 }

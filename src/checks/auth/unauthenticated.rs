@@ -47,7 +47,9 @@ impl Check for Unauthenticated {
                 ]
             })
             .await;
-            Finding::from_observations(observations)
+            let mut finding = Finding::from_observations(observations);
+            finding.coverage = Some(super::required_coverage(ctx));
+            finding
         })
     }
 }

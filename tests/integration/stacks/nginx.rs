@@ -223,6 +223,12 @@ fn nginx_variants_meet_the_verdict_matrix() {
                     .any(|c| c.as_str().unwrap_or("").contains("limited this audit")),
                 "the limiter is said once, as the cause: {causes:?}"
             );
+            assert!(
+                causes
+                    .iter()
+                    .any(|c| c.as_str().unwrap_or("").contains("stopped probing")),
+                "a target that keeps limiting the audit is no longer probed: {causes:?}"
+            );
         }
         if variant == "wrong" {
             let text = report.to_string();
