@@ -29,6 +29,7 @@ pub mod report;
 pub mod result;
 pub mod secret_scan;
 pub mod waivers;
+pub mod writes;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -68,17 +69,24 @@ pub async fn audit(
     let ctx = Arc::new(ctx);
     // Identities that log in do it once, concurrently, before any check needs them — and
     // not at all when no selected check acts as an identity.
-    if checks
+    let acts_as_identities = checks
         .iter()
-        .any(|c| options.selection.includes(c.id()) && c.uses_identities())
-    {
+        .any(|c| options.selection.includes(c.id()) && c.uses_identities());
+    if acts_as_identities {
         ctx.http.establish(profile.identities.values()).await;
     }
+    // Only checks that act as identities send writes: read what they may change first.
+    let snapshots = if acts_as_identities {
+        writes::snapshot(&ctx).await
+    } else {
+        Vec::new()
+    };
     // The hand-over's DNS map comes with the DNS checks (their answers are cached).
     let wants_inventory = checks
         .iter()
         .any(|c| c.id().starts_with("dns.") && options.selection.includes(c.id()));
     let mut results = engine::run(checks, &options.selection, ctx.clone()).await;
+    let writes = writes::restore(&ctx, snapshots).await;
     let dns_inventory = if wants_inventory {
         inventory::collect(&ctx).await
     } else {
@@ -112,6 +120,7 @@ pub async fn audit(
             .into_iter()
             .chain(ctx.http.untrusted_causes())
             .collect(),
+        writes,
         next_tasks: next_tasks::rank(&results, &decision),
         decision,
         results,

@@ -96,6 +96,10 @@ pub struct AuditRun {
     /// Root causes behind many results, said once (the target rate-limited the audit).
     #[serde(default)]
     pub causes: Vec<String>,
+    /// What became of each write route the probes wrote to: restored, unchanged, or left
+    /// changed (and exactly how). Absent in reports of older versions.
+    #[serde(default)]
+    pub writes: Vec<crate::writes::WriteOutcome>,
 }
 
 impl AuditRun {

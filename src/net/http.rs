@@ -213,6 +213,8 @@ pub struct Http {
     leaks: Arc<Leaks>,
     limited: Arc<AuditLimited>,
     untrusted: Arc<Untrusted>,
+    /// "PATCH /api/x/1" → how many writes the target accepted (2xx), load included.
+    accepted_writes: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// Whether the target rate-limited the audit itself: one root cause, said once.
@@ -352,6 +354,7 @@ impl Http {
             leaks: Arc::default(),
             limited: Arc::default(),
             untrusted: Arc::default(),
+            accepted_writes: Arc::default(),
         })
     }
 
@@ -371,6 +374,15 @@ impl Http {
         Some(format!(
             "the target limited this audit (429 after {after} requests, first on {request}){pacing}: checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
         ))
+    }
+
+    /// How many `method path` writes the target accepted (answered 2xx) so far.
+    pub fn accepted_writes(&self, method: Method, path: &str) -> usize {
+        self.accepted_writes
+            .lock()
+            .ok()
+            .and_then(|w| w.get(&format!("{} {path}", method.as_str())).copied())
+            .unwrap_or(0)
     }
 
     /// Origins whose certificate chain did not verify for the audit's requests: one
@@ -586,6 +598,18 @@ impl Http {
             }
             if !request.unrecorded {
                 self.remember_cookies(&described, &headers);
+            }
+            if !request.method.is_safe()
+                && (200..300).contains(&status)
+                && let Ok(mut writes) = self.accepted_writes.lock()
+            {
+                *writes
+                    .entry(format!(
+                        "{} {}",
+                        request.method.as_str(),
+                        request.url.path()
+                    ))
+                    .or_default() += 1;
             }
             let mut body = Vec::new();
             let mut truncated = false;

@@ -140,6 +140,14 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             esc(cause)
         )?;
     }
+    let writes = super::write_lines(run);
+    if !writes.is_empty() {
+        writeln!(out, "<h2>Writes the probes made</h2><ul class=\"writes\">")?;
+        for line in writes {
+            writeln!(out, "<li>{}</li>", esc(&line))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
 
     if !run.decision.blockers.is_empty() {
         writeln!(

@@ -42,6 +42,14 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     for cause in &run.causes {
         writeln!(out, "> **Cause:** {}\n", cell(cause))?;
     }
+    let writes = super::write_lines(run);
+    if !writes.is_empty() {
+        writeln!(out, "### Writes the probes made\n")?;
+        for line in writes {
+            writeln!(out, "- {}", cell(&line))?;
+        }
+        writeln!(out)?;
+    }
     if !run.decision.blockers.is_empty() {
         writeln!(out, "### Blocking the launch\n")?;
         for blocker in &run.decision.blockers {

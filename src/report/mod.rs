@@ -64,6 +64,27 @@ pub(crate) const STATUS_ORDER: [Status; 10] = [
     Status::Open,
 ];
 
+/// One line per write route the probes wrote to: `PATCH /api/x/1: 3 accepted write(s),
+/// restored — name put back as carol`.
+pub(crate) fn write_lines(run: &AuditRun) -> Vec<String> {
+    use crate::writes::WriteState;
+    run.writes
+        .iter()
+        .map(|w| {
+            let state = match w.state {
+                WriteState::Unchanged => "unchanged",
+                WriteState::Restored => "restored",
+                WriteState::LeftChanged => "LEFT CHANGED",
+                WriteState::NotRestorable => "NOT RESTORED",
+            };
+            format!(
+                "{}: {} accepted write(s), {state} — {}",
+                w.request, w.accepted, w.detail
+            )
+        })
+        .collect()
+}
+
 /// `30 PASS, 2 WARN, 1 FAIL`: the statuses present, in report order.
 pub(crate) fn status_counts(run: &AuditRun) -> String {
     STATUS_ORDER

@@ -37,7 +37,11 @@ pub(super) fn render(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) ->
         }
         writeln!(out)?;
     }
-    decision(run, style, out)
+    decision(run, style, out)?;
+    for line in super::write_lines(run) {
+        writeln!(out, "  write: {line}")?;
+    }
+    Ok(())
 }
 
 fn environment(run: &AuditRun) -> &'static str {

@@ -26,3 +26,4 @@ mod spf_conformance;
 mod stacks;
 mod support;
 mod tls_legacy;
+mod writes;
