@@ -443,9 +443,20 @@ pub struct AiEndpoint {
     pub system_prompt_canary: Option<Secret>,
     /// (tenant, marker)
     pub tenant_canary: Option<(String, Secret)>,
-    /// The path read before and after tool probes.
-    pub tools_verify_path: Option<String>,
+    /// Whether the endpoint can act, and how the tool probes see it.
+    pub tools: AiTools,
     pub max_requests: u32,
+}
+
+/// What the profile says about an AI endpoint's tools.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AiTools {
+    /// Nothing: whether it can act is not known (ai.tool-abuse SKIPs).
+    Unstated,
+    /// `tools = false`: it cannot act (ai.tool-abuse is N/A).
+    None,
+    /// It can act; this path is read before and after the tool probes.
+    Verify(String),
 }
 
 #[derive(Debug, Clone)]
@@ -1279,6 +1290,19 @@ impl Validator<'_> {
             .max_requests
             .unwrap_or(AI_MAX_REQUESTS)
             .min(AI_MAX_REQUESTS);
+        let tools = match raw.tools.map(|t| (t.span(), t.into_inner())) {
+            None => AiTools::Unstated,
+            Some((_, raw::RawAiToolsSetting::Verify(tools))) => AiTools::Verify(tools.verify_path),
+            Some((_, raw::RawAiToolsSetting::Has(false))) => AiTools::None,
+            Some((span, raw::RawAiToolsSetting::Has(true))) => {
+                self.errors.push(self.locator.error(
+                    Some(span),
+                    &format!("{key}.tools"),
+                    "`tools = true` needs the path the tool probes read before and after: tools = { verify_path = \"/api/me\" }".to_string(),
+                ));
+                AiTools::Unstated
+            }
+        };
         Some(AiEndpoint {
             name: raw.name,
             method: raw.method,
@@ -1289,7 +1313,7 @@ impl Validator<'_> {
             history: raw.history,
             system_prompt_canary,
             tenant_canary,
-            tools_verify_path: raw.tools.map(|t| t.verify_path.into_inner()),
+            tools,
             max_requests,
         })
     }

@@ -158,8 +158,9 @@ pub struct RawAiEndpoint {
     pub system_prompt_canary: Option<Spanned<String>>,
     /// A marker stored in another tenant's data.
     pub tenant_canary: Option<RawTenantCanary>,
-    /// The endpoint can call tools (actions on the app).
-    pub tools: Option<RawAiTools>,
+    /// Whether the endpoint can call tools (actions on the app): `false`, or the path to
+    /// read before and after the tool probes. Silence decides nothing (ai.tool-abuse SKIPs).
+    pub tools: Option<Spanned<RawAiToolsSetting>>,
     /// At most this many requests to the endpoint (capped at 40).
     pub max_requests: Option<u32>,
 }
@@ -176,12 +177,25 @@ pub struct RawTenantCanary {
     pub marker: Spanned<String>,
 }
 
+/// `tools = false` (the endpoint cannot act) or `tools = { verify_path = "…" }`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected `tools = false` or `tools = { verify_path = \"/api/me\" }`"
+)]
+pub enum RawAiToolsSetting {
+    // Plain values inside: an untagged enum buffers its input, which toml's spans do not
+    // survive; the span is taken around the whole setting instead.
+    Has(bool),
+    Verify(RawAiTools),
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAiTools {
     /// A path read as the identity before and after the tool probes: any change is an
     /// action the caller was not entitled to.
-    pub verify_path: Spanned<String>,
+    pub verify_path: String,
 }
 
 /// What the email checks need beyond `[target] domain`.

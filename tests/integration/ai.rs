@@ -190,3 +190,17 @@ fn an_endpoint_with_no_readable_answer_cannot_pass() {
     let (_, report) = audit(&setup, &[]);
     assert_eq!(status_of(&report, "ai.prompt-injection"), "PASS");
 }
+
+#[test]
+fn tools_unsaid_are_a_skip_and_tools_false_is_n_a() {
+    let unsaid = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace("tools = { verify_path = \"/api/me\" }\n", "")
+    });
+    let (_, report) = audit(&unsaid, &["--only", "ai.tool-abuse"]);
+    assert_eq!(status_of(&report, "ai.tool-abuse"), "SKIP");
+    let none = Setup::start_edited(Mode::Hardened, |t| {
+        t.replace("tools = { verify_path = \"/api/me\" }", "tools = false")
+    });
+    let (_, report) = audit(&none, &["--only", "ai.tool-abuse"]);
+    assert_eq!(status_of(&report, "ai.tool-abuse"), "N/A");
+}

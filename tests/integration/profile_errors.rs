@@ -201,3 +201,24 @@ fn environment_variables_fill_secrets() {
     assert!(stderr(&output).contains("LA_TEST_ALICE"));
     assert!(setup.target.requests().is_empty() && setup.target.dns_queries().is_empty());
 }
+
+#[test]
+fn ai_tools_take_false_or_a_verify_path() {
+    assert_rejected(
+        |text| text.replace("tools = { verify_path = \"/api/me\" }", "tools = true"),
+        "true\nmax_requests",
+        "ai_endpoints[0].tools",
+        &["verify_path"],
+    );
+    assert_rejected(
+        |text| {
+            text.replace(
+                "tools = { verify_path = \"/api/me\" }",
+                "tools = { verify = \"/api/me\" }",
+            )
+        },
+        "{ verify = ",
+        "ai_endpoints[0].tools",
+        &["tools = false", "verify_path"],
+    );
+}

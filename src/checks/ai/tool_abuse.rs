@@ -6,7 +6,7 @@ use super::{Fill, ask, budget, needs_endpoints, probes, production_refusal};
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
-use crate::profile::{AiEndpoint, Profile};
+use crate::profile::{AiEndpoint, AiTools, Profile};
 
 pub struct ToolAbuse;
 
@@ -63,10 +63,23 @@ impl Check for ToolAbuse {
                 if profile
                     .ai_endpoints
                     .iter()
-                    .all(|e| e.tools_verify_path.is_none()) =>
+                    .all(|e| e.tools == AiTools::None) =>
             {
                 Applicability::NotApplicable {
-                    reason: "no AI endpoint declares tools".into(),
+                    reason: "every AI endpoint is declared without tools (tools = false)".into(),
+                }
+            }
+            // Silence is not a statement: an assistant that can act and was never probed
+            // must not count as one that cannot.
+            Applicability::Run
+                if !profile
+                    .ai_endpoints
+                    .iter()
+                    .any(|e| matches!(e.tools, AiTools::Verify(_))) =>
+            {
+                Applicability::Skip {
+                    key: "ai_endpoints.tools",
+                    reason: "no AI endpoint says whether it can act: set tools = { verify_path = \"/api/me\" }, or tools = false".into(),
                 }
             }
             other => other,
@@ -80,7 +93,7 @@ impl Check for ToolAbuse {
             }
             let mut observations = Vec::new();
             for endpoint in &ctx.profile.ai_endpoints {
-                let Some(verify) = &endpoint.tools_verify_path else {
+                let AiTools::Verify(verify) = &endpoint.tools else {
                     continue;
                 };
                 let other_ids = ctx
