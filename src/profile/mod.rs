@@ -1297,7 +1297,7 @@ impl Validator<'_> {
             Some((span, raw::RawAiToolsSetting::Has(true))) => {
                 self.errors.push(self.locator.error(
                     Some(span),
-                    &format!("{key}.tools"),
+                    format!("{key}.tools"),
                     "`tools = true` needs the path the tool probes read before and after: tools = { verify_path = \"/api/me\" }".to_string(),
                 ));
                 AiTools::Unstated
