@@ -180,8 +180,8 @@ pub struct AuditArgs {
     /// against a target whose profile says `environment = "production"`.
     #[arg(long)]
     pub allow_production_writes: bool,
-    /// Let traffic-heavy probes (AI endpoint probes; later load and bursts) run against a
-    /// target whose profile says `environment = "production"`.
+    /// Let traffic-heavy probes (rate-limit bursts, the latency load, AI endpoint probes)
+    /// run against a target whose profile says `environment = "production"`.
     #[arg(long)]
     pub allow_production_load: bool,
     /// A previous JSON report: mark each finding new or known (see --fail-on new).

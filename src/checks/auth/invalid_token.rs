@@ -22,11 +22,11 @@ fn variants(scheme: &Scheme, token: &str) -> Vec<(&'static str, Credential)> {
     ];
     if *scheme == Scheme::Bearer {
         out.push((
-            "the token under the Basic scheme",
+            "the token under the `Basic` scheme",
             Credential::Authorization(format!("Basic {token}")),
         ));
         out.push((
-            "the token under a Token scheme",
+            "the token under a `Token` scheme",
             Credential::Authorization(format!("Token {token}")),
         ));
     }
