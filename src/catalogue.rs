@@ -89,6 +89,9 @@ pub struct CheckMeta {
     pub fix: String,
     #[serde(default)]
     pub references: Vec<String>,
+    /// The scorecard area, when it is not the family's (see [`crate::area::Area::of`]).
+    #[serde(default)]
+    pub area: Option<crate::area::Area>,
 }
 
 impl CheckMeta {

@@ -5,6 +5,7 @@
 //! `engine` (concurrent, timed, redacted) → `decision` (READY / NOT READY) → `report`.
 //! Checks reach the network only through `net`, via the shared `ctx::Ctx`.
 
+pub mod area;
 pub mod baseline;
 pub mod catalogue;
 pub mod check;

@@ -1,12 +1,15 @@
-//! The terminal scorecard: one row per check (status, what was seen, fix), then the
-//! decision and what blocks it.
+//! The terminal scorecard, made to be read on one screen: the decision first, then one
+//! line per check grouped in the areas a founder thinks in (worst first, a one-word verdict
+//! per area), then the blockers with their fixes, and the decision again. Details (every
+//! observation, evidence grids) are `-v` and `launch-audit explain ID`.
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::check::Status;
-use crate::result::AuditRun;
+use crate::area::Area;
+use crate::check::{Severity, Status};
+use crate::result::{AuditRun, CheckResult};
 
 /// How the table is drawn.
 #[derive(Clone, Copy, Debug, Default)]
@@ -15,33 +18,46 @@ pub struct TableStyle {
     pub color: bool,
     /// Only the decision and its blockers.
     pub quiet: bool,
-    /// Every observation under the table.
+    /// Every observation, and the evidence grids, after the scorecard.
     pub verbose: bool,
-    /// Wrap to this many columns; `None` asks the terminal.
+    /// Fit this many columns; `None` asks the terminal.
     pub width: Option<u16>,
 }
 
+/// Blockers listed with their fix; the rest are counted (all are in `-v` and the reports).
+const BLOCKERS_SHOWN: usize = 10;
+
 pub(super) fn render(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
-    if !style.quiet {
-        writeln!(
-            out,
-            "{} ({}), {}",
-            run.target.name,
-            run.target.base_url,
-            environment(run)
-        )?;
-        writeln!(out, "{}", scorecard(run, style))?;
+    if style.quiet {
+        return decision(run, style, out);
+    }
+    let width = usize::from(style.width.or_else(|| Table::new().width()).unwrap_or(120)).max(60);
+    writeln!(
+        out,
+        "{}",
+        clip(
+            &format!(
+                "{} ({}), {}",
+                run.target.name,
+                run.target.base_url,
+                environment(run)
+            ),
+            width
+        )
+    )?;
+    decision_line(run, style, width, out)?;
+    writeln!(out)?;
+    scorecard(run, style, width, out)?;
+    if style.verbose {
         evidence_tables(run, style, out)?;
-        if style.verbose {
-            evidence(run, out)?;
-        }
-        writeln!(out)?;
+        evidence(run, out)?;
     }
-    decision(run, style, out)?;
+    blockers(run, width, out)?;
     for line in super::write_lines(run) {
-        writeln!(out, "  write: {line}")?;
+        writeln!(out, "{}", clip(&format!("write: {line}"), width))?;
     }
-    Ok(())
+    writeln!(out)?;
+    decision_line(run, style, width, out)
 }
 
 fn environment(run: &AuditRun) -> &'static str {
@@ -51,34 +67,198 @@ fn environment(run: &AuditRun) -> &'static str {
     }
 }
 
-fn scorecard(run: &AuditRun, style: &TableStyle) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["Check", "Status", "What was seen", "Fix"]);
-    if let Some(width) = style.width {
-        table.force_no_tty().set_width(width);
+fn paint(style: &TableStyle, text: &str, code: &str) -> String {
+    if style.color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
     }
-    for result in &run.results {
-        let fix = super::fix_hint(result);
-        let mut status = Cell::new(result.status.as_str());
-        if style.color {
-            status = status.fg(color(result.status));
+}
+
+/// `text` cut to `width` characters, with an ellipsis when cut.
+fn clip(text: &str, width: usize) -> String {
+    let text = text.replace('\n', " ");
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Worst first: what blocks, then what needs a look, then what passed.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Open => 2,
+        Status::Warn => 3,
+        Status::Skip => 4,
+        Status::Waived => 5,
+        Status::Info => 6,
+        Status::NotApplicable => 7,
+        Status::Attested => 8,
+        Status::Pass => 9,
+    }
+}
+
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Critical => 0,
+        Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+        Severity::Info => 4,
+    }
+}
+
+/// One word for an area: BLOCKED when any of its checks blocks the launch, REVIEW when one
+/// needs a look (WARN, OPEN, a SKIP or ERROR that does not block), OK otherwise.
+fn area_verdict(run: &AuditRun, results: &[&CheckResult]) -> &'static str {
+    let blocks = |r: &&CheckResult| run.decision.blockers.iter().any(|b| b.id == r.id);
+    if results.iter().any(blocks) {
+        "BLOCKED"
+    } else if results.iter().any(|r| {
+        matches!(
+            r.status,
+            Status::Warn | Status::Open | Status::Skip | Status::Error | Status::Fail
+        )
+    }) {
+        "REVIEW"
+    } else {
+        "OK"
+    }
+}
+
+fn scorecard(
+    run: &AuditRun,
+    style: &TableStyle,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let title_width = run
+        .results
+        .iter()
+        .map(|r| r.title.chars().count())
+        .max()
+        .unwrap_or(10)
+        .min(36);
+    for area in Area::ALL {
+        let mut results: Vec<&CheckResult> = run
+            .results
+            .iter()
+            .filter(|r| Area::of(&r.id) == area)
+            .collect();
+        if results.is_empty() {
+            continue;
         }
-        table.add_row(vec![
-            Cell::new(format!(
-                "{}\n{} · {}",
-                result.id,
-                result.title,
-                result.severity.as_str()
-            )),
-            status,
-            Cell::new(&result.summary),
-            Cell::new(fix),
-        ]);
+        results.sort_by_key(|r| (rank(r.status), severity_rank(r.severity), r.id.clone()));
+        let verdict = area_verdict(run, &results);
+        let code = match verdict {
+            "BLOCKED" => "1;31",
+            "REVIEW" => "1;33",
+            _ => "1;32",
+        };
+        writeln!(
+            out,
+            "{} {}",
+            paint(style, &area.title().to_uppercase(), "1"),
+            paint(style, verdict, code)
+        )?;
+        for result in results {
+            // `ratelimit.login` and its siblings share a title: name which one.
+            let title = match result.id.strip_prefix("ratelimit.") {
+                Some(name) => format!("{name}: {}", result.title),
+                None => result.title.clone(),
+            };
+            let title = clip(&title, title_width);
+            let fixed = format!(
+                "  {:<8} {:<8} {title:<title_width$}  ",
+                result.status.as_str(),
+                result.severity.as_str(),
+            );
+            let room = width.saturating_sub(fixed.chars().count()).max(20);
+            let status = paint(
+                style,
+                &format!("{:<8}", result.status.as_str()),
+                ansi(result.status),
+            );
+            writeln!(
+                out,
+                "  {status} {:<8} {title:<title_width$}  {}",
+                result.severity.as_str(),
+                clip(&result.summary, room)
+            )?;
+        }
     }
-    table
+    Ok(())
+}
+
+/// The decision in one line, and the causes behind many results.
+fn decision_line(
+    run: &AuditRun,
+    style: &TableStyle,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let counts = super::status_counts(run);
+    if run.decision.ready {
+        writeln!(
+            out,
+            "{}: {} checks ({counts})",
+            paint(style, "READY", "1;32"),
+            run.results.len()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} blocker(s) among {} checks ({counts})",
+            paint(style, "NOT READY", "1;31"),
+            run.decision.blockers.len(),
+            run.results.len()
+        )?;
+    }
+    for cause in &run.causes {
+        writeln!(out, "{}", clip(&format!("cause: {cause}"), width))?;
+    }
+    Ok(())
+}
+
+/// What blocks the launch, each with the first sentence of its fix.
+fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()> {
+    if run.decision.blockers.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nBlocking the launch:")?;
+    for blocker in run.decision.blockers.iter().take(BLOCKERS_SHOWN) {
+        let fix = run
+            .results
+            .iter()
+            .find(|r| r.id == blocker.id)
+            .map(super::fix_hint)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}",
+            clip(
+                &format!(
+                    "  {} [{}, {}]: {fix}",
+                    blocker.id,
+                    blocker.severity.as_str(),
+                    blocker.status.as_str()
+                ),
+                width
+            )
+        )?;
+    }
+    let rest = run.decision.blockers.len().saturating_sub(BLOCKERS_SHOWN);
+    if rest > 0 {
+        writeln!(
+            out,
+            "  … and {rest} more: `launch-audit run -v`, the HTML report, or `launch-audit explain ID`"
+        )?;
+    }
+    Ok(())
 }
 
 /// Grids some checks attach (the role matrix), each under its check id.
@@ -162,15 +342,15 @@ fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-fn color(status: Status) -> Color {
+fn ansi(status: Status) -> &'static str {
     match status {
-        Status::Pass => Color::Green,
-        Status::Warn => Color::Yellow,
-        Status::Fail | Status::Error => Color::Red,
-        Status::Skip | Status::NotApplicable => Color::DarkGrey,
-        Status::Info => Color::Cyan,
-        Status::Waived => Color::Magenta,
-        Status::Attested => Color::Blue,
-        Status::Open => Color::DarkYellow,
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail | Status::Error => "31",
+        Status::Skip | Status::NotApplicable => "90",
+        Status::Info => "36",
+        Status::Waived => "35",
+        Status::Attested => "34",
+        Status::Open => "33",
     }
 }

@@ -167,9 +167,10 @@ fn an_error_envelope_is_only_a_refusal_when_the_profile_says_so() {
 }
 
 #[test]
-fn role_matrix_is_in_the_table_and_the_json() {
+fn role_matrix_is_in_the_verbose_table_and_the_json() {
     let setup = Setup::start(Mode::Vulnerable);
-    let (output, report) = audit(&setup, &["--format", "table"]);
+    // The grid is a detail: in the table with -v (and always in the JSON).
+    let (output, report) = audit(&setup, &["--format", "table", "-v"]);
     let table = stdout(&output);
     assert!(table.contains("role matrix: identity × route"), "{table}");
     assert!(table.contains("ALLOWED ✗"), "{table}");

@@ -196,6 +196,43 @@ fn markdown_matches_its_snapshot() {
     );
 }
 
+/// The terminal scorecard's layout: decision first and last, areas, one line per check
+/// within 120 columns, blockers with fixes.
+#[test]
+fn table_matches_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = render_fixed(dir.path(), "table");
+    for line in table.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "wider than 120 columns: {line}"
+        );
+    }
+    assert!(
+        table.lines().nth(1).unwrap_or("").starts_with("NOT READY"),
+        "{table}"
+    );
+    assert!(
+        table
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("NOT READY"),
+        "{table}"
+    );
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/fixed-run.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &table).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot)
+        .expect("tests/snapshots/fixed-run.txt (UPDATE_SNAPSHOTS=1 writes it)");
+    assert_eq!(
+        table, expected,
+        "the table changed; review, then UPDATE_SNAPSHOTS=1"
+    );
+}
+
 #[test]
 fn report_from_refuses_what_it_cannot_read() {
     let dir = tempfile::tempdir().unwrap();

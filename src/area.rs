@@ -1,0 +1,89 @@
+//! The areas a founder thinks in, for the scorecard: each check sits in one, by its family
+//! unless its catalogue entry names another (`area = "browser-edge"`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::family_of;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    AuthAndSessions,
+    TenantsAndRoles,
+    InputAndErrors,
+    Secrets,
+    RateLimits,
+    BrowserEdge,
+    TlsAndRedirects,
+    DnsAndEmail,
+    Performance,
+    Journeys,
+    OperationsAndHandover,
+}
+
+impl Area {
+    /// Every area, in scorecard order.
+    pub const ALL: [Area; 11] = [
+        Area::AuthAndSessions,
+        Area::TenantsAndRoles,
+        Area::InputAndErrors,
+        Area::Secrets,
+        Area::RateLimits,
+        Area::BrowserEdge,
+        Area::TlsAndRedirects,
+        Area::DnsAndEmail,
+        Area::Performance,
+        Area::Journeys,
+        Area::OperationsAndHandover,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::AuthAndSessions => "Auth and sessions",
+            Area::TenantsAndRoles => "Tenants and roles",
+            Area::InputAndErrors => "Input and errors",
+            Area::Secrets => "Secrets",
+            Area::RateLimits => "Rate limits",
+            Area::BrowserEdge => "Browser edge",
+            Area::TlsAndRedirects => "TLS and redirects",
+            Area::DnsAndEmail => "DNS and email",
+            Area::Performance => "Performance",
+            Area::Journeys => "Journeys",
+            Area::OperationsAndHandover => "Operations and handover",
+        }
+    }
+
+    /// The area of check `id`: its catalogue entry's, else its family's.
+    pub fn of(id: &str) -> Area {
+        if let Some(area) = crate::catalogue::lookup(id).and_then(|meta| meta.area) {
+            return area;
+        }
+        match family_of(id) {
+            "auth" | "webhooks" => Area::AuthAndSessions,
+            "access" => Area::TenantsAndRoles,
+            "input" | "ai" => Area::InputAndErrors,
+            "secrets" | "exposure" => Area::Secrets,
+            "ratelimit" => Area::RateLimits,
+            "cors" | "headers" | "cache" | "edge" => Area::BrowserEdge,
+            "tls" | "redirects" => Area::TlsAndRedirects,
+            "dns" | "email" => Area::DnsAndEmail,
+            "latency" | "health" => Area::Performance,
+            "journey" => Area::Journeys,
+            _ => Area::OperationsAndHandover,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_entry_has_an_area_and_cookies_sit_at_the_edge() {
+        assert_eq!(Area::of("auth.session-cookies"), Area::BrowserEdge);
+        assert_eq!(Area::of("auth.login"), Area::AuthAndSessions);
+        assert_eq!(Area::of("ratelimit.login"), Area::RateLimits);
+        assert_eq!(Area::of("handover.backups"), Area::OperationsAndHandover);
+        assert_eq!(Area::of("audit.waivers"), Area::OperationsAndHandover);
+    }
+}
