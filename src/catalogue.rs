@@ -134,7 +134,25 @@ pub fn manual_items() -> Vec<&'static str> {
         .collect()
 }
 
-/// The entry for `id`.
+/// The entry for `id` with its texts speaking of the target: `{domain}` becomes `domain`
+/// (the profile's domain, else base_url's host; `example.com` where there is no target).
+pub fn lookup_for(id: &str, domain: &str) -> Option<CheckMeta> {
+    let mut meta = lookup(id)?.clone();
+    for text in [
+        &mut meta.control,
+        &mut meta.pass,
+        &mut meta.why,
+        &mut meta.breaks,
+        &mut meta.fix,
+    ] {
+        if text.contains("{domain}") {
+            *text = text.replace("{domain}", domain);
+        }
+    }
+    Some(meta)
+}
+
+/// The entry for `id`, its texts as written (with `{domain}` placeholders).
 pub fn lookup(id: &str) -> Option<&'static CheckMeta> {
     entries().iter().find(|meta| meta.id == id).or_else(|| {
         // `ratelimit.login` and its siblings share the `ratelimit.<name>` entry.
@@ -172,6 +190,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn no_text_names_the_example_company() {
+        for meta in entries() {
+            for text in [
+                &meta.control,
+                &meta.pass,
+                &meta.why,
+                &meta.breaks,
+                &meta.fix,
+            ] {
+                assert!(
+                    !text.to_ascii_lowercase().contains("acme.test"),
+                    "{}: say {{domain}}, not the example's: {text}",
+                    meta.id
+                );
+            }
+        }
+        let caa = lookup_for("dns.caa", "shop.example").expect("dns.caa");
+        assert!(caa.fix.contains("shop.example. CAA"), "{}", caa.fix);
     }
 
     #[test]

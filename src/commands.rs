@@ -479,7 +479,8 @@ pub fn list_checks(stdout: &mut dyn Write) -> io::Result<Exit> {
 
 /// `explain ID`: one catalogue entry in full.
 pub fn explain(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<Exit> {
-    let Some(meta) = catalogue::lookup(id) else {
+    // No profile here: the texts speak of example.com (RFC 2606).
+    let Some(meta) = catalogue::lookup_for(id, "example.com") else {
         let ids: Vec<&str> = catalogue::entries().iter().map(|m| m.id.as_str()).collect();
         writeln!(
             stderr,

@@ -101,17 +101,20 @@ pub async fn audit(
         baseline::mark(&mut results, previous);
     }
     let decision = decision::decide(&results, options.fail_on);
+    let target = TargetSummary {
+        name: profile.target.name.clone(),
+        base_url: profile.target.base_url.to_string(),
+        environment: profile.target.environment,
+        profile: profile.source.clone(),
+        profile_sha256: profile.sha256.clone(),
+        domain: profile.target.domain.clone(),
+    };
+    let domain = target.domain_name();
     Ok(AuditRun {
         schema_version: SCHEMA_VERSION,
         tool: "launch-audit".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        target: TargetSummary {
-            name: profile.target.name.clone(),
-            base_url: profile.target.base_url.to_string(),
-            environment: profile.target.environment,
-            profile: profile.source.clone(),
-            profile_sha256: profile.sha256.clone(),
-        },
+        target,
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         dns_inventory,
@@ -122,7 +125,7 @@ pub async fn audit(
             .chain(ctx.http.untrusted_causes())
             .collect(),
         writes,
-        next_tasks: next_tasks::rank(&results, &decision),
+        next_tasks: next_tasks::rank(&results, &decision, &domain),
         decision,
         results,
     })

@@ -37,7 +37,8 @@ fn status_rank(status: Status) -> u8 {
 }
 
 /// The open findings of `results`, ranked.
-pub fn rank(results: &[CheckResult], decision: &Decision) -> Vec<NextTask> {
+/// `domain`: what catalogue texts speak of (see [`crate::catalogue::lookup_for`]).
+pub fn rank(results: &[CheckResult], decision: &Decision, domain: &str) -> Vec<NextTask> {
     let mut open: Vec<(bool, &CheckResult)> = results
         .iter()
         .filter(|r| match r.status {
@@ -58,7 +59,7 @@ pub fn rank(results: &[CheckResult], decision: &Decision) -> Vec<NextTask> {
             status: r.status,
             blocking,
             seen: r.summary.clone(),
-            fix: match (&r.needs, catalogue::lookup(&r.id)) {
+            fix: match (&r.needs, catalogue::lookup_for(&r.id, domain)) {
                 (Some(key), _) if r.status == Status::Skip => {
                     format!("set `{key}` in the profile so the check can run")
                 }

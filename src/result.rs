@@ -72,6 +72,21 @@ pub struct TargetSummary {
     /// SHA-256 of the profile text (hex).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub profile_sha256: String,
+    /// `[target] domain`, when the profile names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+impl TargetSummary {
+    /// The name catalogue texts speak of: the domain, else base_url's host.
+    pub fn domain_name(&self) -> String {
+        self.domain.clone().unwrap_or_else(|| {
+            url::Url::parse(&self.base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| "example.com".to_string())
+        })
+    }
 }
 
 /// A whole audit.

@@ -174,7 +174,8 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         "<table><tr><th>Check</th><th>Status</th><th>Passes when</th><th>Why it matters</th><th>What breaks if it fails</th></tr>"
     )?;
     for result in &run.results {
-        let meta = catalogue::lookup(&result.id);
+        let meta = catalogue::lookup_for(&result.id, &run.target.domain_name());
+        let meta = meta.as_ref();
         writeln!(
             out,
             "<tr><td><a href=\"#{id}\"><code>{id}</code></a><br>{title}<br><span class=\"meta\">{severity}</span></td><td><span class=\"s {cls}\">{status}</span></td><td class=\"small\">{pass}</td><td class=\"small\">{why}</td><td class=\"small\">{breaks}</td></tr>",
@@ -195,7 +196,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     // Findings first, worst severity first; the rest after, in catalogue order.
     ordered.sort_by_key(|r| (!super::is_finding(r.status), r.severity));
     for result in ordered {
-        check_section(result, out)?;
+        check_section(run, result, out)?;
     }
 
     if !run.next_tasks.is_empty() {
@@ -256,7 +257,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</table>\n</body></html>")
 }
 
-fn check_section(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
+fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<div class=\"check\" id=\"{id}\"><h3><span class=\"s {cls}\">{status}</span> <code>{id}</code> {title}</h3><div>{summary}</div>",
@@ -299,8 +300,11 @@ fn check_section(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</table>")?;
     }
     if super::is_finding(result.status) || result.status == Status::Skip {
-        let fix = match (result.status, catalogue::lookup(&result.id)) {
-            (Status::Skip | Status::Waived, _) => super::fix_hint(result),
+        let fix = match (
+            result.status,
+            catalogue::lookup_for(&result.id, &run.target.domain_name()),
+        ) {
+            (Status::Skip | Status::Waived, _) => super::fix_hint(run, result),
             (_, Some(meta)) => meta.fix.clone(),
             (_, None) => String::new(),
         };

@@ -82,7 +82,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             result.severity.as_str(),
             result.status.as_str(),
             cell(&result.summary),
-            cell(&super::fix_hint(result))
+            cell(&super::fix_hint(run, result))
         )?;
     }
     if !run.next_tasks.is_empty() {

@@ -99,7 +99,7 @@ pub(crate) fn status_counts(run: &AuditRun) -> String {
 
 /// The one-line next step for a result: the fix's first sentence, the key a SKIP needs,
 /// or the waiver a WAIVED result rests on.
-pub(crate) fn fix_hint(result: &CheckResult) -> String {
+pub(crate) fn fix_hint(run: &AuditRun, result: &CheckResult) -> String {
     match result.status {
         Status::Pass | Status::NotApplicable | Status::Info | Status::Attested => String::new(),
         Status::Waived => result
@@ -111,9 +111,11 @@ pub(crate) fn fix_hint(result: &CheckResult) -> String {
             Some(key) => format!("set `{key}` in the profile"),
             None => String::new(),
         },
-        Status::Fail | Status::Error | Status::Warn | Status::Open => catalogue::lookup(&result.id)
-            .map(|m| first_sentence(&m.fix))
-            .unwrap_or_default(),
+        Status::Fail | Status::Error | Status::Warn | Status::Open => {
+            catalogue::lookup_for(&result.id, &run.target.domain_name())
+                .map(|m| first_sentence(&m.fix))
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -122,8 +124,10 @@ pub(crate) fn first_sentence(text: &str) -> String {
     let mut from = 0;
     while let Some(at) = text[from..].find(". ") {
         let end = from + at;
-        // "e.g. " and "i.e. " do not end a sentence.
-        if !(text[..end].ends_with("e.g") || text[..end].ends_with("i.e")) {
+        // "e.g. " and "i.e. " do not end a sentence, nor does a dot inside `code` (a
+        // record such as `example.com. CAA 0 issue …`).
+        let in_code = text[..end].matches('`').count() % 2 == 1;
+        if !(in_code || text[..end].ends_with("e.g") || text[..end].ends_with("i.e")) {
             return text[..=end].to_string();
         }
         from = end + 2;

@@ -53,7 +53,8 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         .results
         .iter()
         .map(|result| {
-            let meta = catalogue::lookup(&result.id);
+            let meta = catalogue::lookup_for(&result.id, &run.target.domain_name());
+            let meta = meta.as_ref();
             let text = |f: fn(&catalogue::CheckMeta) -> &String, fallback: &str| {
                 meta.map_or(fallback.to_string(), |m| f(m).clone())
             };

@@ -235,7 +235,7 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
             .results
             .iter()
             .find(|r| r.id == blocker.id)
-            .map(super::fix_hint)
+            .map(|r| super::fix_hint(run, r))
             .unwrap_or_default();
         writeln!(
             out,
