@@ -64,11 +64,14 @@ enum Outcome {
         attempt: u32,
         status: u16,
         retry_hints: Vec<String>,
+        /// The median answer time before it, when attempts were slowed down.
+        slowed: Option<std::time::Duration>,
     },
     /// Never limited in `sent` attempts; the statuses seen.
     NotLimited {
         sent: u32,
         statuses: Vec<u16>,
+        slowed: Option<std::time::Duration>,
     },
     Broken(String),
 }
@@ -114,7 +117,12 @@ fn spoofed(attempt: u32) -> String {
     format!("203.0.113.{}", attempt % 250 + 1)
 }
 
+/// Attempts in flight at once when no `pace` is set: an attacker does not wait for each
+/// answer, and a target that slows failed logins must not make the audit serial.
+const IN_FLIGHT: usize = 6;
+
 async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
+    use futures_util::StreamExt;
     let url = match ctx.profile.url_for(&limit.path) {
         Ok(url) => url,
         Err(error) => return Outcome::Broken(error.to_string()),
@@ -123,9 +131,10 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
         .identity
         .as_ref()
         .and_then(|name| ctx.profile.identities.get(name));
-    let mut statuses = Vec::new();
-    for attempt in 1..=limit.burst {
-        if attempt > 1 && !limit.pace.is_zero() {
+    let paced = !limit.pace.is_zero();
+    let url = &url;
+    let send = |attempt: u32| async move {
+        if paced && attempt > 1 {
             tokio::time::sleep(limit.pace).await;
         }
         let mut request = HttpRequest::new(limit.method, url.clone())
@@ -143,7 +152,21 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
                 .with_header("forwarded", format!("for={ip}"));
         }
         ctx.load_progress.sent(1);
-        let response = match ctx.http.send(&request).await {
+        (attempt, ctx.http.send(&request).await)
+    };
+    // The first attempt goes alone, so "limited on the very first attempt" is never an
+    // artefact of arrival order; the rest in attempt order (`buffered`), so "limited at
+    // attempt N" counts attempts as they were sent (arrivals may interleave by at most
+    // IN_FLIGHT - 1). The first limiting answer stops the burst.
+    let first = futures_util::stream::once(send(1));
+    let rest = futures_util::stream::iter(2..=limit.burst)
+        .map(send)
+        .buffered(if paced { 1 } else { IN_FLIGHT });
+    let mut answers = std::pin::pin!(first.chain(rest));
+    let mut statuses = Vec::new();
+    let mut took = Vec::new();
+    while let Some((attempt, sent)) = answers.next().await {
+        let response = match sent {
             Ok(response) => response,
             Err(error) => {
                 return Outcome::Broken(format!(
@@ -157,14 +180,38 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
                 attempt,
                 status: response.status,
                 retry_hints: retry_hints(&response),
+                slowed: slowed(&took),
             };
         }
         statuses.push(response.status);
+        took.push(response.elapsed);
     }
     Outcome::NotLimited {
         sent: limit.burst,
         statuses,
+        slowed: slowed(&took),
     }
+}
+
+/// Answers slower than this, at the median, are a deliberate slow-down (a defence).
+const SLOWED_FROM: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The median time of the non-limiting answers, when it shows a deliberate slow-down.
+fn slowed(took: &[std::time::Duration]) -> Option<std::time::Duration> {
+    let mut sorted = took.to_vec();
+    sorted.sort();
+    let median = *sorted.get(sorted.len() / 2)?;
+    (median >= SLOWED_FROM).then_some(median)
+}
+
+/// Evidence of a slow-down, as a clause.
+fn slowed_note(slowed: Option<std::time::Duration>) -> String {
+    slowed.map_or_else(String::new, |median| {
+        format!(
+            "; each answer took about {} ms (median): the endpoint slows repeated attempts, a defence",
+            median.as_millis()
+        )
+    })
 }
 
 fn status_summary(statuses: &[u16]) -> String {
@@ -219,7 +266,7 @@ impl Check for Burst {
                 }
                 // The control: the endpoint answered the attempts as the app would (a 401,
                 // a 400, a 200). Server errors to every one judged nothing.
-                Outcome::NotLimited { sent, statuses }
+                Outcome::NotLimited { sent, statuses, .. }
                     if !statuses.is_empty() && statuses.iter().all(|s| *s >= 500) =>
                 {
                     return Finding::from_observations(vec![Observation::new(
@@ -231,11 +278,15 @@ impl Check for Burst {
                         ),
                     )]);
                 }
-                Outcome::NotLimited { sent, statuses } => {
+                Outcome::NotLimited {
+                    sent,
+                    statuses,
+                    slowed,
+                } => {
                     observations.push(Observation::new(
                         Status::Fail,
                         subject,
-                        format!("{sent} attempts, no limiting answer ({}): the limit must come by attempt {}", status_summary(&statuses), limit.max_attempts),
+                        format!("{sent} attempts, no limiting answer ({}): the limit must come by attempt {}{}", status_summary(&statuses), limit.max_attempts, slowed_note(slowed)),
                     ));
                     return Finding::from_observations(observations);
                 }
@@ -243,6 +294,7 @@ impl Check for Burst {
                     attempt: 1,
                     status,
                     retry_hints,
+                    ..
                 } => {
                     // Nothing of ours tripped it: an earlier run, or an endpoint that
                     // refuses everyone. A limit that cannot be seen working is not a PASS.
@@ -262,6 +314,7 @@ impl Check for Burst {
                     attempt,
                     status,
                     retry_hints,
+                    slowed,
                 } => {
                     if let Some(seconds) = retry_after_seconds(&retry_hints)
                         && seconds > MAX_SENSIBLE_RETRY_AFTER
@@ -302,6 +355,7 @@ impl Check for Burst {
                         detail.push_str(&format!("; {}", retry_hints.join(", ")));
                         verdict
                     };
+                    detail.push_str(&slowed_note(slowed));
                     observations.push(Observation::new(verdict, subject.clone(), detail));
                 }
             }
@@ -310,7 +364,7 @@ impl Check for Burst {
                 format!("{subject} with a rotating X-Forwarded-For/X-Real-IP/Forwarded");
             match burst(ctx, limit, true).await {
                 Outcome::Broken(why) => observations.push(Observation::new(Status::Error, spoof_subject, why)),
-                Outcome::NotLimited { sent, statuses } => observations.push(Observation::new(
+                Outcome::NotLimited { sent, statuses, .. } => observations.push(Observation::new(
                     Status::Fail,
                     spoof_subject,
                     format!("{sent} attempts, never limited ({}): the limiter trusts a client-supplied address, so anyone can reset it", status_summary(&statuses)),
