@@ -126,8 +126,8 @@ pub fn audit_and_report(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let bar = terminal
-        .stderr_is_tty
+    // A terminal only, and never with -q: nothing on a pipe.
+    let bar = (terminal.stderr_is_tty && !args.quiet)
         .then(|| crate::progress_bar::ProgressBar::spawn(progress));
     let audited = runtime.block_on(crate::audit(Arc::new(profile), checks, &options));
     drop(bar);

@@ -56,16 +56,17 @@ pub async fn run(
         checks.into_iter().partition(|c| c.phase() == Phase::Load);
     let (probes, reviews): (Vec<_>, Vec<_>) =
         others.into_iter().partition(|c| c.phase() == Phase::Probe);
-    let mut results = run_phase(probes, selection, &ctx).await;
-    results.extend(run_phase(reviews, selection, &ctx).await);
+    let mut results = run_phase("probes", probes, selection, &ctx).await;
+    results.extend(run_phase("review", reviews, selection, &ctx).await);
     for load in loads {
-        results.extend(run_phase(vec![load], selection, &ctx).await);
+        results.extend(run_phase("load", vec![load], selection, &ctx).await);
     }
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
 }
 
 async fn run_phase(
+    phase: &'static str,
     checks: Vec<Arc<dyn Check>>,
     selection: &Selection,
     ctx: &Arc<Ctx>,
@@ -97,6 +98,7 @@ async fn run_phase(
                 continue;
             }
         }
+        ctx.load_progress.check_started(check.id());
         let task_check = check.clone();
         let task_ctx = ctx.clone();
         let handle = tasks.spawn(async move {
@@ -111,6 +113,7 @@ async fn run_phase(
         running.insert(handle.id(), (check, Instant::now()));
     }
 
+    ctx.load_progress.phase(phase, running.len());
     while let Some(joined) = tasks.join_next_with_id().await {
         let (id, finding) = match joined {
             Ok((id, finding)) => (id, finding),
@@ -125,6 +128,7 @@ async fn run_phase(
             }
         };
         if let Some((check, started)) = running.remove(&id) {
+            ctx.load_progress.check_finished(check.id());
             results.push(ran(&*check, finding, started.elapsed(), ctx));
         }
     }

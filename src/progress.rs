@@ -1,6 +1,7 @@
-//! What the load checks (bursts, latency) are doing, for a progress bar. Checks never print:
-//! they bump these counters, and the command layer draws them (indicatif, only on a
-//! terminal).
+//! What the audit is doing, for a progress bar: checks done of total, the phase, the
+//! slowest check still running, and the load checks' requests (bursts, latency). Checks
+//! never print: the engine and the load checks bump these counters, and the command layer
+//! draws them (indicatif, only on a terminal).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -13,6 +14,21 @@ pub struct LoadProgress {
     planned: AtomicU64,
     p95_us: AtomicU64,
     label: Mutex<Option<(String, Instant)>>,
+    checks_total: AtomicUsize,
+    checks_done: AtomicUsize,
+    phase: Mutex<&'static str>,
+    /// Checks running now, with when they started.
+    running: Mutex<Vec<(String, Instant)>>,
+}
+
+/// The whole audit, for drawing between loads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditSnapshot {
+    pub done: usize,
+    pub total: usize,
+    pub phase: &'static str,
+    /// The check running longest, and for how long.
+    pub slowest: Option<(String, u128)>,
 }
 
 /// A snapshot for drawing.
@@ -54,6 +70,47 @@ impl LoadProgress {
         self.p95_us.store(p95.as_micros() as u64, Ordering::Relaxed);
     }
 
+    /// The engine enters a phase (`probes`, `review`, `load`) with `checks` more to run.
+    pub fn phase(&self, phase: &'static str, checks: usize) {
+        self.checks_total.fetch_add(checks, Ordering::SeqCst);
+        if let Ok(mut current) = self.phase.lock() {
+            *current = phase;
+        }
+    }
+
+    pub fn check_started(&self, id: &str) {
+        if let Ok(mut running) = self.running.lock() {
+            running.push((id.to_string(), Instant::now()));
+        }
+    }
+
+    pub fn check_finished(&self, id: &str) {
+        if let Ok(mut running) = self.running.lock() {
+            running.retain(|(running, _)| running != id);
+        }
+        self.checks_done.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Where the audit is; `None` before the first phase.
+    pub fn audit(&self) -> Option<AuditSnapshot> {
+        let total = self.checks_total.load(Ordering::SeqCst);
+        if total == 0 {
+            return None;
+        }
+        let slowest = self.running.lock().ok().and_then(|running| {
+            running
+                .iter()
+                .min_by_key(|(_, started)| *started)
+                .map(|(id, started)| (id.clone(), started.elapsed().as_millis()))
+        });
+        Some(AuditSnapshot {
+            done: self.checks_done.load(Ordering::SeqCst),
+            total,
+            phase: self.phase.lock().map(|p| *p).unwrap_or(""),
+            slowest,
+        })
+    }
+
     /// What is running now; `None` when no load is.
     pub fn snapshot(&self) -> Option<Snapshot> {
         if self.active.load(Ordering::SeqCst) == 0 {
@@ -68,5 +125,29 @@ impl LoadProgress {
             planned: self.planned.load(Ordering::Relaxed),
             p95_ms: (p95 > 0).then(|| p95 as f64 / 1000.0),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_snapshot_counts_checks_and_names_the_slowest() {
+        let progress = LoadProgress::default();
+        assert_eq!(progress.audit(), None);
+        progress.phase("probes", 3);
+        progress.check_started("tls.protocols");
+        progress.check_started("auth.login");
+        progress.check_finished("auth.login");
+        let snapshot = progress.audit().expect("a phase started");
+        assert_eq!(
+            (snapshot.done, snapshot.total, snapshot.phase),
+            (1, 3, "probes")
+        );
+        assert_eq!(
+            snapshot.slowest.map(|(id, _)| id).as_deref(),
+            Some("tls.protocols")
+        );
     }
 }

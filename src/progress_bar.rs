@@ -1,5 +1,6 @@
-//! Draws [`LoadProgress`] on standard error with indicatif while a burst or the latency load
-//! runs: elapsed, sent of planned, current p95. Only ever started on a terminal.
+//! Draws [`LoadProgress`] on standard error with indicatif: checks done of total, the phase
+//! and the slowest check still running; while a burst or the latency load runs, its
+//! requests sent of planned and current p95. Only ever started on a terminal, never with -q.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,9 +45,18 @@ fn draw(progress: &LoadProgress, stop: &AtomicBool) {
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
     .progress_chars("=> ");
     let mut bar: Option<indicatif::ProgressBar> = None;
+    let audit_style = indicatif::ProgressStyle::with_template(
+        "{prefix:>18} [{bar:30}] {pos}/{len} checks · {elapsed} · {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    let mut audit_bar: Option<indicatif::ProgressBar> = None;
     while !stop.load(Ordering::SeqCst) {
         match progress.snapshot() {
             Some(snapshot) => {
+                if let Some(done) = audit_bar.take() {
+                    done.finish_and_clear();
+                }
                 let current = bar.get_or_insert_with(|| {
                     let b = indicatif::ProgressBar::with_draw_target(
                         Some(snapshot.planned),
@@ -67,11 +77,32 @@ fn draw(progress: &LoadProgress, stop: &AtomicBool) {
                 if let Some(done) = bar.take() {
                     done.finish_and_clear();
                 }
+                if let Some(audit) = progress.audit() {
+                    let current = audit_bar.get_or_insert_with(|| {
+                        let b = indicatif::ProgressBar::with_draw_target(
+                            Some(audit.total as u64),
+                            indicatif::ProgressDrawTarget::stderr(),
+                        );
+                        b.set_style(audit_style.clone());
+                        b.set_prefix("audit");
+                        b
+                    });
+                    current.set_length(audit.total as u64);
+                    current.set_position(audit.done as u64);
+                    current.set_message(match &audit.slowest {
+                        Some((id, ms)) => format!(
+                            "{} · slowest running: {id} ({:.1} s)",
+                            audit.phase,
+                            *ms as f64 / 1000.0
+                        ),
+                        None => audit.phase.to_string(),
+                    });
+                }
             }
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    if let Some(done) = bar.take() {
+    for done in [bar.take(), audit_bar.take()].into_iter().flatten() {
         done.finish_and_clear();
     }
 }

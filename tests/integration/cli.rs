@@ -123,3 +123,30 @@ fn only_selects_by_family_and_quiet_prints_just_the_decision() {
             .any(|r| r.path_and_query == "/healthz")
     );
 }
+
+/// On a terminal the whole audit shows progress on standard error (checks done of total,
+/// the phase, the slowest check running); with -q nothing. util-linux's `script` gives the
+/// binary a real pseudo-terminal.
+#[test]
+fn a_terminal_sees_the_audit_progress_and_quiet_sees_none() {
+    let binary = env!("CARGO_BIN_EXE_launch-audit");
+    let on_terminal = |extra: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("terminal.log");
+        let output = std::process::Command::new("script")
+            .args(["-q", "-e", "-c"])
+            .arg(format!("{binary} demo --hardened {extra}"))
+            .arg(&log)
+            .output()
+            .expect("util-linux script runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned()
+    };
+    let shown = on_terminal("");
+    assert!(
+        shown.contains(" checks · ") && shown.contains("probes"),
+        "{shown}"
+    );
+    let quiet = on_terminal("-q");
+    assert!(!quiet.contains(" checks · "), "{quiet}");
+}
