@@ -140,14 +140,6 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             esc(cause)
         )?;
     }
-    let writes = super::write_lines(run);
-    if !writes.is_empty() {
-        writeln!(out, "<h2>Writes the probes made</h2><ul class=\"writes\">")?;
-        for line in writes {
-            writeln!(out, "<li>{}</li>", esc(&line))?;
-        }
-        writeln!(out, "</ul>")?;
-    }
 
     if !run.decision.blockers.is_empty() {
         writeln!(
@@ -164,6 +156,15 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
                 b.severity.as_str(),
                 esc(&b.reason)
             )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+
+    let writes = super::write_lines(run);
+    if !writes.is_empty() {
+        writeln!(out, "<h2>Writes the probes made</h2><ul class=\"writes\">")?;
+        for line in writes {
+            writeln!(out, "<li>{}</li>", esc(&line))?;
         }
         writeln!(out, "</ul>")?;
     }
