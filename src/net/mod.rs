@@ -14,5 +14,5 @@ pub mod tls;
 pub use answer::{Gate, Reached, reached};
 pub use credentials::LoginOutcome;
 pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
-pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, SeenCookie};
+pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, MAX_BODY, SeenCookie};
 pub use redact::Redactor;

@@ -142,3 +142,61 @@ fn a_full_audit_of_a_hostile_target_fails_closed_within_bounds() {
         );
     }
 }
+
+/// `latency.p95` over a route that answers 100 MB: each answer is cut at the body cap, so
+/// its time is not the answer's, and no p95 is claimed (it once PASSed timed to 1 MiB).
+#[test]
+fn a_load_over_answers_cut_at_the_cap_claims_no_p95() {
+    let target = Target::start().expect("hostile target starts");
+    let dir = tempfile::tempdir().unwrap();
+    // The profile and its CA file, then the onboarding route pointed at the 100 MB one.
+    let profile = target.write_profile(dir.path()).unwrap();
+    let text = std::fs::read_to_string(&profile)
+        .unwrap()
+        .replace(
+            "path = \"/api/onboarding/checklist\"",
+            "path = \"/api/export\"",
+        )
+        .replace(
+            "rate = 20\nduration = \"1s\"",
+            "rate = 4\nduration = \"1s\"",
+        );
+    std::fs::write(&profile, text).unwrap();
+    let json = dir.path().join("run.json");
+    let output = crate::support::launch_audit(
+        &[
+            "run",
+            "-c",
+            profile.to_str().unwrap(),
+            "-q",
+            "--only",
+            "latency.p95",
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = crate::support::read_json(&json);
+    let latency = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "latency.p95")
+        .unwrap();
+    assert_eq!(latency["status"], "ERROR", "{latency}");
+    assert!(
+        latency["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cut there"),
+        "{latency}"
+    );
+}

@@ -58,6 +58,8 @@ pub struct Outcome {
     pub routes: Vec<RouteStats>,
     pub errors: u64,
     pub dropped: u64,
+    /// Measured answers cut at the body cap: their time is not the whole answer's.
+    pub cut_short: u64,
     /// How late the generator sent each measured request (µs).
     pub lateness: Histogram<u64>,
 }
@@ -97,6 +99,8 @@ struct Sample {
     route: usize,
     latency_us: u64,
     ok: bool,
+    /// The body was longer than the cap and cut there.
+    cut: bool,
 }
 
 pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
@@ -115,6 +119,7 @@ pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
             .collect(),
         errors: 0,
         dropped: 0,
+        cut_short: 0,
         lateness: histogram(),
     };
     let start = Instant::now() + Duration::from_millis(20);
@@ -124,6 +129,9 @@ pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
             return;
         }
         let stats = &mut outcome.routes[sample.route];
+        if sample.cut {
+            outcome.cut_short += 1;
+        }
         if sample.ok {
             let value = sample.latency_us.max(1);
             let _ = outcome.overall.record(value);
@@ -158,9 +166,9 @@ pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
         let request = &targets[route].request;
         ctx.load_progress.sent(1);
         in_flight.push(async move {
-            let ok = match ctx.http.send(request).await {
-                Ok(response) => response.status < 400,
-                Err(_) => false,
+            let (ok, cut) = match ctx.http.send(request).await {
+                Ok(response) => (response.status < 400, response.truncated),
+                Err(_) => (false, false),
             };
             let latency_us = Instant::now()
                 .saturating_duration_since(intended)
@@ -171,6 +179,7 @@ pub async fn run(ctx: &Ctx, targets: &[Target<'_>], plan: &Plan) -> Outcome {
                 route,
                 latency_us,
                 ok,
+                cut,
             }
         });
         if index % 64 == 0 && !outcome.overall.is_empty() {
@@ -199,6 +208,7 @@ mod tests {
             routes: Vec::new(),
             errors: 0,
             dropped: 0,
+            cut_short: 0,
             lateness,
         }
     }

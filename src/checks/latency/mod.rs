@@ -133,6 +133,19 @@ impl Check for P95 {
                     behind,
                 )]);
             }
+            // The control: answers were read whole. One cut at the body cap was timed to
+            // the cap, not to its end.
+            if outcome.cut_short > 0 {
+                return Finding::from_observations(vec![Observation::new(
+                    Status::Error,
+                    subject,
+                    format!(
+                        "{} measured answer(s) were longer than {} MiB and cut there: their time is not the whole answer's, so no p95 is claimed",
+                        outcome.cut_short,
+                        crate::net::MAX_BODY / (1024 * 1024)
+                    ),
+                )]);
+            }
             if overall.is_empty() {
                 return Finding::from_observations(vec![Observation::new(
                     Status::Error,
