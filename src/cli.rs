@@ -77,6 +77,14 @@ pub enum Command {
     /// Re-render a saved JSON run in other formats, without touching the target. The exit
     /// status is the saved decision's.
     Report(ReportArgs),
+    /// Print a shell completion script, e.g. `launch-audit completions bash >
+    /// /etc/bash_completion.d/launch-audit`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `launch-audit man > launch-audit.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,20 @@ fn main() -> ExitCode {
         Command::Explain { id } => {
             commands::explain(id, &mut stdout, &mut stderr).map_err(|e| e.to_string())
         }
+        // Both generated from the clap definitions, so they never drift from the parser.
+        Command::Completions { shell } => {
+            // Into memory first: clap_complete panics on a write error (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "launch-audit", &mut script);
+            stdout
+                .write_all(&script)
+                .map(|()| Exit::Ready)
+                .map_err(|e| e.to_string())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut stdout)
+            .map(|()| Exit::Ready)
+            .map_err(|e| e.to_string()),
     };
     let _ = stdout.flush();
     match result {

@@ -150,3 +150,43 @@ fn a_terminal_sees_the_audit_progress_and_quiet_sees_none() {
     let quiet = on_terminal("-q");
     assert!(!quiet.contains(" checks · "), "{quiet}");
 }
+
+/// Completions and the man page come from the clap definitions: every subcommand is in
+/// them, and a closed pipe is no panic.
+#[test]
+fn completions_and_the_man_page_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = launch_audit(&["completions", shell], &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            stderr(&output)
+        );
+        let script = stdout(&output);
+        for command in [
+            "run",
+            "validate",
+            "explain",
+            "demo",
+            "report",
+            "completions",
+        ] {
+            assert!(
+                script.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+    }
+    let output = launch_audit(&["man"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH launch-audit 1"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Exit codes"),
+        "the long description is in the page"
+    );
+}
