@@ -43,7 +43,7 @@ impl Severity {
     }
 }
 
-/// The outcome of one check (see README, "Status semantics").
+/// The outcome of one check (see docs/checks.md, "Status semantics").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Status {
     /// Ran, and the evidence shows the criterion holds.

@@ -13,7 +13,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 const SUITE: &str = include_str!("../conformance/spf/rfc7208-tests.yml");
 
-/// Cases allowed to fail, each with the reason (also listed in the README).
+/// Cases allowed to fail, each with the reason (also listed in docs/safety.md).
 const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
     (
         "null-text",
