@@ -14,6 +14,21 @@ fn esc(text: &str) -> String {
     super::escape_markup(text)
 }
 
+/// Catalogue prose: escaped, with its `code` spans set as code.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    for (n, part) in esc(text).split('`').enumerate() {
+        if n % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 fn class(status: Status) -> &'static str {
     match status {
         Status::Pass => "pass",
@@ -87,6 +102,90 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 }
 "#;
 
+/// The executive summary: the decision in a sentence and the three most urgent fixes in
+/// plain words.
+fn summary(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<h2>Summary</h2>")?;
+    let open = run
+        .results
+        .iter()
+        .filter(|r| super::is_finding(r.status))
+        .count();
+    let sentence = if run.decision.ready {
+        if open == 0 {
+            "Nothing blocks the launch, and nothing is left open.".to_string()
+        } else {
+            format!("Nothing blocks the launch; {open} finding(s) below the bar are worth a look.")
+        }
+    } else {
+        format!(
+            "The launch is blocked by {} finding(s). The most urgent fixes:",
+            run.decision.blockers.len()
+        )
+    };
+    writeln!(out, "<p>{}</p>", esc(&sentence))?;
+    // Reports saved before next_tasks existed: rank them from the results.
+    let ranked;
+    let tasks = if run.next_tasks.is_empty() {
+        ranked = crate::next_tasks::rank(&run.results, &run.decision, &run.target.domain_name());
+        &ranked
+    } else {
+        &run.next_tasks
+    };
+    let urgent: Vec<_> = tasks.iter().take(3).collect();
+    if !urgent.is_empty() {
+        writeln!(out, "<ol class=\"urgent\">")?;
+        for task in urgent {
+            writeln!(
+                out,
+                "<li><strong>{}</strong> (<code>{}</code>, {}): {}</li>",
+                esc(&task.title),
+                esc(&task.id),
+                task.severity.as_str(),
+                prose(&super::first_sentence(&task.fix))
+            )?;
+        }
+        writeln!(out, "</ol>")?;
+    }
+    Ok(())
+}
+
+/// The scorecard by area: a verdict per area, its counts, and its worst finding.
+fn areas(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<h2>By area</h2><table class=\"areas\"><tr><th>Area</th><th>Verdict</th><th>Checks</th><th>Worst finding</th></tr>"
+    )?;
+    for row in super::by_area(run) {
+        let worst = row
+            .results
+            .first()
+            .filter(|r| super::is_finding(r.status) || r.status == Status::Skip)
+            .map(|r| {
+                format!(
+                    "<span class=\"s {}\">{}</span> {}",
+                    class(r.status),
+                    r.status.as_str(),
+                    esc(&r.title)
+                )
+            })
+            .unwrap_or_else(|| "—".to_string());
+        let verdict_class = match row.verdict {
+            "BLOCKED" => "fail",
+            "REVIEW" => "warn",
+            _ => "pass",
+        };
+        writeln!(
+            out,
+            "<tr><td>{}</td><td><span class=\"s {verdict_class}\">{}</span></td><td class=\"small\">{}</td><td class=\"small\">{worst}</td></tr>",
+            esc(row.area.title()),
+            row.verdict,
+            esc(&row.counts())
+        )?;
+    }
+    writeln!(out, "</table>")
+}
+
 pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     let ready = run.decision.ready;
     writeln!(
@@ -140,6 +239,8 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             esc(cause)
         )?;
     }
+    summary(run, out)?;
+    areas(run, out)?;
 
     if !run.decision.blockers.is_empty() {
         writeln!(
@@ -310,7 +411,7 @@ fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> i
             (_, None) => String::new(),
         };
         if !fix.is_empty() {
-            writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", esc(&fix))?;
+            writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", prose(&fix))?;
         }
     }
     writeln!(out, "</div>")

@@ -64,6 +64,17 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    writeln!(out, "| area | verdict | checks |\n|---|---|---|")?;
+    for row in super::by_area(run) {
+        writeln!(
+            out,
+            "| {} | **{}** | {} |",
+            row.area.title(),
+            row.verdict,
+            row.counts()
+        )?;
+    }
+    writeln!(out)?;
     writeln!(
         out,
         "| check | severity | status | what was seen | next step |"

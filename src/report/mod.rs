@@ -11,7 +11,7 @@ mod table;
 use std::io::{self, Write};
 
 use crate::catalogue;
-use crate::check::Status;
+use crate::check::{Severity, Status};
 use crate::result::{AuditRun, CheckResult};
 
 pub use table::TableStyle;
@@ -81,6 +81,98 @@ pub(crate) fn write_lines(run: &AuditRun) -> Vec<String> {
                 "{}: {} accepted write(s), {state} — {}",
                 w.request, w.accepted, w.detail
             )
+        })
+        .collect()
+}
+
+/// Worst first: what blocks, then what needs a look, then what passed.
+pub(crate) fn rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Open => 2,
+        Status::Warn => 3,
+        Status::Skip => 4,
+        Status::Waived => 5,
+        Status::Info => 6,
+        Status::NotApplicable => 7,
+        Status::Attested => 8,
+        Status::Pass => 9,
+    }
+}
+
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Critical => 0,
+        Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+        Severity::Info => 4,
+    }
+}
+
+/// One word for an area: BLOCKED when any of its checks blocks the launch, REVIEW when one
+/// needs a look (WARN, OPEN, a SKIP or ERROR that does not block), OK otherwise.
+fn area_verdict(run: &AuditRun, results: &[&CheckResult]) -> &'static str {
+    let blocks = |r: &&CheckResult| run.decision.blockers.iter().any(|b| b.id == r.id);
+    if results.iter().any(blocks) {
+        "BLOCKED"
+    } else if results.iter().any(|r| {
+        matches!(
+            r.status,
+            Status::Warn | Status::Open | Status::Skip | Status::Error | Status::Fail
+        )
+    }) {
+        "REVIEW"
+    } else {
+        "OK"
+    }
+}
+
+/// One area of the scorecard: its results worst first, and its one-word verdict.
+pub(crate) struct AreaRow<'a> {
+    pub area: crate::area::Area,
+    pub verdict: &'static str,
+    pub results: Vec<&'a CheckResult>,
+}
+
+impl AreaRow<'_> {
+    /// `3 FAIL, 1 PASS`: the area's statuses, worst first.
+    pub fn counts(&self) -> String {
+        let mut counts: Vec<(Status, usize)> = Vec::new();
+        for result in &self.results {
+            match counts.iter_mut().find(|(s, _)| *s == result.status) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((result.status, 1)),
+            }
+        }
+        counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The run's results by area, in scorecard order; areas without results left out.
+pub(crate) fn by_area(run: &AuditRun) -> Vec<AreaRow<'_>> {
+    crate::area::Area::ALL
+        .into_iter()
+        .filter_map(|area| {
+            let mut results: Vec<&CheckResult> = run
+                .results
+                .iter()
+                .filter(|r| crate::area::Area::of(&r.id) == area)
+                .collect();
+            if results.is_empty() {
+                return None;
+            }
+            results.sort_by_key(|r| (rank(r.status), severity_rank(r.severity), r.id.clone()));
+            Some(AreaRow {
+                area,
+                verdict: area_verdict(run, &results),
+                results,
+            })
         })
         .collect()
 }

@@ -7,9 +7,8 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::area::Area;
-use crate::check::{Severity, Status};
-use crate::result::{AuditRun, CheckResult};
+use crate::check::Status;
+use crate::result::AuditRun;
 
 /// How the table is drawn.
 #[derive(Clone, Copy, Debug, Default)]
@@ -86,50 +85,6 @@ fn clip(text: &str, width: usize) -> String {
     cut
 }
 
-/// Worst first: what blocks, then what needs a look, then what passed.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Fail => 0,
-        Status::Error => 1,
-        Status::Open => 2,
-        Status::Warn => 3,
-        Status::Skip => 4,
-        Status::Waived => 5,
-        Status::Info => 6,
-        Status::NotApplicable => 7,
-        Status::Attested => 8,
-        Status::Pass => 9,
-    }
-}
-
-fn severity_rank(severity: Severity) -> u8 {
-    match severity {
-        Severity::Critical => 0,
-        Severity::High => 1,
-        Severity::Medium => 2,
-        Severity::Low => 3,
-        Severity::Info => 4,
-    }
-}
-
-/// One word for an area: BLOCKED when any of its checks blocks the launch, REVIEW when one
-/// needs a look (WARN, OPEN, a SKIP or ERROR that does not block), OK otherwise.
-fn area_verdict(run: &AuditRun, results: &[&CheckResult]) -> &'static str {
-    let blocks = |r: &&CheckResult| run.decision.blockers.iter().any(|b| b.id == r.id);
-    if results.iter().any(blocks) {
-        "BLOCKED"
-    } else if results.iter().any(|r| {
-        matches!(
-            r.status,
-            Status::Warn | Status::Open | Status::Skip | Status::Error | Status::Fail
-        )
-    }) {
-        "REVIEW"
-    } else {
-        "OK"
-    }
-}
-
 fn scorecard(
     run: &AuditRun,
     style: &TableStyle,
@@ -143,17 +98,12 @@ fn scorecard(
         .max()
         .unwrap_or(10)
         .min(36);
-    for area in Area::ALL {
-        let mut results: Vec<&CheckResult> = run
-            .results
-            .iter()
-            .filter(|r| Area::of(&r.id) == area)
-            .collect();
-        if results.is_empty() {
-            continue;
-        }
-        results.sort_by_key(|r| (rank(r.status), severity_rank(r.severity), r.id.clone()));
-        let verdict = area_verdict(run, &results);
+    for super::AreaRow {
+        area,
+        verdict,
+        results,
+    } in super::by_area(run)
+    {
         let code = match verdict {
             "BLOCKED" => "1;31",
             "REVIEW" => "1;33",

@@ -760,3 +760,25 @@ fn the_dns_inventory_matches_the_fixture_zone_in_every_format() {
         0
     );
 }
+
+/// The HTML report opens with what a client reads first: the summary with the most urgent
+/// fixes, then the scorecard by area.
+#[test]
+fn html_opens_with_a_summary_and_the_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = render_fixed(dir.path(), "html");
+    let summary = html.find("<h2>Summary</h2>").expect("a summary");
+    let areas = html.find("<h2>By area</h2>").expect("the areas");
+    let blockers = html
+        .find("<h2>What blocks the launch</h2>")
+        .expect("the blockers");
+    assert!(
+        summary < areas && areas < blockers,
+        "summary, areas, then blockers"
+    );
+    assert!(
+        html.contains("<ol class=\"urgent\">"),
+        "the most urgent fixes"
+    );
+    assert!(html.contains(">BLOCKED</span>") && html.contains("Tenants and roles"));
+}
