@@ -10,8 +10,6 @@ use hickory_proto::rr::rdata::caa::CAA;
 use hickory_proto::rr::rdata::{A, CNAME, MX, TXT};
 use hickory_proto::rr::{Name, RData};
 
-use crate::support::launch_audit;
-
 fn txt(text: &str) -> RData {
     RData::TXT(TXT::new(vec![text.to_string()]))
 }
@@ -26,11 +24,8 @@ fn audit(domain: &str, records: RecordMap, checks: &[&str]) -> Vec<(String, Stri
     let server = MapDnsServer::start(records).expect("DNS server starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let port = fixtures::closed_port().expect("a closed port");
-    let profile = dir.path().join("audit.toml");
-    std::fs::write(
-        &profile,
-        format!(
-            r#"[target]
+    let profile = format!(
+        r#"[target]
 name = "DNS edge"
 base_url = "https://{domain}:{port}/"
 domain = "{domain}"
@@ -42,35 +37,9 @@ nameservers = ["{dns}"]
 timeout = "1s"
 check_timeout = "10s"
 "#,
-            dns = server.addr()
-        ),
-    )
-    .expect("profile");
-    let report = dir.path().join("run.json");
-    let mut args = vec![
-        "run".to_string(),
-        "-c".into(),
-        profile.display().to_string(),
-        "-q".into(),
-        "--format".into(),
-        "json".into(),
-        "--out".into(),
-        report.display().to_string(),
-    ];
-    for check in checks {
-        args.push("--only".into());
-        args.push((*check).to_string());
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = launch_audit(&args, &[]);
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
+        dns = server.addr()
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("JSON");
+    let report = crate::support::audit_profile("dns-edge", &profile, checks, dir.path());
     report["results"]
         .as_array()
         .expect("results")

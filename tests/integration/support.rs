@@ -167,3 +167,35 @@ pub fn https_port(profile_text: &str) -> String {
         .take_while(char::is_ascii_digit)
         .collect()
 }
+
+/// Writes `profile` as `<name>.toml` in `dir`, runs the audit with only `checks`, and
+/// returns its JSON report; exit 0 or 1 (a decision) is required.
+pub fn audit_profile(name: &str, profile: &str, checks: &[&str], dir: &Path) -> serde_json::Value {
+    let profile_path = dir.join(format!("{name}.toml"));
+    std::fs::write(&profile_path, profile).expect("profile");
+    let report = dir.join(format!("{name}.json"));
+    let mut args = vec![
+        "run".to_string(),
+        "-c".into(),
+        profile_path.display().to_string(),
+        "-q".into(),
+        "--format".into(),
+        "json".into(),
+        "--out".into(),
+        report.display().to_string(),
+    ];
+    for check in checks {
+        args.push("--only".into());
+        args.push((*check).to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = launch_audit(&args, &[]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{name}: exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&report).expect("JSON report written");
+    serde_json::from_str(&text).expect("JSON report parses")
+}

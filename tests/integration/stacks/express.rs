@@ -5,10 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{
-    Child, PLANTED_KEY, audit, cases_of, checks_of, find_program, matrix, off_the_matrix,
-    stacks_dir,
-};
+use super::{Child, find_program, stacks_dir};
 
 fn start(variant: &str, dir: &Path) -> Child {
     let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
@@ -145,28 +142,10 @@ burst = 20
 
 #[test]
 fn express_variants_meet_the_verdict_matrix() {
-    let mut wrong = Vec::new();
-    for (variant, cases) in &cases_of(&matrix(), "express") {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let server = start(variant, scratch.path());
-        let name = format!("express-{variant}");
-        let report = audit(
-            &name,
-            &profile(variant, &server),
-            &checks_of(cases),
-            scratch.path(),
-        );
-        wrong.extend(off_the_matrix("express", variant, cases, &report));
-        let text = report.to_string();
-        assert!(!text.contains(PLANTED_KEY), "the planted key is masked");
-        for name in ["alice", "mallory", "ada", "alice_expired"] {
-            let token = server.text(&format!("/tokens/{name}"));
-            assert!(!text.contains(token), "{name}'s token is redacted");
-        }
-    }
-    assert!(
-        wrong.is_empty(),
-        "verdicts off the matrix:\n{}",
-        wrong.join("\n")
+    super::meets_the_matrix(
+        "express",
+        start,
+        profile,
+        &["alice", "mallory", "ada", "alice_expired"],
     );
 }

@@ -55,6 +55,28 @@ impl Nginx {
     }
 }
 
+/// What every nginx.conf here begins with: root as the worker user (CI runs as root), and
+/// the pid, logs and temporary files inside `root`, so nothing outside the test's
+/// directory is touched. The caller opens `http {` with it and closes it.
+pub(super) fn preamble(root: &Path) -> String {
+    let root = root.display();
+    format!(
+        "user root;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/logs/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log {root}/logs/access.log;
+    client_body_temp_path {root}/tmp/body;
+    proxy_temp_path {root}/tmp/proxy;
+    fastcgi_temp_path {root}/tmp/fastcgi;
+    uwsgi_temp_path {root}/tmp/uwsgi;
+    scgi_temp_path {root}/tmp/scgi;
+"
+    )
+}
+
 impl Drop for Nginx {
     fn drop(&mut self) {
         if let Ok(pid) = std::fs::read_to_string(self.dir.path().join("nginx.pid")) {
@@ -110,6 +132,7 @@ fn write_site(root: &Path, variant: &str, port: u16) {
 }
 
 fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
+    let preamble = preamble(root);
     let root = root.display();
     let health_db = if variant == "wrong" { "down" } else { "up" };
     let login = match variant {
@@ -148,19 +171,7 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         )
     };
     format!(
-        "user root;
-worker_processes 1;
-pid {root}/nginx.pid;
-error_log {root}/logs/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log {root}/logs/access.log;
-    client_body_temp_path {root}/tmp/body;
-    proxy_temp_path {root}/tmp/proxy;
-    fastcgi_temp_path {root}/tmp/fastcgi;
-    uwsgi_temp_path {root}/tmp/uwsgi;
-    scgi_temp_path {root}/tmp/scgi;
-    types {{ text/html html; application/javascript js; text/plain env; }}
+        "{preamble}    types {{ text/html html; application/javascript js; text/plain env; }}
     default_type application/octet-stream;
     gzip on;
     gzip_min_length 0;

@@ -39,6 +39,7 @@ const HSTS: &str =
     "add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains\" always;\n";
 
 fn conf(root: &std::path::Path, variant: &str, ports: &Ports) -> String {
+    let preamble = super::nginx::preamble(root);
     let root_s = root.display();
     let Ports {
         http,
@@ -102,19 +103,7 @@ fn conf(root: &std::path::Path, variant: &str, ports: &Ports) -> String {
         ),
     };
     format!(
-        "user root;
-worker_processes 1;
-pid {root_s}/nginx.pid;
-error_log {root_s}/logs/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log {root_s}/logs/access.log;
-    client_body_temp_path {root_s}/tmp/body;
-    proxy_temp_path {root_s}/tmp/proxy;
-    fastcgi_temp_path {root_s}/tmp/fastcgi;
-    uwsgi_temp_path {root_s}/tmp/uwsgi;
-    scgi_temp_path {root_s}/tmp/scgi;
-    proxy_cache_path {root_s}/cache keys_zone=api:1m;
+        "{preamble}    proxy_cache_path {root_s}/cache keys_zone=api:1m;
     types {{ text/html html; application/javascript js; }}
     default_type application/octet-stream;
     gzip on;
