@@ -93,6 +93,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .check ul { margin:4px 0; padding-left:20px; } .check li { margin:2px 0; word-break:break-word; }
 .fix { background:#f6f8fa; border-left:3px solid var(--info); padding:6px 10px; }
 .blockers li { margin:3px 0; }
+.impact { margin:4px 0; } .check .meta { margin:4px 0; font-size:12px; }
 @media print {
   body { max-width:none; padding:0; font-size:11px; }
   .banner, .s, .chips span { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
@@ -369,6 +370,29 @@ fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> i
         title = esc(&result.title),
         summary = esc(&result.summary),
     )?;
+    let meta = catalogue::lookup_for(&result.id, &run.target.domain_name());
+    let finding = super::is_finding(result.status);
+    if let (true, Some(meta)) = (finding, &meta) {
+        writeln!(
+            out,
+            "<div class=\"impact\"><b>What breaks:</b> {}</div>",
+            prose(&meta.breaks)
+        )?;
+    }
+    if let Some(coverage) = &result.coverage {
+        writeln!(
+            out,
+            "<div class=\"meta\">Coverage: {} of {} {} probed{}</div>",
+            coverage.probed,
+            coverage.total,
+            esc(&coverage.unit),
+            if coverage.left.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", esc(&coverage.left.join("; ")))
+            }
+        )?;
+    }
     if !result.evidence.is_empty() {
         writeln!(out, "<ul>")?;
         for o in &result.evidence {
@@ -413,6 +437,15 @@ fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> i
         if !fix.is_empty() {
             writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", prose(&fix))?;
         }
+    }
+    if let (true, Some(meta)) = (finding, &meta)
+        && !meta.references.is_empty()
+    {
+        writeln!(
+            out,
+            "<div class=\"meta small\">References: {}</div>",
+            esc(&meta.references.join(" · "))
+        )?;
     }
     writeln!(out, "</div>")
 }

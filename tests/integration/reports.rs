@@ -782,3 +782,31 @@ fn html_opens_with_a_summary_and_the_areas() {
     );
     assert!(html.contains(">BLOCKED</span>") && html.contains("Tenants and roles"));
 }
+
+/// Each finding in the HTML carries its impact, fix and references, and its coverage when
+/// it counted what it probed.
+#[test]
+fn html_findings_carry_impact_fix_references_and_coverage() {
+    let setup = crate::support::Setup::start(fixtures::Mode::Vulnerable);
+    let html_path = setup.path("run.html");
+    setup.run(&[
+        "--only",
+        "auth.unauthenticated",
+        "--format",
+        "html",
+        "--out",
+        html_path.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let section = html
+        .split("<div class=\"check\" id=\"auth.unauthenticated\">")
+        .nth(1)
+        .expect("the finding's section");
+    let section = section
+        .split("<div class=\"check\"")
+        .next()
+        .unwrap_or(section);
+    for part in ["What breaks:", "<b>Fix:</b>", "References:", "Coverage: "] {
+        assert!(section.contains(part), "{part} in {section}");
+    }
+}
