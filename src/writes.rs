@@ -68,14 +68,8 @@ async fn read(
     filled: &FilledRoute,
     owner: &Identity,
 ) -> Result<Map<String, Value>, String> {
-    let mut url = ctx
-        .profile
-        .url_for(&filled.path)
-        .map_err(|e| e.to_string())?;
-    if !filled.query.is_empty() {
-        url.query_pairs_mut().extend_pairs(filled.query.iter());
-    }
-    let request = HttpRequest::new(Method::Get, url).with_identity(Some(owner));
+    let request =
+        HttpRequest::new(Method::Get, probe::url_of(ctx, filled)?).with_identity(Some(owner));
     let response = ctx
         .http
         .send(&request)
@@ -222,17 +216,13 @@ pub async fn restore(ctx: &Ctx, snapshots: Vec<Snapshot<'_>>) -> Vec<WriteOutcom
             .iter()
             .filter_map(|f| before.get(f.as_str()).map(|v| ((*f).clone(), v.clone())))
             .collect();
-        let mut url = match ctx.profile.url_for(&snapshot.filled.path) {
+        let url = match probe::url_of(ctx, &snapshot.filled) {
             Ok(url) => url,
             Err(error) => {
-                outcomes.push(outcome(WriteState::LeftChanged, error.to_string()));
+                outcomes.push(outcome(WriteState::LeftChanged, error));
                 continue;
             }
         };
-        if !snapshot.filled.query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(snapshot.filled.query.iter());
-        }
         let put_back = HttpRequest::new(snapshot.route.method, url)
             .with_identity(Some(snapshot.owner))
             .with_json(Some(Value::Object(body)));

@@ -103,6 +103,13 @@ pub fn request<'a>(
     filled: &FilledRoute,
     identity: Option<&'a Identity>,
 ) -> Result<HttpRequest<'a>, String> {
+    Ok(HttpRequest::new(route.method, url_of(ctx, filled)?)
+        .with_identity(identity)
+        .with_json(filled.body.clone()))
+}
+
+/// The URL of a filled route: its path under base_url, its query appended.
+pub fn url_of(ctx: &Ctx, filled: &FilledRoute) -> Result<url::Url, String> {
     let mut url = ctx
         .profile
         .url_for(&filled.path)
@@ -110,9 +117,7 @@ pub fn request<'a>(
     if !filled.query.is_empty() {
         url.query_pairs_mut().extend_pairs(filled.query.iter());
     }
-    Ok(HttpRequest::new(route.method, url)
-        .with_identity(identity)
-        .with_json(filled.body.clone()))
+    Ok(url)
 }
 
 /// `GET /api/x?y=1`: what evidence names (never a credential).

@@ -697,3 +697,53 @@ fn tls_config(profile: &Profile) -> Result<rustls::ClientConfig, String> {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry_after(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", value.parse().expect("header value"));
+        headers
+    }
+
+    #[test]
+    fn a_short_retry_after_is_honoured_and_a_target_that_keeps_limiting_is_left_alone() {
+        let limited = AuditLimited::default();
+        let origin = "https://app.example.com";
+        assert_eq!(
+            limited.strike(origin, &retry_after("1")),
+            Some(Duration::from_secs(1)),
+            "a short Retry-After is waited out"
+        );
+        assert_eq!(
+            limited.strike(origin, &retry_after("60")),
+            None,
+            "a long one is not"
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        assert!(
+            runtime.block_on(limited.admit(origin)).is_ok(),
+            "2 strikes: still sent"
+        );
+        for _ in 2..STOP_AFTER_STRIKES {
+            limited.strike(origin, &HeaderMap::new());
+        }
+        let held = runtime.block_on(limited.admit(origin));
+        assert!(
+            matches!(held, Err(HttpError::HeldBack(ref why)) if why.contains("stopped probing")),
+            "{held:?}"
+        );
+        assert_eq!(limited.stopped_at(), vec![origin.to_string()]);
+        assert!(
+            runtime
+                .block_on(limited.admit("https://other.example.com"))
+                .is_ok(),
+            "only the origin that limited is held back"
+        );
+    }
+}

@@ -46,7 +46,6 @@ impl Redactor {
             }
         }
         for (pattern, keep) in patterns() {
-            let text = out.clone();
             out = pattern
                 .replace_all(&out, |caps: &regex::Captures<'_>| {
                     let whole = caps.get(0).map_or("", |m| m.as_str());
@@ -54,7 +53,7 @@ impl Redactor {
                     // `Basic realm="staging"`: a challenge's parameter (name="value") is no
                     // credential, though its name is shaped like one. Only the names RFC
                     // 9110, 6750 and 7616 define, so a padded base64 token is still masked.
-                    if text[end..].starts_with('"') && is_challenge_parameter(whole) {
+                    if out[end..].starts_with('"') && is_challenge_parameter(whole) {
                         return whole.to_string();
                     }
                     let kept = match keep {

@@ -172,15 +172,15 @@ fn areas(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             })
             .unwrap_or_else(|| "—".to_string());
         let verdict_class = match row.verdict {
-            "BLOCKED" => "fail",
-            "REVIEW" => "warn",
-            _ => "pass",
+            super::AreaVerdict::Blocked => "fail",
+            super::AreaVerdict::Review => "warn",
+            super::AreaVerdict::Ok => "pass",
         };
         writeln!(
             out,
             "<tr><td>{}</td><td><span class=\"s {verdict_class}\">{}</span></td><td class=\"small\">{}</td><td class=\"small\">{worst}</td></tr>",
             esc(row.area.title()),
-            row.verdict,
+            row.verdict.as_str(),
             esc(&row.counts())
         )?;
     }

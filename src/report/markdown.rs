@@ -70,7 +70,7 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             out,
             "| {} | **{}** | {} |",
             row.area.title(),
-            row.verdict,
+            row.verdict.as_str(),
             row.counts()
         )?;
     }

@@ -111,28 +111,46 @@ fn severity_rank(severity: Severity) -> u8 {
     }
 }
 
-/// One word for an area: BLOCKED when any of its checks blocks the launch, REVIEW when one
-/// needs a look (WARN, OPEN, a SKIP or ERROR that does not block), OK otherwise.
-fn area_verdict(run: &AuditRun, results: &[&CheckResult]) -> &'static str {
+/// One word for an area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AreaVerdict {
+    /// One of its checks blocks the launch.
+    Blocked,
+    /// One needs a look (WARN, OPEN, a SKIP or ERROR that does not block).
+    Review,
+    Ok,
+}
+
+impl AreaVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaVerdict::Blocked => "BLOCKED",
+            AreaVerdict::Review => "REVIEW",
+            AreaVerdict::Ok => "OK",
+        }
+    }
+}
+
+fn area_verdict(run: &AuditRun, results: &[&CheckResult]) -> AreaVerdict {
     let blocks = |r: &&CheckResult| run.decision.blockers.iter().any(|b| b.id == r.id);
     if results.iter().any(blocks) {
-        "BLOCKED"
+        AreaVerdict::Blocked
     } else if results.iter().any(|r| {
         matches!(
             r.status,
             Status::Warn | Status::Open | Status::Skip | Status::Error | Status::Fail
         )
     }) {
-        "REVIEW"
+        AreaVerdict::Review
     } else {
-        "OK"
+        AreaVerdict::Ok
     }
 }
 
 /// One area of the scorecard: its results worst first, and its one-word verdict.
 pub(crate) struct AreaRow<'a> {
     pub area: crate::area::Area,
-    pub verdict: &'static str,
+    pub verdict: AreaVerdict,
     pub results: Vec<&'a CheckResult>,
 }
 

@@ -105,15 +105,15 @@ fn scorecard(
     } in super::by_area(run)
     {
         let code = match verdict {
-            "BLOCKED" => "1;31",
-            "REVIEW" => "1;33",
-            _ => "1;32",
+            super::AreaVerdict::Blocked => "1;31",
+            super::AreaVerdict::Review => "1;33",
+            super::AreaVerdict::Ok => "1;32",
         };
         writeln!(
             out,
             "{} {}",
             paint(style, &area.title().to_uppercase(), "1"),
-            paint(style, verdict, code)
+            paint(style, verdict.as_str(), code)
         )?;
         for result in results {
             // `ratelimit.login` and its siblings share a title: name which one.

@@ -101,7 +101,12 @@ impl Check for JwtTampering {
                 for (n, (route, filled)) in reached.iter().enumerate() {
                     // A route that serves a caller with no credential at all accepts any
                     // token: that is auth.unauthenticated's finding, not a forgery's.
-                    if n > 0 && serves_anonymous(ctx, route, filled).await {
+                    if n > 0
+                        && matches!(
+                            super::anonymous_answer(ctx, route, filled).await,
+                            Ok((_, Answer::Served))
+                        )
+                    {
                         open_routes.insert(route.path.as_str());
                         continue;
                     }
@@ -135,24 +140,6 @@ impl Check for JwtTampering {
             finding.coverage = Some(coverage);
             finding
         })
-    }
-}
-
-/// Whether `route` serves a request that carries no credential.
-async fn serves_anonymous(
-    ctx: &Ctx,
-    route: &crate::profile::Route,
-    filled: &crate::profile::FilledRoute,
-) -> bool {
-    let Ok(request) = probe::request(ctx, route, filled, None) else {
-        return false;
-    };
-    match ctx.http.send(&request).await {
-        Ok(response) => matches!(
-            probe::classify(&response, &ctx.profile.auth, route.hidden),
-            Answer::Served
-        ),
-        Err(_) => false,
     }
 }
 

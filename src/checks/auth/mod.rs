@@ -58,6 +58,26 @@ fn needs_required_routes(profile: &Profile) -> Applicability {
     }
 }
 
+/// How `route` answers a request that carries no credential: (status, classification), or
+/// why nothing was decided. The control of the checks that judge a credential the app must
+/// not accept: on a route that serves strangers, any token "works".
+async fn anonymous_answer(
+    ctx: &Ctx,
+    route: &Route,
+    filled: &crate::profile::FilledRoute,
+) -> Result<(u16, Answer), String> {
+    let request = probe::request(ctx, route, filled, None)?;
+    let response = ctx
+        .http
+        .send(&request)
+        .await
+        .map_err(|error| ctx.redactor.redact(&error.to_string()))?;
+    Ok((
+        response.status,
+        probe::classify(&response, &ctx.profile.auth, route.hidden),
+    ))
+}
+
 /// `token` placed where `scheme` says credentials go.
 fn place(scheme: &Scheme, token: &str) -> Credential {
     match scheme {

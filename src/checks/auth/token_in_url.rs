@@ -3,7 +3,7 @@
 
 use futures_util::future::join_all;
 
-use super::{must_refuse, needs_required_routes, required_routes};
+use super::{anonymous_answer, must_refuse, needs_required_routes, required_routes};
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
@@ -42,35 +42,20 @@ impl Check for TokenInUrl {
                     }
                 };
                 let target = probe::describe(route, &baseline.filled);
-                let anonymous = match probe::request(ctx, route, &baseline.filled, None) {
-                    Ok(request) => request,
-                    Err(why) => return vec![Observation::new(Status::Error, target, why)],
-                };
                 // The control: without any credential the route refuses, so a token in the
                 // URL being served means the app read it from there.
-                match ctx.http.send(&anonymous).await {
-                    Ok(response)
-                        if matches!(
-                            probe::classify(&response, &ctx.profile.auth, route.hidden),
-                            Answer::Refused(_)
-                        ) => {}
-                    Ok(response) => {
+                match anonymous_answer(ctx, route, &baseline.filled).await {
+                    Ok((_, Answer::Refused(_))) => {}
+                    Ok((status, _)) => {
                         return vec![Observation::new(
                             Status::Error,
                             target,
                             format!(
-                                "not refused even without a credential ({}): auth.unauthenticated's finding; whether the URL is read cannot be told",
-                                response.status
+                                "not refused even without a credential ({status}): auth.unauthenticated's finding; whether the URL is read cannot be told"
                             ),
                         )];
                     }
-                    Err(error) => {
-                        return vec![Observation::new(
-                            Status::Error,
-                            target,
-                            ctx.redactor.redact(&error.to_string()),
-                        )];
-                    }
+                    Err(why) => return vec![Observation::new(Status::Error, target, why)],
                 }
                 let prints = probe::fingerprints(&baseline.response.body);
                 let token = ctx
