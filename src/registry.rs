@@ -65,6 +65,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::tls::Certificate),
         Arc::new(checks::tls::Expiry),
         Arc::new(checks::tls::Hsts),
+        Arc::new(checks::tls::MixedContent),
         Arc::new(checks::tls::Protocols),
     ];
     // The handover items: one per manual catalogue entry.

@@ -20,7 +20,7 @@ const MAX_PAGE_HOPS: usize = 5;
 
 /// An entry page as a browser reaches it: same-origin redirects followed, the page read
 /// whole within [`MAX_PAGE_BYTES`]. Returns the page's final URL and its answer.
-async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net::Fetched), String> {
+pub(crate) async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net::Fetched), String> {
     let mut url = page.clone();
     for _ in 0..=MAX_PAGE_HOPS {
         let mut request = HttpRequest::get(url.clone());
@@ -76,8 +76,19 @@ pub enum Unscanned {
     Failed(String),
 }
 
+/// An entry page as read: what `tls.mixed-content` parses, so the pages are fetched once.
+pub struct Page {
+    /// The page as the profile lists it.
+    pub requested: Url,
+    /// Where it was read, after same-origin redirects.
+    pub url: Url,
+    pub response: crate::net::Fetched,
+}
+
 pub struct Bundle {
     pub scripts: Vec<Script>,
+    /// The entry pages that answered 2xx, in profile order.
+    pub pages_read: Vec<Page>,
     /// Scripts the pages load that were not scanned, and why.
     pub unscanned: Vec<Unscanned>,
     /// Scripts cut short by the byte budget: the rest of each was not scanned.
@@ -235,17 +246,18 @@ async fn fetch(ctx: &Ctx) -> Bundle {
     }
     let mut bundle = Bundle {
         scripts: Vec::new(),
+        pages_read: Vec::new(),
         unscanned: Vec::new(),
         partial: Vec::new(),
         pages: pages.len(),
         page_errors: Vec::new(),
     };
     let mut urls: Vec<Url> = Vec::new();
-    for page in &pages {
-        let (page, response) = match read_page(ctx, page).await {
+    for requested in &pages {
+        let (page, response) = match read_page(ctx, requested).await {
             Ok(read) => read,
             Err(why) => {
-                bundle.page_errors.push((page.to_string(), why));
+                bundle.page_errors.push((requested.to_string(), why));
                 continue;
             }
         };
@@ -287,6 +299,11 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                 }
             }
         }
+        bundle.pages_read.push(Page {
+            requested: requested.clone(),
+            url: page.clone(),
+            response,
+        });
     }
     let mut total = 0usize;
     for url in urls {

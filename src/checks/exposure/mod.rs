@@ -8,8 +8,9 @@ mod repository;
 mod sensitive_paths;
 mod source_maps;
 
-pub use bundle::Bundle;
 pub use bundle::scripts_of;
+pub use bundle::{Bundle, Page};
+pub(crate) use bundle::{collect as collect_bundle, read_page};
 pub use client_bundle::ClientBundle;
 pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;

@@ -1,4 +1,5 @@
-//! TLS family: `tls.certificate`, `tls.expiry`, `tls.protocols`, `tls.hsts`.
+//! TLS family: `tls.certificate`, `tls.expiry`, `tls.protocols`, `tls.hsts`, and
+//! `tls.mixed-content` (what the https pages load over plain http).
 //!
 //! Every `https://` host the profile names is looked at (`Profile::https_hosts`). One
 //! handshake per host is shared by the certificate and expiry checks (`Ctx::handshake`).
@@ -6,11 +7,13 @@
 mod certificate;
 mod expiry;
 mod hsts;
+mod mixed_content;
 mod protocols;
 
 pub use certificate::Certificate;
 pub use expiry::Expiry;
 pub use hsts::Hsts;
+pub use mixed_content::MixedContent;
 pub use protocols::Protocols;
 
 use crate::check::Applicability;

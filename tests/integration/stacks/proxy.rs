@@ -3,10 +3,12 @@
 //! by a DNS server the test starts, and a minted chain. Variants:
 //!
 //! - `proxy-right`: http → https, www → apex, HSTS, security headers repeated where a
-//!   location adds its own, the whole chain sent, /api/ answers passed through uncached.
+//!   location adds its own, the whole chain sent, /api/ answers passed through uncached;
+//!   the page's http:// logo upgraded by `upgrade-insecure-requests`.
 //! - `proxy-wrong`: the mistakes nginx users make: the app also served over http, www served
 //!   as a second site, no HSTS, a `location /` whose own `add_header` silently drops the
-//!   server's security headers, and /api/ cached by nginx under a key without the caller.
+//!   server's security headers, /api/ cached by nginx under a key without the caller, and
+//!   an analytics script over http:// on the https page.
 //! - `proxy-loop`: www → apex and apex → www.
 //! - `proxy-chain`: right, but `ssl_certificate` names the leaf without its intermediate.
 
@@ -171,12 +173,26 @@ fn start(variant: &str) -> Proxy {
     let headers = if variant == "proxy-wrong" {
         SECURITY_HEADERS.to_string()
     } else {
-        format!("{SECURITY_HEADERS}{HSTS}server_tokens off;\n")
+        // The logo still comes from an http:// URL: the policy has browsers upgrade it.
+        let upgrading = SECURITY_HEADERS.replace(
+            "frame-ancestors 'none'",
+            "frame-ancestors 'none'; upgrade-insecure-requests",
+        );
+        format!("{upgrading}{HSTS}server_tokens off;\n")
     };
     std::fs::write(root.join("security-headers.conf"), headers).expect("headers");
     std::fs::write(
         root.join("www/index.html"),
-        "<!doctype html><html><head><title>Acme</title></head><body>Acme</body></html>\n",
+        // An old template: its analytics script (proxy-wrong only) and logo over http.
+        format!(
+            "<!doctype html><html><head><title>Acme</title>{}</head>\
+             <body><img src=\"http://static.acme.test/logo.png\">Acme</body></html>\n",
+            if variant == "proxy-wrong" {
+                "<script src=\"http://static.acme.test/analytics.js\"></script>"
+            } else {
+                ""
+            }
+        ),
     )
     .expect("index.html");
     let ports = Ports {
@@ -267,6 +283,15 @@ fn nginx_proxy_variants_meet_the_verdict_matrix() {
                         .unwrap_or("")
                         .contains("failed certificate verification"),
                 "the broken chain is said once, as the cause: {causes:?}"
+            );
+        }
+        if variant == "proxy-right" {
+            let mixed = report["results"]
+                .as_array()
+                .and_then(|results| results.iter().find(|r| r["id"] == "tls.mixed-content"));
+            assert!(
+                mixed.is_some_and(|r| r.to_string().contains("upgraded to https")),
+                "the upgrade is what made the page pass, and the report says so: {mixed:?}"
             );
         }
         let text = report.to_string();
