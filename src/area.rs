@@ -62,7 +62,7 @@ impl Area {
             "auth" | "webhooks" => Area::AuthAndSessions,
             "access" => Area::TenantsAndRoles,
             "input" | "ai" => Area::InputAndErrors,
-            "secrets" | "exposure" => Area::Secrets,
+            "secrets" | "exposure" | "logs" => Area::Secrets,
             "ratelimit" => Area::RateLimits,
             "cors" | "headers" | "cache" | "edge" => Area::BrowserEdge,
             "tls" | "redirects" => Area::TlsAndRedirects,

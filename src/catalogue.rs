@@ -48,6 +48,7 @@ const SOURCES: &[(&str, &str)] = &[
         "checks/webhooks.toml",
         include_str!("../checks/webhooks.toml"),
     ),
+    ("checks/logs.toml", include_str!("../checks/logs.toml")),
     (
         "checks/handover.toml",
         include_str!("../checks/handover.toml"),

@@ -254,9 +254,12 @@ impl Finding {
 pub enum Phase {
     Probe,
     Review,
-    /// Traffic whose timing is the measurement (load, bursts): runs last, one check at a
-    /// time, so the audit's own probes neither slow it down nor get caught by its limits.
+    /// Traffic whose timing is the measurement (load, bursts): runs after the probes and
+    /// reviews, one check at a time, so the audit's own probes neither slow it down nor get
+    /// caught by its limits.
     Load,
+    /// Reads what all the audit's traffic left behind (the app's logs): runs last of all.
+    Aftermath,
 }
 
 /// Whether the profile gives a check what it needs.

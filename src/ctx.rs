@@ -27,6 +27,8 @@ pub struct Ctx {
     pub(crate) baselines: Vec<tokio::sync::OnceCell<crate::checks::probe::CachedBaseline>>,
     /// The client bundle, collected once for the checks that read it.
     pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
+    /// Where the app's logs stood when the audit started (`logs.secrets` reads from there).
+    pub(crate) log_marks: crate::checks::logs::Marks,
     /// Counters the load checks bump for the progress bar.
     pub load_progress: Arc<crate::progress::LoadProgress>,
     /// One browser-like TLS handshake per `(host, port)`, shared by the checks that read
@@ -45,6 +47,8 @@ impl Ctx {
             &profile.network.nameservers,
             profile.network.timeout,
         )?);
+        // Marked first: every line the audit's traffic causes comes after this.
+        let log_marks = crate::checks::logs::Marks::take(profile.logs.as_ref());
         let redactor = Redactor::new(profile.secrets());
         let http = Http::new(&profile, dns.clone(), redactor.clone())?;
         let baselines = profile
@@ -60,6 +64,7 @@ impl Ctx {
             redactor,
             consent,
             bundle: tokio::sync::OnceCell::new(),
+            log_marks,
             handshakes: Default::default(),
             load_progress: Arc::default(),
         })

@@ -46,12 +46,15 @@ impl Selection {
 
 /// Runs `checks` against `ctx`, returning one result per check, sorted by id.
 /// Probe checks run concurrently; review checks run concurrently once they have finished;
-/// load checks run last, one at a time.
+/// load checks then run one at a time; aftermath checks (the logs) run last.
 pub async fn run(
     checks: Vec<Arc<dyn Check>>,
     selection: &Selection,
     ctx: Arc<Ctx>,
 ) -> Vec<CheckResult> {
+    let (afterwards, checks): (Vec<_>, Vec<_>) = checks
+        .into_iter()
+        .partition(|c| c.phase() == Phase::Aftermath);
     let (loads, others): (Vec<_>, Vec<_>) =
         checks.into_iter().partition(|c| c.phase() == Phase::Load);
     let (probes, reviews): (Vec<_>, Vec<_>) =
@@ -61,6 +64,7 @@ pub async fn run(
     for load in loads {
         results.extend(run_phase("load", vec![load], selection, &ctx).await);
     }
+    results.extend(run_phase("aftermath", afterwards, selection, &ctx).await);
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
 }

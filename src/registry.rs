@@ -51,6 +51,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::input::ErrorLeak),
         Arc::new(checks::input::Malformed),
         Arc::new(checks::latency::P95),
+        Arc::new(checks::logs::Secrets),
         Arc::new(checks::exposure::ClientBundle),
         Arc::new(checks::exposure::Repository),
         Arc::new(checks::webhooks::Replay),

@@ -14,6 +14,7 @@ pub mod headers;
 pub mod health;
 pub mod input;
 pub mod latency;
+pub mod logs;
 pub mod probe;
 pub mod ratelimit;
 pub mod redirects;

@@ -655,14 +655,24 @@ impl Http {
             if seen.len() >= MAX_SEEN_COOKIES {
                 return;
             }
-            if let Some(cookie) =
-                SeenCookie::parse(request, &String::from_utf8_lossy(value.as_bytes()))
+            let header = String::from_utf8_lossy(value.as_bytes());
+            // A session-sized value is a credential the app handed out: masked from now on,
+            // and looked for in the app's logs (`logs.secrets`).
+            if let Some((_, value)) = header.split(';').next().and_then(|kv| kv.split_once('='))
+                && value.trim().len() >= MIN_LEARNT_COOKIE_CHARS
             {
+                self.redactor.add(value.trim().to_string());
+            }
+            if let Some(cookie) = SeenCookie::parse(request, &header) {
                 seen.push(cookie);
             }
         }
     }
 }
+
+/// Cookie values this long are treated as credentials; shorter ones (`lang=en`,
+/// `consent=yes`) would mask ordinary words in every report.
+const MIN_LEARNT_COOKIE_CHARS: usize = 16;
 
 fn transport(error: reqwest::Error) -> HttpError {
     if error.is_timeout() {

@@ -37,6 +37,14 @@ impl Redactor {
         }
     }
 
+    /// Every secret it masks by value: the profile's, and those learnt during the audit.
+    pub fn known(&self) -> Vec<String> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         let secrets = self.secrets.read().unwrap_or_else(|p| p.into_inner());

@@ -58,6 +58,8 @@ pub struct Profile {
     pub latency: Option<Latency>,
     /// `[source]`: the repository `secrets.repository` scans.
     pub repository: Option<SourceRepository>,
+    /// `[logs]`: where `logs.secrets` reads the app's logs.
+    pub logs: Option<crate::checks::logs::Logs>,
     /// `[attest.<item>]`: handover items answered for by a person, by item name.
     pub attestations: BTreeMap<String, Attestation>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
@@ -699,8 +701,9 @@ fn key_path(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Checks meaning and collects every problem; returns a profile that is only used when
-/// no error was pushed.
-struct Validator<'a> {
+/// no error was pushed. Families that own their section (`checks/<family>/cfg.rs`)
+/// validate it through the `pub(crate)` methods here.
+pub(crate) struct Validator<'a> {
     locator: &'a Locator<'a>,
     errors: Vec<ProfileError>,
     extra_secrets: Vec<Secret>,
@@ -709,7 +712,7 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn blame<T>(&mut self, value: &Spanned<T>, key: &str, message: impl Into<String>) {
+    pub(crate) fn blame<T>(&mut self, value: &Spanned<T>, key: &str, message: impl Into<String>) {
         let error = self.locator.error(Some(value.span()), key, message);
         self.errors.push(error);
     }
@@ -992,6 +995,9 @@ impl Validator<'_> {
         }
         let latency = raw.latency.map(|l| self.latency(l));
         let repository = raw.source.map(|r| self.source(r));
+        let logs = raw
+            .logs
+            .map(|raw| crate::checks::logs::cfg::validate(raw, self));
         let attestations = raw
             .attest
             .into_iter()
@@ -1010,6 +1016,7 @@ impl Validator<'_> {
             rate_limits,
             latency,
             repository,
+            logs,
             attestations,
             waivers,
             sha256: String::new(),
@@ -1964,7 +1971,18 @@ impl Validator<'_> {
         }
     }
 
-    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+    /// A problem with no single value to point at (a section missing what it needs).
+    pub(crate) fn error_without_place(&mut self, key: &str, message: impl Into<String>) {
+        let error = self.locator.error(None, key, message);
+        self.errors.push(error);
+    }
+
+    /// Where relative paths in the profile start: the profile's directory.
+    pub(crate) fn base_dir(&self) -> &Path {
+        self.base_dir
+    }
+
+    pub(crate) fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
         match humantime::parse_duration(value.get_ref()) {
             Ok(duration) if duration.is_zero() => {
                 self.blame(value, key, "expected a duration greater than zero");

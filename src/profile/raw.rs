@@ -41,6 +41,8 @@ pub struct RawProfile {
     pub rate_limits: Vec<RawRateLimit>,
     pub latency: Option<RawLatency>,
     pub source: Option<RawSource>,
+    /// Owned by the logs family.
+    pub logs: Option<crate::checks::logs::cfg::RawLogs>,
     /// Handover item (`rollback-plan`) → who answered for it.
     #[serde(default)]
     pub attest: BTreeMap<String, RawAttestation>,

@@ -37,6 +37,9 @@ fn example_profile_is_valid() {
     assert_eq!(profile.rate_limits.len(), 1);
     assert!(profile.latency.is_some() && profile.routes.iter().any(|r| r.onboarding));
     assert_eq!(profile.tls.hosts.len(), 1);
+    let logs = profile.logs.as_ref().expect("[logs]");
+    assert_eq!(logs.files.len(), 2);
+    assert!(logs.command.is_some());
     assert_eq!(profile.redirects.paths.len(), 3);
     assert!(profile.repository.as_ref().is_some_and(|r| r.history));
     assert_eq!(

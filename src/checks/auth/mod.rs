@@ -15,7 +15,7 @@ pub use invalid_token::InvalidToken;
 pub use jwt_tampering::JwtTampering;
 pub use login::Login;
 pub use session_cookies::SessionCookies;
-pub use token_in_url::TokenInUrl;
+pub use token_in_url::{TOKEN_PARAMETERS, TokenInUrl};
 pub use unauthenticated::Unauthenticated;
 
 use futures_util::future::join_all;

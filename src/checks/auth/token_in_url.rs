@@ -13,7 +13,7 @@ use crate::profile::Profile;
 pub struct TokenInUrl;
 
 /// Query parameters frameworks and API gateways read tokens from.
-const PARAMETERS: &[&str] = &["access_token", "token", "api_key"];
+pub const TOKEN_PARAMETERS: &[&str] = &["access_token", "token", "api_key"];
 
 impl Check for TokenInUrl {
     fn id(&self) -> &str {
@@ -63,7 +63,7 @@ impl Check for TokenInUrl {
                     .credential_of(baseline.identity)
                     .unwrap_or_default();
                 let mut observations = Vec::new();
-                for parameter in PARAMETERS {
+                for parameter in TOKEN_PARAMETERS {
                     let subject = format!(
                         "{target} with {}'s token in the query string (?{parameter}=)",
                         baseline.identity.name

@@ -8,7 +8,8 @@
 //! - `proxy-wrong`: the mistakes nginx users make: the app also served over http, www served
 //!   as a second site, no HSTS, a `location /` whose own `add_header` silently drops the
 //!   server's security headers, /api/ cached by nginx under a key without the caller, and
-//!   an analytics script over http:// on the https page.
+//!   an analytics script over http:// on the https page, and an access log format that
+//!   records the Authorization header.
 //! - `proxy-loop`: www → apex and apex → www.
 //! - `proxy-chain`: right, but `ssl_certificate` names the leaf without its intermediate.
 
@@ -49,6 +50,7 @@ fn conf(root: &std::path::Path, variant: &str, ports: &Ports) -> String {
         upstream,
     } = ports;
     let wrong = variant == "proxy-wrong";
+    let log_format = if wrong { "leaky" } else { "clean" };
     let certificate = if variant == "proxy-chain" {
         "leaf.pem"
     } else {
@@ -112,6 +114,10 @@ fn conf(root: &std::path::Path, variant: &str, ports: &Ports) -> String {
     gzip_proxied any;
     gzip_min_length 0;
     gzip_types application/json application/javascript;
+    # proxy-wrong logs the Authorization header (\"to debug auth problems\"); the
+    # others log the path without its query string.
+    log_format leaky '$remote_addr \"$request\" $status \"$http_authorization\"';
+    log_format clean '$remote_addr \"$request_method $uri\" $status';
     map $http_authorization $api_user {{
         \"Bearer {ALICE}\" alice;
         \"Bearer {MALLORY}\" mallory;
@@ -142,6 +148,7 @@ fn conf(root: &std::path::Path, variant: &str, ports: &Ports) -> String {
     server {{
         listen 127.0.0.1:{https} ssl default_server;
         server_name acme.test;
+        access_log {root_s}/logs/site.log {log_format};
         {apex}
     }}
 }}
@@ -255,9 +262,13 @@ name = "globex"
 name = "current user"
 path = "/api/me"
 auth = "required"
+
+[logs]
+files = ["{logs}/*.log"]
 "#,
         dns = proxy.dns,
         ca = ca.display(),
+        logs = proxy._nginx.dir().join("logs").display(),
     )
 }
 
