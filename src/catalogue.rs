@@ -49,6 +49,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../checks/webhooks.toml"),
     ),
     ("checks/logs.toml", include_str!("../checks/logs.toml")),
+    ("checks/admin.toml", include_str!("../checks/admin.toml")),
     (
         "checks/handover.toml",
         include_str!("../checks/handover.toml"),

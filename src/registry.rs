@@ -26,6 +26,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
     let probes: Vec<Arc<dyn Check>> = vec![
         Arc::new(checks::access::RoleMatrix),
         Arc::new(checks::access::TenantIsolation),
+        Arc::new(checks::admin::AuditTrailCheck),
         Arc::new(checks::ai::DataExfiltration),
         Arc::new(checks::ai::PromptInjection),
         Arc::new(checks::ai::ToolAbuse),

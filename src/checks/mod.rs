@@ -1,6 +1,7 @@
 //! Check implementations, a module per family (the id's prefix).
 
 pub mod access;
+pub mod admin;
 pub mod ai;
 pub mod auth;
 pub mod cache;

@@ -60,6 +60,8 @@ pub struct Profile {
     pub repository: Option<SourceRepository>,
     /// `[logs]`: where `logs.secrets` reads the app's logs.
     pub logs: Option<crate::checks::logs::Logs>,
+    /// `[audit_trail]`: where `admin.audit-trail` looks for an admin write's entry.
+    pub audit_trail: Option<crate::checks::admin::AuditTrail>,
     /// `[attest.<item>]`: handover items answered for by a person, by item name.
     pub attestations: BTreeMap<String, Attestation>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
@@ -806,7 +808,7 @@ impl Validator<'_> {
                 (name, identity)
             })
             .collect::<BTreeMap<_, _>>();
-        let routes = raw
+        let routes: Vec<Route> = raw
             .routes
             .into_iter()
             .enumerate()
@@ -998,6 +1000,9 @@ impl Validator<'_> {
         let logs = raw
             .logs
             .map(|raw| crate::checks::logs::cfg::validate(raw, self));
+        let audit_trail = raw
+            .audit_trail
+            .and_then(|raw| crate::checks::admin::cfg::validate(raw, &identities, &routes, self));
         let attestations = raw
             .attest
             .into_iter()
@@ -1017,6 +1022,7 @@ impl Validator<'_> {
             latency,
             repository,
             logs,
+            audit_trail,
             attestations,
             waivers,
             sha256: String::new(),

@@ -43,6 +43,8 @@ pub struct RawProfile {
     pub source: Option<RawSource>,
     /// Owned by the logs family.
     pub logs: Option<crate::checks::logs::cfg::RawLogs>,
+    /// Owned by the admin family.
+    pub audit_trail: Option<crate::checks::admin::cfg::RawAuditTrail>,
     /// Handover item (`rollback-plan`) → who answered for it.
     #[serde(default)]
     pub attest: BTreeMap<String, RawAttestation>,
@@ -255,6 +257,8 @@ pub enum Absent {
     Webhooks,
     /// No endpoint puts user text in front of a language model.
     AiEndpoints,
+    /// No admin audit log (admin.audit-trail is N/A: say so only if it is true).
+    AuditTrail,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.

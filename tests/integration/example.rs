@@ -37,6 +37,8 @@ fn example_profile_is_valid() {
     assert_eq!(profile.rate_limits.len(), 1);
     assert!(profile.latency.is_some() && profile.routes.iter().any(|r| r.onboarding));
     assert_eq!(profile.tls.hosts.len(), 1);
+    let trail = profile.audit_trail.as_ref().expect("[audit_trail]");
+    assert_eq!(profile.routes[trail.route].name, "rename a community");
     let logs = profile.logs.as_ref().expect("[logs]");
     assert_eq!(logs.files.len(), 2);
     assert!(logs.command.is_some());

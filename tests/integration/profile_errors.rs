@@ -222,3 +222,28 @@ fn ai_tools_take_false_or_a_verify_path() {
         &["tools = false", "verify_path"],
     );
 }
+
+#[test]
+fn log_command_with_an_unknown_placeholder() {
+    assert_rejected(
+        |text| {
+            text.replace(
+                "[logs]\n",
+                "[logs]\ncommand = \"journalctl -u app --since {started}\"\n",
+            )
+        },
+        "\"journalctl -u app --since {started}\"",
+        "logs.command",
+        &["unknown placeholder", "{since}", "{since_unix}"],
+    );
+}
+
+#[test]
+fn audit_trail_with_an_unknown_identity() {
+    assert_rejected(
+        |text| text.replace("identity = \"carol\"", "identity = \"dave\""),
+        "\"dave\"",
+        "audit_trail.identity",
+        &["no identity `dave`", "carol"],
+    );
+}

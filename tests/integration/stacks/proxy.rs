@@ -265,6 +265,8 @@ auth = "required"
 
 [logs]
 files = ["{logs}/*.log"]
+# The same site log read as a command's output, as `docker logs` would give it.
+command = "tail -n 1000 {logs}/site.log"
 "#,
         dns = proxy.dns,
         ca = ca.display(),
