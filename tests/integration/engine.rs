@@ -162,6 +162,14 @@ fn target_down_is_error_never_pass() {
             }
             // Neither is the repository on disk, nor a person's word.
             "secrets.repository" => assert_eq!(status, "PASS", "{result}"),
+            // The app's log is on disk, but nothing reached the app to write to it.
+            "logs.secrets" => {
+                assert_eq!(status, "ERROR", "{result}");
+                assert!(
+                    result.to_string().contains("no log source received a line"),
+                    "{result}"
+                );
+            }
             _ if id.starts_with("handover.") => assert_eq!(status, "ATTESTED", "{result}"),
             _ => {
                 assert_eq!(status, "ERROR", "{id}: {result}");

@@ -357,6 +357,18 @@ fn judge(ctx: &Ctx, page: &Url, response: &crate::net::Fetched) -> Observation {
     )
 }
 
+/// An ERROR for a page that could not be read (the bundle's reader words it for scripts).
+fn unread(page: &Url, why: &str) -> Observation {
+    Observation::new(
+        Status::Error,
+        format!("GET {page}"),
+        why.replace(
+            "the page's scripts were not seen",
+            "its subresources were not seen",
+        ),
+    )
+}
+
 fn listed_all(blockable: &str, upgradeable: &str) -> String {
     [blockable, upgradeable]
         .into_iter()
@@ -402,14 +414,7 @@ impl Check for MixedContent {
                 }
                 if let Some((_, why)) = bundle.page_errors.iter().find(|(p, _)| p == page.as_str())
                 {
-                    evidence.push(Observation::new(
-                        Status::Error,
-                        format!("GET {page}"),
-                        why.replace(
-                            "the page's scripts were not seen",
-                            "its subresources were not seen",
-                        ),
-                    ));
+                    evidence.push(unread(page, why));
                     continue;
                 }
                 match crate::checks::exposure::read_page(ctx, page).await {
@@ -422,14 +427,7 @@ impl Check for MixedContent {
                     Err(why) if why.starts_with("redirects off the site") => {
                         left.push(format!("{page} redirects to another site"));
                     }
-                    Err(why) => evidence.push(Observation::new(
-                        Status::Error,
-                        format!("GET {page}"),
-                        why.replace(
-                            "the page's scripts were not seen",
-                            "its subresources were not seen",
-                        ),
-                    )),
+                    Err(why) => evidence.push(unread(page, &why)),
                 }
             }
             let total = pages.len();
