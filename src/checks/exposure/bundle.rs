@@ -19,8 +19,12 @@ const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 const MAX_PAGE_HOPS: usize = 5;
 
 /// An entry page as a browser reaches it: same-origin redirects followed, the page read
-/// whole within [`MAX_PAGE_BYTES`]. Returns the page's final URL and its answer.
-pub(crate) async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net::Fetched), String> {
+/// whole within [`MAX_PAGE_BYTES`]. Returns the page's final URL and its answer, or why it
+/// could not be read (each caller says what that left unseen).
+pub(crate) async fn read_page(
+    ctx: &Ctx,
+    page: &Url,
+) -> Result<(Url, crate::net::Fetched), PageError> {
     let mut url = page.clone();
     for _ in 0..=MAX_PAGE_HOPS {
         let mut request = HttpRequest::get(url.clone());
@@ -29,33 +33,49 @@ pub(crate) async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net:
             .http
             .send(&request)
             .await
-            .map_err(|error| ctx.redactor.redact(&error.to_string()))?;
+            .map_err(|error| PageError::Unread(ctx.redactor.redact(&error.to_string())))?;
         if (300..400).contains(&response.status)
             && let Some(next) = response.header("location").and_then(|l| url.join(&l).ok())
         {
             if next.origin() != page.origin() {
-                return Err(format!(
-                    "redirects off the site to {next}: the page's scripts were not seen"
-                ));
+                return Err(PageError::OffSite(format!(
+                    "redirects off the site to {next}"
+                )));
             }
             url = next;
             continue;
         }
         if !response.is_success() {
-            return Err(format!(
-                "answered {}: the page's scripts were not seen{}",
+            return Err(PageError::Unread(format!(
+                "answered {}{}",
                 response.status,
                 match crate::net::reached(&response, None) {
                     crate::net::Reached::App => String::new(),
                     other => format!(" ({})", other.explain()),
                 }
-            ));
+            )));
         }
         return Ok((url, response));
     }
-    Err(format!(
-        "more than {MAX_PAGE_HOPS} redirects: the page's scripts were not seen"
-    ))
+    Err(PageError::Unread(format!(
+        "more than {MAX_PAGE_HOPS} redirects"
+    )))
+}
+
+/// Why an entry page was not read.
+pub enum PageError {
+    /// It sends the browser to another site: not a page of this one.
+    OffSite(String),
+    /// No answer, an error status, or a redirect loop.
+    Unread(String),
+}
+
+impl PageError {
+    pub fn text(&self) -> &str {
+        match self {
+            PageError::OffSite(why) | PageError::Unread(why) => why,
+        }
+    }
 }
 
 /// A script the pages load: fetched (external) or inline.
@@ -94,7 +114,8 @@ pub struct Bundle {
     /// Scripts cut short by the byte budget: the rest of each was not scanned.
     pub partial: Vec<String>,
     pub pages: usize,
-    /// Entry pages that could not be read, and why: what was not seen cannot be vouched for.
+    /// Entry pages that could not be read, and why (`PageError::text`): what was not seen
+    /// cannot be vouched for.
     pub page_errors: Vec<(String, String)>,
 }
 
@@ -175,7 +196,7 @@ impl Bundle {
                 crate::check::Observation::new(
                     crate::check::Status::Error,
                     format!("GET {page}"),
-                    why.clone(),
+                    format!("{why}: the page's scripts were not seen"),
                 )
             })
             .collect()
@@ -257,7 +278,9 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         let (page, response) = match read_page(ctx, requested).await {
             Ok(read) => read,
             Err(why) => {
-                bundle.page_errors.push((requested.to_string(), why));
+                bundle
+                    .page_errors
+                    .push((requested.to_string(), why.text().to_string()));
                 continue;
             }
         };

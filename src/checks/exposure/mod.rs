@@ -10,7 +10,7 @@ mod source_maps;
 
 pub use bundle::scripts_of;
 pub use bundle::{Bundle, Page};
-pub(crate) use bundle::{collect as collect_bundle, read_page};
+pub(crate) use bundle::{PageError, collect as collect_bundle, read_page};
 pub use client_bundle::ClientBundle;
 pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;

@@ -121,7 +121,7 @@ pub(crate) fn validate(raw: RawLogs, v: &mut Validator<'_>) -> Logs {
         }
         Some(LogCommand(text.to_string()))
     });
-    if files.is_empty() && command.is_none() && raw.files.is_empty() && raw.command.is_none() {
+    if raw.files.is_empty() && raw.command.is_none() {
         // `[logs]` with nothing in it: say what goes there rather than audit nothing.
         v.error_without_place(
             "logs",

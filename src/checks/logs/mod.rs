@@ -103,6 +103,29 @@ fn in_query_parameter(line: &str, at: usize) -> bool {
     })
 }
 
+/// What kind of secret a log line carries, once per kind, with where the first one starts.
+/// Every match counts, so a token a probe put in the URL on purpose cannot hide the same
+/// token logged from the Authorization header further along the line.
+fn kinds_in(
+    line: &str,
+    matcher: &AhoCorasick,
+    needles: &[needles::Needle],
+    secrets: &[Known],
+) -> Vec<((usize, Form, bool), usize)> {
+    let mut kinds: Vec<((usize, Form, bool), usize)> = Vec::new();
+    for found in matcher.find_iter(line) {
+        let needle = &needles[found.pattern().as_usize()];
+        let on_purpose = secrets[needle.secret].credential
+            && needle.form == Form::Plain
+            && in_query_parameter(line, found.start());
+        let key = (needle.secret, needle.form, on_purpose);
+        if !kinds.iter().any(|(k, _)| *k == key) {
+            kinds.push((key, found.start()));
+        }
+    }
+    kinds
+}
+
 /// Secrets seen in a log line, grouped: which secret, in which form, sent on purpose.
 struct Hit {
     key: (usize, Form, bool),
@@ -205,9 +228,18 @@ impl Check for Secrets {
             let secrets = known_secrets(ctx);
             let needles = needles::needles(&secrets);
             // Leftmost-longest: a whole token is named as such, not as its payload segment.
-            let matcher = AhoCorasick::builder()
+            let matcher = match AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(needles.iter().map(|n| n.text.as_str()));
+                .build(needles.iter().map(|n| n.text.as_str()))
+            {
+                Ok(matcher) => matcher,
+                // Without a matcher nothing was looked for: that must not read as clean.
+                Err(error) => {
+                    return Finding::error(format!(
+                        "the secrets could not be searched for: {error}"
+                    ));
+                }
+            };
             let mut evidence = Vec::new();
             let (mut shown, mut hidden) = (0usize, 0usize);
             // Whether a group past those shown is more than a token sent in a URL on purpose.
@@ -250,17 +282,8 @@ impl Check for Secrets {
                 // One observation per source, secret, form and intent: the first line
                 // quoted, the others counted.
                 let mut groups: Vec<Hit> = Vec::new();
-                if let Ok(matcher) = &matcher {
-                    for (i, line) in source.text.lines().enumerate() {
-                        let Some(found) = matcher.find(line) else {
-                            continue;
-                        };
-                        let needle = &needles[found.pattern().as_usize()];
-                        let secret = &secrets[needle.secret];
-                        let on_purpose = secret.credential
-                            && needle.form == Form::Plain
-                            && in_query_parameter(line, found.start());
-                        let key = (needle.secret, needle.form, on_purpose);
+                for (i, line) in source.text.lines().enumerate() {
+                    for (key, start) in kinds_in(line, &matcher, &needles, &secrets) {
                         if let Some(group) = groups.iter_mut().find(|g| g.key == key) {
                             group.more += 1;
                             continue;
@@ -275,14 +298,7 @@ impl Check for Secrets {
                                     i + 1
                                 ),
                             },
-                            context: masked_context(
-                                ctx,
-                                line,
-                                matcher,
-                                &needles,
-                                &secrets,
-                                found.start(),
-                            ),
+                            context: masked_context(ctx, line, &matcher, &needles, &secrets, start),
                             more: 0,
                         });
                     }
@@ -353,5 +369,33 @@ impl Check for Secrets {
                 left,
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_in_the_url_does_not_hide_the_same_token_in_a_header() {
+        let secrets = vec![Known {
+            label: "the token of alice".into(),
+            value: "tok-alice-0123456789".into(),
+            credential: true,
+        }];
+        let needles = needles::needles(&secrets);
+        let matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(needles.iter().map(|n| n.text.as_str()))
+            .unwrap();
+        let line =
+            r#"GET /api/me?access_token=tok-alice-0123456789 200 "Bearer tok-alice-0123456789""#;
+        let kinds: Vec<bool> = kinds_in(line, &matcher, &needles, &secrets)
+            .into_iter()
+            .map(|((_, _, on_purpose), _)| on_purpose)
+            .collect();
+        assert_eq!(kinds, [true, false], "the header copy is its own finding");
+        let only_url = "GET /api/me?access_token=tok-alice-0123456789 200";
+        assert_eq!(kinds_in(only_url, &matcher, &needles, &secrets).len(), 1);
     }
 }

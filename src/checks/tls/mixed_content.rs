@@ -357,15 +357,12 @@ fn judge(ctx: &Ctx, page: &Url, response: &crate::net::Fetched) -> Observation {
     )
 }
 
-/// An ERROR for a page that could not be read (the bundle's reader words it for scripts).
+/// An ERROR for a page that could not be read.
 fn unread(page: &Url, why: &str) -> Observation {
     Observation::new(
         Status::Error,
         format!("GET {page}"),
-        why.replace(
-            "the page's scripts were not seen",
-            "its subresources were not seen",
-        ),
+        format!("{why}: its subresources were not seen"),
     )
 }
 
@@ -424,10 +421,10 @@ impl Check for MixedContent {
                     }
                     // An entry point that sends the browser elsewhere is not a page of
                     // its own: where it lands is judged where the profile lists it.
-                    Err(why) if why.starts_with("redirects off the site") => {
+                    Err(crate::checks::exposure::PageError::OffSite(_)) => {
                         left.push(format!("{page} redirects to another site"));
                     }
-                    Err(why) => evidence.push(unread(page, &why)),
+                    Err(why) => evidence.push(unread(page, why.text())),
                 }
             }
             let total = pages.len();
