@@ -81,7 +81,7 @@ impl Starter {
                 let _ = writeln!(out, "base_url = {}", quote(url));
             }
             None => out.push_str(
-                "base_url = \"https://app.example.invalid\"   # FILL IN: where the app/API lives\n",
+                "base_url = \"FILL IN\"   # where the app/API lives, e.g. https://app.acme.test\n",
             ),
         }
         if let Some(domain) = &self.domain {

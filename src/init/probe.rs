@@ -32,6 +32,11 @@ fn is_html_page(body: &[u8]) -> bool {
     start.starts_with("<!doctype") || start.starts_with("<html")
 }
 
+/// An IP address or `localhost`: no apex, no `www.`, nothing DNS would say about it.
+fn is_local(host: &str) -> bool {
+    crate::profile::is_ip_literal(host) || host == "localhost" || host.ends_with(".localhost")
+}
+
 /// The apex a host implies: `app.acme.test` → `acme.test` (two labels stay as they are).
 pub(super) fn apex(host: &str) -> String {
     let labels: Vec<&str> = host.split('.').collect();
@@ -54,17 +59,22 @@ pub async fn apply(
         .host_str()
         .ok_or("the URL has no host")?
         .to_ascii_lowercase();
-    let domain = apex(&host);
+    let base = url.origin().ascii_serialization();
+    // An address or localhost has no apex, no www and no DNS: the URL is the one entry.
+    let local = is_local(&host);
+    let domain = (!local).then(|| apex(&host));
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     // The fixture and pre-cutover setups serve http and https on other ports than 80/443;
     // only the URL's own port is known, so the http:// candidates use the default port.
-    let candidates = [
-        format!("http://{domain}"),
-        format!("http://www.{domain}"),
-        format!("https://{domain}{port}"),
-        format!("https://www.{domain}{port}"),
-    ];
-    let base = url.origin().ascii_serialization();
+    let candidates: Vec<String> = match &domain {
+        None => vec![base.clone()],
+        Some(domain) => vec![
+            format!("http://{domain}"),
+            format!("http://www.{domain}"),
+            format!("https://{domain}{port}"),
+            format!("https://www.{domain}{port}"),
+        ],
+    };
     let quoted = |items: &[String]| {
         items
             .iter()
@@ -73,9 +83,16 @@ pub async fn apply(
             .join(", ")
     };
     let mut text = format!(
-        "[target]\nname = \"init\"\nbase_url = \"{base}\"\ndomain = \"{domain}\"\nentry_points = [{}]\n",
+        "[target]\nname = \"init\"\nbase_url = {}\nentry_points = [{}]\n",
+        quoted(std::slice::from_ref(&base)),
         quoted(&candidates)
     );
+    if let Some(domain) = &domain {
+        text.push_str(&format!(
+            "domain = {}\n",
+            quoted(std::slice::from_ref(domain))
+        ));
+    }
     if !nameservers.is_empty() || ca_file.is_some() {
         text.push_str("[network]\n");
         if !nameservers.is_empty() {
@@ -88,35 +105,63 @@ pub async fn apply(
             ));
         }
     }
-    let profile = crate::profile::parse("init", &text, std::path::Path::new("."), &|_| None)
-        .map_err(|errors| errors.to_string())?;
+    // The profile init probes with is its own guess, never the user's file: say so.
+    let profile = crate::profile::parse(
+        "(init's own guess)",
+        &text,
+        std::path::Path::new("."),
+        &|_| None,
+    )
+    .map_err(|errors| {
+        format!(
+            "from --url {url}, init guessed a profile that does not validate (init's mistake, not a file of yours): {}",
+            errors
+                .0
+                .iter()
+                .map(|e| format!("`{}`: {}", e.key, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
     let ctx = Ctx::new(Arc::new(profile), Consent::default())?;
 
     starter.base_url = Some(base.clone());
-    starter.domain = Some(domain.clone());
+    starter.domain = domain.clone();
     starter.nameservers = nameservers.to_vec();
     starter.ca_file = ca_file.map(str::to_string);
     if starter.name.is_empty() {
-        starter.name = domain.clone();
+        starter.name = domain.clone().unwrap_or_else(|| host.clone());
     }
 
-    // Entry points: the candidates whose host resolves.
+    // Entry points: the candidates that answered (any HTTP answer; a redirect is what an
+    // entry point usually gives), not merely those whose name resolves.
     for candidate in &candidates {
         let Ok(parsed) = Url::parse(candidate) else {
             continue;
         };
         let name = parsed.host_str().unwrap_or_default();
-        if matches!(ctx.dns.lookup_ip(name).await, Ok(Lookup::Found(_))) {
-            starter.entry_points.push(candidate.clone());
-        } else {
+        if !local && !matches!(ctx.dns.lookup_ip(name).await, Ok(Lookup::Found(_))) {
             starter
                 .notes
                 .push(format!("{name} does not resolve: left out of entry_points"));
+            continue;
+        }
+        match ctx.http.send(&HttpRequest::get(parsed.clone())).await {
+            Ok(_) => starter.entry_points.push(candidate.clone()),
+            Err(error) => starter.notes.push(format!(
+                "{candidate} did not answer ({}): left out of entry_points",
+                ctx.redactor.redact(&error.to_string())
+            )),
         }
     }
 
-    // Canonical: where the https apex (or the URL itself) ends up, hop by hop.
-    let start = Url::parse(&format!("https://{domain}{port}/")).unwrap_or_else(|_| url.clone());
+    // Canonical: where the https apex (or, for an address, the URL itself) ends up.
+    let start = match &domain {
+        Some(domain) => {
+            Url::parse(&format!("https://{domain}{port}/")).unwrap_or_else(|_| url.clone())
+        }
+        None => url.clone(),
+    };
     match follow(&ctx, &start).await {
         (hops, End::Landed) => {
             if let Some(last) = hops.last() {

@@ -8,6 +8,7 @@
 mod diag;
 mod env;
 pub mod raw;
+mod unfinished;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -162,6 +163,9 @@ pub struct RateLimit {
 pub const BURST_CEILING: u32 = 100;
 /// Default burst.
 pub const DEFAULT_BURST: u32 = 30;
+/// By which attempt a limit must answer when the profile does not say: ten wrong passwords
+/// in a row is already more than a person types (OWASP's guidance is a handful).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
 /// `[latency]`: the load `latency.p95` puts on the onboarding routes.
 #[derive(Debug, Clone)]
@@ -649,7 +653,21 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Profile, ProfileErrors> {
     let locator = Locator { file, text };
-    let raw = deserialize(&locator)?;
+    // `init`'s markers first: where one is left, it is the cause of whatever else is wrong
+    // on that line (a `FILL IN` URL, an id that fills no route).
+    let unfinished = unfinished::unfinished(&locator);
+    let with_unfinished = |errors: Vec<ProfileError>| {
+        let lines: Vec<usize> = unfinished.iter().map(|e| e.line).collect();
+        let mut all: Vec<ProfileError> = errors
+            .into_iter()
+            .filter(|e| !lines.contains(&e.line))
+            .chain(unfinished.iter().cloned())
+            .collect();
+        // In file order, as a reader fixes them.
+        all.sort_by_key(|e| (e.line, e.col));
+        ProfileErrors(all)
+    };
+    let raw = deserialize(&locator).map_err(|errors| with_unfinished(errors.0))?;
     let mut v = Validator {
         locator: &locator,
         errors: Vec::new(),
@@ -663,12 +681,10 @@ pub fn parse(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    if v.errors.is_empty() {
+    if v.errors.is_empty() && unfinished.is_empty() {
         Ok(profile)
     } else {
-        // In file order, as a reader fixes them.
-        v.errors.sort_by_key(|e| (e.line, e.col));
-        Err(ProfileErrors(v.errors))
+        Err(with_unfinished(v.errors))
     }
 }
 
@@ -1382,15 +1398,23 @@ impl Validator<'_> {
             Some(b) => *b.get_ref() as u32,
             None => DEFAULT_BURST,
         };
-        let max_attempts = *raw.max_attempts.get_ref();
-        if max_attempts < 1 || max_attempts > i64::from(burst) {
-            self.blame(
-                &raw.max_attempts,
-                &format!("{key}.max_attempts"),
-                format!("expected 1 to burst ({burst}): the burst must be able to reach it"),
-            );
-            ok = false;
-        }
+        let max_attempts = match &raw.max_attempts {
+            None => i64::from(DEFAULT_MAX_ATTEMPTS.min(burst)),
+            Some(given) => {
+                let max_attempts = *given.get_ref();
+                if max_attempts < 1 || max_attempts > i64::from(burst) {
+                    self.blame(
+                        given,
+                        &format!("{key}.max_attempts"),
+                        format!(
+                            "expected 1 to burst ({burst}): the burst must be able to reach it"
+                        ),
+                    );
+                    ok = false;
+                }
+                max_attempts
+            }
+        };
         let pace = match &raw.pace {
             Some(p) => match humantime::parse_duration(p.get_ref()) {
                 Ok(d) if d <= Duration::from_secs(10) => d,

@@ -408,8 +408,9 @@ pub struct RawRateLimit {
     pub form: Option<BTreeMap<String, String>>,
     /// Sent as this identity (default: anonymous).
     pub identity: Option<Spanned<String>>,
-    /// A limiting answer must come at or before this attempt.
-    pub max_attempts: Spanned<i64>,
+    /// A limiting answer must come at or before this attempt (default
+    /// [`super::DEFAULT_MAX_ATTEMPTS`], or the burst when it is smaller).
+    pub max_attempts: Option<Spanned<i64>>,
     /// Requests sent at most (default 30; never above the code's ceiling).
     pub burst: Option<Spanned<i64>>,
     /// Time between two attempts (default 0: back to back).

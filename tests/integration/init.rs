@@ -95,11 +95,32 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
     assert_eq!(profile["health"]["path"].as_str(), Some("/health"));
     assert!(text.contains("FILL IN"));
 
-    // Valid as written, once the secrets it names are in the environment.
-    let output = launch_audit(
-        &["validate", "-c", out.to_str().unwrap()],
-        &[("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")],
+    // Refused while a FILL IN is left in a value, each named by file:line:col and key;
+    // FILL IN in comments is advice and passes.
+    let secrets = [("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")];
+    let output = launch_audit(&["validate", "-c", out.to_str().unwrap()], &secrets);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let (line, col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            l.split('#')
+                .next()
+                .and_then(|code| code.find("FILL IN"))
+                .map(|c| (i + 1, c + 1))
+        })
+        .unwrap();
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}:{line}:{col}: `tenants.tenant_b.",
+            out.display()
+        )),
+        "{}",
+        stderr(&output)
     );
+    // Valid once the values are filled in and the secrets it names are in the environment.
+    std::fs::write(&out, text.replace("\"FILL IN\"", "\"202\"")).unwrap();
+    let output = launch_audit(&["validate", "-c", out.to_str().unwrap()], &secrets);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -172,11 +193,17 @@ fn url_probe_finds_entry_points_canonical_health_and_cors_trouble() {
             .iter()
             .map(|e| e.as_str().unwrap())
             .collect();
-        assert!(
-            entries.contains(&"http://acme.test")
-                && entries.contains(&setup.target.https_origin("www").as_str()),
-            "{entries:?}"
+        // Only the candidates that answered: the fixture's https port, not port 80 where
+        // nothing listens (said in a note).
+        assert_eq!(
+            entries,
+            [
+                setup.target.https_origin("").as_str(),
+                setup.target.https_origin("www").as_str()
+            ],
+            "{text}"
         );
+        assert!(text.contains("http://acme.test did not answer"), "{text}");
         assert_eq!(
             profile["health"]["path"].as_str(),
             Some("/healthz"),
@@ -211,4 +238,41 @@ fn url_probe_finds_entry_points_canonical_health_and_cors_trouble() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn url_probe_of_an_address_writes_a_profile_that_validates() {
+    let setup = Setup::start(Mode::Hardened);
+    let out = setup.path("init.toml");
+    let url = format!("http://127.0.0.1:{}", setup.target.http_port());
+    let output = launch_audit(
+        &["init", "--url", &url, "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let profile: toml::Table = toml::from_str(&text).unwrap();
+    let target = profile["target"].as_table().unwrap();
+    assert_eq!(target["base_url"].as_str(), Some(url.as_str()));
+    // No apex, no www., no guessed https on a plain-http port: the one address that answered.
+    assert!(target.get("domain").is_none(), "{text}");
+    let entries: Vec<&str> = target["entry_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert_eq!(entries, [url.as_str()], "{text}");
+    assert!(!text.contains("www.127"), "{text}");
+    let output = launch_audit(
+        &["validate", "-c", out.to_str().unwrap()],
+        &[("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}\n{text}",
+        stdout(&output),
+        stderr(&output)
+    );
 }

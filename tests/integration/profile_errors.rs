@@ -247,3 +247,30 @@ fn audit_trail_with_an_unknown_identity() {
         &["no identity `dave`", "carol"],
     );
 }
+
+#[test]
+fn a_fill_in_left_by_init_is_refused_before_any_traffic() {
+    assert_rejected(
+        |text| text.replace("community_id = \"202\"", "community_id = \"FILL IN\""),
+        "FILL IN",
+        "tenants.globex.community_id",
+        &["`FILL IN` is left here"],
+    );
+}
+
+#[test]
+fn max_attempts_has_a_default() {
+    let setup = Setup::start_edited(Mode::Vulnerable, |text| {
+        text.replace("max_attempts = 10\nburst = 20\n", "burst = 20\n")
+    });
+    let profile = launch_audit::profile::load(&setup.profile, &|_| None).expect("valid");
+    let login = profile
+        .rate_limits
+        .iter()
+        .find(|r| r.name == "login")
+        .unwrap();
+    assert_eq!(
+        login.max_attempts,
+        launch_audit::profile::DEFAULT_MAX_ATTEMPTS
+    );
+}
