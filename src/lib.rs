@@ -68,6 +68,9 @@ pub async fn audit(
         ctx.load_progress = progress.clone();
     }
     let ctx = Arc::new(ctx);
+    // A dead nameserver or a base_url that is not there is found in seconds and said once,
+    // before dozens of checks each wait out a timeout on it.
+    net::preflight::run(&ctx.dns, &ctx.http, &profile.target.base_url).await;
     // Identities that log in do it once, concurrently, before any check needs them — and
     // not at all when no selected check acts as an identity.
     let acts_as_identities = checks
@@ -119,9 +122,11 @@ pub async fn audit(
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         dns_inventory,
         causes: ctx
-            .http
-            .limited_cause()
+            .dns
+            .silent_cause()
             .into_iter()
+            .chain(ctx.http.unreachable_causes())
+            .chain(ctx.http.limited_cause())
             .chain(ctx.http.untrusted_causes())
             .collect(),
         writes,

@@ -72,6 +72,10 @@ pub struct SeenRecord {
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
+    /// Where the queries go, for messages: the profile's nameservers, or the system's.
+    servers: String,
+    /// Set when the nameservers did not answer the preflight query.
+    silence: Arc<super::preflight::Silence>,
 }
 
 impl Dns {
@@ -103,7 +107,57 @@ impl Dns {
         options.cache_size = 4096;
         Ok(Dns {
             resolver: builder.build().map_err(|e| format!("resolver: {e}"))?,
+            servers: if nameservers.is_empty() {
+                "the system resolver".into()
+            } else {
+                nameservers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            silence: Arc::default(),
         })
+    }
+
+    /// One query for `host`, given `within` to be answered: if it is not (any answer,
+    /// NXDOMAIN included, counts), the nameservers are declared silent and every later
+    /// lookup fails at once with that cause.
+    pub(crate) async fn preflight(&self, host: &str, within: Duration) {
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        let answered =
+            match tokio::time::timeout(within, self.resolver.lookup_ip(fqdn.as_str())).await {
+                Err(_) => false,
+                Ok(Ok(_)) => true,
+                Ok(Err(error)) => {
+                    !matches!(error, NetError::Timeout) && !error.to_string().contains("timed out")
+                }
+            };
+        if !answered {
+            self.silence.declare(format!(
+                "{} did not answer a query for {host} within {}s",
+                self.servers,
+                within.as_secs()
+            ));
+        }
+    }
+
+    /// Why no lookup is sent, when the nameservers were found silent: said once, as the
+    /// cause of every DNS and HTTP error that follows from it.
+    pub fn silent_cause(&self) -> Option<String> {
+        self.silence.reason().map(|why| {
+            format!("the nameserver does not answer ({why}): no further query was sent, and every check that needed DNS is an ERROR for this one reason")
+        })
+    }
+
+    fn silent(&self, name: &str) -> Result<(), DnsFailure> {
+        match self.silence.reason() {
+            Some(why) => Err(DnsFailure {
+                name: name.to_string(),
+                reason: format!("not asked: {why}"),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// A and AAAA for `host`. IP literals resolve to themselves.
@@ -111,6 +165,7 @@ impl Dns {
         if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
             return Ok(Lookup::Found(vec![ip]));
         }
+        self.silent(host)?;
         let fqdn = format!("{}.", host.trim_end_matches('.'));
         match self.resolver.lookup_ip(fqdn.as_str()).await {
             Ok(lookup) => {
@@ -141,6 +196,7 @@ impl Dns {
         let Some(query) = wire_name(name) else {
             return Ok(Answer::NoSuchName);
         };
+        self.silent(name)?;
         match self.resolver.lookup(query, kind).await {
             Ok(lookup) => {
                 let records: Vec<(RData, u32)> = lookup

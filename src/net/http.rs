@@ -215,6 +215,8 @@ pub struct Http {
     untrusted: Arc<Untrusted>,
     /// "PATCH /api/x/1" → how many writes the target accepted (2xx), load included.
     accepted_writes: Arc<Mutex<HashMap<String, usize>>>,
+    /// Origins that did not answer the preflight: nothing more is sent there.
+    unreachable: Arc<super::preflight::Unreachable>,
 }
 
 /// Whether the target rate-limited the audit itself: one root cause, said once.
@@ -355,6 +357,7 @@ impl Http {
             limited: Arc::default(),
             untrusted: Arc::default(),
             accepted_writes: Arc::default(),
+            unreachable: Arc::default(),
         })
     }
 
@@ -374,6 +377,16 @@ impl Http {
         Some(format!(
             "the target limited this audit (429 after {after} requests, first on {request}){pacing}: checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
         ))
+    }
+
+    /// Nothing more is sent to `origin`: it did not answer when the audit started.
+    pub(crate) fn mark_unreachable(&self, origin: String, why: String) {
+        self.unreachable.mark(origin, self.redactor.redact(&why));
+    }
+
+    /// Origins that did not answer when the audit started, one sentence each.
+    pub fn unreachable_causes(&self) -> Vec<String> {
+        self.unreachable.causes()
     }
 
     /// How many `method path` writes the target accepted (answered 2xx) so far.
@@ -525,6 +538,12 @@ impl Http {
             .to_ascii_lowercase();
         if !self.scope.contains(&host) {
             return Err(HttpError::OutOfScope { host });
+        }
+        if let Some(held) = self
+            .unreachable
+            .held_back(&request.url.origin().ascii_serialization())
+        {
+            return Err(held);
         }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| HttpError::Transport(e.to_string()))?;

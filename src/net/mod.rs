@@ -8,6 +8,7 @@ pub mod http;
 pub mod leaks;
 pub mod legacy_tls;
 mod login;
+pub mod preflight;
 pub mod redact;
 pub mod tls;
 

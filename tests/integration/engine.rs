@@ -185,6 +185,75 @@ fn target_down_is_error_never_pass() {
         }
     }
     assert!(setup.target.requests().is_empty());
+    // One root cause, said once: base_url did not answer, so nothing more was sent there.
+    let causes: Vec<&str> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert!(
+        causes[0].contains("did not answer when the audit started")
+            && causes[0].contains("app.acme.test"),
+        "{causes:?}"
+    );
+}
+
+#[test]
+fn a_silent_nameserver_is_one_cause_and_asked_once() {
+    // A UDP socket that never answers, and a TCP port that refuses: a dead nameserver.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    silent.set_nonblocking(true).unwrap();
+    let dead = silent.local_addr().unwrap().to_string();
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        let live = text
+            .split("nameservers = [\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        text.replace(&live, &dead)
+    });
+    let json = setup.path("run.json");
+    let output = setup.run(&["--format", "json", "--out", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = read_json(&json);
+    let causes: Vec<&str> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert!(
+        causes[0].contains("the nameserver does not answer") && causes[0].contains(&dead),
+        "{causes:?}"
+    );
+    // The DNS checks say why in their own words, without a query of their own.
+    let resolution = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "dns.resolution")
+        .unwrap();
+    assert_eq!(resolution["status"], "ERROR", "{resolution}");
+    assert!(resolution.to_string().contains("not asked"), "{resolution}");
+    // Only the preflight reached the socket (A and AAAA for base_url's host, and the
+    // resolver's retransmissions within its 2 s), not a query per name per check.
+    let mut datagrams = 0;
+    let mut buffer = [0u8; 512];
+    while silent.recv_from(&mut buffer).is_ok() {
+        datagrams += 1;
+    }
+    assert!(
+        (1..=8).contains(&datagrams),
+        "{datagrams} queries reached the dead nameserver"
+    );
+    assert!(
+        setup.target.requests().is_empty(),
+        "no name resolved, nothing was sent"
+    );
 }
 
 #[test]
