@@ -24,8 +24,30 @@ pub struct Starter {
     /// Placeholder → example value, for the two tenants the access checks compare.
     pub placeholders: BTreeMap<String, String>,
     pub routes: Vec<RouteStarter>,
+    /// The spec's login operation: how identities obtain their credential.
+    pub login: Option<LoginStarter>,
+    /// Endpoints an attacker hammers (login, signup, password reset): `[[rate_limits]]`.
+    pub rate_limits: Vec<RateLimitStarter>,
     /// Things seen that the user should know, written as comments at the top.
     pub notes: Vec<String>,
+}
+
+/// A login operation: its path, the body's field names, and where the answer's token is.
+#[derive(Debug, Clone)]
+pub struct LoginStarter {
+    pub path: String,
+    /// The field that names the user (`email`, `username`).
+    pub user_field: String,
+    pub password_field: String,
+    /// JSON pointer to the token in the answer, when the spec's response schema shows it.
+    pub token_pointer: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RateLimitStarter {
+    pub name: String,
+    pub path: String,
+    pub body: Option<toml::Table>,
 }
 
 /// How an identity presents its credential.
@@ -49,8 +71,24 @@ pub struct RouteStarter {
     pub method: String,
     pub path: String,
     pub auth_required: bool,
+    /// The spec states the operation's security (its own or the global one); otherwise
+    /// `auth_required` is init's assumption, and the profile says so.
+    pub auth_stated: bool,
     pub query: BTreeMap<String, String>,
     pub body: Option<toml::Table>,
+}
+
+/// A TOML key: bare when it may be, quoted otherwise.
+fn bare_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_string()
+    } else {
+        quote(key)
+    }
 }
 
 /// A TOML string literal.
@@ -148,7 +186,9 @@ impl Starter {
                     );
                 }
                 other => {
-                    let _ = writeln!(out, "token = \"${{{}}}\"", env_name(identity, "TOKEN"));
+                    if self.login.is_none() {
+                        let _ = writeln!(out, "token = \"${{{}}}\"", env_name(identity, "TOKEN"));
+                    }
                     match other {
                         CredentialStyle::Header(name) => {
                             let _ = writeln!(out, "header = {}", quote(name));
@@ -163,6 +203,31 @@ impl Starter {
                         "tenant = {}\nroles = [\"member\"]                        # FILL IN: the roles this identity has",
                         quote(tenant)
                     );
+                    if let Some(login) = &self.login {
+                        // The spec's login operation: the identity logs itself in at the
+                        // start of each audit; its credentials come from the environment.
+                        let _ = writeln!(out, "[identities.{identity}.login]");
+                        let _ = writeln!(out, "path = {}", quote(&login.path));
+                        let _ = writeln!(
+                            out,
+                            "json = {{ {} = \"${{{}}}\", {} = \"${{{}}}\" }}",
+                            bare_key(&login.user_field),
+                            env_name(identity, "USER"),
+                            bare_key(&login.password_field),
+                            env_name(identity, "PASSWORD"),
+                        );
+                        match &login.token_pointer {
+                            Some(pointer) => {
+                                let _ = writeln!(out, "token_pointer = {}", quote(pointer));
+                            }
+                            None => {
+                                let _ = writeln!(
+                                    out,
+                                    "token_pointer = \"/token\"   # FILL IN: where the login's answer holds the token (the spec does not show it)"
+                                );
+                            }
+                        }
+                    }
                 }
             }
             out.push('\n');
@@ -194,12 +259,17 @@ impl Starter {
             let _ = writeln!(out, "path = {}", quote(&route.path));
             let _ = writeln!(
                 out,
-                "auth = {}",
+                "auth = {}{}",
                 quote(if route.auth_required {
                     "required"
                 } else {
                     "public"
-                })
+                }),
+                if route.auth_stated {
+                    ""
+                } else {
+                    "   # the spec does not say: init's assumption, check it"
+                }
             );
             if !route.query.is_empty() {
                 let table: toml::Table = route
@@ -216,6 +286,18 @@ impl Starter {
                 out.push_str("allow_writes = false   # FILL IN: true lets write probes use it (never on production without consent)\n");
             }
             out.push('\n');
+        }
+
+        for limit in &self.rate_limits {
+            out.push_str("[[rate_limits]]\n");
+            let _ = writeln!(out, "name = {}", quote(&limit.name));
+            let _ = writeln!(out, "path = {}", quote(&limit.path));
+            if let Some(body) = &limit.body {
+                let _ = writeln!(out, "body = {}", toml::Value::Table(body.clone()));
+            }
+            out.push_str(
+                "# max_attempts = 10   # by which attempt a limit must answer (default 10)\n\n",
+            );
         }
 
         match &self.health_path {

@@ -1,8 +1,13 @@
-//! `init --openapi`: `[[routes]]` from an OpenAPI 3 document (JSON or YAML), read from disk
-//! only. Security requirements become `auth = "required"` (an operation's `security: []`
-//! makes it public), path parameters become `{placeholders}` with the spec's examples as
-//! the first tenant's values, request examples become bodies, security schemes become the
-//! identities' credential style. Local `$ref`s are followed.
+//! `init --openapi`: a profile from an OpenAPI 3 document (JSON or YAML), read from disk
+//! only. Security requirements (global or per operation; `security: []` is public) become
+//! `auth`; an operation that states none, in a spec that defines schemes, is assumed to
+//! need a credential, and the profile says it is an assumption. The most required scheme
+//! is the identities' credential style (an apiKey named Authorization is a bearer token).
+//! Path parameters become placeholders named after their resource (`/users/{id}` →
+//! `{users_id}`), with the spec's examples as the first tenant's values; bodies come from
+//! examples or schemas; servers' variables take their defaults, and a server's path prefixes
+//! every route. The login operation becomes the identities' `login`, and sign-in, sign-up
+//! and reset operations `[[rate_limits]]`. Local `$ref`s are followed.
 
 use std::collections::BTreeMap;
 
@@ -116,6 +121,285 @@ fn json_to_toml(value: &Value) -> Option<toml::Value> {
 
 const METHODS: &[&str] = &["get", "head", "post", "put", "patch", "delete", "options"];
 
+/// Path parameter names that say nothing of the resource: `/users/{id}` and
+/// `/items/{id}` are different ids, so they get the resource in their placeholder.
+const GENERIC_PARAMETERS: &[&str] = &["id", "uuid", "key", "slug", "code", "name", "ref", "number"];
+
+/// Where health endpoints usually live.
+const HEALTH_SUFFIXES: &[&str] = &[
+    "/health",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/status",
+    "/ping",
+    "/_health",
+    "/heartbeat",
+];
+
+/// `servers[0]`, its `{variables}` filled with their defaults: an absolute URL (base_url)
+/// or a path every route sits under.
+fn server(spec: &Value) -> Option<String> {
+    let server = spec.pointer("/servers/0")?;
+    let mut url = server.get("url")?.as_str()?.to_string();
+    if let Some(variables) = server.get("variables").and_then(Value::as_object) {
+        for (name, variable) in variables {
+            if let Some(default) = variable.get("default") {
+                url = url.replace(&format!("{{{name}}}"), &scalar(default));
+            }
+        }
+    }
+    (!url.contains('{')).then_some(url)
+}
+
+/// The credential style of one security scheme, or why it has none in a profile.
+fn style_of(name: &str, scheme: &Value) -> Result<CredentialStyle, String> {
+    let text = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or("");
+    match (text("type"), text("in")) {
+        ("http", _) if text("scheme").eq_ignore_ascii_case("bearer") => Ok(CredentialStyle::Bearer),
+        // The token is the whole header value: set it to `Basic base64(user:password)`.
+        ("http", _) if text("scheme").eq_ignore_ascii_case("basic") => {
+            Ok(CredentialStyle::Header("Authorization".into()))
+        }
+        // An apiKey named Authorization is a bearer token unless the spec says the value
+        // has another form (`Token …`, `Basic …`).
+        ("apiKey", "header") if text("name").eq_ignore_ascii_case("authorization") => {
+            let description = text("description").to_ascii_lowercase();
+            if ["token ", "basic ", "apikey ", "key "]
+                .iter()
+                .any(|prefix| {
+                    description.contains(&format!("\"{prefix}"))
+                        || description.contains(&format!("`{prefix}"))
+                })
+            {
+                Ok(CredentialStyle::Header("Authorization".into()))
+            } else {
+                Ok(CredentialStyle::Bearer)
+            }
+        }
+        ("apiKey", "header") => Ok(CredentialStyle::Header(
+            Some(text("name"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or("X-Api-Key")
+                .to_string(),
+        )),
+        ("apiKey", "cookie") => Ok(CredentialStyle::Cookie(
+            Some(text("name"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or("session")
+                .to_string(),
+        )),
+        ("oauth2", _) => Ok(
+            match scheme
+                .pointer("/flows/clientCredentials/tokenUrl")
+                .and_then(Value::as_str)
+            {
+                Some(url) => CredentialStyle::ClientCredentials {
+                    token_url: url.to_string(),
+                },
+                None => CredentialStyle::Bearer,
+            },
+        ),
+        ("openIdConnect", _) => Ok(CredentialStyle::Bearer),
+        (kind, place) => Err(format!(
+            "security scheme `{name}` ({kind}{}) has no profile equivalent (a credential in the query string is what auth.token-in-url warns against): FILL IN by hand",
+            if place.is_empty() {
+                String::new()
+            } else {
+                format!(" in {place}")
+            }
+        )),
+    }
+}
+
+/// The scheme names an operation (or the spec) requires; `None` when it states nothing,
+/// `Some(empty)` when anonymous access is allowed.
+fn requirement(security: Option<&Value>) -> Option<Vec<String>> {
+    let requirements = security?.as_array()?;
+    if requirements.is_empty()
+        || requirements
+            .iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    {
+        return Some(Vec::new());
+    }
+    Some(
+        requirements
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|r| r.keys().cloned())
+            .collect(),
+    )
+}
+
+/// A placeholder name as profiles write them: letters, digits and `_`.
+fn placeholder_name(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .trim_matches('_')
+        .to_string()
+}
+
+/// `/users/{id}/posts/{id2}` with each generic parameter named after the resource before
+/// it: `/users/{users_id}/…`. Returns the path and the renames (spec name → placeholder).
+fn resource_placeholders(path: &str) -> (String, BTreeMap<String, String>) {
+    let mut renames = BTreeMap::new();
+    let mut previous = "";
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+                if !segment.is_empty() {
+                    previous = segment;
+                }
+                return segment.to_string();
+            };
+            let generic = GENERIC_PARAMETERS.contains(&name.to_ascii_lowercase().as_str());
+            let placeholder = if generic && !previous.is_empty() {
+                format!("{}_{}", placeholder_name(previous), placeholder_name(name))
+            } else {
+                placeholder_name(name)
+            };
+            renames.insert(name.to_string(), placeholder.clone());
+            format!("{{{placeholder}}}")
+        })
+        .collect();
+    (segments.join("/"), renames)
+}
+
+/// A JSON body an operation accepts: its example, or one built from its schema's
+/// properties (examples, defaults, enums, else a value of the right type).
+fn body_of(spec: &Value, operation: &Value) -> Option<Value> {
+    let media = operation
+        .get("requestBody")
+        .map(|b| deref(spec, b))?
+        .get("content")?
+        .as_object()?
+        .iter()
+        .find(|(kind, _)| kind.contains("json"))
+        .map(|(_, media)| media)?;
+    example(spec, media).or_else(|| {
+        let schema = deref(spec, media.get("schema")?);
+        Some(from_schema(spec, schema, 0))
+    })
+}
+
+fn from_schema(spec: &Value, schema: &Value, depth: usize) -> Value {
+    let schema = deref(spec, schema);
+    if let Some(value) = schema
+        .get("example")
+        .or_else(|| schema.get("default"))
+        .or_else(|| schema.pointer("/enum/0"))
+    {
+        return value.clone();
+    }
+    if depth > 4 {
+        return Value::Null;
+    }
+    for combined in ["allOf", "oneOf", "anyOf"] {
+        if let Some(first) = schema.pointer(&format!("/{combined}/0")) {
+            return from_schema(spec, first, depth + 1);
+        }
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") | None if schema.get("properties").is_some() => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            Value::Object(
+                properties
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, property)| (name.clone(), from_schema(spec, property, depth + 1)))
+                    .filter(|(_, v)| !v.is_null())
+                    .collect(),
+            )
+        }
+        Some("integer") | Some("number") => Value::from(1),
+        Some("boolean") => Value::Bool(false),
+        Some("array") => Value::Array(Vec::new()),
+        Some("string") => Value::String("launch-audit".into()),
+        _ => Value::Null,
+    }
+}
+
+/// A body example with its `{` and `}` taken out of strings: in a profile they would read
+/// as placeholders (`"{}"`, a JSON document inside a string).
+fn without_braces(value: &Value) -> Value {
+    match value {
+        Value::String(text) if text.contains(['{', '}']) => {
+            Value::String(text.replace(['{', '}'], ""))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(without_braces).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_braces(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The property names of an operation's JSON request body.
+fn body_fields(spec: &Value, operation: &Value) -> Vec<String> {
+    match body_of(spec, operation) {
+        Some(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What kind of abuse-prone endpoint a POST path is, by its last words.
+fn abuse_kind(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    let last = lower.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    match last {
+        "login" | "signin" | "sign-in" | "sign_in" | "sessions" | "session" | "authenticate" => {
+            Some("login")
+        }
+        "register" | "signup" | "sign-up" | "sign_up" => Some("signup"),
+        "forgot" | "forgot-password" | "forgot_password" | "reset" | "reset-password"
+        | "password-reset" | "password_reset" | "recover" => Some("password-reset"),
+        "verify" | "otp" | "mfa" | "2fa" => Some("verify"),
+        _ => None,
+    }
+}
+
+/// Where a login answer holds its token: the first property named like one, at most two
+/// levels down (`/data/access_token`).
+fn token_pointer(spec: &Value, operation: &Value) -> Option<String> {
+    let responses = operation.get("responses")?.as_object()?;
+    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
+    let media = deref(spec, response)
+        .get("content")?
+        .as_object()?
+        .iter()
+        .find(|(kind, _)| kind.contains("json"))
+        .map(|(_, m)| m)?;
+    let schema = deref(spec, media.get("schema")?);
+    fn find(spec: &Value, schema: &Value, at: &str, depth: usize) -> Option<String> {
+        let properties = deref(spec, schema).get("properties")?.as_object()?;
+        for name in [
+            "access_token",
+            "accessToken",
+            "token",
+            "jwt",
+            "id_token",
+            "session_token",
+            "sessionToken",
+        ] {
+            if properties.contains_key(name) {
+                return Some(format!("{at}/{name}"));
+            }
+        }
+        if depth == 0 {
+            return None;
+        }
+        properties
+            .iter()
+            .find_map(|(name, inner)| find(spec, inner, &format!("{at}/{name}"), depth - 1))
+    }
+    find(spec, schema, "", 2)
+}
+
 /// Fills `starter` from `spec`.
 pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
     let version = spec.get("openapi").and_then(Value::as_str).unwrap_or("");
@@ -132,12 +416,19 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
     if let Some(title) = spec.pointer("/info/title").and_then(Value::as_str) {
         starter.name = title.to_string();
     }
-    if starter.base_url.is_none()
-        && let Some(server) = spec.pointer("/servers/0/url").and_then(Value::as_str)
-        && server.starts_with("http")
-        && !server.contains('{')
-    {
-        starter.base_url = Some(server.to_string());
+    // Routes sit under the server's path, whether base_url comes from it or from --url.
+    let mut prefix = String::new();
+    match server(spec) {
+        Some(url) if url.starts_with("http") => {
+            if starter.base_url.is_none() {
+                starter.base_url = Some(url.trim_end_matches('/').to_string());
+            } else if let Ok(parsed) = url::Url::parse(&url) {
+                // base_url came from --url: the spec's server path still leads the routes.
+                prefix = parsed.path().trim_end_matches('/').to_string();
+            }
+        }
+        Some(path) if path.starts_with('/') => prefix = path.trim_end_matches('/').to_string(),
+        _ => {}
     }
     if starter.domain.is_none()
         && let Some(host) = starter
@@ -145,6 +436,8 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
             .as_deref()
             .and_then(|u| url::Url::parse(u).ok())
             .and_then(|u| u.host_str().map(str::to_string))
+        && !crate::profile::is_ip_literal(&host)
+        && host != "localhost"
     {
         starter.domain = Some(super::probe::apex(&host));
         starter.notes.push(format!(
@@ -157,76 +450,59 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for (name, scheme) in &schemes {
-        let scheme = deref(spec, scheme);
-        let style = match (
-            scheme.get("type").and_then(Value::as_str),
-            scheme.get("in").and_then(Value::as_str),
-        ) {
-            (Some("http"), _)
-                if scheme
-                    .get("scheme")
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("bearer")) =>
-            {
-                CredentialStyle::Bearer
-            }
-            (Some("apiKey"), Some("header")) => CredentialStyle::Header(
-                scheme
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("X-Api-Key")
-                    .to_string(),
-            ),
-            (Some("apiKey"), Some("cookie")) => CredentialStyle::Cookie(
-                scheme
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("session")
-                    .to_string(),
-            ),
-            (Some("oauth2"), _) => match scheme
-                .pointer("/flows/clientCredentials/tokenUrl")
-                .and_then(Value::as_str)
-            {
-                Some(url) => CredentialStyle::ClientCredentials {
-                    token_url: url.to_string(),
-                },
-                None => CredentialStyle::Bearer,
-            },
-            (Some("openIdConnect"), _) => CredentialStyle::Bearer,
-            _ => {
-                starter.notes.push(format!(
-                    "security scheme `{name}` ({}) has no profile equivalent: FILL IN by hand",
-                    scheme.get("type").and_then(Value::as_str).unwrap_or("?")
-                ));
-                continue;
-            }
-        };
-        starter.identities.push(IdentityStarter {
-            scheme_name: name.clone(),
-            style,
-        });
+    let global = requirement(spec.get("security"));
+    // How often each scheme is required, globally or per operation: the most used one is
+    // how identities present their credential.
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for scheme in global.iter().flatten() {
+        *uses.entry(scheme.clone()).or_default() += 1000;
     }
-
-    let global_security = spec.get("security");
-    // The scheme the spec requires by default is the one identities should use.
-    let required: Vec<String> = global_security
-        .and_then(Value::as_array)
+    for (_, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_object)
-        .flat_map(|requirement| requirement.keys().cloned())
-        .collect();
-    starter
+    {
+        for method in METHODS {
+            if let Some(names) = deref(spec, item)
+                .get(*method)
+                .and_then(|op| requirement(op.get("security")))
+            {
+                for name in names {
+                    *uses.entry(name).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (name, scheme) in &schemes {
+        match style_of(name, deref(spec, scheme)) {
+            Ok(style) => starter.identities.push(IdentityStarter {
+                scheme_name: name.clone(),
+                style,
+            }),
+            Err(note) => starter.notes.push(note),
+        }
+    }
+    starter.identities.sort_by_key(|identity| {
+        std::cmp::Reverse(uses.get(&identity.scheme_name).copied().unwrap_or(0))
+    });
+    if starter
         .identities
-        .sort_by_key(|identity| !required.contains(&identity.scheme_name));
+        .first()
+        .is_some_and(|i| i.style == CredentialStyle::Header("Authorization".into()))
+    {
+        starter.notes.push("the credential is the whole Authorization header: set the token variables to the full value (`Basic …`, `Token …`)".into());
+    }
+    let has_schemes = !starter.identities.is_empty();
+
     let paths = spec
         .get("paths")
         .and_then(Value::as_object)
         .ok_or("the spec has no paths")?;
-    for (path, item) in paths {
+    for (spec_path, item) in paths {
         let item = deref(spec, item);
+        let (path, renames) = resource_placeholders(spec_path);
+        let path = format!("{prefix}{path}");
         let shared: Vec<&Value> = item
             .get("parameters")
             .and_then(Value::as_array)
@@ -236,15 +512,16 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
             let Some(operation) = item.get(*method) else {
                 continue;
             };
-            let security = operation.get("security").or(global_security);
-            let auth_required = match security.and_then(Value::as_array) {
-                None => false,
-                // `security: []` or `[{}]`: anonymous access allowed.
-                Some(requirements) => {
-                    !requirements.is_empty()
-                        && !requirements
-                            .iter()
-                            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            let stated = requirement(operation.get("security")).or_else(|| global.clone());
+            let abuse = (*method == "post").then(|| abuse_kind(spec_path)).flatten();
+            // Unstated with schemes defined: what is not a sign-in or a health check most
+            // likely needs a credential (the usual omission in real specs).
+            let auth_required = match &stated {
+                Some(names) => !names.is_empty(),
+                None => {
+                    has_schemes
+                        && abuse.is_none()
+                        && !HEALTH_SUFFIXES.iter().any(|h| spec_path.ends_with(h))
                 }
             };
             let mut query = BTreeMap::new();
@@ -264,9 +541,13 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     .to_string();
                 match parameter.get("in").and_then(Value::as_str) {
                     Some("path") => {
+                        let placeholder = renames
+                            .get(&name)
+                            .cloned()
+                            .unwrap_or_else(|| placeholder_name(&name));
                         let value = example(spec, parameter)
                             .map_or_else(|| "FILL IN".to_string(), |v| scalar(&v));
-                        starter.placeholders.entry(name).or_insert(value);
+                        starter.placeholders.entry(placeholder).or_insert(value);
                     }
                     Some("query")
                         if parameter.get("required").and_then(Value::as_bool) == Some(true) =>
@@ -278,11 +559,63 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     _ => {}
                 }
             }
-            let body = operation
-                .get("requestBody")
-                .map(|b| deref(spec, b))
-                .and_then(|b| b.pointer("/content/application~1json"))
-                .and_then(|media| example(spec, media))
+            // A path placeholder the parameters never declared still needs a value.
+            for placeholder in renames.values() {
+                starter
+                    .placeholders
+                    .entry(placeholder.clone())
+                    .or_insert_with(|| "FILL IN".into());
+            }
+            let json_body = body_of(spec, operation);
+            if let Some(kind) = abuse {
+                let fields = body_fields(spec, operation);
+                let user_field = fields
+                    .iter()
+                    .find(|f| {
+                        ["email", "username", "user", "login", "name"]
+                            .contains(&f.to_ascii_lowercase().as_str())
+                    })
+                    .cloned();
+                let password_field = fields
+                    .iter()
+                    .find(|f| f.to_ascii_lowercase().contains("pass"))
+                    .cloned();
+                if kind == "login"
+                    && starter.login.is_none()
+                    && let (Some(user_field), Some(password_field)) = (&user_field, &password_field)
+                {
+                    starter.login = Some(super::LoginStarter {
+                        path: path.clone(),
+                        user_field: user_field.clone(),
+                        password_field: password_field.clone(),
+                        token_pointer: token_pointer(spec, operation),
+                    });
+                }
+                if !starter.rate_limits.iter().any(|r| r.name == kind) {
+                    // Wrong credentials on purpose: the burst must fail every attempt.
+                    let mut body = toml::Table::new();
+                    for field in &fields {
+                        let lower = field.to_ascii_lowercase();
+                        let value = if lower.contains("pass") {
+                            "not-the-password".to_string()
+                        } else if lower.contains("mail") || Some(field) == user_field.as_ref() {
+                            "nobody@launch-audit.invalid".to_string()
+                        } else {
+                            continue;
+                        };
+                        body.insert(field.clone(), toml::Value::String(value));
+                    }
+                    starter.rate_limits.push(super::RateLimitStarter {
+                        name: kind.to_string(),
+                        path: path.clone(),
+                        body: (!body.is_empty()).then_some(body),
+                    });
+                }
+                // Sign-ins are audited as logins and bursts, not as routes.
+                continue;
+            }
+            let body = json_body
+                .map(|v| without_braces(&v))
                 .and_then(|v| match json_to_toml(&v) {
                     Some(toml::Value::Table(table)) => Some(table),
                     _ => None,
@@ -297,9 +630,8 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                 );
             if *method == "get"
                 && starter.health_path.is_none()
-                && ["/health", "/healthz", "/livez", "/status"]
-                    .iter()
-                    .any(|h| path.ends_with(h))
+                && !path.contains('{')
+                && HEALTH_SUFFIXES.iter().any(|h| spec_path.ends_with(h))
             {
                 starter.health_path = Some(path.clone());
             }
@@ -308,13 +640,59 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 auth_required,
+                auth_stated: stated.is_some(),
                 query,
                 body,
             });
         }
     }
-    if starter.routes.is_empty() {
+    if starter.routes.is_empty() && starter.login.is_none() {
         return Err("the spec's paths hold no operation".into());
     }
+    // Route names make check evidence and must be unique to read well.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for route in &mut starter.routes {
+        let count = seen.entry(route.name.clone()).or_default();
+        *count += 1;
+        if *count > 1 {
+            route.name = format!("{} ({})", route.name, count);
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn generic_parameters_are_named_after_their_resource() {
+        let (path, renames) = resource_placeholders("/communities/{id}/members/{memberId}");
+        assert_eq!(path, "/communities/{communities_id}/members/{memberId}");
+        assert_eq!(renames["id"], "communities_id");
+        let (path, _) = resource_placeholders("/items/{item-id}");
+        assert_eq!(path, "/items/{item_id}");
+    }
+
+    #[test]
+    fn an_authorization_api_key_is_a_bearer_token_unless_said_otherwise() {
+        let scheme = json!({"type": "apiKey", "in": "header", "name": "Authorization"});
+        assert_eq!(style_of("t", &scheme), Ok(CredentialStyle::Bearer));
+        let token = json!({"type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "Send `Token <key>`"});
+        assert_eq!(
+            style_of("t", &token),
+            Ok(CredentialStyle::Header("Authorization".into()))
+        );
+        assert!(
+            style_of(
+                "q",
+                &json!({"type": "apiKey", "in": "query", "name": "key"})
+            )
+            .is_err()
+        );
+        assert_eq!(requirement(Some(&json!([]))), Some(vec![]));
+        assert_eq!(requirement(None), None);
+    }
 }

@@ -29,7 +29,7 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("8 route(s)"),
+        stdout(&output).contains("7 route(s)"),
         "{}",
         stdout(&output)
     );
@@ -54,7 +54,25 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
     // Global bearer security; `security: []` makes an operation public.
     assert_eq!(by_name("getCurrentUser")["auth"].as_str(), Some("required"));
     assert_eq!(by_name("getHealth")["auth"].as_str(), Some("public"));
-    assert_eq!(by_name("login")["auth"].as_str(), Some("public"));
+    // The login operation is how identities sign in, and a burst target; not a route.
+    assert!(
+        routes(&profile)
+            .iter()
+            .all(|r| r["name"].as_str() != Some("login"))
+    );
+    let login = profile["identities"]["alice"]["login"].as_table().unwrap();
+    assert_eq!(login["path"].as_str(), Some("/auth/login"));
+    assert_eq!(login["json"]["email"].as_str(), Some("${ALICE_USER}"));
+    assert_eq!(
+        login["json"]["password"].as_str(),
+        Some("${ALICE_PASSWORD}")
+    );
+    let limits = profile["rate_limits"].as_array().unwrap();
+    assert_eq!(limits[0]["name"].as_str(), Some("login"));
+    assert_eq!(
+        limits[0]["body"]["password"].as_str(),
+        Some("not-the-password")
+    );
     // Path parameters (shared by $ref) are placeholders; examples fill the first tenant.
     assert_eq!(
         by_name("listMembers")["path"].as_str(),
@@ -88,16 +106,22 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
         Some(false),
         "writes stay off until the user opts in"
     );
-    // The scheme the spec requires by default decides the credential style: bearer.
+    // The scheme the spec requires by default decides the credential style: bearer, and
+    // with a login operation no static token is asked for.
     let alice = profile["identities"]["alice"].as_table().unwrap();
-    assert_eq!(alice["token"].as_str(), Some("${ALICE_TOKEN}"));
+    assert!(alice.get("token").is_none(), "{alice:?}");
     assert!(alice.get("header").is_none(), "{alice:?}");
     assert_eq!(profile["health"]["path"].as_str(), Some("/health"));
     assert!(text.contains("FILL IN"));
 
     // Refused while a FILL IN is left in a value, each named by file:line:col and key;
     // FILL IN in comments is advice and passes.
-    let secrets = [("ALICE_TOKEN", "a"), ("MALLORY_TOKEN", "b")];
+    let secrets = [
+        ("ALICE_USER", "alice@acme.test"),
+        ("ALICE_PASSWORD", "a"),
+        ("MALLORY_USER", "mallory@globex.test"),
+        ("MALLORY_PASSWORD", "b"),
+    ];
     let output = launch_audit(&["validate", "-c", out.to_str().unwrap()], &secrets);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     let (line, col) = text
@@ -274,5 +298,116 @@ fn url_probe_of_an_address_writes_a_profile_that_validates() {
         "{}{}\n{text}",
         stdout(&output),
         stderr(&output)
+    );
+}
+
+/// Real specs (tests/data/openapi/corpus/SOURCES.md): each becomes a profile that validates
+/// once what init could not know is filled in, and the shapes each one exercises are read
+/// right.
+#[test]
+fn real_public_specs_each_become_a_profile_that_validates() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/openapi/corpus");
+    let dir = tempfile::tempdir().unwrap();
+    let mut specs: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 10, "{specs:?}");
+    let mut profiles = std::collections::BTreeMap::new();
+    for spec in &specs {
+        let name = spec.file_stem().unwrap().to_string_lossy().to_string();
+        let out = dir.path().join(format!("{name}.toml"));
+        let output = launch_audit(
+            &[
+                "init",
+                "--openapi",
+                spec.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        let written = std::fs::read_to_string(&out).unwrap();
+        // What a user types: the values init could not know, and the secrets it names.
+        let filled = written
+            .replace(
+                "base_url = \"FILL IN\"",
+                "base_url = \"https://api.corpus.test\"",
+            )
+            .replace("\"FILL IN\"", "\"1\"");
+        std::fs::write(&out, &filled).unwrap();
+        let variables: Vec<String> = filled
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .map(str::to_string)
+            .collect();
+        let env: Vec<(&str, &str)> = variables.iter().map(|v| (v.as_str(), "x")).collect();
+        let output = launch_audit(&["validate", "-c", out.to_str().unwrap()], &env);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}{}\n{filled}",
+            stdout(&output),
+            stderr(&output)
+        );
+        profiles.insert(name, toml::from_str::<toml::Table>(&written).unwrap());
+    }
+    let auth_of = |profile: &toml::Table| -> (usize, usize) {
+        let all = routes(profile);
+        let required = all
+            .iter()
+            .filter(|r| r["auth"].as_str() == Some("required"))
+            .count();
+        (required, all.len() - required)
+    };
+    // An apiKey named Authorization is a bearer token, and operations that state no
+    // security in a spec with schemes are assumed to need one (said in the profile).
+    let space = &profiles["openapi.space"];
+    let alice = space["identities"]["alice"].as_table().unwrap();
+    assert!(alice.get("header").is_none(), "{alice:?}");
+    assert_eq!(
+        auth_of(space).1,
+        0,
+        "every non-sign-in operation needs the token"
+    );
+    // Under base_url, which is the server with its path.
+    assert_eq!(
+        space["target"]["base_url"].as_str(),
+        Some("https://openapi.space/api/v1")
+    );
+    assert_eq!(alice["login"]["path"].as_str(), Some("/auth/login"));
+    let limits: Vec<&str> = space["rate_limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    assert_eq!(limits, ["login", "signup"]);
+    // One placeholder per resource: `{id}` under different resources is not pooled.
+    let traders = &profiles["spacetraders.io"];
+    let placeholders: Vec<&String> = traders["tenants"]["tenant_a"]
+        .as_table()
+        .unwrap()
+        .keys()
+        .collect();
+    assert!(
+        placeholders.iter().all(|p| p.as_str() != "id"),
+        "{placeholders:?}"
+    );
+    // A spec without schemes is public throughout; a global `security: []` says public.
+    assert_eq!(auth_of(&profiles["wikipathways.org"]).0, 0);
+    assert_eq!(auth_of(&profiles["apache.org_airflow"]).0, 0);
+    // Server variables take their defaults; a server path leads every route.
+    let intellifi = &profiles["intellifi.nl"];
+    assert!(
+        intellifi["target"]["base_url"]
+            .as_str()
+            .is_some_and(|u| !u.contains('{')),
+        "{:?}",
+        intellifi["target"]
     );
 }
