@@ -93,9 +93,15 @@ pub struct InitArgs {
     /// Probe this URL (the app's base URL): entry points, https, canonical, CORS, health.
     #[arg(long, value_name = "URL")]
     pub url: Option<url::Url>,
-    /// Fill [[routes]] and identities from this OpenAPI 3 document (JSON or YAML).
+    /// Fill [[routes]] and identities from this OpenAPI 3 document (JSON or YAML): a file,
+    /// or an http(s) URL the app serves it at.
     #[arg(long, value_name = "SPEC")]
-    pub openapi: Option<PathBuf>,
+    pub openapi: Option<String>,
+    /// Measure instead of guessing: log in as the two identities (credentials from the
+    /// ${VARIABLES} the profile names), ask each safe route anonymously and as an identity,
+    /// and fill each tenant's placeholders with ids its collection routes list.
+    #[arg(long)]
+    pub probe: bool,
     /// Where to write the profile.
     #[arg(
         short = 'o',

@@ -190,25 +190,33 @@ pub fn init(
     }
     let mut starter = crate::init::Starter::default();
     let mut sources = Vec::new();
-    if let Some(spec_path) = &args.openapi {
-        let applied = crate::init::openapi::load(spec_path)
-            .and_then(|spec| crate::init::openapi::apply(&spec, &mut starter));
+    let ca_file = args.ca_file.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
+    // The [network] the user gave is the one init's own requests and the profile use.
+    starter.nameservers = args.nameserver.clone();
+    starter.ca_file = ca_file.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if let Some(spec) = &args.openapi {
+        let document = match url::Url::parse(spec) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => runtime.block_on(
+                crate::init::probe::fetch_spec(&url, &args.nameserver, ca_file.as_deref()),
+            ),
+            _ => crate::init::openapi::load(std::path::Path::new(spec)),
+        };
+        let applied = document.and_then(|spec| crate::init::openapi::apply(&spec, &mut starter));
         if let Err(error) = applied {
-            writeln!(stderr, "error: --openapi {}: {error}", spec_path.display())?;
+            writeln!(stderr, "error: --openapi {spec}: {error}")?;
             return Ok(Exit::Usage);
         }
-        sources.push(format!("--openapi {}", spec_path.display()));
+        sources.push(format!("--openapi {spec}"));
     }
     if let Some(url) = &args.url {
-        let ca_file = args.ca_file.as_ref().map(|p| {
-            std::path::absolute(p)
-                .unwrap_or_else(|_| p.clone())
-                .display()
-                .to_string()
-        });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
         let probed = runtime.block_on(crate::init::probe::apply(
             url,
             &args.nameserver,
@@ -220,6 +228,13 @@ pub fn init(
             return Ok(Exit::Usage);
         }
         sources.push(format!("--url {url}"));
+    }
+    if args.probe {
+        if let Err(error) = runtime.block_on(crate::init::measure::apply(&mut starter)) {
+            writeln!(stderr, "error: --probe: {error}")?;
+            return Ok(Exit::Usage);
+        }
+        sources.push("--probe".into());
     }
     if starter.name.is_empty() {
         starter.name = "FILL IN".into();

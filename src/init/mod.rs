@@ -3,6 +3,7 @@
 //! tool could not know is marked `FILL IN`, and secrets are `${VAR}` references, so the
 //! file is safe to commit and `validate` says what is missing.
 
+pub mod measure;
 pub mod openapi;
 pub mod probe;
 
@@ -23,6 +24,10 @@ pub struct Starter {
     pub identities: Vec<IdentityStarter>,
     /// Placeholder → example value, for the two tenants the access checks compare.
     pub placeholders: BTreeMap<String, String>,
+    /// Where a 200 answer carries a refusal (`--probe` saw one): `[auth] error_pointer`.
+    pub error_pointer: Option<String>,
+    /// The second tenant's values, where `--probe` found them (else `FILL IN`).
+    pub second_tenant: BTreeMap<String, String>,
     pub routes: Vec<RouteStarter>,
     /// The spec's login operation: how identities obtain their credential.
     pub login: Option<LoginStarter>,
@@ -138,6 +143,13 @@ impl Starter {
         out.push_str("allowed_origins = []                      # FILL IN: the origins your front-end runs on (CORS)\n");
         out.push_str("environment = \"staging\"                  # staging | production\n");
 
+        if let Some(pointer) = &self.error_pointer {
+            let _ = writeln!(
+                out,
+                "\n[auth]\nerror_pointer = {}   # measured: strangers get a 200 with an error here",
+                quote(pointer)
+            );
+        }
         if !self.nameservers.is_empty() || self.ca_file.is_some() {
             out.push_str("\n[network]\n");
             if !self.nameservers.is_empty() {
@@ -238,7 +250,10 @@ impl Starter {
                 let value = if tenant == "tenant_a" {
                     example.clone()
                 } else {
-                    "FILL IN".to_string()
+                    self.second_tenant
+                        .get(placeholder)
+                        .cloned()
+                        .unwrap_or_else(|| "FILL IN".to_string())
                 };
                 let _ = writeln!(
                     out,

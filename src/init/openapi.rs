@@ -18,15 +18,20 @@ use super::{CredentialStyle, IdentityStarter, RouteStarter, Starter};
 /// Reads a spec file: JSON when it parses as JSON, YAML otherwise.
 pub fn load(path: &std::path::Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Ok(value) = serde_json::from_str::<Value>(&text) {
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A spec's text: JSON when it parses as JSON, YAML otherwise.
+pub fn parse(text: &str) -> Result<Value, String> {
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
         return Ok(value);
     }
-    let docs = yaml_rust2::YamlLoader::load_from_str(&text)
-        .map_err(|e| format!("{}: neither JSON nor YAML: {e}", path.display()))?;
+    let docs = yaml_rust2::YamlLoader::load_from_str(text)
+        .map_err(|e| format!("neither JSON nor YAML: {e}"))?;
     docs.into_iter()
         .next()
         .map(yaml_to_json)
-        .ok_or_else(|| format!("{}: empty document", path.display()))
+        .ok_or_else(|| "empty document".to_string())
 }
 
 fn yaml_to_json(yaml: yaml_rust2::Yaml) -> Value {
@@ -499,6 +504,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
         .get("paths")
         .and_then(Value::as_object)
         .ok_or("the spec has no paths")?;
+    let mut health: Option<(usize, String)> = None;
     for (spec_path, item) in paths {
         let item = deref(spec, item);
         let (path, renames) = resource_placeholders(spec_path);
@@ -628,12 +634,13 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     || format!("{} {path}", method.to_uppercase()),
                     str::to_string,
                 );
+            // The best-named health route wins (`/healthz` over `/api/legacy/status`).
             if *method == "get"
-                && starter.health_path.is_none()
                 && !path.contains('{')
-                && HEALTH_SUFFIXES.iter().any(|h| spec_path.ends_with(h))
+                && let Some(rank) = HEALTH_SUFFIXES.iter().position(|h| spec_path.ends_with(h))
+                && health.as_ref().is_none_or(|(best, _)| rank < *best)
             {
-                starter.health_path = Some(path.clone());
+                health = Some((rank, path.clone()));
             }
             starter.routes.push(RouteStarter {
                 name,
@@ -645,6 +652,9 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                 body,
             });
         }
+    }
+    if starter.health_path.is_none() {
+        starter.health_path = health.map(|(_, path)| path);
     }
     if starter.routes.is_empty() && starter.login.is_none() {
         return Err("the spec's paths hold no operation".into());

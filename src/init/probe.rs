@@ -32,6 +32,81 @@ fn is_html_page(body: &[u8]) -> bool {
     start.starts_with("<!doctype") || start.starts_with("<html")
 }
 
+/// A context for init's own requests: `target` (a `[target]` section) plus the
+/// `[network]` the user gave. Its errors are init's, never a file of the user's: `from`
+/// says which argument the guess came from.
+fn scratch_ctx(
+    target: &str,
+    nameservers: &[String],
+    ca_file: Option<&str>,
+    from: &str,
+) -> Result<Ctx, String> {
+    let mut text = target.to_string();
+    if !nameservers.is_empty() || ca_file.is_some() {
+        text.push_str("[network]\n");
+        if !nameservers.is_empty() {
+            let quoted: Vec<String> = nameservers
+                .iter()
+                .map(|n| toml::Value::String(n.clone()).to_string())
+                .collect();
+            text.push_str(&format!("nameservers = [{}]\n", quoted.join(", ")));
+        }
+        if let Some(ca) = ca_file {
+            text.push_str(&format!(
+                "ca_file = {}\n",
+                toml::Value::String(ca.to_string())
+            ));
+        }
+    }
+    let profile = crate::profile::parse("(init's own guess)", &text, std::path::Path::new("."), &|_| None)
+        .map_err(|errors| {
+            format!(
+                "from {from}, init guessed a profile that does not validate (init's mistake, not a file of yours): {}",
+                errors
+                    .0
+                    .iter()
+                    .map(|e| format!("`{}`: {}", e.key, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
+    Ctx::new(Arc::new(profile), Consent::default())
+}
+
+/// An OpenAPI document the app serves at `url`, fetched through the audit's client (the
+/// same scope guard, nameservers and CA), never with a credential.
+pub async fn fetch_spec(
+    url: &Url,
+    nameservers: &[String],
+    ca_file: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let origin = url.origin().ascii_serialization();
+    let target = format!(
+        "[target]\nname = \"init\"\nbase_url = {}\n",
+        toml::Value::String(origin)
+    );
+    let ctx = scratch_ctx(&target, nameservers, ca_file, &format!("--openapi {url}"))?;
+    let mut request = HttpRequest::get(url.clone());
+    request.body_limit = Some(16 * 1024 * 1024);
+    let response = ctx
+        .http
+        .send(&request)
+        .await
+        .map_err(|e| ctx.redactor.redact(&e.to_string()))?;
+    if !response.is_success() || response.truncated {
+        return Err(format!(
+            "answered {}{}",
+            response.status,
+            if response.truncated {
+                " (over 16 MiB)"
+            } else {
+                ""
+            }
+        ));
+    }
+    super::openapi::parse(&String::from_utf8_lossy(&response.body))
+}
+
 /// An IP address or `localhost`: no apex, no `www.`, nothing DNS would say about it.
 fn is_local(host: &str) -> bool {
     crate::profile::is_ip_literal(host) || host == "localhost" || host.ends_with(".localhost")
@@ -93,37 +168,7 @@ pub async fn apply(
             quoted(std::slice::from_ref(domain))
         ));
     }
-    if !nameservers.is_empty() || ca_file.is_some() {
-        text.push_str("[network]\n");
-        if !nameservers.is_empty() {
-            text.push_str(&format!("nameservers = [{}]\n", quoted(nameservers)));
-        }
-        if let Some(ca) = ca_file {
-            text.push_str(&format!(
-                "ca_file = {}\n",
-                toml::Value::String(ca.to_string())
-            ));
-        }
-    }
-    // The profile init probes with is its own guess, never the user's file: say so.
-    let profile = crate::profile::parse(
-        "(init's own guess)",
-        &text,
-        std::path::Path::new("."),
-        &|_| None,
-    )
-    .map_err(|errors| {
-        format!(
-            "from --url {url}, init guessed a profile that does not validate (init's mistake, not a file of yours): {}",
-            errors
-                .0
-                .iter()
-                .map(|e| format!("`{}`: {}", e.key, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })?;
-    let ctx = Ctx::new(Arc::new(profile), Consent::default())?;
+    let ctx = scratch_ctx(&text, nameservers, ca_file, &format!("--url {url}"))?;
 
     starter.base_url = Some(base.clone());
     starter.domain = domain.clone();

@@ -3,7 +3,7 @@
 
 use fixtures::Mode;
 
-use crate::support::{Setup, launch_audit, stderr, stdout};
+use crate::support::{Setup, launch_audit, read_json, stderr, stdout};
 
 const SPEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -410,4 +410,127 @@ fn real_public_specs_each_become_a_profile_that_validates() {
         "{:?}",
         intellifi["target"]
     );
+}
+
+/// Checks the generated profile can judge as the hand-written one does: the auth and
+/// access checks, which need only the spec, the two logins and the ids init measured.
+const FROM_SPEC: &[&str] = &[
+    "access.tenant-isolation",
+    "auth.invalid-token",
+    "auth.jwt-tampering",
+    "auth.login",
+    "auth.token-in-url",
+    "auth.unauthenticated",
+    "cache.private-content",
+    "health.endpoint",
+];
+
+/// The whole path: the spec the app serves → `init --openapi URL --probe` with two logins
+/// (the only values typed by hand) → `run` reaches the hand-written profile's verdicts.
+#[test]
+fn from_the_served_spec_and_two_logins_to_the_same_verdicts() {
+    for mode in [Mode::Vulnerable, Mode::Hardened] {
+        let setup = Setup::start(mode);
+        let out = setup.path("from-spec.toml");
+        let spec = format!("{}/openapi.json", setup.target.https_origin("app"));
+        let dns = setup.target.dns_addr().to_string();
+        let ca = setup.path("fixture-ca.pem");
+        let password = fixtures::auth::PASSWORD;
+        let credentials = [
+            ("ALICE_USER", "alice@acme.test"),
+            ("ALICE_PASSWORD", password),
+            ("MALLORY_USER", "bob@globex.test"),
+            ("MALLORY_PASSWORD", password),
+        ];
+        let output = launch_audit(
+            &[
+                "init",
+                "--openapi",
+                &spec,
+                "--probe",
+                "--nameserver",
+                &dns,
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &credentials,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{mode:?}: {}",
+            stderr(&output)
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        let profile: toml::Table = toml::from_str(&text).unwrap();
+        // Ids measured per tenant, from GET /api/communities as each identity.
+        assert_eq!(
+            profile["tenants"]["tenant_a"]["communities_id"].as_str(),
+            Some("101"),
+            "{text}"
+        );
+        assert_eq!(
+            profile["tenants"]["tenant_b"]["communities_id"].as_str(),
+            Some("202"),
+            "{text}"
+        );
+        // The spec calls /api/legacy/status public; it refuses strangers: written required.
+        let legacy = routes(&profile)
+            .into_iter()
+            .find(|r| r["path"].as_str() == Some("/api/legacy/status"))
+            .unwrap();
+        assert_eq!(legacy["auth"].as_str(), Some("required"), "{text}");
+        assert!(
+            stdout(&output).contains("/api/legacy/status: the spec says public"),
+            "{}",
+            stdout(&output)
+        );
+        if mode == Mode::Vulnerable {
+            assert!(
+                stdout(&output).contains("served a stranger"),
+                "the invoices route's missing auth is said: {}",
+                stdout(&output)
+            );
+        }
+        // Nothing left to fill in: it runs as written.
+        let mut args = vec![
+            "run",
+            "-c",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+        ];
+        let json = setup.path("from-spec.json");
+        args.push(json.to_str().unwrap());
+        for check in FROM_SPEC {
+            args.extend(["--only", check]);
+        }
+        let run = launch_audit(&args, &credentials);
+        assert!(
+            matches!(run.status.code(), Some(0 | 1)),
+            "{}{}",
+            stdout(&run),
+            stderr(&run)
+        );
+        let report = read_json(&json);
+        let got: std::collections::BTreeMap<String, String> =
+            crate::support::statuses(&report).into_iter().collect();
+        for (id, expected) in fixtures::expected::verdicts(mode) {
+            if FROM_SPEC.contains(id) {
+                let result = report["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["id"] == *id);
+                assert_eq!(
+                    got.get(*id).map(String::as_str),
+                    Some(*expected),
+                    "{mode:?} {id}: {result:?}\n{text}"
+                );
+            }
+        }
+    }
 }
