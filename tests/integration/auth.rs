@@ -326,3 +326,27 @@ fn each_route_baseline_is_fetched_once_for_all_checks() {
         .count();
     assert_eq!(baselines, 1, "three checks share one baseline of /api/me");
 }
+
+#[test]
+fn a_route_declared_public_that_refuses_strangers_is_said() {
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        text.replace(
+            "name = \"current user\"\npath = \"/api/me\"\nauth = \"required\"",
+            "name = \"current user\"\npath = \"/api/me\"\nauth = \"public\"",
+        )
+    });
+    let (_, report) = audit(&setup, &["--only", "auth.unauthenticated"]);
+    let unauthenticated = result(&report, "auth.unauthenticated");
+    assert_eq!(unauthenticated["status"], "WARN", "{unauthenticated}");
+    assert!(
+        evidence_lines(unauthenticated)
+            .iter()
+            .any(|(status, subject, detail)| {
+                status == "WARN"
+                    && subject == "GET /api/me"
+                    && detail.contains("auth = \"required\"")
+                    && detail.contains("current user")
+            }),
+        "{unauthenticated}"
+    );
+}

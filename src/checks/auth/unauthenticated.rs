@@ -3,12 +3,52 @@
 //! the query string is its own finding: `auth.token-in-url`.)
 
 use super::{must_refuse_everywhere, needs_required_routes};
-use crate::check::{Applicability, Check, CheckFuture, Finding};
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::net::Credential;
-use crate::profile::{Profile, Scheme};
+use crate::profile::{Auth, Profile, Scheme};
 
 pub struct Unauthenticated;
+
+/// Safe routes the profile calls public that refuse a stranger: the profile is wrong about
+/// them, so no auth check audits them. A WARN each, saying the key to change.
+async fn public_but_refused(ctx: &Ctx) -> Vec<Observation> {
+    let values = ctx
+        .profile
+        .active_identities()
+        .next()
+        .map(|identity| ctx.profile.tenant_values(identity))
+        .unwrap_or_default();
+    let mut seen = Vec::new();
+    for route in ctx
+        .profile
+        .routes
+        .iter()
+        .filter(|r| r.auth == Auth::Public && r.method.is_safe())
+    {
+        let Some(filled) = route.fill(&values) else {
+            continue;
+        };
+        let Ok(request) = probe::request(ctx, route, &filled, None) else {
+            continue;
+        };
+        let Ok(response) = ctx.http.send(&request).await else {
+            continue;
+        };
+        if let probe::Answer::Refused(how) = probe::classify(&response, &ctx.profile.auth, false) {
+            seen.push(Observation::new(
+                Status::Warn,
+                probe::describe(route, &filled),
+                format!(
+                    "declared auth = \"public\", but it refuses a stranger ({how}): set auth = \"required\" on route `{}` so the auth checks audit it",
+                    route.name
+                ),
+            ));
+        }
+    }
+    seen
+}
 
 impl Check for Unauthenticated {
     fn id(&self) -> &str {
@@ -47,6 +87,8 @@ impl Check for Unauthenticated {
                 ]
             })
             .await;
+            let mut observations = observations;
+            observations.extend(public_but_refused(ctx).await);
             let mut finding = Finding::from_observations(observations);
             finding.coverage = Some(super::required_coverage(ctx));
             finding
