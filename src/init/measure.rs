@@ -71,19 +71,10 @@ fn scratch_profile(starter: &Starter) -> Result<crate::profile::Profile, String>
     let text = starter
         .render("init --probe")
         .replace("\"FILL IN\"", "\"launch-audit-unknown\"");
-    let env = |name: &str| std::env::var(name).ok();
-    crate::profile::parse("(init's own guess)", &text, std::path::Path::new("."), &env).map_err(
-        |errors| {
-            format!(
-                "the profile init would write cannot log in yet: {}",
-                errors
-                    .0
-                    .iter()
-                    .map(|e| format!("`{}`: {}", e.key, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        },
+    super::own_guess(
+        &text,
+        &|name| std::env::var(name).ok(),
+        "the profile init would write cannot log in yet",
     )
 }
 

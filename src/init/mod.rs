@@ -83,6 +83,28 @@ pub struct RouteStarter {
     pub body: Option<toml::Table>,
 }
 
+/// Parses a profile init wrote for its own requests. Its errors are init's, never a file of
+/// the user's: `from` says what the guess came from.
+pub(crate) fn own_guess(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    from: &str,
+) -> Result<crate::profile::Profile, String> {
+    crate::profile::parse("(init's own guess)", text, std::path::Path::new("."), env).map_err(
+        |errors| {
+            format!(
+                "{from}: {}",
+                errors
+                    .0
+                    .iter()
+                    .map(|e| format!("`{}`: {}", e.key, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        },
+    )
+}
+
 /// A TOML key: bare when it may be, quoted otherwise.
 fn bare_key(key: &str) -> String {
     if !key.is_empty()

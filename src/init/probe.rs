@@ -58,18 +58,13 @@ fn scratch_ctx(
             ));
         }
     }
-    let profile = crate::profile::parse("(init's own guess)", &text, std::path::Path::new("."), &|_| None)
-        .map_err(|errors| {
-            format!(
-                "from {from}, init guessed a profile that does not validate (init's mistake, not a file of yours): {}",
-                errors
-                    .0
-                    .iter()
-                    .map(|e| format!("`{}`: {}", e.key, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
+    let profile = super::own_guess(
+        &text,
+        &|_| None,
+        &format!(
+            "from {from}, init guessed a profile that does not validate (init's mistake, not a file of yours)"
+        ),
+    )?;
     Ctx::new(Arc::new(profile), Consent::default())
 }
 
