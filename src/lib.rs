@@ -25,10 +25,8 @@ pub mod profile;
 pub mod progress;
 pub mod progress_bar;
 pub mod registry;
-pub mod repo_scan;
 pub mod report;
 pub mod result;
-pub mod secret_scan;
 pub mod waivers;
 pub mod writes;
 

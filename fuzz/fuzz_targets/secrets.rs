@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    for hit in launch_audit::secret_scan::scan(text) {
+    for hit in launch_audit::checks::exposure::secret_scan::scan(text) {
         assert!(hit.line >= 1 && hit.line <= text.lines().count().max(1) + 1);
         assert!(hit.masked.chars().count() <= 9);
     }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use launch_audit::secret_scan;
+use launch_audit::checks::exposure::secret_scan;
 
 fn files(dir: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

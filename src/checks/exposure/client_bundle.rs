@@ -2,10 +2,10 @@
 //! browser download. Publishable keys are information.
 
 use super::bundle;
+use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
-use crate::secret_scan;
 
 pub struct ClientBundle;
 

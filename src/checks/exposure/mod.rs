@@ -4,7 +4,9 @@
 
 mod bundle;
 mod client_bundle;
+pub mod repo_scan;
 mod repository;
+pub mod secret_scan;
 mod sensitive_paths;
 mod source_maps;
 

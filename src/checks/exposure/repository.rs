@@ -1,15 +1,15 @@
 //! `secrets.repository`: no secret in the working tree or anywhere in the git history of
 //! the repository the profile names (`[source] path`). The scan itself is
-//! `crate::repo_scan`; this turns what it found into observations.
+//! `super::repo_scan`; this turns what it found into observations.
 
 use std::time::{Duration, Instant};
 
+use super::repo_scan::{self, IGNORE_FILE, LeakedSecret, Scan};
 use crate::check::{
     Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Status,
 };
 use crate::ctx::Ctx;
 use crate::profile::Profile;
-use crate::repo_scan::{self, IGNORE_FILE, Scan, Secret};
 
 pub struct Repository;
 
@@ -152,7 +152,7 @@ fn finding(scan: &Scan) -> Finding {
 }
 
 /// One secret as an observation, and its state in a word or two.
-fn observe(secret: &Secret) -> (Observation, &'static str) {
+fn observe(secret: &LeakedSecret) -> (Observation, &'static str) {
     let name = format!(
         "{} {} ({}, fingerprint {})",
         secret.what, secret.masked, secret.rule, secret.fingerprint

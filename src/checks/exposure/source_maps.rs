@@ -3,11 +3,11 @@
 //! the original sources.
 
 use super::bundle;
+use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Environment, Profile};
-use crate::secret_scan;
 
 pub struct SourceMaps;
 

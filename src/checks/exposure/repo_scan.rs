@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
-use crate::secret_scan;
+use super::secret_scan;
 
 /// Blobs and files larger than this are not read (named in the result instead).
 pub const MAX_BLOB_BYTES: u64 = 10 * 1024 * 1024;
@@ -52,7 +52,7 @@ pub struct Introduced {
 
 /// One secret value, wherever it appears.
 #[derive(Clone, Debug)]
-pub struct Secret {
+pub struct LeakedSecret {
     pub fingerprint: String,
     pub rule: String,
     pub what: String,
@@ -78,7 +78,7 @@ pub struct Scan {
     /// A shallow clone: history beyond its boundary was not there to scan.
     pub shallow: bool,
     pub history_scanned: bool,
-    pub secrets: Vec<Secret>,
+    pub secrets: Vec<LeakedSecret>,
     /// Lines of `.launch-audit-ignore` that were not honoured, and why.
     pub ignore_problems: Vec<String>,
     pub elapsed: Duration,
@@ -130,14 +130,14 @@ pub fn scan(path: &Path, options: Options) -> Result<Scan, ScanError> {
 /// The secrets found so far, one entry per fingerprint.
 #[derive(Default)]
 struct Secrets {
-    by_fingerprint: HashMap<String, Secret>,
+    by_fingerprint: HashMap<String, LeakedSecret>,
 }
 
 impl Secrets {
-    fn entry(&mut self, hit: &secret_scan::Hit) -> &mut Secret {
+    fn entry(&mut self, hit: &secret_scan::Hit) -> &mut LeakedSecret {
         self.by_fingerprint
             .entry(hit.fingerprint.clone())
-            .or_insert_with(|| Secret {
+            .or_insert_with(|| LeakedSecret {
                 fingerprint: hit.fingerprint.clone(),
                 rule: hit.rule.clone(),
                 what: hit.what.clone(),
@@ -149,8 +149,8 @@ impl Secrets {
     }
 
     /// Working-tree secrets first (they are live), then by the date they were added.
-    fn into_sorted(self) -> Vec<Secret> {
-        let mut list: Vec<Secret> = self.by_fingerprint.into_values().collect();
+    fn into_sorted(self) -> Vec<LeakedSecret> {
+        let mut list: Vec<LeakedSecret> = self.by_fingerprint.into_values().collect();
         list.sort_by(|a, b| {
             (
                 a.worktree.is_none(),

@@ -32,7 +32,8 @@ struct Rule {
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let rules: Rules = match toml::from_str(include_str!("../checks/rules/secrets.toml")) {
+        let rules: Rules = match toml::from_str(include_str!("../../../checks/rules/secrets.toml"))
+        {
             Ok(rules) => rules,
             // Compiled-in data: a unit test parses it, so this cannot ship.
             Err(error) => panic!("checks/rules/secrets.toml: {error}"),
