@@ -14,7 +14,6 @@ pub mod cli;
 pub mod commands;
 pub mod ctx;
 pub mod decision;
-pub mod demo;
 pub mod engine;
 pub mod export;
 pub mod init;
