@@ -51,6 +51,10 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/logs.toml", include_str!("../checks/logs.toml")),
     ("checks/admin.toml", include_str!("../checks/admin.toml")),
     (
+        "checks/journeys.toml",
+        include_str!("../checks/journeys.toml"),
+    ),
+    (
         "checks/handover.toml",
         include_str!("../checks/handover.toml"),
     ),
@@ -157,10 +161,14 @@ pub fn lookup_for(id: &str, domain: &str) -> Option<CheckMeta> {
 /// The entry for `id`, its texts as written (with `{domain}` placeholders).
 pub fn lookup(id: &str) -> Option<&'static CheckMeta> {
     entries().iter().find(|meta| meta.id == id).or_else(|| {
-        // `ratelimit.login` and its siblings share the `ratelimit.<name>` entry.
-        id.starts_with("ratelimit.")
-            .then(|| entries().iter().find(|meta| meta.id == "ratelimit.<name>"))
-            .flatten()
+        // `ratelimit.login` and its siblings share the `ratelimit.<name>` entry, and
+        // every `journey.<name>` the `journey.<name>` one.
+        ["ratelimit.", "journey."].iter().find_map(|family| {
+            let template = format!("{family}<name>");
+            id.starts_with(family)
+                .then(|| entries().iter().find(|meta| meta.id == template))
+                .flatten()
+        })
     })
 }
 

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
     /// Where the app's logs stood when the audit started (`logs.secrets` reads from there).
     pub(crate) log_marks: crate::checks::logs::Marks,
+    /// The messages the journeys received, for `email.delivered`.
+    pub(crate) journeys: crate::checks::journeys::walk::Deliveries,
     /// Counters the load checks bump for the progress bar.
     pub load_progress: Arc<crate::progress::LoadProgress>,
     /// One browser-like TLS handshake per `(host, port)`, shared by the checks that read
@@ -65,6 +67,7 @@ impl Ctx {
             consent,
             bundle: tokio::sync::OnceCell::new(),
             log_marks,
+            journeys: Default::default(),
             handshakes: Default::default(),
             load_progress: Arc::default(),
         })

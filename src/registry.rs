@@ -6,16 +6,27 @@ use std::sync::Arc;
 use crate::check::Check;
 use crate::checks;
 
-/// The checks for `profile`: the registry, with the `ratelimit.<name>` template replaced by
-/// one check per `[[rate_limits]]` entry when there are any.
+/// The checks for `profile`: the registry, with each template (`ratelimit.<name>`,
+/// `journey.<name>`) replaced by one check per entry of its section when there are any.
 pub fn for_profile(profile: &crate::profile::Profile) -> Vec<Arc<dyn Check>> {
-    let bursts = checks::ratelimit::Burst::for_profile(profile);
+    let expansions = [
+        (
+            checks::ratelimit::TEMPLATE_ID,
+            checks::ratelimit::Burst::for_profile(profile),
+        ),
+        (
+            checks::journeys::TEMPLATE_ID,
+            checks::journeys::JourneyCheck::for_profile(profile),
+        ),
+    ];
     let mut list = Vec::new();
     for check in all() {
-        if check.id() == checks::ratelimit::TEMPLATE_ID && !bursts.is_empty() {
-            list.extend(bursts.iter().cloned());
-        } else {
-            list.push(check);
+        match expansions
+            .iter()
+            .find(|(id, made)| *id == check.id() && !made.is_empty())
+        {
+            Some((_, made)) => list.extend(made.iter().cloned()),
+            None => list.push(check),
         }
     }
     list
@@ -43,6 +54,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::dns::Dangling),
         Arc::new(checks::dns::Resolution),
         Arc::new(checks::edge::Cdn),
+        Arc::new(checks::email::delivered::MailDelivered),
         Arc::new(checks::email::dkim::Dkim),
         Arc::new(checks::email::dmarc::Dmarc),
         Arc::new(checks::email::mta_sts::MtaSts),
@@ -51,6 +63,10 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(checks::health::Endpoint),
         Arc::new(checks::input::ErrorLeak),
         Arc::new(checks::input::Malformed),
+        Arc::new(checks::journeys::Template),
+        Arc::new(checks::journeys::SingleUse),
+        Arc::new(checks::journeys::Expiry),
+        Arc::new(checks::journeys::AccountBinding),
         Arc::new(checks::latency::P95),
         Arc::new(checks::logs::Secrets),
         Arc::new(checks::exposure::ClientBundle),

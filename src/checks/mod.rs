@@ -14,6 +14,7 @@ pub mod handover;
 pub mod headers;
 pub mod health;
 pub mod input;
+pub mod journeys;
 pub mod latency;
 pub mod logs;
 pub mod probe;

@@ -63,6 +63,12 @@ pub struct Profile {
     pub logs: Option<crate::checks::logs::Logs>,
     /// `[audit_trail]`: where `admin.audit-trail` looks for an admin write's entry.
     pub audit_trail: Option<crate::checks::admin::AuditTrail>,
+    /// `[mail]`: where the journeys read the app's mail.
+    pub mail: Option<crate::checks::journeys::cfg::Mail>,
+    /// `[[journeys]]`: the flows `journey.<name>` walks.
+    pub journeys: Vec<crate::checks::journeys::cfg::Journey>,
+    /// `[[tokens]]`: the links in those journeys whose lifecycle `tokens.*` checks.
+    pub tokens: Vec<crate::checks::journeys::cfg::Token>,
     /// `[attest.<item>]`: handover items answered for by a person, by item name.
     pub attestations: BTreeMap<String, Attestation>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
@@ -545,6 +551,13 @@ impl Profile {
                 hosts.push(host.to_ascii_lowercase());
             }
         }
+        // The mail catcher the journeys read (no credential goes there).
+        if let Some(crate::checks::journeys::cfg::MailSource::Catcher { url }) =
+            self.mail.as_ref().map(|m| &m.source)
+            && let Some(host) = url.host_str()
+        {
+            hosts.push(host.to_ascii_lowercase());
+        }
         if let Some(url) = &self.email.mta_sts_policy_url
             && let Some(host) = url.host_str()
         {
@@ -603,6 +616,12 @@ impl Profile {
             .values()
             .filter_map(|identity| identity.token.as_ref())
             .chain(&self.extra_secrets)
+            .chain(self.mail.iter().flat_map(|mail| mail.secrets()))
+            .chain(
+                self.tokens
+                    .iter()
+                    .filter_map(|token| token.expired.as_ref()),
+            )
             .map(|secret| secret.expose().to_string())
             .collect()
     }
@@ -1019,6 +1038,12 @@ impl Validator<'_> {
         let audit_trail = raw
             .audit_trail
             .and_then(|raw| crate::checks::admin::cfg::validate(raw, &identities, &routes, self));
+        let mail = raw
+            .mail
+            .and_then(|raw| crate::checks::journeys::cfg::validate_mail(raw, self));
+        let journeys =
+            crate::checks::journeys::cfg::validate_journeys(raw.journeys, mail.is_some(), self);
+        let tokens = crate::checks::journeys::cfg::validate_tokens(raw.tokens, &journeys, self);
         let attestations = raw
             .attest
             .into_iter()
@@ -1039,6 +1064,9 @@ impl Validator<'_> {
             repository,
             logs,
             audit_trail,
+            mail,
+            journeys,
+            tokens,
             attestations,
             waivers,
             sha256: String::new(),
@@ -1805,7 +1833,7 @@ impl Validator<'_> {
 
     /// `${VAR}` in every string of a JSON body; interpolated values, and values of fields
     /// named like credentials, become secrets. Errors point at `anchor` (bodies keep no spans).
-    fn interpolate_json(
+    pub(crate) fn interpolate_json(
         &mut self,
         value: &mut serde_json::Value,
         anchor: &Spanned<String>,
@@ -2033,7 +2061,7 @@ impl Validator<'_> {
         }
     }
 
-    fn secret(&mut self, value: &Spanned<String>, key: &str) -> Secret {
+    pub(crate) fn secret(&mut self, value: &Spanned<String>, key: &str) -> Secret {
         match env::interpolate(value.get_ref(), self.env) {
             Ok(text) if text.trim().is_empty() => {
                 self.blame(value, key, "the credential is empty");

@@ -45,6 +45,12 @@ pub struct RawProfile {
     pub logs: Option<crate::checks::logs::cfg::RawLogs>,
     /// Owned by the admin family.
     pub audit_trail: Option<crate::checks::admin::cfg::RawAuditTrail>,
+    /// Owned by the journeys family: where mail is read, the journeys, their links.
+    pub mail: Option<crate::checks::journeys::cfg::RawMail>,
+    #[serde(default)]
+    pub journeys: Vec<crate::checks::journeys::cfg::RawJourney>,
+    #[serde(default)]
+    pub tokens: Vec<crate::checks::journeys::cfg::RawToken>,
     /// Handover item (`rollback-plan`) → who answered for it.
     #[serde(default)]
     pub attest: BTreeMap<String, RawAttestation>,

@@ -720,7 +720,7 @@ fn the_dns_inventory_matches_the_fixture_zone_in_every_format() {
         (
             "acme.test",
             "TXT",
-            "v=spf1 ip4:192.0.2.10 include:_spf.mailer.acme.test -all",
+            "v=spf1 ip4:192.0.2.10 ip4:127.0.0.1 include:_spf.mailer.acme.test -all",
         ),
         ("acme.test", "CAA", "0 issue \"fixture-ca.acme.test\""),
         ("acme.test", "CAA", "0 iodef \"mailto:security@acme.test\""),

@@ -1,6 +1,8 @@
-//! Email family: `email.spf`, `email.dkim`, `email.dmarc`, `email.mx`, `email.mta-sts`.
-//! All read the DNS of `[target] domain` through the audit's one resolver.
+//! Email family: `email.spf`, `email.dkim`, `email.dmarc`, `email.mx`, `email.mta-sts`
+//! read the DNS of `[target] domain` through the audit's one resolver; `email.delivered`
+//! authenticates the messages the journeys received.
 
+pub mod delivered;
 pub mod dkim;
 pub mod dmarc;
 pub mod mta_sts;

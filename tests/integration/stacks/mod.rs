@@ -12,6 +12,7 @@ use std::process::Command;
 use serde::Deserialize;
 
 mod express;
+mod mail;
 mod nginx;
 mod proxy;
 mod python;

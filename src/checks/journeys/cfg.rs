@@ -1,0 +1,742 @@
+//! `[mail]`, `[[journeys]]` and `[[tokens]]`: where the app's mail is read, the flows a new
+//! customer walks, and the links in them whose lifecycle is checked. The family owns these
+//! sections: shape, defaults, validation.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::profile::{Method, Secret, Validator};
+
+/// How long a mail step waits for its message when `[mail] wait` is not given.
+pub const DEFAULT_MAIL_WAIT: Duration = Duration::from_secs(15);
+/// The longest `[mail] wait` accepted.
+pub const MAX_MAIL_WAIT: Duration = Duration::from_secs(120);
+/// The longest link lifetime the expiry check waits out; a longer one needs `expired`.
+pub const MAX_LIFETIME_WAIT: Duration = Duration::from_secs(120);
+/// Steps in one journey, at most: every step is a request or a mailbox poll.
+pub const MAX_STEPS: usize = 30;
+/// The placeholder every run of a journey fills with a fresh value.
+pub const RUN_PLACEHOLDER: &str = "run";
+
+/// `[mail]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    /// `imap://host:port` or `imaps://host:port`: a real inbox the app's mail reaches.
+    pub imap: Option<Spanned<String>>,
+    pub user: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    /// The IMAP folder (default `INBOX`).
+    pub folder: Option<String>,
+    /// A mail catcher's HTTP API (MailDev), for staging apps that send to one.
+    pub catcher: Option<Spanned<String>>,
+    /// A Maildir directory the app's mail is delivered into (relative to the profile).
+    pub maildir: Option<Spanned<String>>,
+    /// How long a mail step waits for its message (default 15s, at most 120s).
+    pub wait: Option<Spanned<String>>,
+    /// Domains links in the app's mail may point to (and their subdomains); default: the
+    /// `[target] domain` and the hosts of base_url and the entry points.
+    pub link_domains: Option<Vec<String>>,
+    /// The dedicated transactional sender mail must come from (`no-reply@acme.com`).
+    pub sender: Option<Spanned<String>>,
+}
+
+/// Where the app's mail is read.
+#[derive(Debug)]
+pub enum MailSource {
+    Imap {
+        url: Url,
+        user: Secret,
+        password: Secret,
+        folder: String,
+    },
+    /// MailDev's HTTP API (`GET /email`, `GET /email/{id}/source`).
+    Catcher {
+        url: Url,
+    },
+    Maildir {
+        path: PathBuf,
+    },
+}
+
+impl MailSource {
+    /// For evidence: where messages were looked for (never a credential).
+    pub fn describe(&self) -> String {
+        match self {
+            MailSource::Imap { url, folder, .. } => format!("IMAP {url} ({folder})"),
+            MailSource::Catcher { url } => format!("the mail catcher at {url}"),
+            MailSource::Maildir { path } => format!("the Maildir {}", path.display()),
+        }
+    }
+}
+
+/// `[mail]`, validated.
+#[derive(Debug)]
+pub struct Mail {
+    pub source: MailSource,
+    pub wait: Duration,
+    /// Empty: the profile's own hosts (see [`RawMail::link_domains`]).
+    pub link_domains: Vec<String>,
+    pub sender: Option<String>,
+}
+
+impl Mail {
+    /// The inbox's credentials: what the redactor must never let out.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match &self.source {
+            MailSource::Imap { user, password, .. } => vec![user, password],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `[[journeys]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJourney {
+    pub name: Spanned<String>,
+    /// Steps that write (sign up, invite) are sent only with this set.
+    #[serde(default)]
+    pub allow_writes: bool,
+    /// The whole journey's time, at most (default 30s).
+    pub budget: Option<Spanned<String>>,
+    pub steps: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: Spanned<String>,
+    // A request under base_url…
+    pub method: Option<Method>,
+    pub path: Option<Spanned<String>>,
+    /// JSON body; strings may hold `{placeholders}` and `${VAR}`s.
+    pub body: Option<toml::Table>,
+    /// Extra headers (`Authorization = "Bearer {session}"`); values may hold placeholders.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// …or a wait for mail…
+    pub mail: Option<RawMailStep>,
+    /// …or a link (usually extracted from mail) opened as a browser would.
+    pub follow: Option<Spanned<String>>,
+    pub expect: Option<RawExpect>,
+    #[serde(default)]
+    pub extract: BTreeMap<String, RawExtract>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMailStep {
+    pub to: Spanned<String>,
+    /// A regular expression the subject must match.
+    pub subject: Option<Spanned<String>>,
+    /// A regular expression the text (or HTML) body must match.
+    pub body: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    /// One status, or a list of acceptable ones (default: any 2xx).
+    pub status: Option<StatusSpec>,
+    /// JSON pointer → the value it must hold.
+    #[serde(default)]
+    pub json: BTreeMap<String, toml::Value>,
+    /// Header name → a regular expression its value must match.
+    #[serde(default)]
+    pub header: BTreeMap<String, String>,
+    /// A regular expression the body must match.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+/// Exactly one of the fields: where the value comes from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtract {
+    pub json: Option<String>,
+    pub header: Option<String>,
+    pub cookie: Option<String>,
+    /// A regular expression over the body (the text body for mail); its first group, or
+    /// the whole match.
+    pub regex: Option<String>,
+    /// Mail only: the first link whose URL matches this regular expression.
+    pub link: Option<String>,
+}
+
+/// What a step does.
+#[derive(Debug)]
+pub enum Action {
+    Request {
+        method: Method,
+        path: String,
+        body: Option<serde_json::Value>,
+    },
+    Mail {
+        to: String,
+        subject: Option<Regex>,
+        body: Option<Regex>,
+    },
+    Follow {
+        link: String,
+    },
+}
+
+impl Action {
+    pub fn writes(&self) -> bool {
+        matches!(self, Action::Request { method, .. } if !method.is_safe())
+    }
+}
+
+#[derive(Debug)]
+pub enum Source {
+    Json(String),
+    Header(String),
+    Cookie(String),
+    Regex(Regex),
+    Link(Regex),
+}
+
+#[derive(Debug, Default)]
+pub struct Expect {
+    /// Empty: any 2xx.
+    pub status: Vec<u16>,
+    pub json: Vec<(String, serde_json::Value)>,
+    pub header: Vec<(String, Regex)>,
+    pub body: Option<Regex>,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub name: String,
+    pub action: Action,
+    pub headers: Vec<(String, String)>,
+    pub expect: Expect,
+    pub extract: Vec<(String, Source)>,
+}
+
+#[derive(Debug)]
+pub struct Journey {
+    pub name: String,
+    pub allow_writes: bool,
+    pub budget: Duration,
+    pub steps: Vec<Step>,
+}
+
+impl Journey {
+    pub fn writes(&self) -> bool {
+        self.steps.iter().any(|s| s.action.writes())
+    }
+
+    pub fn step(&self, name: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+
+    pub fn reads_mail(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.action, Action::Mail { .. }))
+    }
+}
+
+/// The kinds of link whose lifecycle `tokens.*` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// A password-reset link: single use, short-lived.
+    Reset,
+    /// An invitation link: single use, expiring.
+    Invite,
+    /// An email verification link: bound to the account it was sent to.
+    Verification,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Reset => "reset",
+            TokenKind::Invite => "invite",
+            TokenKind::Verification => "verification",
+        }
+    }
+}
+
+/// `[[tokens]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawToken {
+    pub kind: TokenKind,
+    pub journey: Spanned<String>,
+    /// The step that extracts the link or code from the mail.
+    pub issued_by: Spanned<String>,
+    /// The step that spends it.
+    pub used_by: Spanned<String>,
+    /// How long the app says the link works (staging set short, e.g. "3s"): the expiry check
+    /// waits this long plus a second, at most 120s.
+    pub lifetime: Option<Spanned<String>>,
+    /// A link issued longer ago than its lifetime and never used (`${OLD_RESET_LINK}`):
+    /// the expiry check tries it instead of waiting.
+    pub expired: Option<Spanned<String>>,
+}
+
+#[derive(Debug)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// Index into `profile.journeys`.
+    pub journey: usize,
+    pub issued_by: usize,
+    pub used_by: usize,
+    pub lifetime: Option<Duration>,
+    pub expired: Option<Secret>,
+}
+
+pub(crate) fn validate_mail(raw: RawMail, v: &mut Validator<'_>) -> Option<Mail> {
+    let given = [
+        raw.imap.is_some(),
+        raw.catcher.is_some(),
+        raw.maildir.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given != 1 {
+        v.error_without_place(
+            "mail",
+            "name exactly one place the app's mail is read: `imap`, `catcher` or `maildir`",
+        );
+        return None;
+    }
+    let source = if let Some(imap) = &raw.imap {
+        let url = match Url::parse(imap.get_ref()) {
+            Ok(url) if matches!(url.scheme(), "imap" | "imaps") && url.host_str().is_some() => url,
+            _ => {
+                v.blame(
+                    imap,
+                    "mail.imap",
+                    "expected imap://host:port or imaps://host:port",
+                );
+                return None;
+            }
+        };
+        let (Some(user), Some(password)) = (&raw.user, &raw.password) else {
+            v.blame(
+                imap,
+                "mail.imap",
+                "an IMAP inbox needs `user` and `password` (use ${VAR}s)",
+            );
+            return None;
+        };
+        MailSource::Imap {
+            url,
+            user: v.secret(user, "mail.user"),
+            password: v.secret(password, "mail.password"),
+            folder: raw.folder.clone().unwrap_or_else(|| "INBOX".into()),
+        }
+    } else if let Some(catcher) = &raw.catcher {
+        match Url::parse(catcher.get_ref()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => MailSource::Catcher { url },
+            _ => {
+                v.blame(
+                    catcher,
+                    "mail.catcher",
+                    "expected the catcher's HTTP API, such as http://127.0.0.1:1080",
+                );
+                return None;
+            }
+        }
+    } else {
+        let dir = raw.maildir.as_ref()?;
+        MailSource::Maildir {
+            path: v.base_dir().join(dir.get_ref()),
+        }
+    };
+    let wait = match &raw.wait {
+        None => DEFAULT_MAIL_WAIT,
+        Some(wait) => match v.duration(wait, "mail.wait") {
+            Some(d) if d > MAX_MAIL_WAIT => {
+                v.blame(wait, "mail.wait", "at most 120s");
+                MAX_MAIL_WAIT
+            }
+            Some(d) => d,
+            None => DEFAULT_MAIL_WAIT,
+        },
+    };
+    let sender = raw
+        .sender
+        .as_ref()
+        .map(|s| s.get_ref().to_ascii_lowercase());
+    if let (Some(written), Some(sender)) = (&raw.sender, &sender)
+        && !sender.contains('@')
+    {
+        v.blame(
+            written,
+            "mail.sender",
+            "expected an address such as no-reply@acme.com",
+        );
+    }
+    Some(Mail {
+        source,
+        wait,
+        link_domains: raw
+            .link_domains
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+        sender,
+    })
+}
+
+fn regex(v: &mut Validator<'_>, anchor: &Spanned<String>, key: &str, text: &str) -> Option<Regex> {
+    match Regex::new(text) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            v.blame(anchor, key, format!("not a regular expression: {e}"));
+            None
+        }
+    }
+}
+
+/// `{name}` placeholders in `text` (`{{` is not one).
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(tail) = after.strip_prefix('{') {
+            rest = tail;
+            continue;
+        }
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            names.push(name.to_string());
+        }
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+pub(crate) fn validate_journeys(
+    raw: Vec<RawJourney>,
+    has_mail: bool,
+    v: &mut Validator<'_>,
+) -> Vec<Journey> {
+    let mut names = std::collections::HashSet::new();
+    let mut journeys = Vec::new();
+    for (j, raw) in raw.into_iter().enumerate() {
+        let key = format!("journeys[{j}]");
+        let name = raw.name.get_ref().clone();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_ ".contains(c))
+        {
+            v.blame(
+                &raw.name,
+                &format!("{key}.name"),
+                "letters, digits, spaces, `-` and `_`: the name makes the check id",
+            );
+        }
+        if !names.insert(name.clone()) {
+            v.blame(
+                &raw.name,
+                &format!("{key}.name"),
+                format!("two [[journeys]] are named `{name}`"),
+            );
+        }
+        if raw.steps.is_empty() || raw.steps.len() > MAX_STEPS {
+            v.blame(
+                &raw.name,
+                &format!("{key}.steps"),
+                format!("a journey has 1 to {MAX_STEPS} steps"),
+            );
+        }
+        let budget = match &raw.budget {
+            None => Duration::from_secs(30),
+            Some(b) => v
+                .duration(b, &format!("{key}.budget"))
+                .unwrap_or(Duration::from_secs(30)),
+        };
+        let mut known: Vec<String> = vec![RUN_PLACEHOLDER.to_string()];
+        let mut steps = Vec::new();
+        for (s, step) in raw.steps.into_iter().enumerate() {
+            let skey = format!("{key}.steps[{s}]");
+            if let Some(step) = validate_step(step, &skey, &known, has_mail, v) {
+                known.extend(step.extract.iter().map(|(n, _)| n.clone()));
+                steps.push(step);
+            }
+        }
+        journeys.push(Journey {
+            name,
+            allow_writes: raw.allow_writes,
+            budget,
+            steps,
+        });
+    }
+    journeys
+}
+
+fn validate_step(
+    raw: RawStep,
+    key: &str,
+    known: &[String],
+    has_mail: bool,
+    v: &mut Validator<'_>,
+) -> Option<Step> {
+    let anchor = raw.name.clone();
+    let kinds = [raw.path.is_some(), raw.mail.is_some(), raw.follow.is_some()];
+    if kinds.iter().filter(|k| **k).count() != 1 {
+        v.blame(&anchor, key, "a step is exactly one of: a request (`path`), a wait for `mail`, or a link to `follow`");
+        return None;
+    }
+    let mut templated: Vec<String> = raw.headers.values().cloned().collect();
+    let action = if let Some(path) = &raw.path {
+        if !path.get_ref().starts_with('/') {
+            v.blame(
+                path,
+                &format!("{key}.path"),
+                "expected a path under base_url, such as `/auth/signup`",
+            );
+        }
+        templated.push(path.get_ref().clone());
+        let body = raw.body.as_ref().map(|table| {
+            let mut value = serde_json::to_value(table).unwrap_or_default();
+            v.interpolate_json(&mut value, path, &format!("{key}.body"), None);
+            templated.push(value.to_string());
+            value
+        });
+        Action::Request {
+            method: raw.method.unwrap_or(if body.is_some() {
+                Method::Post
+            } else {
+                Method::Get
+            }),
+            path: path.get_ref().clone(),
+            body,
+        }
+    } else if let Some(mail) = &raw.mail {
+        if !has_mail {
+            v.blame(
+                &mail.to,
+                &format!("{key}.mail"),
+                "a mail step needs a [mail] section saying where the app's mail is read",
+            );
+        }
+        templated.push(mail.to.get_ref().clone());
+        let subject = mail
+            .subject
+            .as_ref()
+            .and_then(|s| regex(v, s, &format!("{key}.mail.subject"), s.get_ref()));
+        let body = mail
+            .body
+            .as_ref()
+            .and_then(|s| regex(v, s, &format!("{key}.mail.body"), s.get_ref()));
+        Action::Mail {
+            to: mail.to.get_ref().clone(),
+            subject,
+            body,
+        }
+    } else {
+        let link = raw.follow.as_ref()?;
+        templated.push(link.get_ref().clone());
+        Action::Follow {
+            link: link.get_ref().clone(),
+        }
+    };
+    for text in &templated {
+        for name in placeholders(text) {
+            if !known.contains(&name) {
+                v.blame(
+                    &anchor,
+                    key,
+                    format!(
+                        "`{{{name}}}` is neither `{{run}}` nor a value an earlier step extracts"
+                    ),
+                );
+            }
+        }
+    }
+    let mut expect = Expect::default();
+    if let Some(raw_expect) = raw.expect {
+        expect.status = match raw_expect.status {
+            None => Vec::new(),
+            Some(StatusSpec::One(s)) => vec![s],
+            Some(StatusSpec::Any(list)) => list,
+        };
+        for (pointer, value) in raw_expect.json {
+            if !pointer.starts_with('/') {
+                v.blame(
+                    &anchor,
+                    &format!("{key}.expect.json"),
+                    format!("`{pointer}` is not a JSON pointer"),
+                );
+            }
+            expect
+                .json
+                .push((pointer, serde_json::to_value(value).unwrap_or_default()));
+        }
+        for (name, pattern) in raw_expect.header {
+            if let Some(re) = regex(v, &anchor, &format!("{key}.expect.header"), &pattern) {
+                expect.header.push((name.to_ascii_lowercase(), re));
+            }
+        }
+        expect.body = raw_expect
+            .body
+            .and_then(|b| regex(v, &anchor, &format!("{key}.expect.body"), &b));
+    }
+    let is_mail = matches!(action, Action::Mail { .. });
+    let mut extract = Vec::new();
+    for (name, source) in raw.extract {
+        let ekey = format!("{key}.extract.{name}");
+        if name == RUN_PLACEHOLDER || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            v.blame(
+                &anchor,
+                &ekey,
+                "names are letters, digits and `_`, and not `run`",
+            );
+            continue;
+        }
+        let given: Vec<&str> = [
+            source.json.as_ref().map(|_| "json"),
+            source.header.as_ref().map(|_| "header"),
+            source.cookie.as_ref().map(|_| "cookie"),
+            source.regex.as_ref().map(|_| "regex"),
+            source.link.as_ref().map(|_| "link"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() != 1 {
+            v.blame(
+                &anchor,
+                &ekey,
+                "exactly one of `json`, `header`, `cookie`, `regex`, `link`",
+            );
+            continue;
+        }
+        let source = match given[0] {
+            "json" => Source::Json(source.json.unwrap_or_default()),
+            "header" => Source::Header(source.header.unwrap_or_default().to_ascii_lowercase()),
+            "cookie" => Source::Cookie(source.cookie.unwrap_or_default()),
+            "regex" => match regex(v, &anchor, &ekey, &source.regex.unwrap_or_default()) {
+                Some(re) => Source::Regex(re),
+                None => continue,
+            },
+            _ => {
+                if !is_mail {
+                    v.blame(
+                        &anchor,
+                        &ekey,
+                        "`link` reads a message: it is for mail steps",
+                    );
+                    continue;
+                }
+                match regex(v, &anchor, &ekey, &source.link.unwrap_or_default()) {
+                    Some(re) => Source::Link(re),
+                    None => continue,
+                }
+            }
+        };
+        if is_mail && matches!(source, Source::Json(_) | Source::Cookie(_)) {
+            v.blame(
+                &anchor,
+                &ekey,
+                "a message has no JSON or cookies: use `link`, `regex` or `header`",
+            );
+            continue;
+        }
+        extract.push((name, source));
+    }
+    Some(Step {
+        name: raw.name.into_inner(),
+        action,
+        headers: raw.headers.into_iter().collect(),
+        expect,
+        extract,
+    })
+}
+
+pub(crate) fn validate_tokens(
+    raw: Vec<RawToken>,
+    journeys: &[Journey],
+    v: &mut Validator<'_>,
+) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    for (i, raw) in raw.into_iter().enumerate() {
+        let key = format!("tokens[{i}]");
+        let Some(j) = journeys
+            .iter()
+            .position(|j| &j.name == raw.journey.get_ref())
+        else {
+            v.blame(
+                &raw.journey,
+                &format!("{key}.journey"),
+                format!("no [[journeys]] entry is named `{}`", raw.journey.get_ref()),
+            );
+            continue;
+        };
+        let journey = &journeys[j];
+        let step = |v: &mut Validator<'_>, name: &Spanned<String>, field: &str| {
+            let found = journey.step(name.get_ref());
+            if found.is_none() {
+                v.blame(
+                    name,
+                    &format!("{key}.{field}"),
+                    format!(
+                        "journey `{}` has no step named `{}`",
+                        journey.name,
+                        name.get_ref()
+                    ),
+                );
+            }
+            found
+        };
+        let (Some(issued_by), Some(used_by)) = (
+            step(v, &raw.issued_by, "issued_by"),
+            step(v, &raw.used_by, "used_by"),
+        ) else {
+            continue;
+        };
+        if used_by <= issued_by || journey.steps[issued_by].extract.is_empty() {
+            v.blame(
+                &raw.used_by,
+                &format!("{key}.used_by"),
+                "the step that spends the token comes after the step that extracts it",
+            );
+            continue;
+        }
+        let lifetime = raw.lifetime.as_ref().and_then(|l| {
+            let d = v.duration(l, &format!("{key}.lifetime"))?;
+            if d > MAX_LIFETIME_WAIT && raw.expired.is_none() {
+                v.blame(l, &format!("{key}.lifetime"), "longer than the 120s the check waits: set the staging app's lifetime shorter, or give `expired`, an old unused link");
+            }
+            Some(d)
+        });
+        let expired = raw
+            .expired
+            .as_ref()
+            .map(|e| v.secret(e, &format!("{key}.expired")));
+        tokens.push(Token {
+            kind: raw.kind,
+            journey: j,
+            issued_by,
+            used_by,
+            lifetime,
+            expired,
+        });
+    }
+    tokens
+}

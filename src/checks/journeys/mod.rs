@@ -1,0 +1,178 @@
+//! Journeys family: `journey.<name>`, one check per `[[journeys]]` entry, walks the flow a
+//! new customer walks (sign up, the verification mail, verify, invite, reset) against the
+//! real app and its real mail; `tokens.*` replays the links those journeys receive to see
+//! that they work once, expire, and belong to their account. `email.delivered` (email
+//! family) authenticates the messages the journeys received.
+//!
+//! The positive control of a journey is each step's expectation: a step PASSes only when
+//! the app answered as the step says it must (or the mail arrived and held what was
+//! extracted), so a PASS means the whole flow was really walked.
+
+pub mod cfg;
+pub mod mailbox;
+pub mod tokens;
+pub mod walk;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use tokens::{AccountBinding, Expiry, SingleUse};
+
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::ctx::Ctx;
+use crate::profile::{Environment, Profile};
+
+/// The id of the catalogue entry every `journey.<name>` check shares.
+pub const TEMPLATE_ID: &str = "journey.<name>";
+
+/// A journey's name as a check id segment: `password reset` → `password-reset`.
+pub fn slug(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace([' ', '_'], "-")
+}
+
+/// Stands for the family when the profile has no `[[journeys]]`: a SKIP naming the key.
+pub struct Template;
+
+impl Check for Template {
+    fn id(&self) -> &str {
+        TEMPLATE_ID
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Skip {
+            key: "journeys",
+            reason: "no [[journeys]] entry: declare the signup, verification, invitation and reset flows a new customer walks".into(),
+        }
+    }
+
+    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async { Finding::error("no [[journeys]] entry to walk") })
+    }
+}
+
+/// One `[[journeys]]` entry.
+pub struct JourneyCheck {
+    id: String,
+    index: usize,
+}
+
+impl JourneyCheck {
+    /// The checks a profile's `[[journeys]]` make.
+    pub fn for_profile(profile: &Profile) -> Vec<Arc<dyn Check>> {
+        profile
+            .journeys
+            .iter()
+            .enumerate()
+            .map(|(index, journey)| {
+                Arc::new(JourneyCheck {
+                    id: format!("journey.{}", slug(&journey.name)),
+                    index,
+                }) as Arc<dyn Check>
+            })
+            .collect()
+    }
+}
+
+/// Why a journey that writes may not be walked, if it may not.
+pub(crate) fn held_back(ctx: &Ctx, journey: &cfg::Journey) -> Option<String> {
+    if !journey.writes() {
+        return None;
+    }
+    if !journey.allow_writes {
+        return Some(format!(
+            "journey `{}` signs up or writes, and has no `allow_writes = true`",
+            journey.name
+        ));
+    }
+    (ctx.profile.target.environment == Environment::Production && !ctx.consent.production_writes)
+        .then(|| {
+            format!(
+                "journey `{}` writes, and environment = \"production\" needs --allow-production-writes",
+                journey.name
+            )
+        })
+}
+
+/// A step's outcome as evidence: status, latency, what happened.
+pub(crate) fn step_observation(
+    index: usize,
+    total: usize,
+    outcome: &walk::StepOutcome,
+) -> Observation {
+    Observation::new(
+        outcome.status,
+        format!("step {}/{total} `{}`", index + 1, outcome.name),
+        format!("{} ms: {}", outcome.elapsed.as_millis(), outcome.detail),
+    )
+}
+
+impl Check for JourneyCheck {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        match profile.journeys.get(self.index) {
+            Some(journey) if journey.writes() && !journey.allow_writes => Applicability::Skip {
+                key: "journeys.allow_writes",
+                reason: format!(
+                    "journey `{}` signs up or writes: it is walked only with `allow_writes = true` (against staging, or production with --allow-production-writes)",
+                    journey.name
+                ),
+            },
+            Some(_) => Applicability::Run,
+            None => Applicability::Skip {
+                key: "journeys",
+                reason: "no such journey".into(),
+            },
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let Some(journey) = ctx.profile.journeys.get(self.index) else {
+                return Finding::error("no such journey");
+            };
+            if let Some(why) = held_back(ctx, journey) {
+                return Finding::error(format!("not walked: {why}"));
+            }
+            let started = Instant::now();
+            let mut walk = walk::Walk::new(ctx, journey);
+            let outcomes = walk.through(journey.steps.len() - 1).await;
+            let total = journey.steps.len();
+            let elapsed = started.elapsed();
+            let mut evidence: Vec<Observation> = outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| step_observation(i, total, o))
+                .collect();
+            let walked = outcomes.len() == total && outcomes.iter().all(walk::StepOutcome::met);
+            if walked {
+                let within = elapsed <= journey.budget;
+                evidence.push(Observation::new(
+                    if within { Status::Pass } else { Status::Warn },
+                    "the whole journey",
+                    format!(
+                        "{total} steps in {} ms, {} the {} budget",
+                        elapsed.as_millis(),
+                        if within { "within" } else { "over" },
+                        humantime::format_duration(journey.budget)
+                    ),
+                ));
+            } else {
+                for step in &journey.steps[outcomes.len()..] {
+                    evidence.push(Observation::new(
+                        Status::Skip,
+                        format!("step `{}`", step.name),
+                        "not reached: an earlier step did not pass",
+                    ));
+                }
+            }
+            Finding::from_observations(evidence)
+        })
+    }
+}

@@ -1,0 +1,379 @@
+//! `tokens.single-use`, `tokens.expiry`, `tokens.account-binding`: the links a journey
+//! receives by mail (reset, invitation, verification), replayed the way an attacker who
+//! found one in a forwarded mail, a browser history or a log would.
+//!
+//! Every walk is a fresh run of the declared journey (new addresses, new account), up to
+//! the step that extracts the link (`issued_by`), then the step that spends it (`used_by`).
+//! A replay "works" when `used_by`'s own expectations hold again. The positive control of
+//! each check is a use that did work: a fresh link spent by its own account; without it a
+//! refused replay proves nothing and the check is ERROR.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::cfg::{Token, TokenKind};
+use super::walk::{StepOutcome, Walk};
+use super::{held_back, step_observation};
+use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+
+/// The slack added to a declared lifetime before the expired link is tried.
+const AFTER_LIFETIME: Duration = Duration::from_secs(1);
+
+fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicability {
+    if profile.tokens.iter().any(|t| kinds.contains(&t.kind)) {
+        Applicability::Run
+    } else {
+        Applicability::Skip {
+            key: "tokens",
+            reason: format!(
+                "no [[tokens]] entry of kind {what}: name the journey steps that mail and spend the link"
+            ),
+        }
+    }
+}
+
+/// The token's label in evidence: `reset link (journey "password reset")`.
+fn label(ctx: &Ctx, token: &Token) -> String {
+    format!(
+        "{} link (journey `{}`)",
+        token.kind.as_str(),
+        ctx.profile.journeys[token.journey].name
+    )
+}
+
+/// A walk through the step that extracts the link; `Err` holds the evidence of where it broke.
+async fn issue<'a>(ctx: &'a Ctx, token: &Token) -> Result<Walk<'a>, Vec<Observation>> {
+    let journey = &ctx.profile.journeys[token.journey];
+    let mut walk = Walk::new(ctx, journey);
+    let outcomes = walk.through(token.issued_by).await;
+    if outcomes.len() == token.issued_by + 1 && outcomes.iter().all(StepOutcome::met) {
+        Ok(walk)
+    } else {
+        Err(broken(ctx, token, &outcomes, "getting a link"))
+    }
+}
+
+/// Evidence for a walk that did not get as far as the check needs: an ERROR, since the
+/// link's lifecycle was never reached (`journey.<name>` judges the flow itself).
+fn broken(ctx: &Ctx, token: &Token, outcomes: &[StepOutcome], doing: &str) -> Vec<Observation> {
+    let total = ctx.profile.journeys[token.journey].steps.len();
+    let mut evidence: Vec<Observation> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut seen = step_observation(i, total, o);
+            if seen.status == Status::Fail {
+                seen.status = Status::Error;
+            }
+            seen
+        })
+        .collect();
+    evidence.push(Observation::new(
+        Status::Error,
+        label(ctx, token),
+        format!(
+            "the journey broke before {doing}: the link was never tested (see its journey check)"
+        ),
+    ));
+    evidence
+}
+
+/// Runs `body` for every token of `kinds`, all at once (each walk is its own account, and
+/// the expiry waits overlap), unless a token's journey may not be walked.
+async fn each_token<'a, F, Fut>(ctx: &'a Ctx, kinds: &[TokenKind], body: F) -> Finding
+where
+    F: Fn(&'a Token) -> Fut,
+    Fut: std::future::Future<Output = Vec<Observation>>,
+{
+    let tokens: Vec<&Token> = ctx
+        .profile
+        .tokens
+        .iter()
+        .filter(|t| kinds.contains(&t.kind))
+        .collect();
+    let runs = tokens.iter().map(|token| {
+        let held = held_back(ctx, &ctx.profile.journeys[token.journey]);
+        let run = held.is_none().then(|| body(token));
+        async move {
+            match (run, held) {
+                (Some(run), _) => run.await,
+                (None, why) => vec![Observation::new(
+                    Status::Error,
+                    label(ctx, token),
+                    format!("not tested: {}", why.unwrap_or_default()),
+                )],
+            }
+        }
+    });
+    let evidence = futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    Finding::from_observations(evidence)
+}
+
+pub struct SingleUse;
+
+impl Check for SingleUse {
+    fn id(&self) -> &str {
+        "tokens.single-use"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        needs_tokens(
+            profile,
+            &[TokenKind::Reset, TokenKind::Invite, TokenKind::Verification],
+            "reset, invite or verification",
+        )
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(each_token(
+            ctx,
+            &[TokenKind::Reset, TokenKind::Invite, TokenKind::Verification],
+            move |token| async move {
+                let mut walk = match issue(ctx, token).await {
+                    Ok(walk) => walk,
+                    Err(evidence) => return evidence,
+                };
+                let first = walk.step(token.used_by).await;
+                if !first.met() {
+                    let mut evidence = broken(ctx, token, &[first], "spending the link once");
+                    evidence.truncate(1);
+                    evidence[0].detail =
+                        format!("the first use did not work: {}", evidence[0].detail);
+                    return evidence;
+                }
+                let second = walk.step(token.used_by).await;
+                let subject = label(ctx, token);
+                vec![
+                    Observation::new(
+                        Status::Info,
+                        format!("{subject}: first use"),
+                        format!(
+                            "worked ({} ms): {}",
+                            first.elapsed.as_millis(),
+                            first.detail
+                        ),
+                    ),
+                    if second.met() {
+                        Observation::new(
+                            Status::Fail,
+                            format!("{subject}: second use"),
+                            format!(
+                                "worked again: {}. Anyone who finds the link later (a forwarded mail, a shared browser) can use it",
+                                second.detail
+                            ),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Pass,
+                            format!("{subject}: second use"),
+                            format!("refused: {}", second.detail),
+                        )
+                    },
+                ]
+            },
+        ))
+    }
+}
+
+pub struct Expiry;
+
+impl Check for Expiry {
+    fn id(&self) -> &str {
+        "tokens.expiry"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        let kinds = [TokenKind::Reset, TokenKind::Invite];
+        match needs_tokens(profile, &kinds, "reset or invite") {
+            Applicability::Run
+                if !profile
+                    .tokens
+                    .iter()
+                    .any(|t| kinds.contains(&t.kind) && (t.lifetime.is_some() || t.expired.is_some())) =>
+            {
+                Applicability::Skip {
+                    key: "tokens.lifetime",
+                    reason: "no reset or invite link declares its `lifetime` (or an `expired` link to try)".into(),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(each_token(
+            ctx,
+            &[TokenKind::Reset, TokenKind::Invite],
+            move |token| async move {
+                let subject = label(ctx, token);
+                if token.lifetime.is_none() && token.expired.is_none() {
+                    return vec![Observation::new(
+                        Status::Skip,
+                        subject,
+                        "no `lifetime` or `expired` declared",
+                    )];
+                }
+                // The control: a fresh link, spent by its own account, works.
+                let mut fresh = match issue(ctx, token).await {
+                    Ok(walk) => walk,
+                    Err(evidence) => return evidence,
+                };
+                let extracted = fresh.extracted_by(token.issued_by);
+                let old_try = if let Some(expired) = &token.expired {
+                    // The declared old link in place of the fresh one, then the fresh one.
+                    let mut stale = fresh.vars.clone();
+                    for name in extracted.keys() {
+                        stale.insert(name.clone(), expired.expose().to_string());
+                    }
+                    let kept = std::mem::replace(&mut fresh.vars, stale);
+                    let tried = fresh.step(token.used_by).await;
+                    fresh.vars = kept;
+                    Some((tried, "the declared `expired` link".to_string()))
+                } else {
+                    None
+                };
+                let control = fresh.step(token.used_by).await;
+                if !control.met() {
+                    return vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        format!(
+                            "a fresh link did not work either, so a refusal would prove nothing: {}",
+                            control.detail
+                        ),
+                    )];
+                }
+                let (tried, what) = match old_try {
+                    Some(tried) => tried,
+                    None => {
+                        let lifetime = token.lifetime.unwrap_or_default();
+                        let mut stale = match issue(ctx, token).await {
+                            Ok(walk) => walk,
+                            Err(evidence) => return evidence,
+                        };
+                        tokio::time::sleep(lifetime + AFTER_LIFETIME).await;
+                        let tried = stale.step(token.used_by).await;
+                        (
+                            tried,
+                            format!(
+                                "a link {} old (lifetime {})",
+                                humantime::format_duration(lifetime + AFTER_LIFETIME),
+                                humantime::format_duration(lifetime)
+                            ),
+                        )
+                    }
+                };
+                vec![
+                    Observation::new(
+                        Status::Info,
+                        format!("{subject}: fresh"),
+                        format!("worked: {}", control.detail),
+                    ),
+                    if tried.met() {
+                        Observation::new(
+                            Status::Fail,
+                            format!("{subject}: expired"),
+                            format!("{what} still worked: {}", tried.detail),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Pass,
+                            format!("{subject}: expired"),
+                            format!("{what} was refused: {}", tried.detail),
+                        )
+                    },
+                ]
+            },
+        ))
+    }
+}
+
+pub struct AccountBinding;
+
+impl Check for AccountBinding {
+    fn id(&self) -> &str {
+        "tokens.account-binding"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        needs_tokens(profile, &[TokenKind::Verification], "verification")
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(each_token(
+            ctx,
+            &[TokenKind::Verification],
+            move |token| async move {
+                let subject = label(ctx, token);
+                // Two new accounts, each with its own link.
+                let owner = match issue(ctx, token).await {
+                    Ok(walk) => walk,
+                    Err(evidence) => return evidence,
+                };
+                let mut other = match issue(ctx, token).await {
+                    Ok(walk) => walk,
+                    Err(evidence) => return evidence,
+                };
+                let owners_link: BTreeMap<String, String> = owner.extracted_by(token.issued_by);
+                let others_link = other.extracted_by(token.issued_by);
+                // The other account's session with the owner's link…
+                other.vars.extend(owners_link);
+                let crossed = other.step(token.used_by).await;
+                // …then the control: its own link, in its own session.
+                other.vars.extend(others_link);
+                let control = other.step(token.used_by).await;
+                if !control.met() {
+                    return vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        format!(
+                            "an account's own link did not work in its own session, so a refusal would prove nothing: {}",
+                            control.detail
+                        ),
+                    )];
+                }
+                vec![
+                    Observation::new(
+                        Status::Info,
+                        format!("{subject}: its own account"),
+                        format!("worked: {}", control.detail),
+                    ),
+                    if crossed.met() {
+                        Observation::new(
+                            Status::Fail,
+                            format!("{subject}: another account's session"),
+                            format!(
+                                "worked with another account signed in: {}. A link must act on the account it was sent to, or be refused",
+                                crossed.detail
+                            ),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Pass,
+                            format!("{subject}: another account's session"),
+                            format!("refused: {}", crossed.detail),
+                        )
+                    },
+                ]
+            },
+        ))
+    }
+}
