@@ -51,9 +51,10 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/logs.toml", include_str!("../checks/logs.toml")),
     ("checks/admin.toml", include_str!("../checks/admin.toml")),
     (
-        "checks/journeys.toml",
-        include_str!("../checks/journeys.toml"),
+        "checks/journey.toml",
+        include_str!("../checks/journey.toml"),
     ),
+    ("checks/tokens.toml", include_str!("../checks/tokens.toml")),
     (
         "checks/handover.toml",
         include_str!("../checks/handover.toml"),

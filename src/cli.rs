@@ -28,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Audit the target a profile describes.
     Run(RunArgs),
+    /// After a deploy: log in, walk every [[journeys]] flow, ask the health endpoint, and
+    /// nothing else. Exit 0 when all of them ran and passed, 1 when one did not, 2 for bad
+    /// usage or a profile without journeys.
+    Smoke(RunArgs),
     /// Parse and check a profile, resolve its ${VAR}s, show what would run. Sends nothing
     /// (but the logins, with --login).
     Validate {
@@ -167,7 +171,7 @@ pub struct DemoArgs {
 }
 
 /// Where reports go, for `run`, `demo` and `report` alike (paired by `pair_outputs`).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct OutputArgs {
     /// Output format (repeatable). Each --out FILE given after a --format writes that
     /// format to FILE; a format without --out goes to standard output.
@@ -179,7 +183,7 @@ pub struct OutputArgs {
 }
 
 /// What `run` and `demo` share: which checks, which outputs, what fails the run.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct AuditArgs {
     /// Run only this check id or family (repeatable).
     #[arg(long, value_name = "ID|FAMILY")]

@@ -38,6 +38,18 @@ fn main() -> ExitCode {
             )
             .map_err(|e| e.to_string())
         }),
+        Command::Smoke(args) => outputs(sub_matches).and_then(|outputs| {
+            commands::smoke(
+                &args.config,
+                &args.audit,
+                &outputs,
+                terminal,
+                &env,
+                &mut stdout,
+                &mut stderr,
+            )
+            .map_err(|e| e.to_string())
+        }),
         Command::Demo(args) => outputs(sub_matches).and_then(|outputs| {
             commands::demo(
                 args.hardened,

@@ -22,6 +22,7 @@ mod export;
 mod init;
 mod report_from;
 mod run;
+mod smoke;
 mod validate;
 
 pub use checks::{explain, list_checks};
@@ -29,7 +30,8 @@ pub use demo::demo;
 pub use export::export;
 pub use init::init;
 pub use report_from::report;
-pub use run::{audit_and_report, run};
+pub use run::{Scope, audit_and_report, run};
+pub use smoke::{SMOKE_CHECKS, smoke};
 pub use validate::validate;
 
 /// The process exit status.

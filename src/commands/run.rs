@@ -29,13 +29,31 @@ pub fn run(
         Ok(profile) => profile,
         Err(errors) => return report_profile_errors(&errors, stderr),
     };
-    audit_and_report(profile, args, outputs, terminal, stdout, stderr)
+    audit_and_report(
+        profile,
+        args,
+        Scope::Launch,
+        outputs,
+        terminal,
+        stdout,
+        stderr,
+    )
+}
+
+/// What the decision is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The launch: every check counts, and one not selected still blocks READY.
+    Launch,
+    /// Only the selected checks, which must all run and pass (`smoke`).
+    Selected,
 }
 
 /// Opens outputs (before any traffic, so a bad path costs nothing), audits, reports.
 pub fn audit_and_report(
     profile: Profile,
     args: &AuditArgs,
+    scope: Scope,
     outputs: &[OutputTarget],
     terminal: Terminal,
     stdout: &mut dyn Write,
@@ -96,13 +114,25 @@ pub fn audit_and_report(
         .then(|| crate::progress_bar::ProgressBar::spawn(progress));
     let audited = runtime.block_on(crate::audit(Arc::new(profile), checks, &options));
     drop(bar);
-    let run = match audited {
+    let mut run = match audited {
         Ok(run) => run,
         Err(error) => {
             writeln!(stderr, "error: {error}")?;
             return Ok(Exit::Usage);
         }
     };
+    if scope == Scope::Selected {
+        narrow(&mut run, &options.selection, args.fail_on);
+    }
     let style = table_style(terminal, args.no_color, args.quiet, args.verbose);
     write_reports(&run, outputs, files, style, stdout)
+}
+
+/// The run as the selected checks alone decide it: the others leave the report, and the
+/// decision and next tasks are made again from what is left.
+fn narrow(run: &mut AuditRun, selection: &Selection, fail_on: crate::decision::FailOn) {
+    run.results.retain(|r| selection.includes(&r.id));
+    run.decision = crate::decision::decide(&run.results, fail_on);
+    run.next_tasks =
+        crate::next_tasks::rank(&run.results, &run.decision, &run.target.domain_name());
 }

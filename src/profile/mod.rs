@@ -2061,6 +2061,18 @@ impl Validator<'_> {
         }
     }
 
+    /// `value` with its `${VAR}`s filled (not a secret: an address, a name); a missing
+    /// variable is blamed on it.
+    pub(crate) fn interpolated(&mut self, value: &Spanned<String>, key: &str) -> String {
+        match env::interpolate(value.get_ref(), self.env) {
+            Ok(text) => text,
+            Err(message) => {
+                self.blame(value, key, message);
+                String::new()
+            }
+        }
+    }
+
     pub(crate) fn secret(&mut self, value: &Spanned<String>, key: &str) -> Secret {
         match env::interpolate(value.get_ref(), self.env) {
             Ok(text) if text.trim().is_empty() => {

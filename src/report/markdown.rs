@@ -96,6 +96,38 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             cell(&super::fix_hint(run, result))
         )?;
     }
+    // Journeys: their steps and latencies whatever the verdict (post-deploy timings).
+    let journeys: Vec<_> = run
+        .results
+        .iter()
+        .flat_map(|r| r.tables.iter().map(move |t| (r, t)))
+        .filter(|(_, t)| t.title == crate::checks::journeys::STEPS_TITLE)
+        .collect();
+    if !journeys.is_empty() {
+        writeln!(out, "\n### Journeys\n")?;
+    }
+    for (result, table) in journeys {
+        writeln!(out, "`{}` — **{}**\n", result.id, result.status.as_str())?;
+        writeln!(
+            out,
+            "| {} |",
+            table
+                .columns
+                .iter()
+                .map(|c| cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )?;
+        writeln!(out, "|{}", "---|".repeat(table.columns.len()))?;
+        for row in &table.rows {
+            writeln!(
+                out,
+                "| {} |",
+                row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            )?;
+        }
+        writeln!(out)?;
+    }
     if !run.next_tasks.is_empty() {
         writeln!(out, "\n### Next tasks\n")?;
         for task in &run.next_tasks {

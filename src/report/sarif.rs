@@ -86,12 +86,18 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         .results
         .iter()
         .enumerate()
-        // Findings, and the attested handover items: a person's word is part of the
-        // record, as information (never a pass).
-        .filter(|(_, r)| super::is_finding(r.status) || r.status == Status::Attested)
+        // Findings, the attested handover items (a person's word is part of the record,
+        // as information, never a pass), and the journeys, whose step latencies a
+        // post-deploy record keeps whatever the verdict.
+        .filter(|(_, r)| {
+            super::is_finding(r.status)
+                || r.status == Status::Attested
+                || (r.status == Status::Pass && r.family == "journey")
+        })
         .map(|(index, result)| {
             let (kind, level) = match result.status {
                 Status::Attested => ("informational", "none"),
+                Status::Pass => ("pass", "none"),
                 Status::Warn => ("fail", "warning"),
                 Status::Error => ("fail", "error"),
                 _ => ("fail", level(result.severity)),

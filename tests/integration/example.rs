@@ -28,7 +28,13 @@ fn example_profile_is_valid() {
         | "REPORTER_CLIENT_SECRET"
         | "AI_SYSTEM_CANARY"
         | "ACME_AI_MARKER"
-        | "STRIPE_WEBHOOK_SECRET" => Some(format!("secret-for-{name}")),
+        | "STRIPE_WEBHOOK_SECRET"
+        | "MAIL_USER"
+        | "MAIL_PASSWORD"
+        | "SIGNUP_PASSWORD"
+        | "RESET_PASSWORD"
+        | "OLD_INVITE_TOKEN" => Some(format!("secret-for-{name}")),
+        "RESET_ACCOUNT" => Some("reset-audit@acme.test".into()),
         _ => None,
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
@@ -49,6 +55,20 @@ fn example_profile_is_valid() {
         ["backups", "rollback-plan"]
     );
     assert_eq!(profile.waivers.len(), 1);
+    assert!(profile.mail.is_some());
+    assert_eq!(profile.journeys.len(), 2);
+    assert_eq!(profile.journeys[0].steps.len(), 6);
+    assert_eq!(profile.tokens.len(), 3);
+    for secret in [
+        "secret-for-MAIL_PASSWORD",
+        "secret-for-OLD_INVITE_TOKEN",
+        "secret-for-SIGNUP_PASSWORD",
+    ] {
+        assert!(
+            profile.secrets().contains(&secret.to_string()),
+            "{secret} is masked"
+        );
+    }
     assert!(profile.health.is_some() && profile.session.is_some());
     assert!(profile.auth.jwt_public_key.is_some());
     assert_eq!(profile.ai_endpoints.len(), 1);

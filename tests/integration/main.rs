@@ -14,6 +14,7 @@ mod example;
 mod exposure;
 mod hostile;
 mod init;
+mod journeys;
 mod load;
 mod login;
 mod network;

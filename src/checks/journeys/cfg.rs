@@ -121,7 +121,7 @@ pub struct RawStep {
     /// Extra headers (`Authorization = "Bearer {session}"`); values may hold placeholders.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
-    /// …or a wait for mail…
+    /// …or a wait for mail (`to` may use `${VAR}`)…
     pub mail: Option<RawMailStep>,
     /// …or a link (usually extracted from mail) opened as a browser would.
     pub follow: Option<Spanned<String>>,
@@ -535,7 +535,8 @@ fn validate_step(
                 "a mail step needs a [mail] section saying where the app's mail is read",
             );
         }
-        templated.push(mail.to.get_ref().clone());
+        let to = v.interpolated(&mail.to, &format!("{key}.mail.to"));
+        templated.push(to.clone());
         let subject = mail
             .subject
             .as_ref()
@@ -544,11 +545,7 @@ fn validate_step(
             .body
             .as_ref()
             .and_then(|s| regex(v, s, &format!("{key}.mail.body"), s.get_ref()));
-        Action::Mail {
-            to: mail.to.get_ref().clone(),
-            subject,
-            body,
-        }
+        Action::Mail { to, subject, body }
     } else {
         let link = raw.follow.as_ref()?;
         templated.push(link.get_ref().clone());

@@ -18,9 +18,14 @@ use std::time::Instant;
 
 pub use tokens::{AccountBinding, Expiry, SingleUse};
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{
+    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Phase, Status,
+};
 use crate::ctx::Ctx;
 use crate::profile::{Environment, Profile};
+
+/// The title of a journey's table of steps, which every report format shows, passing or not.
+pub const STEPS_TITLE: &str = "Journey steps";
 
 /// The id of the catalogue entry every `journey.<name>` check shares.
 pub const TEMPLATE_ID: &str = "journey.<name>";
@@ -150,6 +155,37 @@ impl Check for JourneyCheck {
                 .enumerate()
                 .map(|(i, o)| step_observation(i, total, o))
                 .collect();
+            let mut steps = EvidenceTable {
+                title: STEPS_TITLE.into(),
+                columns: ["step", "status", "latency", "what happened"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: outcomes
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.name.clone(),
+                            o.status.as_str().into(),
+                            format!("{} ms", o.elapsed.as_millis()),
+                            o.detail.clone(),
+                        ]
+                    })
+                    .collect(),
+            };
+            for step in &journey.steps[outcomes.len()..] {
+                steps.rows.push(vec![
+                    step.name.clone(),
+                    "SKIP".into(),
+                    "-".into(),
+                    "not reached".into(),
+                ]);
+            }
+            steps.rows.push(vec![
+                "the whole journey".into(),
+                String::new(),
+                format!("{} ms", elapsed.as_millis()),
+                format!("budget {}", humantime::format_duration(journey.budget)),
+            ]);
             let walked = outcomes.len() == total && outcomes.iter().all(walk::StepOutcome::met);
             if walked {
                 let within = elapsed <= journey.budget;
@@ -172,7 +208,7 @@ impl Check for JourneyCheck {
                     ));
                 }
             }
-            Finding::from_observations(evidence)
+            Finding::from_observations(evidence).with_table(steps)
         })
     }
 }
