@@ -301,6 +301,12 @@ pub trait Check: Send + Sync {
     fn uses_identities(&self) -> bool {
         false
     }
+
+    /// How long it may run: `[network] check_timeout`, plus the waits the check bounds
+    /// itself and the profile declares (a journey's mail waits, a link's lifetime).
+    fn timeout(&self, profile: &Profile) -> std::time::Duration {
+        profile.network.check_timeout
+    }
 }
 
 /// The family of a check id: the part before the first dot.

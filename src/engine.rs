@@ -75,7 +75,6 @@ async fn run_phase(
     selection: &Selection,
     ctx: &Arc<Ctx>,
 ) -> Vec<CheckResult> {
-    let check_timeout = ctx.profile.network.check_timeout;
     let mut results = Vec::with_capacity(checks.len());
     let mut tasks = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, (Arc<dyn Check>, Instant)> = HashMap::new();
@@ -105,11 +104,12 @@ async fn run_phase(
         ctx.load_progress.check_started(check.id());
         let task_check = check.clone();
         let task_ctx = ctx.clone();
+        let check_timeout = check.timeout(&ctx.profile);
         let handle = tasks.spawn(async move {
             match tokio::time::timeout(check_timeout, task_check.run(&task_ctx)).await {
                 Ok(finding) => finding,
                 Err(_) => Finding::error(format!(
-                    "did not finish within {} (network.check_timeout)",
+                    "did not finish within {} (network.check_timeout, with the waits it declares)",
                     humantime::format_duration(check_timeout)
                 )),
             }

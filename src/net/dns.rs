@@ -69,6 +69,22 @@ pub struct SeenRecord {
     pub value: String,
 }
 
+/// The profile's nameservers as a resolver configuration (UDP, TCP on truncation, each on
+/// its own port): the audit's resolver and mail authentication's use the same.
+pub fn resolver_config(nameservers: &[SocketAddr]) -> ResolverConfig {
+    let servers = nameservers
+        .iter()
+        .map(|addr| {
+            let mut config = NameServerConfig::udp_and_tcp(addr.ip());
+            for connection in &mut config.connections {
+                connection.port = addr.port();
+            }
+            config
+        })
+        .collect();
+    ResolverConfig::from_name_servers(servers)
+}
+
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
@@ -86,17 +102,7 @@ impl Dns {
             TokioResolver::builder(provider)
                 .map_err(|e| format!("system resolver configuration: {e}"))?
         } else {
-            let servers = nameservers
-                .iter()
-                .map(|addr| {
-                    let mut config = NameServerConfig::udp_and_tcp(addr.ip());
-                    for connection in &mut config.connections {
-                        connection.port = addr.port();
-                    }
-                    config
-                })
-                .collect();
-            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(servers), provider)
+            TokioResolver::builder_with_config(resolver_config(nameservers), provider)
         };
         let options: &mut ResolverOpts = builder.options_mut();
         options.timeout = timeout;

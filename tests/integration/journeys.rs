@@ -237,7 +237,9 @@ fn journey_profile_errors_point_at_the_step_and_key() {
 #[test]
 fn the_readme_journey_is_a_valid_profile() {
     let readme = include_str!("../../README.md");
-    let start = readme.find("### A new customer's journey").expect("the section");
+    let start = readme
+        .find("### A new customer's journey")
+        .expect("the section");
     let block = &readme[start..];
     let toml = block
         .split_once("```toml\n")

@@ -114,7 +114,7 @@ impl Check for MailDelivered {
             let received = ctx.journeys.all();
             if received.is_empty() {
                 return Finding::error(
-                    "no journey received a message, so no mail could be authenticated (see the journey checks)",
+                    "no journey received a message, so no mail could be authenticated: the journey checks receive it (were they selected, and did they get as far as their mail?)",
                 );
             }
             let authenticator = match authenticator(ctx) {
@@ -139,26 +139,16 @@ impl Check for MailDelivered {
 }
 
 fn authenticator(ctx: &Ctx) -> Result<MessageAuthenticator, String> {
-    use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+    use mail_auth::hickory_resolver::config::ResolverOpts;
     let servers = &ctx.profile.network.nameservers;
     let result = if servers.is_empty() {
         MessageAuthenticator::new_system_conf()
     } else {
-        let servers = servers
-            .iter()
-            .map(|addr| {
-                let mut config = NameServerConfig::udp_and_tcp(addr.ip());
-                for connection in &mut config.connections {
-                    connection.port = addr.port();
-                }
-                config
-            })
-            .collect();
         let mut options = ResolverOpts::default();
         options.timeout = ctx.profile.network.timeout;
         options.attempts = 1;
         options.ndots = 0;
-        MessageAuthenticator::new(ResolverConfig::from_name_servers(servers), options)
+        MessageAuthenticator::new(crate::net::dns::resolver_config(servers), options)
     };
     result.map_err(|e| format!("resolver for mail authentication: {e}"))
 }

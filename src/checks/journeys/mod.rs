@@ -78,6 +78,19 @@ impl JourneyCheck {
     }
 }
 
+/// The longest one walk of `journey` may wait for mail: `[mail] wait` per mail step.
+pub(crate) fn mail_waits(profile: &Profile, journey: &cfg::Journey) -> std::time::Duration {
+    let steps = journey
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, cfg::Action::Mail { .. }))
+        .count();
+    profile
+        .mail
+        .as_ref()
+        .map_or(std::time::Duration::ZERO, |m| m.wait * steps as u32)
+}
+
 /// Why a journey that writes may not be walked, if it may not.
 pub(crate) fn held_back(ctx: &Ctx, journey: &cfg::Journey) -> Option<String> {
     if !journey.writes() {
@@ -135,6 +148,14 @@ impl Check for JourneyCheck {
 
     fn phase(&self) -> Phase {
         Phase::Probe
+    }
+
+    fn timeout(&self, profile: &Profile) -> std::time::Duration {
+        let waits = profile
+            .journeys
+            .get(self.index)
+            .map_or(std::time::Duration::ZERO, |j| mail_waits(profile, j));
+        profile.network.check_timeout + waits
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {

@@ -13,13 +13,28 @@ use std::time::Duration;
 
 use super::cfg::{Token, TokenKind};
 use super::walk::{StepOutcome, Walk};
-use super::{held_back, step_observation};
+use super::{held_back, mail_waits, step_observation};
 use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 
 /// The slack added to a declared lifetime before the expired link is tried.
 const AFTER_LIFETIME: Duration = Duration::from_secs(1);
+
+/// `[network] check_timeout` plus the longest token's waits: its walks run one after
+/// another (three at most, each with its mail waits), then its lifetime is waited out.
+fn tokens_timeout(profile: &Profile) -> Duration {
+    let longest = profile
+        .tokens
+        .iter()
+        .map(|t| {
+            mail_waits(profile, &profile.journeys[t.journey]) * 3
+                + t.lifetime.map_or(Duration::ZERO, |l| l + AFTER_LIFETIME)
+        })
+        .max()
+        .unwrap_or_default();
+    profile.network.check_timeout + longest
+}
 
 fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicability {
     if profile.tokens.iter().any(|t| kinds.contains(&t.kind)) {
@@ -134,6 +149,10 @@ impl Check for SingleUse {
         Phase::Probe
     }
 
+    fn timeout(&self, profile: &Profile) -> Duration {
+        tokens_timeout(profile)
+    }
+
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(each_token(
             ctx,
@@ -212,6 +231,10 @@ impl Check for Expiry {
 
     fn phase(&self) -> Phase {
         Phase::Probe
+    }
+
+    fn timeout(&self, profile: &Profile) -> Duration {
+        tokens_timeout(profile)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
@@ -315,6 +338,10 @@ impl Check for AccountBinding {
 
     fn phase(&self) -> Phase {
         Phase::Probe
+    }
+
+    fn timeout(&self, profile: &Profile) -> Duration {
+        tokens_timeout(profile)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
