@@ -450,11 +450,15 @@ pub(crate) fn validate_journeys(
                 "letters, digits, spaces, `-` and `_`: the name makes the check id",
             );
         }
-        if !names.insert(name.clone()) {
+        // Names make check ids: `password reset` and `password-reset` would be one.
+        if !names.insert(super::slug(&name)) {
             v.blame(
                 &raw.name,
                 &format!("{key}.name"),
-                format!("two [[journeys]] are named `{name}`"),
+                format!(
+                    "two [[journeys]] are named `{name}` (as a check id: journey.{})",
+                    super::slug(&name)
+                ),
             );
         }
         if raw.steps.is_empty() || raw.steps.len() > MAX_STEPS {
