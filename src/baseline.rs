@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::check::Status;
-use crate::result::{AuditRun, CheckResult, Novelty};
+use crate::result::Status;
+use crate::result::{CheckResult, Novelty};
+use crate::run::AuditRun;
 
 fn failing(status: Status) -> bool {
     matches!(

@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Severity, family_of};
+use crate::area::Area;
+use crate::result::{Severity, family_of};
 
 /// Every family file, in display order.
 const SOURCES: &[(&str, &str)] = &[
@@ -96,9 +97,9 @@ pub struct CheckMeta {
     pub fix: String,
     #[serde(default)]
     pub references: Vec<String>,
-    /// The scorecard area, when it is not the family's (see [`crate::area::Area::of`]).
+    /// The scorecard area, when it is not the family's (see [`area_of`]).
     #[serde(default)]
-    pub area: Option<crate::area::Area>,
+    pub area: Option<Area>,
 }
 
 impl CheckMeta {
@@ -111,6 +112,13 @@ impl CheckMeta {
 #[serde(deny_unknown_fields)]
 struct FamilyFile {
     check: Vec<CheckMeta>,
+}
+
+/// The scorecard area of check `id`: its catalogue entry's, else its family's.
+pub fn area_of(id: &str) -> Area {
+    lookup(id)
+        .and_then(|meta| meta.area)
+        .unwrap_or_else(|| Area::of_family(family_of(id)))
 }
 
 /// All entries, in file order.
@@ -178,6 +186,15 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn every_catalogue_entry_has_an_area_and_cookies_sit_at_the_edge() {
+        assert_eq!(area_of("auth.session-cookies"), Area::BrowserEdge);
+        assert_eq!(area_of("auth.login"), Area::AuthAndSessions);
+        assert_eq!(area_of("ratelimit.login"), Area::RateLimits);
+        assert_eq!(area_of("handover.backups"), Area::OperationsAndHandover);
+        assert_eq!(area_of("audit.waivers"), Area::OperationsAndHandover);
+    }
 
     #[test]
     fn every_file_parses_and_ids_are_unique() {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Severity, Status};
+use crate::result::{Severity, Status};
 use crate::result::{CheckResult, Novelty};
 
 /// Which statuses fail the run.

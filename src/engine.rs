@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use crate::catalogue;
-use crate::check::{
-    Applicability, Check, EvidenceTable, Finding, Observation, Phase, Severity, Status, family_of,
-};
+use crate::check::{Applicability, Check, Phase};
+use crate::result::{EvidenceTable, Finding, Observation, Severity, Status, family_of};
 use crate::ctx::Ctx;
 use crate::result::CheckResult;
 
@@ -201,7 +200,7 @@ fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> Che
             }
             _ => redact(&finding.summary),
         },
-        coverage: finding.coverage.as_ref().map(|c| crate::check::Coverage {
+        coverage: finding.coverage.as_ref().map(|c| crate::result::Coverage {
             unit: c.unit.clone(),
             probed: c.probed,
             total: c.total,

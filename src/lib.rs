@@ -26,6 +26,7 @@ pub mod progress_bar;
 pub mod registry;
 pub mod report;
 pub mod result;
+pub mod run;
 pub mod waivers;
 pub mod writes;
 
@@ -37,7 +38,7 @@ use ctx::Consent;
 use decision::FailOn;
 use engine::Selection;
 use profile::Profile;
-use result::{AuditRun, SCHEMA_VERSION, TargetSummary};
+use run::{AuditRun, SCHEMA_VERSION, TargetSummary};
 
 /// How an audit runs, beyond the profile.
 #[derive(Clone, Debug, Default)]
@@ -46,7 +47,7 @@ pub struct AuditOptions {
     pub fail_on: FailOn,
     pub consent: Consent,
     /// A previous run (`--baseline`): findings are marked new or known against it.
-    pub baseline: Option<result::AuditRun>,
+    pub baseline: Option<run::AuditRun>,
     /// Where the load checks report progress (the command draws it on a terminal).
     pub progress: Option<Arc<progress::LoadProgress>>,
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
-use crate::check::{Severity, Status};
+use crate::result::{Severity, Status};
 use crate::decision::Decision;
 use crate::result::CheckResult;
 

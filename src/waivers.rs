@@ -3,7 +3,7 @@
 //! it, a waiver that covers nothing, and one aimed at an ERROR are named in the
 //! `audit.waivers` row, a WARN, so a stale waiver cannot hide.
 
-use crate::check::{Observation, Severity, Status, family_of};
+use crate::result::{Observation, Severity, Status, family_of};
 use crate::profile::Waiver;
 use crate::result::{CheckResult, WaiverNote};
 

@@ -5,7 +5,8 @@
 
 use reqwest::header::HeaderMap;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::{Auth, Identity, Profile, Route};
 

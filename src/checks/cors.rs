@@ -4,7 +4,8 @@
 
 use url::Url;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Method, Profile};
@@ -349,7 +350,7 @@ impl Check for OriginPolicy {
                 ));
             }
             let coverage =
-                crate::check::Coverage::new("URLs", targets.len(), 1 + safe_routes.len(), left);
+                crate::result::Coverage::new("URLs", targets.len(), 1 + safe_routes.len(), left);
             Finding::from_observations(observations).with_coverage(coverage)
         })
     }

@@ -7,7 +7,8 @@ use regex::Regex;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;

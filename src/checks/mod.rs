@@ -23,17 +23,17 @@ pub mod redirects;
 pub mod tls;
 pub mod webhooks;
 
-use crate::check::{Observation, Status};
+use crate::result::{Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 
 /// Traffic-heavy probes (AI probes, bursts, load) against `environment = "production"` need
 /// `--allow-production-load`; without it nothing is sent and the check says why.
-pub(crate) fn production_refusal(ctx: &Ctx, what: &str) -> Option<crate::check::Finding> {
+pub(crate) fn production_refusal(ctx: &Ctx, what: &str) -> Option<crate::result::Finding> {
     (ctx.profile.target.environment == crate::profile::Environment::Production
         && !ctx.consent.production_load)
         .then(|| {
-            crate::check::Finding::error(format!(
+            crate::result::Finding::error(format!(
                 "not sent: environment = \"production\" needs --allow-production-load for {what}"
             ))
         })

@@ -80,7 +80,7 @@ pub fn may_probe(ctx: &Ctx, route: &Route) -> bool {
 }
 
 /// Routes probed of those declared; the rest are writes that [`may_probe`] held back.
-pub fn route_coverage(ctx: &Ctx, declared: usize, probed: usize) -> crate::check::Coverage {
+pub fn route_coverage(ctx: &Ctx, declared: usize, probed: usize) -> crate::result::Coverage {
     let held = declared - probed;
     let left = if held == 0 {
         Vec::new()
@@ -93,7 +93,7 @@ pub fn route_coverage(ctx: &Ctx, declared: usize, probed: usize) -> crate::check
             "{held} write route(s) not probed without allow_writes = true"
         )]
     };
-    crate::check::Coverage::new("routes", probed, declared, left)
+    crate::result::Coverage::new("routes", probed, declared, left)
 }
 
 /// The request for a filled route, sent as `identity` (or anonymously).

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
 use crate::profile::{Profile, RateLimit};

@@ -14,7 +14,7 @@ use crate::engine::Selection;
 use crate::profile::{self, Profile};
 use crate::registry;
 use crate::report::{self, TableStyle};
-use crate::result::AuditRun;
+use crate::run::AuditRun;
 
 mod checks;
 mod demo;
@@ -126,16 +126,16 @@ pub fn read_run(path: &Path) -> Result<AuditRun, String> {
         serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
     let version = value["schema_version"].as_u64();
     // Version 2 only added fields (coverage, causes): a version 1 report reads as one.
-    if !version.is_some_and(|v| (1..=u64::from(crate::result::SCHEMA_VERSION)).contains(&v)) {
+    if !version.is_some_and(|v| (1..=u64::from(crate::run::SCHEMA_VERSION)).contains(&v)) {
         return Err(format!(
             "schema_version {} is not {} (written by another version of launch-audit?)",
             version.map_or("missing".to_string(), |v| v.to_string()),
-            crate::result::SCHEMA_VERSION
+            crate::run::SCHEMA_VERSION
         ));
     }
     let mut run: AuditRun = serde_json::from_value(value)
         .map_err(|e| format!("not a launch-audit JSON report: {e}"))?;
-    run.schema_version = crate::result::SCHEMA_VERSION;
+    run.schema_version = crate::run::SCHEMA_VERSION;
     Ok(run)
 }
 

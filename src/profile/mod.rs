@@ -1643,7 +1643,7 @@ impl Validator<'_> {
         let id = raw.check.get_ref();
         let known = crate::catalogue::entries()
             .iter()
-            .any(|m| m.id == *id || crate::check::family_of(&m.id) == id);
+            .any(|m| m.id == *id || crate::result::family_of(&m.id) == id);
         if !known {
             self.blame(
                 &raw.check,

@@ -7,8 +7,9 @@
 use std::io::{self, Write};
 
 use crate::catalogue;
-use crate::check::Status;
-use crate::result::{AuditRun, CheckResult};
+use crate::result::Status;
+use crate::result::CheckResult;
+use crate::run::AuditRun;
 
 fn esc(text: &str) -> String {
     super::escape_markup(text)
@@ -451,7 +452,7 @@ fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> i
 }
 
 /// A latency histogram (rows: bucket, count) as an inline SVG bar chart.
-fn histogram(grid: &crate::check::EvidenceTable, out: &mut dyn Write) -> io::Result<()> {
+fn histogram(grid: &crate::result::EvidenceTable, out: &mut dyn Write) -> io::Result<()> {
     let bars: Vec<(&str, u64)> = grid
         .rows
         .iter()

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::result::AuditRun;
+use crate::run::AuditRun;
 
 pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, run)?;

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::check::Status;
-use crate::result::{AuditRun, CheckResult};
+use crate::result::Status;
+use crate::result::CheckResult;
+use crate::run::AuditRun;
 
 fn xml(text: &str) -> String {
     super::escape_markup(text)

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::result::AuditRun;
+use crate::run::AuditRun;
 
 /// Table cells hold one line, `|` would end the cell, and markup in evidence must stay text.
 fn cell(text: &str) -> String {

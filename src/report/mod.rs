@@ -11,8 +11,9 @@ mod table;
 use std::io::{self, Write};
 
 use crate::catalogue;
-use crate::check::{Severity, Status};
-use crate::result::{AuditRun, CheckResult};
+use crate::result::{Severity, Status};
+use crate::result::CheckResult;
+use crate::run::AuditRun;
 
 pub use table::TableStyle;
 
@@ -180,7 +181,7 @@ pub(crate) fn by_area(run: &AuditRun) -> Vec<AreaRow<'_>> {
             let mut results: Vec<&CheckResult> = run
                 .results
                 .iter()
-                .filter(|r| crate::area::Area::of(&r.id) == area)
+                .filter(|r| crate::catalogue::area_of(&r.id) == area)
                 .collect();
             if results.is_empty() {
                 return None;

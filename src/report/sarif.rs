@@ -9,8 +9,9 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::catalogue;
-use crate::check::{Severity, Status};
-use crate::result::{AuditRun, Novelty};
+use crate::result::{Severity, Status};
+use crate::result::Novelty;
+use crate::run::AuditRun;
 
 fn level(severity: Severity) -> &'static str {
     match severity {

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::check::Status;
-use crate::result::AuditRun;
+use crate::result::Status;
+use crate::run::AuditRun;
 
 /// How the table is drawn.
 #[derive(Clone, Copy, Debug, Default)]

@@ -2,9 +2,8 @@
 //! a role must be refused; those with one must be served — a route that refuses its
 //! legitimate users makes every refusal meaningless, so that is an ERROR.
 
-use crate::check::{
-    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::Profile;

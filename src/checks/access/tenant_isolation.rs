@@ -2,7 +2,8 @@
 //! `[tenants.*]`, in the path, query or body); every answer must be a refusal (403 or 404)
 //! or empty, and never carry what the owning tenant sees.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::Profile;

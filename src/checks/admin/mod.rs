@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Method, Profile};

@@ -3,7 +3,8 @@
 //! link or image that ships data to a third-party host.
 
 use super::{Fill, ask, budget, mask, needs_endpoints, probes, production_refusal};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -16,7 +16,8 @@ use std::sync::OnceLock;
 use base64::Engine;
 use serde::Deserialize;
 
-use crate::check::{Applicability, Finding};
+use crate::check::Applicability;
+use crate::result::Finding;
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{AiAnswer, AiEndpoint, AiInput, Profile};
@@ -132,10 +133,10 @@ pub async fn answers_as_assistant(ctx: &Ctx, endpoint: &AiEndpoint) -> Result<()
 }
 
 /// [`answers_as_assistant`] as the ERROR observation that stops probing an endpoint.
-pub async fn control_failed(ctx: &Ctx, endpoint: &AiEndpoint) -> Option<crate::check::Observation> {
+pub async fn control_failed(ctx: &Ctx, endpoint: &AiEndpoint) -> Option<crate::result::Observation> {
     let why = answers_as_assistant(ctx, endpoint).await.err()?;
-    Some(crate::check::Observation::new(
-        crate::check::Status::Error,
+    Some(crate::result::Observation::new(
+        crate::result::Status::Error,
         format!("{} control", endpoint.name),
         why,
     ))

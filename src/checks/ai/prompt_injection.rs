@@ -3,7 +3,8 @@
 //! prompt must not come out.
 
 use super::{Fill, ask, budget, fresh_token, mask, needs_endpoints, probes, production_refusal};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -3,7 +3,8 @@
 //! own authorization — seen in the answer, and in a read of `verify_path` before and after.
 
 use super::{Fill, ask, budget, needs_endpoints, probes, production_refusal};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{AiEndpoint, AiTools, Profile};

@@ -1,7 +1,8 @@
 //! `auth.expired-token`: an identity whose credential has expired is refused everywhere.
 
 use super::{must_refuse, required_routes};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::profile::Profile;

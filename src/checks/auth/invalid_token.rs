@@ -1,7 +1,8 @@
 //! `auth.invalid-token`: garbage, empty, wrong-scheme, truncated and padded tokens are refused.
 
 use super::{must_refuse_everywhere, needs_required_routes, place};
-use crate::check::{Applicability, Check, CheckFuture, Finding};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::Finding;
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::{Profile, Scheme};

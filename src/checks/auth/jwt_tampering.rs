@@ -3,7 +3,8 @@
 
 use super::jwt::{self, Jwt, Material};
 use super::{place, required_routes};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::{Identity, Profile};
@@ -50,7 +51,7 @@ impl Check for JwtTampering {
             if identities.is_empty() {
                 return Finding {
                     coverage: None,
-                    status: crate::check::Status::NotApplicable,
+                    status: crate::result::Status::NotApplicable,
                     summary: "no identity's token is a JWT".into(),
                     evidence: Vec::new(),
                     tables: Vec::new(),
@@ -130,7 +131,7 @@ impl Check for JwtTampering {
                     }
                 })
                 .collect();
-            let coverage = crate::check::Coverage::new(
+            let coverage = crate::result::Coverage::new(
                 "routes",
                 routes_reached.len(),
                 routes_declared.len(),

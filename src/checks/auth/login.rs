@@ -2,7 +2,8 @@
 //! status, and a redacted excerpt of the answer when it did not — and relogins after a
 //! credential expired mid-audit are reported.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -21,7 +21,8 @@ pub use unauthenticated::Unauthenticated;
 use futures_util::future::join_all;
 
 use super::probe::{self, Answer, Baseline};
-use crate::check::{Applicability, Observation, Status};
+use crate::check::Applicability;
+use crate::result::{Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Credential, Fetched, HttpError};
 use crate::profile::{Auth, Profile, Route, Scheme};
@@ -36,7 +37,7 @@ fn required_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {
 
 /// Protected routes probed of those declared: the writes [`probe::may_probe`] holds back
 /// are the part left, and say why.
-fn required_coverage(ctx: &Ctx) -> crate::check::Coverage {
+fn required_coverage(ctx: &Ctx) -> crate::result::Coverage {
     let declared = ctx
         .profile
         .routes

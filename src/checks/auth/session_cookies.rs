@@ -1,7 +1,8 @@
 //! `auth.session-cookies`: session cookies — set by the login, or seen on any response of
 //! the audit — carry Secure, HttpOnly and SameSite=Lax|Strict.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{HttpRequest, SeenCookie};
 use crate::profile::{Profile, Scheme};

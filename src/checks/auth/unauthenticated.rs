@@ -3,7 +3,8 @@
 //! the query string is its own finding: `auth.token-in-url`.)
 
 use super::{must_refuse_everywhere, needs_required_routes};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::net::Credential;

@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, tls};
 use crate::profile::Profile;

@@ -6,7 +6,8 @@ mod dangling;
 pub use caa::Caa;
 pub use dangling::Dangling;
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Lookup;
 use crate::profile::Profile;

@@ -19,7 +19,8 @@ use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator};
 
 use super::spf::eval::{self, SpfResult};
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::journeys::walk::{Delivered, Parsed};
 use crate::ctx::Ctx;
 use crate::profile::Profile;

@@ -2,7 +2,8 @@
 //! policy discovery by the DNS tree walk, one `v=DMARC1` record, an enforcing policy.
 
 use super::{has_null_mx, needs_domain, tags};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Answer;
 use crate::profile::Profile;

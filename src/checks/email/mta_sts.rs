@@ -4,7 +4,8 @@
 use url::Url;
 
 use super::{needs_domain, tags};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, HttpRequest};
 use crate::profile::Profile;

@@ -1,7 +1,8 @@
 //! `email.mx`: the domain has MX records and each exchange resolves; a null MX is deliberate.
 
 use super::needs_domain;
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, Lookup};
 use crate::profile::Profile;

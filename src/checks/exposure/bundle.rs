@@ -122,8 +122,8 @@ pub struct Bundle {
 impl Bundle {
     /// Observations for scripts the pages load that were not scanned: never a PASS, since
     /// what was not read cannot be vouched for.
-    pub fn unscanned_observations(&self) -> Vec<crate::check::Observation> {
-        use crate::check::{Observation, Status};
+    pub fn unscanned_observations(&self) -> Vec<crate::result::Observation> {
+        use crate::result::{Observation, Status};
         self.unscanned
             .iter()
             .map(|why| match why {
@@ -146,7 +146,7 @@ impl Bundle {
     }
 
     /// Scripts scanned of those the pages load, and why the rest were not.
-    pub fn script_coverage(&self) -> crate::check::Coverage {
+    pub fn script_coverage(&self) -> crate::result::Coverage {
         let left = self
             .unscanned
             .iter()
@@ -156,7 +156,7 @@ impl Bundle {
                 Unscanned::Failed(why) => why.clone(),
             })
             .collect();
-        crate::check::Coverage::new(
+        crate::result::Coverage::new(
             "scripts",
             self.scripts.len(),
             self.scripts.len() + self.unscanned.len(),
@@ -189,12 +189,12 @@ impl Bundle {
     }
 
     /// ERROR observations for the pages that could not be read.
-    pub fn page_error_observations(&self) -> Vec<crate::check::Observation> {
+    pub fn page_error_observations(&self) -> Vec<crate::result::Observation> {
         self.page_errors
             .iter()
             .map(|(page, why)| {
-                crate::check::Observation::new(
-                    crate::check::Status::Error,
+                crate::result::Observation::new(
+                    crate::result::Status::Error,
                     format!("GET {page}"),
                     format!("{why}: the page's scripts were not seen"),
                 )

@@ -3,7 +3,8 @@
 
 use super::bundle;
 use super::secret_scan;
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

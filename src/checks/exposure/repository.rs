@@ -5,9 +5,8 @@
 use std::time::{Duration, Instant};
 
 use super::repo_scan::{self, IGNORE_FILE, LeakedSecret, Scan};
-use crate::check::{
-    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -2,7 +2,8 @@
 //! carries a stack trace, a framework debug page or a database error. The HTTP layer scans
 //! every body once; this review check reports what it found.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

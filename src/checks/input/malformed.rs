@@ -2,7 +2,8 @@
 //! ids (negative, zero, huge, traversal, NUL, SQL, odd unicode) get a 4xx — never a 5xx,
 //! never a hang. Unsafe methods only on routes that opt in.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpError, HttpRequest};

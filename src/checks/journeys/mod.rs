@@ -18,9 +18,8 @@ use std::time::Instant;
 
 pub use tokens::{AccountBinding, Expiry, SingleUse};
 
-use crate::check::{
-    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Phase, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::{Environment, Profile};
 

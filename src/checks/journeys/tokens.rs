@@ -14,7 +14,8 @@ use std::time::Duration;
 use super::cfg::{Token, TokenKind};
 use super::walk::{StepOutcome, Walk};
 use super::{held_back, mail_waits, step_observation};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Phase, Status};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

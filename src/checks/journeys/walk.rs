@@ -14,7 +14,7 @@ use url::Url;
 
 use super::cfg::{Action, Expect, Journey, RUN_PLACEHOLDER, Source, Step};
 use super::mailbox;
-use crate::check::Status;
+use crate::result::Status;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
 use crate::profile::Method;

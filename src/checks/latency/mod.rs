@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::check::{
-    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Phase, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -17,9 +17,8 @@ pub use reading::Marks;
 
 use aho_corasick::AhoCorasick;
 
-use crate::check::{
-    Applicability, Check, CheckFuture, Coverage, Finding, Observation, Phase, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::result::{Coverage, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 use needles::{Form, Known};

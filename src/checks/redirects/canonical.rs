@@ -1,9 +1,8 @@
 //! `redirects.canonical`: every entry point reaches the one canonical origin, in few hops,
 //! without loops or detours off the profile's hosts.
 
-use crate::check::{
-    Applicability, Check, CheckFuture, EvidenceTable, Finding, Observation, Status,
-};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

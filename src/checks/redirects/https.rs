@@ -1,7 +1,8 @@
 //! `redirects.https`: every `http://` entry point's first answer moves the browser to
 //! `https://` on the same host, permanently.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;

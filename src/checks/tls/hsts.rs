@@ -1,6 +1,7 @@
 //! `tls.hsts`: `Strict-Transport-Security` on the https pages the profile names.
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;

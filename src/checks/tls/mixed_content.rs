@@ -11,7 +11,8 @@
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::check::{Applicability, Check, CheckFuture, Coverage, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Coverage, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -1,7 +1,8 @@
 //! `tls.protocols`: which TLS versions each https host accepts. TLS 1.3 and 1.2 through
 //! rustls, TLS 1.1 and 1.0 through a hand-built ClientHello (`net::legacy_tls`).
 
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::legacy_tls::{self, Legacy, Reply};
 use crate::net::tls::{self, Offer};

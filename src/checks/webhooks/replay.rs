@@ -3,7 +3,8 @@
 //! lets that be seen.
 
 use super::{deliver, needs_webhooks, now, sample_event, sign};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::{Profile, WebhookScheme};
 

@@ -2,7 +2,8 @@
 //! correctly signed event is accepted (else nothing can be concluded).
 
 use super::{deliver, needs_webhooks, now, sample_event, sign};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 

@@ -11,7 +11,8 @@ use std::net::IpAddr;
 use std::pin::Pin;
 
 use super::{has_null_mx, needs_domain};
-use crate::check::{Applicability, Check, CheckFuture, Finding, Observation, Status};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Dns;
 use crate::profile::{Profile, Sender};
