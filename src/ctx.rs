@@ -1,5 +1,7 @@
 //! The context shared by every check of one audit.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::net::{Dns, Http, Redactor};
@@ -22,21 +24,20 @@ pub struct Ctx {
     pub http: Http,
     pub redactor: Redactor,
     pub consent: Consent,
-    /// Each route's baseline (a legitimate caller's answer), fetched once for the checks
-    /// that compare against it; indexed like `profile.routes`.
-    pub(crate) baselines: Vec<tokio::sync::OnceCell<crate::checks::probe::CachedBaseline>>,
-    /// The client bundle, collected once for the checks that read it.
-    pub(crate) bundle: tokio::sync::OnceCell<crate::checks::exposure::Bundle>,
-    /// Where the app's logs stood when the audit started (`logs.secrets` reads from there).
-    pub(crate) log_marks: crate::checks::logs::Marks,
-    /// The messages the journeys received, for `email.delivered`.
-    pub(crate) journeys: crate::checks::journeys::walk::Deliveries,
+    /// What each check family keeps for this audit (see [`Ctx::slot`]).
+    slots: Slots,
     /// Counters the load checks bump for the progress bar.
     pub load_progress: Arc<crate::progress::LoadProgress>,
     /// One browser-like TLS handshake per `(host, port)`, shared by the checks that read
     /// the chain it received.
-    handshakes: std::sync::Mutex<std::collections::HashMap<(String, u16), Arc<SharedHandshake>>>,
+    handshakes: std::sync::Mutex<HashMap<(String, u16), Arc<SharedHandshake>>>,
 }
+
+/// Per-audit state a check family keeps for its checks (a cache shared by several checks,
+/// a mark taken when the audit started), one value per type. The family owns the type and
+/// `Ctx` only holds it, so the context names no family.
+#[derive(Default)]
+struct Slots(std::sync::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
 
 type SharedHandshake = tokio::sync::OnceCell<Result<crate::net::tls::Handshake, String>>;
 
@@ -49,28 +50,31 @@ impl Ctx {
             &profile.network.nameservers,
             profile.network.timeout,
         )?);
-        // Marked first: every line the audit's traffic causes comes after this.
-        let log_marks = crate::checks::logs::Marks::take(profile.logs.as_ref());
         let redactor = Redactor::new(profile.secrets());
         let http = Http::new(&profile, dns.clone(), redactor.clone())?;
-        let baselines = profile
-            .routes
-            .iter()
-            .map(|_| tokio::sync::OnceCell::new())
-            .collect();
         Ok(Ctx {
-            baselines,
             profile,
             dns,
             http,
             redactor,
             consent,
-            bundle: tokio::sync::OnceCell::new(),
-            log_marks,
-            journeys: Default::default(),
+            slots: Slots::default(),
             handshakes: Default::default(),
             load_progress: Arc::default(),
         })
+    }
+
+    /// This audit's `T`, made from the profile the first time any check asks for it and
+    /// shared by every check after that.
+    pub fn slot<T: Any + Send + Sync>(&self, make: impl FnOnce(&Profile) -> T) -> Arc<T> {
+        let mut slots = self.slots.0.lock().unwrap_or_else(|p| p.into_inner());
+        let key = TypeId::of::<T>();
+        if let Some(value) = slots.get(&key).and_then(|v| v.clone().downcast::<T>().ok()) {
+            return value;
+        }
+        let value = Arc::new(make(&self.profile));
+        slots.insert(key, value.clone());
+        value
     }
 
     /// A TLS handshake with `host:port` offering what browsers offer, once per audit, behind

@@ -66,6 +66,8 @@ pub async fn audit(
         ctx.load_progress = progress.clone();
     }
     let ctx = Arc::new(ctx);
+    // Marked first: every log line the audit's traffic causes comes after this.
+    checks::logs::mark_start(&ctx);
     // A dead nameserver or a base_url that is not there is found in seconds and said once,
     // before dozens of checks each wait out a timeout on it.
     net::preflight::run(&ctx.dns, &ctx.http, &profile.target.base_url).await;

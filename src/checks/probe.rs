@@ -144,7 +144,10 @@ pub struct Baseline<'a> {
 }
 
 /// A route's baseline as the audit keeps it: fetched once, whichever checks ask.
-pub(crate) type CachedBaseline = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
+type CachedBaseline = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
+
+/// Each route's baseline for this audit, indexed like `profile.routes` (a [`Ctx::slot`]).
+struct Baselines(Vec<tokio::sync::OnceCell<CachedBaseline>>);
 
 /// `route` fetched by the first active identity that may use it and can fill it — once per
 /// audit: every check asking for the same route's baseline shares that answer. An error says
@@ -155,7 +158,10 @@ pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, S
         .routes
         .iter()
         .position(|r| std::ptr::eq(r, route));
-    let Some(cell) = index.and_then(|i| ctx.baselines.get(i)) else {
+    let baselines = ctx.slot(|profile| {
+        Baselines(profile.routes.iter().map(|_| Default::default()).collect())
+    });
+    let Some(cell) = index.and_then(|i| baselines.0.get(i)) else {
         return find_baseline(ctx, route).await;
     };
     let cached = cell

@@ -247,8 +247,12 @@ fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
 }
 
 /// The bundle, fetched once per audit however many checks read it.
-pub async fn collect(ctx: &Ctx) -> &Bundle {
-    ctx.bundle.get_or_init(|| fetch(ctx)).await
+pub async fn collect(ctx: &Ctx) -> std::sync::Arc<Bundle> {
+    let collected = ctx.slot(|_| tokio::sync::OnceCell::<std::sync::Arc<Bundle>>::new());
+    collected
+        .get_or_init(|| async { std::sync::Arc::new(fetch(ctx).await) })
+        .await
+        .clone()
 }
 
 /// Fetches the entry pages (base_url, canonical, `[target] pages`) and every script they load.

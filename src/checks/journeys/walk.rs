@@ -384,7 +384,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
                 self.taken.insert(message.id.clone());
-                self.ctx.journeys.push(Delivered {
+                self.ctx.slot(|_| Deliveries::default()).push(Delivered {
                     journey: self.journey.name.clone(),
                     step: step.name.clone(),
                     raw: message.raw.clone(),

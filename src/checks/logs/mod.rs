@@ -15,6 +15,17 @@ mod reading;
 pub use cfg::Logs;
 pub use reading::Marks;
 
+/// Marks where the app's logs stand: called when the audit starts, before any of its
+/// traffic, so `logs.secrets` reads only the lines the audit caused.
+pub fn mark_start(ctx: &Ctx) {
+    marks(ctx);
+}
+
+/// This audit's marks (taken now if [`mark_start`] was not called).
+fn marks(ctx: &Ctx) -> std::sync::Arc<Marks> {
+    ctx.slot(|profile| Marks::take(profile.logs.as_ref()))
+}
+
 use aho_corasick::AhoCorasick;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
@@ -223,7 +234,7 @@ impl Check for Secrets {
             let base_dir = std::path::Path::new(&ctx.profile.source)
                 .parent()
                 .unwrap_or(std::path::Path::new("."));
-            let sources = reading::read_all(logs, &ctx.log_marks, base_dir).await;
+            let sources = reading::read_all(logs, &marks(ctx), base_dir).await;
             let secrets = known_secrets(ctx);
             let needles = needles::needles(&secrets);
             // Leftmost-longest: a whole token is named as such, not as its payload segment.
