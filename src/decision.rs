@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::result::{Severity, Status};
 use crate::result::{CheckResult, Novelty};
+use crate::result::{Severity, Status};
 
 /// Which statuses fail the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

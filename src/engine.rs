@@ -11,9 +11,9 @@ use tokio::task::JoinSet;
 
 use crate::catalogue;
 use crate::check::{Applicability, Check, Phase};
-use crate::result::{EvidenceTable, Finding, Observation, Severity, Status, family_of};
 use crate::ctx::Ctx;
 use crate::result::CheckResult;
+use crate::result::{EvidenceTable, Finding, Observation, Severity, Status, family_of};
 
 /// Which checks the user asked for: `--only` / `--skip`, each an id or a family.
 #[derive(Clone, Debug, Default)]

@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
-use crate::result::{Severity, Status};
 use crate::decision::Decision;
 use crate::result::CheckResult;
+use crate::result::{Severity, Status};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextTask {

@@ -4,11 +4,82 @@
 //! `audit.waivers` row, a WARN, so a stale waiver cannot hide.
 
 use crate::result::{Observation, Severity, Status, family_of};
-use crate::profile::Waiver;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::profile::validator::Validator;
 use crate::result::{CheckResult, WaiverNote};
 
 /// The id of the row that reports waivers needing attention.
 pub const ROW_ID: &str = "audit.waivers";
+
+/// `[[waivers]]`: a risk accepted until a date.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub check: String,
+    pub route: Option<String>,
+    pub host: Option<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
+}
+
+/// An accepted risk: a check's FAIL or WARN shown as WAIVED until `expires`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    /// A check id (or a family).
+    pub check: Spanned<String>,
+    /// Only the observations about this route path (e.g. `/api/legacy/status`).
+    pub route: Option<String>,
+    /// Only the observations about this host.
+    pub host: Option<String>,
+    pub reason: Spanned<String>,
+    /// A date, `2026-12-31`: from the next day on the waiver is ignored and reported.
+    pub expires: Spanned<toml::value::Datetime>,
+}
+
+impl Validator<'_> {
+    pub(crate) fn waiver(&mut self, raw: RawWaiver, key: &str) -> Option<Waiver> {
+        let id = raw.check.get_ref();
+        let known = crate::catalogue::entries()
+            .iter()
+            .any(|m| m.id == *id || crate::result::family_of(&m.id) == id);
+        if !known {
+            self.blame(
+                &raw.check,
+                &format!("{key}.check"),
+                format!("no check or family `{id}` (see `launch-audit checks`)"),
+            );
+        }
+        if raw.reason.get_ref().trim().is_empty() {
+            self.blame(
+                &raw.reason,
+                &format!("{key}.reason"),
+                "say why the risk is accepted (a ticket, who decided)",
+            );
+        }
+        let date = raw.expires.get_ref();
+        let expires = match (date.date, date.time) {
+            (Some(d), None) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+            _ => {
+                self.blame(
+                    &raw.expires,
+                    &format!("{key}.expires"),
+                    "expected a date such as 2026-12-31",
+                );
+                String::new()
+            }
+        };
+        (known && !expires.is_empty()).then(|| Waiver {
+            check: id.clone(),
+            route: raw.route,
+            host: raw.host.map(|h| h.to_ascii_lowercase()),
+            reason: raw.reason.into_inner(),
+            expires,
+        })
+    }
+}
 
 /// Applies `waivers` (valid through `today`, `YYYY-MM-DD`) to `results`; returns the
 /// `audit.waivers` row when a waiver needs attention.

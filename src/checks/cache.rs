@@ -6,9 +6,9 @@
 use reqwest::header::HeaderMap;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::{Auth, Identity, Profile, Route};
+use crate::result::{Finding, Observation, Status};
 
 use super::probe;
 

@@ -5,10 +5,10 @@
 use url::Url;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Method, Profile};
+use crate::result::{Finding, Observation, Status};
 
 /// A reserved name standing for any site on the internet; only ever sent as a header.
 const FOREIGN: &str = "https://evil.test";

@@ -8,10 +8,10 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 #[derive(Deserialize)]
 struct Rules {

@@ -3,10 +3,10 @@
 use reqwest::header::HeaderMap;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// nosniff, framing protection and a Referrer-Policy on the app's pages.
 pub struct Security;

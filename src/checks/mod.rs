@@ -23,9 +23,9 @@ pub mod redirects;
 pub mod tls;
 pub mod webhooks;
 
-use crate::result::{Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
+use crate::result::{Observation, Status};
 
 /// Traffic-heavy probes (AI probes, bursts, load) against `environment = "production"` need
 /// `--allow-production-load`; without it nothing is sent and the check says why.

@@ -3,9 +3,10 @@
 //! an answer (real apps refuse with 401, 403, 404, a redirect to login, or a 200 error
 //! envelope), and whether one caller's data shows up in another's answer.
 
+use crate::checks::auth::cfg::AuthPolicy;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
-use crate::profile::{AuthPolicy, Environment, FilledRoute, Identity, Route};
+use crate::profile::{Environment, FilledRoute, Identity, Route};
 
 /// What an answer amounts to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,9 +159,8 @@ pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, S
         .routes
         .iter()
         .position(|r| std::ptr::eq(r, route));
-    let baselines = ctx.slot(|profile| {
-        Baselines(profile.routes.iter().map(|_| Default::default()).collect())
-    });
+    let baselines =
+        ctx.slot(|profile| Baselines(profile.routes.iter().map(|_| Default::default()).collect()));
     let Some(cell) = index.and_then(|i| baselines.0.get(i)) else {
         return find_baseline(ctx, route).await;
     };

@@ -7,8 +7,8 @@
 use std::io::{self, Write};
 
 use crate::catalogue;
-use crate::result::Status;
 use crate::result::CheckResult;
+use crate::result::Status;
 use crate::run::AuditRun;
 
 fn esc(text: &str) -> String {

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::result::Status;
 use crate::result::CheckResult;
+use crate::result::Status;
 use crate::run::AuditRun;
 
 fn xml(text: &str) -> String {

@@ -11,8 +11,8 @@ mod table;
 use std::io::{self, Write};
 
 use crate::catalogue;
-use crate::result::{Severity, Status};
 use crate::result::CheckResult;
+use crate::result::{Severity, Status};
 use crate::run::AuditRun;
 
 pub use table::TableStyle;

@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::catalogue;
-use crate::result::{Severity, Status};
 use crate::result::Novelty;
+use crate::result::{Severity, Status};
 use crate::run::AuditRun;
 
 fn level(severity: Severity) -> &'static str {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use fixtures::Mode;
 use launch_audit::AuditOptions;
 use launch_audit::check::{Applicability, Check, CheckFuture};
-use launch_audit::result::{Finding, Observation, Status};
 use launch_audit::ctx::Ctx;
 use launch_audit::engine::Selection;
 use launch_audit::profile::Profile;
 use launch_audit::registry;
+use launch_audit::result::{Finding, Observation, Status};
 
 use crate::support::{Setup, read_json, stdout, without_section};
 

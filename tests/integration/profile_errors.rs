@@ -271,6 +271,6 @@ fn max_attempts_has_a_default() {
         .unwrap();
     assert_eq!(
         login.max_attempts,
-        launch_audit::profile::DEFAULT_MAX_ATTEMPTS
+        launch_audit::checks::ratelimit::cfg::DEFAULT_MAX_ATTEMPTS
     );
 }

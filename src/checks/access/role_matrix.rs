@@ -3,10 +3,10 @@
 //! legitimate users makes every refusal meaningless, so that is an ERROR.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 
 pub struct RoleMatrix;
 

@@ -3,10 +3,10 @@
 //! or empty, and never carry what the owning tenant sees.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct TenantIsolation;
 

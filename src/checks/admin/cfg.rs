@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::profile::{Identity, Route, Validator};
+use crate::profile::identity::Identity;
+use crate::profile::routes::Route;
+use crate::profile::validator::Validator;
 
 /// How long an entry may take to appear when the profile names no `wait`.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);

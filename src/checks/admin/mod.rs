@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Method, Profile};
+use crate::result::{Finding, Observation, Status};
 
 pub struct AuditTrailCheck;
 

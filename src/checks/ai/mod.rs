@@ -3,6 +3,8 @@
 //! check sends at most a third of the endpoint's `max_requests`. Answers are never kept
 //! beyond a redacted, masked excerpt (canaries are registered as secrets).
 
+pub mod cfg;
+
 mod data_exfiltration;
 mod prompt_injection;
 mod tool_abuse;
@@ -17,10 +19,11 @@ use base64::Engine;
 use serde::Deserialize;
 
 use crate::check::Applicability;
-use crate::result::Finding;
+use crate::checks::ai::cfg::{AiAnswer, AiEndpoint, AiInput};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
-use crate::profile::{AiAnswer, AiEndpoint, AiInput, Profile};
+use crate::profile::Profile;
+use crate::result::Finding;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,7 +136,10 @@ pub async fn answers_as_assistant(ctx: &Ctx, endpoint: &AiEndpoint) -> Result<()
 }
 
 /// [`answers_as_assistant`] as the ERROR observation that stops probing an endpoint.
-pub async fn control_failed(ctx: &Ctx, endpoint: &AiEndpoint) -> Option<crate::result::Observation> {
+pub async fn control_failed(
+    ctx: &Ctx,
+    endpoint: &AiEndpoint,
+) -> Option<crate::result::Observation> {
     let why = answers_as_assistant(ctx, endpoint).await.err()?;
     Some(crate::result::Observation::new(
         crate::result::Status::Error,

@@ -4,10 +4,11 @@
 
 use super::{Fill, ask, budget, needs_endpoints, probes, production_refusal};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
+use crate::checks::ai::cfg::{AiEndpoint, AiTools};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
-use crate::profile::{AiEndpoint, AiTools, Profile};
+use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct ToolAbuse;
 

@@ -2,10 +2,10 @@
 
 use super::{must_refuse, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct ExpiredToken;
 

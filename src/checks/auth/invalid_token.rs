@@ -2,10 +2,10 @@
 
 use super::{must_refuse_everywhere, needs_required_routes, place};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::Finding;
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::{Profile, Scheme};
+use crate::result::Finding;
 
 pub struct InvalidToken;
 

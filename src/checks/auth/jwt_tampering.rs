@@ -4,10 +4,10 @@
 use super::jwt::{self, Jwt, Material};
 use super::{place, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::profile::{Identity, Profile};
+use crate::result::{Finding, Observation, Status};
 
 pub struct JwtTampering;
 

@@ -3,9 +3,9 @@
 //! credential expired mid-audit are reported.
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Login;
 

@@ -1,6 +1,8 @@
 //! Auth family: `auth.unauthenticated`, `auth.invalid-token`, `auth.expired-token`,
 //! `auth.jwt-tampering`, `auth.session-cookies`, `auth.login`.
 
+pub mod cfg;
+
 mod expired_token;
 mod invalid_token;
 pub mod jwt;
@@ -22,10 +24,10 @@ use futures_util::future::join_all;
 
 use super::probe::{self, Answer, Baseline};
 use crate::check::Applicability;
-use crate::result::{Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Credential, Fetched, HttpError};
 use crate::profile::{Auth, Profile, Route, Scheme};
+use crate::result::{Observation, Status};
 
 /// Routes that must refuse strangers and that probes may touch.
 fn required_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {

@@ -2,10 +2,10 @@
 //! the audit — carry Secure, HttpOnly and SameSite=Lax|Strict.
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{HttpRequest, SeenCookie};
 use crate::profile::{Profile, Scheme};
+use crate::result::{Finding, Observation, Status};
 
 pub struct SessionCookies;
 

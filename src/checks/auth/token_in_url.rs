@@ -5,11 +5,11 @@ use futures_util::future::join_all;
 
 use super::{anonymous_answer, must_refuse, needs_required_routes, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe::{self, Answer};
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct TokenInUrl;
 

@@ -4,11 +4,11 @@
 
 use super::{must_refuse_everywhere, needs_required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::{Auth, Profile, Scheme};
+use crate::result::{Finding, Observation, Status};
 
 pub struct Unauthenticated;
 

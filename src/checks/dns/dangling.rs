@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, Lookup};
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Dangling;
 

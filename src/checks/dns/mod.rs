@@ -1,5 +1,7 @@
 //! DNS family: `dns.resolution`, `dns.caa`, `dns.dangling`.
 
+pub mod cfg;
+
 mod caa;
 mod dangling;
 
@@ -7,10 +9,10 @@ pub use caa::Caa;
 pub use dangling::Dangling;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Lookup;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// Every host the profile names resolves (A or AAAA).
 pub struct Resolution;

@@ -20,10 +20,10 @@ use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator};
 use super::spf::eval::{self, SpfResult};
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::journeys::walk::{Delivered, Parsed};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct MailDelivered;
 
@@ -112,7 +112,9 @@ impl Check for MailDelivered {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let received = ctx.slot(|_| crate::checks::journeys::walk::Deliveries::default()).all();
+            let received = ctx
+                .slot(|_| crate::checks::journeys::walk::Deliveries::default())
+                .all();
             if received.is_empty() {
                 return Finding::error(
                     "no journey received a message, so no mail could be authenticated: the journey checks receive it (were they selected, and did they get as far as their mail?)",

@@ -8,10 +8,10 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::{needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Answer;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Dkim;
 

@@ -3,10 +3,10 @@
 
 use super::{has_null_mx, needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::Answer;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Dmarc;
 

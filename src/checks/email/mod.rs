@@ -2,6 +2,8 @@
 //! read the DNS of `[target] domain` through the audit's one resolver; `email.delivered`
 //! authenticates the messages the journeys received.
 
+pub mod cfg;
+
 pub mod delivered;
 pub mod dkim;
 pub mod dmarc;

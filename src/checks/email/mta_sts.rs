@@ -5,10 +5,10 @@ use url::Url;
 
 use super::{needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, HttpRequest};
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct MtaSts;
 

@@ -2,10 +2,10 @@
 
 use super::needs_domain;
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::{Answer, Lookup};
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Mx;
 

@@ -4,9 +4,9 @@
 use super::bundle;
 use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct ClientBundle;
 

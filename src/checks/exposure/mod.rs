@@ -2,6 +2,8 @@
 //! family (`secrets.client-bundle`, `secrets.repository`: their ids are the catalogue's,
 //! their code lives with what it shares).
 
+pub mod cfg;
+
 mod bundle;
 mod client_bundle;
 pub mod repo_scan;

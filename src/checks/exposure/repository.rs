@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::repo_scan::{self, IGNORE_FILE, LeakedSecret, Scan};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 
 pub struct Repository;
 

@@ -7,10 +7,10 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct SensitivePaths;
 

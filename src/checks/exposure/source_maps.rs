@@ -5,10 +5,10 @@
 use super::bundle;
 use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::{Environment, Profile};
+use crate::result::{Finding, Observation, Status};
 
 pub struct SourceMaps;
 

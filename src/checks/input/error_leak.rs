@@ -3,9 +3,9 @@
 //! every body once; this review check reports what it found.
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct ErrorLeak;
 

@@ -3,11 +3,11 @@
 //! never a hang. Unsafe methods only on routes that opt in.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::checks::probe;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpError, HttpRequest};
 use crate::profile::{Profile, Route};
+use crate::result::{Finding, Observation, Status};
 
 pub struct Malformed;
 

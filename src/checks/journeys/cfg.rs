@@ -11,7 +11,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use crate::profile::{Method, Secret, Validator};
+use crate::profile::routes::Method;
+use crate::profile::secret::Secret;
+use crate::profile::validator::Validator;
 
 /// How long a mail step waits for its message when `[mail] wait` is not given.
 pub const DEFAULT_MAIL_WAIT: Duration = Duration::from_secs(15);
@@ -451,13 +453,13 @@ pub(crate) fn validate_journeys(
             );
         }
         // Names make check ids: `password reset` and `password-reset` would be one.
-        if !names.insert(super::slug(&name)) {
+        if !names.insert(slug(&name)) {
             v.blame(
                 &raw.name,
                 &format!("{key}.name"),
                 format!(
                     "two [[journeys]] are named `{name}` (as a check id: journey.{})",
-                    super::slug(&name)
+                    slug(&name)
                 ),
             );
         }
@@ -740,4 +742,9 @@ pub(crate) fn validate_tokens(
         });
     }
     tokens
+}
+
+/// A journey's name as a check id segment: `password reset` → `password-reset`.
+pub fn slug(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace([' ', '_'], "-")
 }

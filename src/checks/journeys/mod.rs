@@ -19,9 +19,9 @@ use std::time::Instant;
 pub use tokens::{AccountBinding, Expiry, SingleUse};
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::{Environment, Profile};
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 
 /// The title of a journey's table of steps, which every report format shows, passing or not.
 pub const STEPS_TITLE: &str = "Journey steps";
@@ -29,10 +29,7 @@ pub const STEPS_TITLE: &str = "Journey steps";
 /// The id of the catalogue entry every `journey.<name>` check shares.
 pub const TEMPLATE_ID: &str = "journey.<name>";
 
-/// A journey's name as a check id segment: `password reset` → `password-reset`.
-pub fn slug(name: &str) -> String {
-    name.trim().to_ascii_lowercase().replace([' ', '_'], "-")
-}
+pub use cfg::slug;
 
 /// Stands for the family when the profile has no `[[journeys]]`: a SKIP naming the key.
 pub struct Template;

@@ -15,9 +15,9 @@ use super::cfg::{Token, TokenKind};
 use super::walk::{StepOutcome, Walk};
 use super::{held_back, mail_waits, step_observation};
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// The slack added to a declared lifetime before the expired link is tried.
 const AFTER_LIFETIME: Duration = Duration::from_secs(1);

@@ -14,10 +14,10 @@ use url::Url;
 
 use super::cfg::{Action, Expect, Journey, RUN_PLACEHOLDER, Source, Step};
 use super::mailbox;
-use crate::result::Status;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
 use crate::profile::Method;
+use crate::result::Status;
 
 /// How often a mail step looks in the mailbox while it waits.
 const POLL_EVERY: Duration = Duration::from_millis(250);

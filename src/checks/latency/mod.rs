@@ -3,6 +3,8 @@
 //! each latency is measured from its intended time, so a stalled server is charged for the
 //! whole queue it built (no coordinated omission). Percentiles from an HdrHistogram.
 
+pub mod cfg;
+
 pub mod generator;
 
 use std::time::Duration;
@@ -10,9 +12,9 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 
 use super::probe;
 use generator::{Plan, Target};

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::profile::Validator;
+use crate::profile::validator::Validator;
 
 /// `[logs]` as written.
 #[derive(Debug, Deserialize)]

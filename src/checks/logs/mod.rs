@@ -29,9 +29,9 @@ fn marks(ctx: &Ctx) -> std::sync::Arc<Marks> {
 use aho_corasick::AhoCorasick;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Coverage, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Coverage, Finding, Observation, Status};
 use needles::{Form, Known};
 use reading::Problem;
 

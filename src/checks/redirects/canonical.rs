@@ -2,9 +2,9 @@
 //! without loops or detours off the profile's hosts.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{EvidenceTable, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{EvidenceTable, Finding, Observation, Status};
 
 use super::{End, describe, follow};
 

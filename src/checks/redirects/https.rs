@@ -2,10 +2,10 @@
 //! `https://` on the same host, permanently.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Https;
 

@@ -2,6 +2,8 @@
 //! Redirects are never followed by the HTTP client; [`follow`] walks them hop by hop, so
 //! every hop is seen, scoped and bounded.
 
+pub mod cfg;
+
 mod canonical;
 mod https;
 mod open_redirect;
@@ -12,9 +14,9 @@ pub use open_redirect::OpenRedirect;
 
 use url::Url;
 
+use crate::checks::redirects::cfg::MAX_REDIRECT_HOPS;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
-use crate::profile::MAX_REDIRECT_HOPS;
 
 /// Where a `Location` points, resolved as a browser resolves it against the request URL.
 pub fn location(response: &Fetched, from: &Url) -> Option<Result<Url, String>> {

@@ -10,9 +10,9 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Certificate;
 

@@ -1,9 +1,9 @@
 //! `tls.expiry`: days left on each https host's leaf certificate.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Expiry;
 

@@ -1,10 +1,10 @@
 //! `tls.hsts`: `Strict-Transport-Security` on the https pages the profile names.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// Six months: the least HSTS preload lists and scanners accept.
 pub const MIN_MAX_AGE: u64 = 15_552_000;

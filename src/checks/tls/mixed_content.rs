@@ -12,9 +12,9 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Coverage, Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Coverage, Finding, Observation, Status};
 
 pub struct MixedContent;
 

@@ -4,6 +4,8 @@
 //! Every `https://` host the profile names is looked at (`Profile::https_hosts`). One
 //! handshake per host is shared by the certificate and expiry checks (`Ctx::handshake`).
 
+pub mod cfg;
+
 mod certificate;
 mod expiry;
 mod hsts;

@@ -2,11 +2,11 @@
 //! rustls, TLS 1.1 and 1.0 through a hand-built ClientHello (`net::legacy_tls`).
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::legacy_tls::{self, Legacy, Reply};
 use crate::net::tls::{self, Offer};
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Protocols;
 

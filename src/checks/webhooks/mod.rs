@@ -2,6 +2,8 @@
 //! Events are signed here exactly as each provider signs them, so the endpoint's own
 //! verification code is what gets tested.
 
+pub mod cfg;
+
 mod replay;
 mod signature;
 
@@ -13,9 +15,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 
 use crate::check::Applicability;
+use crate::checks::webhooks::cfg::{Webhook, WebhookScheme};
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpError, HttpRequest};
-use crate::profile::{Profile, Webhook, WebhookScheme};
+use crate::profile::Profile;
 
 fn needs_webhooks(profile: &Profile) -> Applicability {
     if profile.webhooks.is_empty() {

@@ -3,9 +3,9 @@
 
 use super::{deliver, needs_webhooks, now, sample_event, sign};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Signature;
 

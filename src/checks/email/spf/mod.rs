@@ -12,10 +12,11 @@ use std::pin::Pin;
 
 use super::{has_null_mx, needs_domain};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
+use crate::checks::email::cfg::Sender;
 use crate::ctx::Ctx;
 use crate::net::Dns;
-use crate::profile::{Profile, Sender};
+use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 use eval::{Fetched, MAX_DNS_TERMS, MAX_VOID_LOOKUPS, SpfResult};
 use syntax::{Mechanism, Qualifier, Record};
 

@@ -4,13 +4,16 @@
 //! `X-Forwarded-For` / `X-Real-IP` / `Forwarded` client address must still be limited,
 //! or the app trusts a header anyone can set.
 
+pub mod cfg;
+
 use std::sync::Arc;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
-use crate::result::{Finding, Observation, Status};
+use crate::checks::ratelimit::cfg::RateLimit;
 use crate::ctx::Ctx;
 use crate::net::{Fetched, HttpRequest};
-use crate::profile::{Profile, RateLimit};
+use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// The id of the catalogue entry every `ratelimit.<name>` check shares.
 pub const TEMPLATE_ID: &str = "ratelimit.<name>";

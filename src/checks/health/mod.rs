@@ -1,10 +1,12 @@
 //! Health family: `health.endpoint`.
 
+pub mod cfg;
+
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 /// The health path answers 2xx within its budget.
 pub struct Endpoint;

@@ -3,13 +3,15 @@
 //! profile's `[attest.<item>]`: ATTESTED with who, when and where it is written down, or
 //! OPEN. Never PASS: the tool did not see it.
 
+pub mod cfg;
+
 use std::sync::Arc;
 
 use crate::catalogue::{self, Kind};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::result::{Finding, Observation, Status};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
 
 pub struct Attested {
     id: &'static str,
