@@ -68,6 +68,7 @@ pub async fn audit(
     let ctx = Arc::new(ctx);
     // Marked first: every log line the audit's traffic causes comes after this.
     checks::logs::mark_start(&ctx);
+    checks::input::scan_every_response(&ctx);
     // A dead nameserver or a base_url that is not there is found in seconds and said once,
     // before dozens of checks each wait out a timeout on it.
     net::preflight::run(&ctx.dns, &ctx.http, &profile.target.base_url).await;

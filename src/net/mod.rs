@@ -5,7 +5,6 @@ pub mod answer;
 pub mod credentials;
 pub mod dns;
 pub mod http;
-pub mod leaks;
 pub mod legacy_tls;
 mod login;
 pub mod preflight;
@@ -15,5 +14,7 @@ pub mod tls;
 pub use answer::{Gate, Reached, reached};
 pub use credentials::LoginOutcome;
 pub use dns::{Answer, Dns, DnsFailure, Lookup, SeenRecord};
-pub use http::{Credential, Fetched, Http, HttpError, HttpRequest, MAX_BODY, SeenCookie};
+pub use http::{
+    BodyWatcher, Credential, Fetched, Http, HttpError, HttpRequest, MAX_BODY, SeenCookie,
+};
 pub use redact::Redactor;

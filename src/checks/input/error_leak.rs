@@ -1,6 +1,6 @@
 //! `input.error-leak`: no response of the whole audit — whichever check received it —
-//! carries a stack trace, a framework debug page or a database error. The HTTP layer scans
-//! every body once; this review check reports what it found.
+//! carries a stack trace, a framework debug page or a database error. `signatures` scans
+//! every body once, as the HTTP layer receives it; this review check reports what it found.
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
 use crate::ctx::Ctx;
@@ -25,7 +25,7 @@ impl Check for ErrorLeak {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let (scanned, hits) = ctx.http.leak_report();
+            let (scanned, hits) = super::scan(ctx).report();
             if scanned == 0 {
                 return Finding::error(
                     "no response was received to scan: run it with the checks that send requests",

@@ -5,6 +5,8 @@
 use std::sync::{Mutex, OnceLock};
 
 use regex::RegexSet;
+
+use crate::net::http::BodyWatcher;
 use serde::Deserialize;
 
 /// Hits kept per audit; more would repeat the same lesson.
@@ -33,7 +35,7 @@ fn compiled() -> &'static Compiled {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     COMPILED.get_or_init(|| {
         let rules: Rules =
-            match toml::from_str(include_str!("../../checks/rules/error-signatures.toml")) {
+            match toml::from_str(include_str!("../../../checks/rules/error-signatures.toml")) {
                 Ok(rules) => rules,
                 // Compiled-in data: a unit test parses it, so this cannot ship.
                 Err(error) => panic!("checks/rules/error-signatures.toml: {error}"),
@@ -60,12 +62,12 @@ pub struct LeakHit {
 }
 
 #[derive(Default)]
-pub struct Leaks {
+pub struct SignatureScan {
     state: Mutex<(usize, Vec<LeakHit>)>,
 }
 
-impl Leaks {
-    pub fn scan(&self, request: &str, status: u16, body: &[u8]) {
+impl SignatureScan {
+    fn scan(&self, request: &str, status: u16, body: &[u8]) {
         let text = String::from_utf8_lossy(body);
         let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
         // Frameworks print traces escaped: HTML pages (Express's development handler writes
@@ -95,6 +97,12 @@ impl Leaks {
     pub fn report(&self) -> (usize, Vec<LeakHit>) {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         (state.0, state.1.clone())
+    }
+}
+
+impl BodyWatcher for SignatureScan {
+    fn received(&self, request: &str, status: u16, body: &[u8]) {
+        self.scan(request, status, body);
     }
 }
 
@@ -134,7 +142,7 @@ mod tests {
 
     #[test]
     fn signatures_compile_and_match_what_they_name() {
-        let leaks = Leaks::default();
+        let leaks = SignatureScan::default();
         leaks.scan(
             "a",
             500,
@@ -153,7 +161,7 @@ mod tests {
         );
         let (scanned, hits) = leaks.report();
         assert_eq!(scanned, 4);
-        let leaks_escaped = Leaks::default();
+        let leaks_escaped = SignatureScan::default();
         // Express's development error page, and a JSON error body carrying the stack.
         leaks_escaped.scan(
             "e",

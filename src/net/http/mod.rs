@@ -3,184 +3,37 @@
 //! - credentials go only to the origin of `base_url`, the origin they belong to;
 //! - redirects are never followed automatically (checks follow them hop by hop);
 //! - one timeout covers connect, headers and body; bodies are read up to a cap.
+//!
+//! `request` holds what a check sends and receives; `pacing` how the client backs off a
+//! target that limits it.
+
+mod pacing;
+mod request;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
-use url::{Origin, Url};
+use url::Origin;
 
 use super::credentials::{Credentials, LoginOutcome};
 use super::dns::{Dns, HttpResolver};
-use super::leaks::{LeakHit, Leaks};
 use super::redact::Redactor;
-use crate::profile::{Identity, Method, Profile, Scheme};
-
-/// Bodies are read up to this many bytes; the rest is dropped and `truncated` set.
-pub const MAX_BODY: usize = 1024 * 1024;
+use crate::profile::Profile;
+use crate::profile::identity::{Identity, Scheme};
+use crate::profile::routes::Method;
+use pacing::{AuditLimited, Untrusted};
+pub use request::{Credential, Fetched, HttpRequest, MAX_BODY, SeenCookie};
 
 /// How many `Set-Cookie` headers one audit remembers for review; the rest are dropped.
 const MAX_SEEN_COOKIES: usize = 1000;
 
-/// A request a check wants sent.
-pub struct HttpRequest<'a> {
-    pub method: Method,
-    pub url: Url,
-    /// Whose credential to attach, in the identity's scheme.
-    pub identity: Option<&'a Identity>,
-    /// A credential placed by hand (a forged token, a token in the wrong place). Held to
-    /// the same rule as an identity's: it goes only to the credential origin.
-    pub credential: Option<Credential>,
-    pub json: Option<serde_json::Value>,
-    /// An urlencoded form body (logins, token endpoints).
-    pub form: Option<Vec<(String, String)>>,
-    /// A body sent as it is, with its content type (malformed input probes, webhooks).
-    pub raw: Option<(String, Vec<u8>)>,
-    /// Extra headers (a webhook's signature; never a credential of the app).
-    pub headers: Vec<(String, String)>,
-    /// Load traffic: its answers are not scanned for leaks or cookies. Load runs after the
-    /// review checks have read those, and thousands of identical answers add nothing.
-    pub unrecorded: bool,
-    /// Read at most this many bytes of the body instead of [`MAX_BODY`] (client scripts,
-    /// which the secret scan must read whole within its own budget).
-    pub body_limit: Option<usize>,
-    /// A burst meant to meet the limiter: its 429s are the measurement, not a sign that
-    /// the target limits the audit.
-    pub provokes_limit: bool,
-}
-
-/// A credential placed by hand.
-#[derive(Clone, Debug)]
-pub enum Credential {
-    /// The whole `Authorization` header value, e.g. `Bearer x` or `Basic x`.
-    Authorization(String),
-    Header(String, String),
-    Cookie(String, String),
-    Query(String, String),
-}
-
-impl<'a> HttpRequest<'a> {
-    pub fn new(method: Method, url: Url) -> HttpRequest<'a> {
-        HttpRequest {
-            method,
-            url,
-            identity: None,
-            credential: None,
-            json: None,
-            form: None,
-            raw: None,
-            headers: Vec::new(),
-            unrecorded: false,
-            body_limit: None,
-            provokes_limit: false,
-        }
-    }
-
-    /// Marks the request as load traffic (see [`HttpRequest::unrecorded`]).
-    pub fn unrecorded(mut self) -> Self {
-        self.unrecorded = true;
-        self
-    }
-
-    pub fn with_header(mut self, name: &str, value: String) -> Self {
-        self.headers.push((name.to_string(), value));
-        self
-    }
-
-    pub fn with_raw(mut self, content_type: &str, body: Vec<u8>) -> Self {
-        self.raw = Some((content_type.to_string(), body));
-        self
-    }
-
-    pub fn with_form(mut self, form: Vec<(String, String)>) -> Self {
-        self.form = Some(form);
-        self
-    }
-
-    pub fn get(url: Url) -> HttpRequest<'a> {
-        HttpRequest::new(Method::Get, url)
-    }
-
-    pub fn with_identity(mut self, identity: Option<&'a Identity>) -> Self {
-        self.identity = identity;
-        self
-    }
-
-    pub fn with_credential(mut self, credential: Credential) -> Self {
-        self.credential = Some(credential);
-        self
-    }
-
-    pub fn with_json(mut self, json: Option<serde_json::Value>) -> Self {
-        self.json = json;
-        self
-    }
-
-    /// `GET https://host/path`, for evidence (never carries the credential).
-    pub fn describe(&self) -> String {
-        format!("{} {}", self.method.as_str(), self.url)
-    }
-}
-
-/// A response as a check sees it.
-#[derive(Debug)]
-pub struct Fetched {
-    pub status: u16,
-    pub headers: HeaderMap,
-    /// At most [`MAX_BODY`] bytes.
-    pub body: Vec<u8>,
-    pub truncated: bool,
-    /// From sending the request to the last body byte read.
-    pub elapsed: Duration,
-}
-
-impl Fetched {
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-    }
-
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-}
-
-/// A `Set-Cookie` the audit received, kept for review checks (value never kept).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SeenCookie {
-    /// The request that received it (`GET https://…`).
-    pub request: String,
-    pub name: String,
-    pub secure: bool,
-    pub http_only: bool,
-    /// `SameSite` as sent, if any.
-    pub same_site: Option<String>,
-}
-
-impl SeenCookie {
-    fn parse(request: &str, header: &str) -> Option<SeenCookie> {
-        let mut parts = header.split(';');
-        let (name, _value) = parts.next()?.split_once('=')?;
-        let mut cookie = SeenCookie {
-            request: request.to_string(),
-            name: name.trim().to_string(),
-            secure: false,
-            http_only: false,
-            same_site: None,
-        };
-        for attribute in parts {
-            let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
-            match key.trim().to_ascii_lowercase().as_str() {
-                "secure" => cookie.secure = true,
-                "httponly" => cookie.http_only = true,
-                "samesite" => cookie.same_site = Some(value.trim().to_string()),
-                _ => {}
-            }
-        }
-        Some(cookie)
-    }
+/// Reads every response body the audit receives, whichever check asked (the input family's
+/// error-signature scan). Registered from above with [`Http::watch`], so the HTTP layer
+/// names no check family.
+pub trait BodyWatcher: Send + Sync {
+    fn received(&self, request: &str, status: u16, body: &[u8]);
 }
 
 /// Why a request produced no response. Every variant is an ERROR to the check.
@@ -210,120 +63,13 @@ pub struct Http {
     cookies: Arc<Mutex<Vec<SeenCookie>>>,
     credentials: Arc<Credentials>,
     redactor: Redactor,
-    leaks: Arc<Leaks>,
+    watchers: Arc<std::sync::RwLock<Vec<Arc<dyn BodyWatcher>>>>,
     limited: Arc<AuditLimited>,
     untrusted: Arc<Untrusted>,
     /// "PATCH /api/x/1" → how many writes the target accepted (2xx), load included.
     accepted_writes: Arc<Mutex<HashMap<String, usize>>>,
     /// Origins that did not answer the preflight: nothing more is sent there.
     unreachable: Arc<super::preflight::Unreachable>,
-}
-
-/// Whether the target rate-limited the audit itself: one root cause, said once.
-#[derive(Default)]
-struct AuditLimited {
-    sent: std::sync::atomic::AtomicUsize,
-    /// The first 429: after how many requests, and on which.
-    first: std::sync::OnceLock<(usize, String)>,
-    /// Per origin: how the audit paces itself once it has been limited there.
-    pacing: Mutex<HashMap<String, Pacing>>,
-}
-
-/// 429s to the audit's own probes (never a burst meant to meet a limiter) at one origin.
-#[derive(Default)]
-struct Pacing {
-    strikes: usize,
-    /// Honour the last short Retry-After: nothing is sent before this.
-    not_before: Option<Instant>,
-}
-
-/// A Retry-After up to this long is honoured (once per request: wait, then send again);
-/// longer ones are not waited for.
-const MAX_PAUSE: Duration = Duration::from_secs(5);
-/// After this many 429s at one origin the audit stops probing it: each further probe
-/// would only be limited too, and adds to the load the target is shedding.
-const STOP_AFTER_STRIKES: usize = 8;
-
-impl AuditLimited {
-    /// Waits out a short Retry-After, or refuses to send once the origin kept limiting.
-    async fn admit(&self, origin: &str) -> Result<(), HttpError> {
-        let wait = {
-            let Ok(pacing) = self.pacing.lock() else {
-                return Ok(());
-            };
-            let Some(state) = pacing.get(origin) else {
-                return Ok(());
-            };
-            if state.strikes >= STOP_AFTER_STRIKES {
-                return Err(HttpError::HeldBack(format!(
-                    "{origin} limited this audit {} times; it stopped probing there",
-                    state.strikes
-                )));
-            }
-            state
-                .not_before
-                .map(|at| at.saturating_duration_since(Instant::now()))
-        };
-        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
-            tokio::time::sleep(wait.min(MAX_PAUSE)).await;
-        }
-        Ok(())
-    }
-
-    /// Notes a 429 at `origin`; the Retry-After to honour, when it is short enough.
-    fn strike(&self, origin: &str, headers: &HeaderMap) -> Option<Duration> {
-        let retry_after = headers
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs)
-            .filter(|d| *d <= MAX_PAUSE);
-        let mut pacing = self.pacing.lock().ok()?;
-        let state = pacing.entry(origin.to_string()).or_default();
-        state.strikes += 1;
-        if let Some(pause) = retry_after {
-            let until = Instant::now() + pause;
-            state.not_before = Some(state.not_before.map_or(until, |at| at.max(until)));
-        }
-        retry_after
-    }
-
-    fn stopped_at(&self) -> Vec<String> {
-        self.pacing
-            .lock()
-            .map(|p| {
-                p.iter()
-                    .filter(|(_, s)| s.strikes >= STOP_AFTER_STRIKES)
-                    .map(|(origin, _)| origin.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// Origins whose certificate did not verify: every HTTPS request to them fails, which is one
-/// root cause behind the ERRORs of every check that went there.
-#[derive(Default)]
-struct Untrusted {
-    /// Origin → (the verifier's complaint, failed requests).
-    origins: Mutex<std::collections::BTreeMap<String, (String, usize)>>,
-}
-
-impl Untrusted {
-    fn note(&self, url: &url::Url, error: &HttpError) {
-        let HttpError::Transport(message) = error else {
-            return;
-        };
-        let Some(at) = message.find("invalid peer certificate") else {
-            return;
-        };
-        if let Ok(mut origins) = self.origins.lock() {
-            let entry = origins
-                .entry(url.origin().ascii_serialization())
-                .or_insert_with(|| (message[at..].to_string(), 0));
-            entry.1 += 1;
-        }
-    }
 }
 
 impl Http {
@@ -353,7 +99,7 @@ impl Http {
             cookies: Arc::default(),
             credentials: Arc::new(credentials),
             redactor,
-            leaks: Arc::default(),
+            watchers: Arc::default(),
             limited: Arc::default(),
             untrusted: Arc::default(),
             accepted_writes: Arc::default(),
@@ -364,19 +110,7 @@ impl Http {
     /// When the target answered 429 to the audit's own probes (not to a burst meant to
     /// meet a limiter): the sentence to say once, as the cause of the ERRORs it explains.
     pub fn limited_cause(&self) -> Option<String> {
-        let (after, request) = self.limited.first.get()?;
-        let stopped = self.limited.stopped_at();
-        let pacing = if stopped.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; after {STOP_AFTER_STRIKES} limited answers the audit stopped probing {}",
-                stopped.join(", ")
-            )
-        };
-        Some(format!(
-            "the target limited this audit (429 after {after} requests, first on {request}){pacing}: checks that met it could not decide; allow-list the auditor or raise the limit while auditing"
-        ))
+        self.limited.cause()
     }
 
     /// Nothing more is sent to `origin`: it did not answer when the audit started.
@@ -401,17 +135,7 @@ impl Http {
     /// Origins whose certificate chain did not verify for the audit's requests: one
     /// sentence each, said once as the cause (tls.certificate says what is wrong with it).
     pub fn untrusted_causes(&self) -> Vec<String> {
-        let Ok(origins) = self.untrusted.origins.lock() else {
-            return Vec::new();
-        };
-        origins
-            .iter()
-            .map(|(origin, (why, failed))| {
-                format!(
-                    "{origin} failed certificate verification ({why}) on {failed} request(s): checks that needed it could not decide; see tls.certificate"
-                )
-            })
-            .collect()
+        self.untrusted.causes()
     }
 
     pub(crate) fn redactor(&self) -> &Redactor {
@@ -430,9 +154,11 @@ impl Http {
             .map(|(value, _)| value)
     }
 
-    /// How many responses were scanned for stack traces and debug pages, and what was found.
-    pub fn leak_report(&self) -> (usize, Vec<LeakHit>) {
-        self.leaks.report()
+    /// From now on `watcher` reads every recorded response body (load traffic excepted).
+    pub fn watch(&self, watcher: Arc<dyn BodyWatcher>) {
+        if let Ok(mut watchers) = self.watchers.write() {
+            watchers.push(watcher);
+        }
     }
 
     /// Every login so far, first logins and relogins.
@@ -606,14 +332,7 @@ impl Http {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if !request.unrecorded && !request.provokes_limit {
-                let sent = self
-                    .limited
-                    .sent
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                    + 1;
-                if status == 429 {
-                    let _ = self.limited.first.set((sent, described.clone()));
-                }
+                self.limited.sent(status, &described);
             }
             if !request.unrecorded {
                 self.remember_cookies(&described, &headers);
@@ -643,7 +362,10 @@ impl Http {
                 body.extend_from_slice(&chunk);
             }
             if !request.unrecorded {
-                self.leaks.scan(&described, status, &body);
+                let watchers = self.watchers.read().map(|w| w.clone()).unwrap_or_default();
+                for watcher in watchers {
+                    watcher.received(&described, status, &body);
+                }
             }
             Ok(Fetched {
                 status,
@@ -725,54 +447,4 @@ fn tls_config(profile: &Profile) -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn retry_after(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", value.parse().expect("header value"));
-        headers
-    }
-
-    #[test]
-    fn a_short_retry_after_is_honoured_and_a_target_that_keeps_limiting_is_left_alone() {
-        let limited = AuditLimited::default();
-        let origin = "https://app.example.com";
-        assert_eq!(
-            limited.strike(origin, &retry_after("1")),
-            Some(Duration::from_secs(1)),
-            "a short Retry-After is waited out"
-        );
-        assert_eq!(
-            limited.strike(origin, &retry_after("60")),
-            None,
-            "a long one is not"
-        );
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("runtime");
-        assert!(
-            runtime.block_on(limited.admit(origin)).is_ok(),
-            "2 strikes: still sent"
-        );
-        for _ in 2..STOP_AFTER_STRIKES {
-            limited.strike(origin, &HeaderMap::new());
-        }
-        let held = runtime.block_on(limited.admit(origin));
-        assert!(
-            matches!(held, Err(HttpError::HeldBack(ref why)) if why.contains("stopped probing")),
-            "{held:?}"
-        );
-        assert_eq!(limited.stopped_at(), vec![origin.to_string()]);
-        assert!(
-            runtime
-                .block_on(limited.admit("https://other.example.com"))
-                .is_ok(),
-            "only the origin that limited is held back"
-        );
-    }
 }
