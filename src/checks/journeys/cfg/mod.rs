@@ -1,102 +1,31 @@
 //! `[mail]`, `[[journeys]]` and `[[tokens]]`: where the app's mail is read, the flows a new
 //! customer walks, and the links in them whose lifecycle is checked. The family owns these
 //! sections: shape, defaults, validation.
+//!
+//! `mail` holds `[mail]`, `tokens` holds `[[tokens]]`; this file the journeys and their steps.
+
+mod mail;
+mod tokens;
+
+pub(crate) use mail::validate_mail;
+pub use mail::{DEFAULT_MAIL_WAIT, MAX_MAIL_WAIT, Mail, MailSource, RawMail};
+pub(crate) use tokens::validate_tokens;
+pub use tokens::{MAX_LIFETIME_WAIT, RawToken, Token, TokenKind};
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
-use url::Url;
 
 use crate::profile::routes::Method;
-use crate::profile::secret::Secret;
 use crate::profile::validator::Validator;
 
-/// How long a mail step waits for its message when `[mail] wait` is not given.
-pub const DEFAULT_MAIL_WAIT: Duration = Duration::from_secs(15);
-/// The longest `[mail] wait` accepted.
-pub const MAX_MAIL_WAIT: Duration = Duration::from_secs(120);
-/// The longest link lifetime the expiry check waits out; a longer one needs `expired`.
-pub const MAX_LIFETIME_WAIT: Duration = Duration::from_secs(120);
 /// Steps in one journey, at most: every step is a request or a mailbox poll.
 pub const MAX_STEPS: usize = 30;
 /// The placeholder every run of a journey fills with a fresh value.
 pub const RUN_PLACEHOLDER: &str = "run";
-
-/// `[mail]` as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawMail {
-    /// `imap://host:port` or `imaps://host:port`: a real inbox the app's mail reaches.
-    pub imap: Option<Spanned<String>>,
-    pub user: Option<Spanned<String>>,
-    pub password: Option<Spanned<String>>,
-    /// The IMAP folder (default `INBOX`).
-    pub folder: Option<String>,
-    /// A mail catcher's HTTP API (MailDev), for staging apps that send to one.
-    pub catcher: Option<Spanned<String>>,
-    /// A Maildir directory the app's mail is delivered into (relative to the profile).
-    pub maildir: Option<Spanned<String>>,
-    /// How long a mail step waits for its message (default 15s, at most 120s).
-    pub wait: Option<Spanned<String>>,
-    /// Domains links in the app's mail may point to (and their subdomains); default: the
-    /// `[target] domain` and the hosts of base_url and the entry points.
-    pub link_domains: Option<Vec<String>>,
-    /// The dedicated transactional sender mail must come from (`no-reply@acme.com`).
-    pub sender: Option<Spanned<String>>,
-}
-
-/// Where the app's mail is read.
-#[derive(Debug)]
-pub enum MailSource {
-    Imap {
-        url: Url,
-        user: Secret,
-        password: Secret,
-        folder: String,
-    },
-    /// MailDev's HTTP API (`GET /email`, `GET /email/{id}/source`).
-    Catcher {
-        url: Url,
-    },
-    Maildir {
-        path: PathBuf,
-    },
-}
-
-impl MailSource {
-    /// For evidence: where messages were looked for (never a credential).
-    pub fn describe(&self) -> String {
-        match self {
-            MailSource::Imap { url, folder, .. } => format!("IMAP {url} ({folder})"),
-            MailSource::Catcher { url } => format!("the mail catcher at {url}"),
-            MailSource::Maildir { path } => format!("the Maildir {}", path.display()),
-        }
-    }
-}
-
-/// `[mail]`, validated.
-#[derive(Debug)]
-pub struct Mail {
-    pub source: MailSource,
-    pub wait: Duration,
-    /// Empty: the profile's own hosts (see [`RawMail::link_domains`]).
-    pub link_domains: Vec<String>,
-    pub sender: Option<String>,
-}
-
-impl Mail {
-    /// The inbox's credentials: what the redactor must never let out.
-    pub fn secrets(&self) -> Vec<&Secret> {
-        match &self.source {
-            MailSource::Imap { user, password, .. } => vec![user, password],
-            _ => Vec::new(),
-        }
-    }
-}
 
 /// `[[journeys]]` as written.
 #[derive(Debug, Deserialize)]
@@ -251,154 +180,6 @@ impl Journey {
             .iter()
             .any(|s| matches!(s.action, Action::Mail { .. }))
     }
-}
-
-/// The kinds of link whose lifecycle `tokens.*` checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenKind {
-    /// A password-reset link: single use, short-lived.
-    Reset,
-    /// An invitation link: single use, expiring.
-    Invite,
-    /// An email verification link: bound to the account it was sent to.
-    Verification,
-}
-
-impl TokenKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Reset => "reset",
-            TokenKind::Invite => "invite",
-            TokenKind::Verification => "verification",
-        }
-    }
-}
-
-/// `[[tokens]]` as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawToken {
-    pub kind: TokenKind,
-    pub journey: Spanned<String>,
-    /// The step that extracts the link or code from the mail.
-    pub issued_by: Spanned<String>,
-    /// The step that spends it.
-    pub used_by: Spanned<String>,
-    /// How long the app says the link works (staging set short, e.g. "3s"): the expiry check
-    /// waits this long plus a second, at most 120s.
-    pub lifetime: Option<Spanned<String>>,
-    /// A link issued longer ago than its lifetime and never used (`${OLD_RESET_LINK}`):
-    /// the expiry check tries it instead of waiting.
-    pub expired: Option<Spanned<String>>,
-}
-
-#[derive(Debug)]
-pub struct Token {
-    pub kind: TokenKind,
-    /// Index into `profile.journeys`.
-    pub journey: usize,
-    pub issued_by: usize,
-    pub used_by: usize,
-    pub lifetime: Option<Duration>,
-    pub expired: Option<Secret>,
-}
-
-pub(crate) fn validate_mail(raw: RawMail, v: &mut Validator<'_>) -> Option<Mail> {
-    let given = [
-        raw.imap.is_some(),
-        raw.catcher.is_some(),
-        raw.maildir.is_some(),
-    ]
-    .iter()
-    .filter(|g| **g)
-    .count();
-    if given != 1 {
-        v.error_without_place(
-            "mail",
-            "name exactly one place the app's mail is read: `imap`, `catcher` or `maildir`",
-        );
-        return None;
-    }
-    let source = if let Some(imap) = &raw.imap {
-        let url = match Url::parse(imap.get_ref()) {
-            Ok(url) if matches!(url.scheme(), "imap" | "imaps") && url.host_str().is_some() => url,
-            _ => {
-                v.blame(
-                    imap,
-                    "mail.imap",
-                    "expected imap://host:port or imaps://host:port",
-                );
-                return None;
-            }
-        };
-        let (Some(user), Some(password)) = (&raw.user, &raw.password) else {
-            v.blame(
-                imap,
-                "mail.imap",
-                "an IMAP inbox needs `user` and `password` (use ${VAR}s)",
-            );
-            return None;
-        };
-        MailSource::Imap {
-            url,
-            user: v.secret(user, "mail.user"),
-            password: v.secret(password, "mail.password"),
-            folder: raw.folder.clone().unwrap_or_else(|| "INBOX".into()),
-        }
-    } else if let Some(catcher) = &raw.catcher {
-        match Url::parse(catcher.get_ref()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => MailSource::Catcher { url },
-            _ => {
-                v.blame(
-                    catcher,
-                    "mail.catcher",
-                    "expected the catcher's HTTP API, such as http://127.0.0.1:1080",
-                );
-                return None;
-            }
-        }
-    } else {
-        let dir = raw.maildir.as_ref()?;
-        MailSource::Maildir {
-            path: v.base_dir().join(dir.get_ref()),
-        }
-    };
-    let wait = match &raw.wait {
-        None => DEFAULT_MAIL_WAIT,
-        Some(wait) => match v.duration(wait, "mail.wait") {
-            Some(d) if d > MAX_MAIL_WAIT => {
-                v.blame(wait, "mail.wait", "at most 120s");
-                MAX_MAIL_WAIT
-            }
-            Some(d) => d,
-            None => DEFAULT_MAIL_WAIT,
-        },
-    };
-    let sender = raw
-        .sender
-        .as_ref()
-        .map(|s| s.get_ref().to_ascii_lowercase());
-    if let (Some(written), Some(sender)) = (&raw.sender, &sender)
-        && !sender.contains('@')
-    {
-        v.blame(
-            written,
-            "mail.sender",
-            "expected an address such as no-reply@acme.com",
-        );
-    }
-    Some(Mail {
-        source,
-        wait,
-        link_domains: raw
-            .link_domains
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-            .collect(),
-        sender,
-    })
 }
 
 fn regex(v: &mut Validator<'_>, anchor: &Spanned<String>, key: &str, text: &str) -> Option<Regex> {
@@ -671,79 +452,6 @@ fn validate_step(
         extract,
     })
 }
-
-pub(crate) fn validate_tokens(
-    raw: Vec<RawToken>,
-    journeys: &[Journey],
-    v: &mut Validator<'_>,
-) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    for (i, raw) in raw.into_iter().enumerate() {
-        let key = format!("tokens[{i}]");
-        let Some(j) = journeys
-            .iter()
-            .position(|j| &j.name == raw.journey.get_ref())
-        else {
-            v.blame(
-                &raw.journey,
-                &format!("{key}.journey"),
-                format!("no [[journeys]] entry is named `{}`", raw.journey.get_ref()),
-            );
-            continue;
-        };
-        let journey = &journeys[j];
-        let step = |v: &mut Validator<'_>, name: &Spanned<String>, field: &str| {
-            let found = journey.step(name.get_ref());
-            if found.is_none() {
-                v.blame(
-                    name,
-                    &format!("{key}.{field}"),
-                    format!(
-                        "journey `{}` has no step named `{}`",
-                        journey.name,
-                        name.get_ref()
-                    ),
-                );
-            }
-            found
-        };
-        let (Some(issued_by), Some(used_by)) = (
-            step(v, &raw.issued_by, "issued_by"),
-            step(v, &raw.used_by, "used_by"),
-        ) else {
-            continue;
-        };
-        if used_by <= issued_by || journey.steps[issued_by].extract.is_empty() {
-            v.blame(
-                &raw.used_by,
-                &format!("{key}.used_by"),
-                "the step that spends the token comes after the step that extracts it",
-            );
-            continue;
-        }
-        let lifetime = raw.lifetime.as_ref().and_then(|l| {
-            let d = v.duration(l, &format!("{key}.lifetime"))?;
-            if d > MAX_LIFETIME_WAIT && raw.expired.is_none() {
-                v.blame(l, &format!("{key}.lifetime"), "longer than the 120s the check waits: set the staging app's lifetime shorter, or give `expired`, an old unused link");
-            }
-            Some(d)
-        });
-        let expired = raw
-            .expired
-            .as_ref()
-            .map(|e| v.secret(e, &format!("{key}.expired")));
-        tokens.push(Token {
-            kind: raw.kind,
-            journey: j,
-            issued_by,
-            used_by,
-            lifetime,
-            expired,
-        });
-    }
-    tokens
-}
-
 /// A journey's name as a check id segment: `password reset` → `password-reset`.
 pub fn slug(name: &str) -> String {
     name.trim().to_ascii_lowercase().replace([' ', '_'], "-")

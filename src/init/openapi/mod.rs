@@ -8,12 +8,21 @@
 //! examples or schemas; servers' variables take their defaults, and a server's path prefixes
 //! every route. The login operation becomes the identities' `login`, and sign-in, sign-up
 //! and reset operations `[[rate_limits]]`. Local `$ref`s are followed.
+//!
+//! `security` reads the schemes and requirements, `values` the examples, bodies and `$ref`s.
+
+mod security;
+mod values;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::{CredentialStyle, IdentityStarter, RouteStarter, Starter};
+use security::{requirement, style_of};
+use values::{
+    body_fields, body_of, deref, example, json_to_toml, scalar, token_pointer, without_braces,
+};
 
 /// Reads a spec file: JSON when it parses as JSON, YAML otherwise.
 pub fn load(path: &std::path::Path) -> Result<Value, String> {
@@ -59,71 +68,6 @@ fn yaml_to_json(yaml: yaml_rust2::Yaml) -> Value {
     }
 }
 
-/// Follows a local `$ref` (`#/components/…`), at most 16 deep (cycles end there).
-fn deref<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return value;
-        };
-        let Some(pointer) = reference.strip_prefix('#') else {
-            return value;
-        };
-        match spec.pointer(pointer) {
-            Some(target) => value = target,
-            None => return value,
-        }
-    }
-    value
-}
-
-/// An example for a parameter or a media type: `example`, the first of `examples`, or the
-/// schema's `example`/`default`/first `enum` value.
-fn example(spec: &Value, holder: &Value) -> Option<Value> {
-    let holder = deref(spec, holder);
-    if let Some(example) = holder.get("example") {
-        return Some(example.clone());
-    }
-    if let Some(first) = holder
-        .get("examples")
-        .and_then(Value::as_object)
-        .and_then(|m| m.values().next())
-    {
-        let first = deref(spec, first);
-        return first.get("value").cloned().or_else(|| Some(first.clone()));
-    }
-    let schema = deref(spec, holder.get("schema").unwrap_or(&Value::Null));
-    schema
-        .get("example")
-        .or_else(|| schema.get("default"))
-        .or_else(|| schema.get("enum").and_then(|e| e.get(0)))
-        .cloned()
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn json_to_toml(value: &Value) -> Option<toml::Value> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => toml::Value::Integer(i),
-            None => toml::Value::Float(n.as_f64()?),
-        },
-        Value::String(s) => toml::Value::String(s.clone()),
-        Value::Array(items) => toml::Value::Array(items.iter().filter_map(json_to_toml).collect()),
-        Value::Object(map) => toml::Value::Table(
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), json_to_toml(v)?)))
-                .collect(),
-        ),
-    })
-}
-
 const METHODS: &[&str] = &["get", "head", "post", "put", "patch", "delete", "options"];
 
 /// Path parameter names that say nothing of the resource: `/users/{id}` and
@@ -155,86 +99,6 @@ fn server(spec: &Value) -> Option<String> {
         }
     }
     (!url.contains('{')).then_some(url)
-}
-
-/// The credential style of one security scheme, or why it has none in a profile.
-fn style_of(name: &str, scheme: &Value) -> Result<CredentialStyle, String> {
-    let text = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or("");
-    match (text("type"), text("in")) {
-        ("http", _) if text("scheme").eq_ignore_ascii_case("bearer") => Ok(CredentialStyle::Bearer),
-        // The token is the whole header value: set it to `Basic base64(user:password)`.
-        ("http", _) if text("scheme").eq_ignore_ascii_case("basic") => {
-            Ok(CredentialStyle::Header("Authorization".into()))
-        }
-        // An apiKey named Authorization is a bearer token unless the spec says the value
-        // has another form (`Token …`, `Basic …`).
-        ("apiKey", "header") if text("name").eq_ignore_ascii_case("authorization") => {
-            let description = text("description").to_ascii_lowercase();
-            if ["token ", "basic ", "apikey ", "key "]
-                .iter()
-                .any(|prefix| {
-                    description.contains(&format!("\"{prefix}"))
-                        || description.contains(&format!("`{prefix}"))
-                })
-            {
-                Ok(CredentialStyle::Header("Authorization".into()))
-            } else {
-                Ok(CredentialStyle::Bearer)
-            }
-        }
-        ("apiKey", "header") => Ok(CredentialStyle::Header(
-            Some(text("name"))
-                .filter(|n| !n.is_empty())
-                .unwrap_or("X-Api-Key")
-                .to_string(),
-        )),
-        ("apiKey", "cookie") => Ok(CredentialStyle::Cookie(
-            Some(text("name"))
-                .filter(|n| !n.is_empty())
-                .unwrap_or("session")
-                .to_string(),
-        )),
-        ("oauth2", _) => Ok(
-            match scheme
-                .pointer("/flows/clientCredentials/tokenUrl")
-                .and_then(Value::as_str)
-            {
-                Some(url) => CredentialStyle::ClientCredentials {
-                    token_url: url.to_string(),
-                },
-                None => CredentialStyle::Bearer,
-            },
-        ),
-        ("openIdConnect", _) => Ok(CredentialStyle::Bearer),
-        (kind, place) => Err(format!(
-            "security scheme `{name}` ({kind}{}) has no profile equivalent (a credential in the query string is what auth.token-in-url warns against): FILL IN by hand",
-            if place.is_empty() {
-                String::new()
-            } else {
-                format!(" in {place}")
-            }
-        )),
-    }
-}
-
-/// The scheme names an operation (or the spec) requires; `None` when it states nothing,
-/// `Some(empty)` when anonymous access is allowed.
-fn requirement(security: Option<&Value>) -> Option<Vec<String>> {
-    let requirements = security?.as_array()?;
-    if requirements.is_empty()
-        || requirements
-            .iter()
-            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
-    {
-        return Some(Vec::new());
-    }
-    Some(
-        requirements
-            .iter()
-            .filter_map(Value::as_object)
-            .flat_map(|r| r.keys().cloned())
-            .collect(),
-    )
 }
 
 /// A placeholder name as profiles write them: letters, digits and `_`.
@@ -273,85 +137,6 @@ fn resource_placeholders(path: &str) -> (String, BTreeMap<String, String>) {
     (segments.join("/"), renames)
 }
 
-/// A JSON body an operation accepts: its example, or one built from its schema's
-/// properties (examples, defaults, enums, else a value of the right type).
-fn body_of(spec: &Value, operation: &Value) -> Option<Value> {
-    let media = operation
-        .get("requestBody")
-        .map(|b| deref(spec, b))?
-        .get("content")?
-        .as_object()?
-        .iter()
-        .find(|(kind, _)| kind.contains("json"))
-        .map(|(_, media)| media)?;
-    example(spec, media).or_else(|| {
-        let schema = deref(spec, media.get("schema")?);
-        Some(from_schema(spec, schema, 0))
-    })
-}
-
-fn from_schema(spec: &Value, schema: &Value, depth: usize) -> Value {
-    let schema = deref(spec, schema);
-    if let Some(value) = schema
-        .get("example")
-        .or_else(|| schema.get("default"))
-        .or_else(|| schema.pointer("/enum/0"))
-    {
-        return value.clone();
-    }
-    if depth > 4 {
-        return Value::Null;
-    }
-    for combined in ["allOf", "oneOf", "anyOf"] {
-        if let Some(first) = schema.pointer(&format!("/{combined}/0")) {
-            return from_schema(spec, first, depth + 1);
-        }
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("object") | None if schema.get("properties").is_some() => {
-            let properties = schema.get("properties").and_then(Value::as_object);
-            Value::Object(
-                properties
-                    .into_iter()
-                    .flatten()
-                    .map(|(name, property)| (name.clone(), from_schema(spec, property, depth + 1)))
-                    .filter(|(_, v)| !v.is_null())
-                    .collect(),
-            )
-        }
-        Some("integer") | Some("number") => Value::from(1),
-        Some("boolean") => Value::Bool(false),
-        Some("array") => Value::Array(Vec::new()),
-        Some("string") => Value::String("launch-audit".into()),
-        _ => Value::Null,
-    }
-}
-
-/// A body example with its `{` and `}` taken out of strings: in a profile they would read
-/// as placeholders (`"{}"`, a JSON document inside a string).
-fn without_braces(value: &Value) -> Value {
-    match value {
-        Value::String(text) if text.contains(['{', '}']) => {
-            Value::String(text.replace(['{', '}'], ""))
-        }
-        Value::Array(items) => Value::Array(items.iter().map(without_braces).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), without_braces(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// The property names of an operation's JSON request body.
-fn body_fields(spec: &Value, operation: &Value) -> Vec<String> {
-    match body_of(spec, operation) {
-        Some(Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// What kind of abuse-prone endpoint a POST path is, by its last words.
 fn abuse_kind(path: &str) -> Option<&'static str> {
     let lower = path.to_ascii_lowercase();
@@ -366,43 +151,6 @@ fn abuse_kind(path: &str) -> Option<&'static str> {
         "verify" | "otp" | "mfa" | "2fa" => Some("verify"),
         _ => None,
     }
-}
-
-/// Where a login answer holds its token: the first property named like one, at most two
-/// levels down (`/data/access_token`).
-fn token_pointer(spec: &Value, operation: &Value) -> Option<String> {
-    let responses = operation.get("responses")?.as_object()?;
-    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
-    let media = deref(spec, response)
-        .get("content")?
-        .as_object()?
-        .iter()
-        .find(|(kind, _)| kind.contains("json"))
-        .map(|(_, m)| m)?;
-    let schema = deref(spec, media.get("schema")?);
-    fn find(spec: &Value, schema: &Value, at: &str, depth: usize) -> Option<String> {
-        let properties = deref(spec, schema).get("properties")?.as_object()?;
-        for name in [
-            "access_token",
-            "accessToken",
-            "token",
-            "jwt",
-            "id_token",
-            "session_token",
-            "sessionToken",
-        ] {
-            if properties.contains_key(name) {
-                return Some(format!("{at}/{name}"));
-            }
-        }
-        if depth == 0 {
-            return None;
-        }
-        properties
-            .iter()
-            .find_map(|(name, inner)| find(spec, inner, &format!("{at}/{name}"), depth - 1))
-    }
-    find(spec, schema, "", 2)
 }
 
 /// Fills `starter` from `spec`.
@@ -683,26 +431,5 @@ mod tests {
         assert_eq!(renames["id"], "communities_id");
         let (path, _) = resource_placeholders("/items/{item-id}");
         assert_eq!(path, "/items/{item_id}");
-    }
-
-    #[test]
-    fn an_authorization_api_key_is_a_bearer_token_unless_said_otherwise() {
-        let scheme = json!({"type": "apiKey", "in": "header", "name": "Authorization"});
-        assert_eq!(style_of("t", &scheme), Ok(CredentialStyle::Bearer));
-        let token = json!({"type": "apiKey", "in": "header", "name": "Authorization",
-            "description": "Send `Token <key>`"});
-        assert_eq!(
-            style_of("t", &token),
-            Ok(CredentialStyle::Header("Authorization".into()))
-        );
-        assert!(
-            style_of(
-                "q",
-                &json!({"type": "apiKey", "in": "query", "name": "key"})
-            )
-            .is_err()
-        );
-        assert_eq!(requirement(Some(&json!([]))), Some(vec![]));
-        assert_eq!(requirement(None), None);
     }
 }
