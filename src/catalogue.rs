@@ -8,59 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::area::Area;
 use crate::result::{Severity, family_of};
 
-/// Every family file, in display order.
-const SOURCES: &[(&str, &str)] = &[
-    ("checks/auth.toml", include_str!("../checks/auth.toml")),
-    ("checks/access.toml", include_str!("../checks/access.toml")),
-    ("checks/ai.toml", include_str!("../checks/ai.toml")),
-    ("checks/dns.toml", include_str!("../checks/dns.toml")),
-    ("checks/email.toml", include_str!("../checks/email.toml")),
-    (
-        "checks/exposure.toml",
-        include_str!("../checks/exposure.toml"),
-    ),
-    ("checks/health.toml", include_str!("../checks/health.toml")),
-    (
-        "checks/headers.toml",
-        include_str!("../checks/headers.toml"),
-    ),
-    ("checks/input.toml", include_str!("../checks/input.toml")),
-    (
-        "checks/latency.toml",
-        include_str!("../checks/latency.toml"),
-    ),
-    (
-        "checks/ratelimit.toml",
-        include_str!("../checks/ratelimit.toml"),
-    ),
-    ("checks/tls.toml", include_str!("../checks/tls.toml")),
-    (
-        "checks/redirects.toml",
-        include_str!("../checks/redirects.toml"),
-    ),
-    ("checks/cors.toml", include_str!("../checks/cors.toml")),
-    ("checks/cache.toml", include_str!("../checks/cache.toml")),
-    ("checks/edge.toml", include_str!("../checks/edge.toml")),
-    (
-        "checks/secrets.toml",
-        include_str!("../checks/secrets.toml"),
-    ),
-    (
-        "checks/webhooks.toml",
-        include_str!("../checks/webhooks.toml"),
-    ),
-    ("checks/logs.toml", include_str!("../checks/logs.toml")),
-    ("checks/admin.toml", include_str!("../checks/admin.toml")),
-    (
-        "checks/journey.toml",
-        include_str!("../checks/journey.toml"),
-    ),
-    ("checks/tokens.toml", include_str!("../checks/tokens.toml")),
-    (
-        "checks/handover.toml",
-        include_str!("../checks/handover.toml"),
-    ),
-];
+/// Every family file (`checks/*.toml`), by file name: listed by `build.rs`.
+const SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue_sources.rs"));
 
 /// What decides an entry: a probe of the target, or a person's word.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

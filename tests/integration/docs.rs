@@ -70,7 +70,7 @@ fn the_catalogue_reference_is_generated_and_current() {
 #[test]
 fn the_profile_page_documents_the_exact_probe_set() {
     let readme = include_str!("../../docs/profile.md");
-    let probes = include_str!("../../checks/ai-probes.toml");
+    let probes = include_str!("../../checks/rules/ai-probes.toml");
     for line in probes.lines().filter(|l| l.starts_with("id = ")) {
         let id = line.trim_start_matches("id = ").trim_matches('"');
         assert!(

@@ -1,5 +1,5 @@
 //! AI family: `ai.prompt-injection`, `ai.data-exfiltration`, `ai.tool-abuse`, on the
-//! endpoints `[[ai_endpoints]]` declares. Probes are data (`checks/ai-probes.toml`); each
+//! endpoints `[[ai_endpoints]]` declares. Probes are data (`checks/rules/ai-probes.toml`); each
 //! check sends at most a third of the endpoint's `max_requests`. Answers are never kept
 //! beyond a redacted, masked excerpt (canaries are registered as secrets).
 
@@ -31,7 +31,7 @@ struct ProbeFile {
     probe: Vec<Probe>,
 }
 
-/// One probe from `checks/ai-probes.toml`.
+/// One probe from `checks/rules/ai-probes.toml`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
@@ -46,10 +46,10 @@ pub fn probes(check: &str) -> Vec<&'static Probe> {
     static PROBES: OnceLock<Vec<Probe>> = OnceLock::new();
     PROBES
         .get_or_init(|| {
-            match toml::from_str::<ProbeFile>(include_str!("../../../checks/ai-probes.toml")) {
+            match toml::from_str::<ProbeFile>(include_str!("../../../checks/rules/ai-probes.toml")) {
                 Ok(file) => file.probe,
                 // Compiled-in data: a unit test parses it, so this cannot ship.
-                Err(error) => panic!("checks/ai-probes.toml: {error}"),
+                Err(error) => panic!("checks/rules/ai-probes.toml: {error}"),
             }
         })
         .iter()
