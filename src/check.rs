@@ -45,8 +45,8 @@ pub enum Applicability {
 /// The future a check's `run` returns.
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Finding> + Send + 'a>>;
 
-/// One check. Implementations live in `src/checks/<family>`; all are listed in
-/// `registry::all`, and each id has an entry in `checks/<family>.toml`.
+/// One check. Implementations live in `src/checks/<family>`; each family lists its own in
+/// its `checks()` (see [`Registered`]), and each id has an entry in `checks/<family>.toml`.
 pub trait Check: Send + Sync {
     /// `family.name`, as in the catalogue.
     fn id(&self) -> &str;
@@ -56,6 +56,12 @@ pub trait Check: Send + Sync {
 
     /// Runs the check. Network failures become ERROR observations, never a panic.
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a>;
+
+    /// Its title and severity: the catalogue entry of its id. Only a check made outside
+    /// the registry (a test's) brings its own; with none, the engine does not run it.
+    fn catalogue_entry(&self) -> Option<&'static crate::catalogue::CheckMeta> {
+        crate::catalogue::lookup(self.id())
+    }
 
     fn phase(&self) -> Phase {
         Phase::Probe
@@ -71,5 +77,77 @@ pub trait Check: Send + Sync {
     /// itself and the profile declares (a journey's mail waits, a link's lifetime).
     fn timeout(&self, profile: &Profile) -> std::time::Duration {
         profile.network.check_timeout
+    }
+}
+
+/// How a family hands its checks to the registry: each family's `checks()` lists these.
+pub enum Registered {
+    /// One check, whatever the profile.
+    One(std::sync::Arc<dyn Check>),
+    /// One check per entry of a profile section (`ratelimit.<name>`, one per
+    /// `[[rate_limits]]` entry), all sharing one catalogue entry.
+    PerEntry(PerEntry),
+}
+
+impl Registered {
+    pub fn one(check: impl Check + 'static) -> Registered {
+        Registered::One(std::sync::Arc::new(check))
+    }
+}
+
+/// A family of checks made from a profile section's entries.
+pub struct PerEntry {
+    /// The catalogue entry the checks share (`ratelimit.<name>`).
+    pub id: &'static str,
+    /// The profile key whose entries make the checks: an empty section SKIPs naming it.
+    pub key: &'static str,
+    /// Why it SKIPs when the section is empty.
+    pub skip_reason: &'static str,
+    /// One check per entry of the section.
+    pub make: fn(&Profile) -> Vec<std::sync::Arc<dyn Check>>,
+}
+
+impl PerEntry {
+    /// The checks `profile` makes; with no entries, one that SKIPs naming the key.
+    pub fn for_profile(&self, profile: &Profile) -> Vec<std::sync::Arc<dyn Check>> {
+        let made = (self.make)(profile);
+        if made.is_empty() {
+            vec![self.unconfigured()]
+        } else {
+            made
+        }
+    }
+
+    /// Stands for the family when the section is empty: a SKIP naming the key.
+    pub fn unconfigured(&self) -> std::sync::Arc<dyn Check> {
+        std::sync::Arc::new(Unconfigured {
+            id: self.id,
+            key: self.key,
+            skip_reason: self.skip_reason,
+        })
+    }
+}
+
+struct Unconfigured {
+    id: &'static str,
+    key: &'static str,
+    skip_reason: &'static str,
+}
+
+impl Check for Unconfigured {
+    fn id(&self) -> &str {
+        self.id
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Skip {
+            key: self.key,
+            reason: self.skip_reason.to_string(),
+        }
+    }
+
+    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
+        // Never reached: it always SKIPs.
+        Box::pin(async move { Finding::error(format!("no `{}` entry to test", self.key)) })
     }
 }

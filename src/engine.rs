@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::catalogue;
+use crate::catalogue::CheckMeta;
 use crate::check::{Applicability, Check, Phase};
 use crate::ctx::Ctx;
 use crate::result::CheckResult;
@@ -76,12 +76,20 @@ async fn run_phase(
 ) -> Vec<CheckResult> {
     let mut results = Vec::with_capacity(checks.len());
     let mut tasks = JoinSet::new();
-    let mut running: HashMap<tokio::task::Id, (Arc<dyn Check>, Instant)> = HashMap::new();
+    let mut running: HashMap<tokio::task::Id, (Arc<dyn Check>, &'static CheckMeta, Instant)> =
+        HashMap::new();
 
     for check in checks {
+        // Severity and title come from the catalogue only: a check without an entry is a
+        // defect of this build (the registry tests fail on it), never given a default.
+        let Some(meta) = check.catalogue_entry() else {
+            results.push(uncatalogued(&*check));
+            continue;
+        };
         if !selection.includes(check.id()) {
             results.push(not_run(
                 &*check,
+                meta,
                 "not selected (--only/--skip)".into(),
                 None,
             ));
@@ -90,11 +98,11 @@ async fn run_phase(
         match check.applies(&ctx.profile) {
             Applicability::Run => {}
             Applicability::Skip { key, reason } => {
-                results.push(not_run(&*check, reason, Some(key.to_string())));
+                results.push(not_run(&*check, meta, reason, Some(key.to_string())));
                 continue;
             }
             Applicability::NotApplicable { reason } => {
-                let mut result = not_run(&*check, reason, None);
+                let mut result = not_run(&*check, meta, reason, None);
                 result.status = Status::NotApplicable;
                 results.push(result);
                 continue;
@@ -113,7 +121,7 @@ async fn run_phase(
                 )),
             }
         });
-        running.insert(handle.id(), (check, Instant::now()));
+        running.insert(handle.id(), (check, meta, Instant::now()));
     }
 
     ctx.load_progress.phase(phase, running.len());
@@ -130,29 +138,49 @@ async fn run_phase(
                 (id, Finding::error(reason))
             }
         };
-        if let Some((check, started)) = running.remove(&id) {
+        if let Some((check, meta, started)) = running.remove(&id) {
             ctx.load_progress.check_finished(check.id());
-            results.push(ran(&*check, finding, started.elapsed(), ctx));
+            results.push(ran(&*check, meta, finding, started.elapsed(), ctx));
         }
     }
     results
 }
 
-fn meta_of(id: &str) -> (String, Severity) {
-    match catalogue::lookup(id) {
-        Some(meta) => (meta.title.clone(), meta.severity),
-        // A check without a catalogue entry (only possible in tests) is held to the highest bar.
-        None => (id.to_string(), Severity::Critical),
+/// A check registered without a catalogue entry: not run, an ERROR held to the highest bar,
+/// so it blocks READY and the report says what is wrong with the build.
+fn uncatalogued(check: &dyn Check) -> CheckResult {
+    CheckResult {
+        id: check.id().to_string(),
+        title: check.id().to_string(),
+        family: family_of(check.id()).to_string(),
+        severity: Severity::Critical,
+        status: Status::Error,
+        summary: format!(
+            "this build has no catalogue entry for {} (checks/{}.toml): it was not run",
+            check.id(),
+            family_of(check.id())
+        ),
+        needs: None,
+        evidence: Vec::new(),
+        tables: Vec::new(),
+        coverage: None,
+        duration_ms: 0,
+        waiver: None,
+        novelty: None,
     }
 }
 
-fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckResult {
-    let (title, severity) = meta_of(check.id());
+fn not_run(
+    check: &dyn Check,
+    meta: &CheckMeta,
+    reason: String,
+    needs: Option<String>,
+) -> CheckResult {
     CheckResult {
         id: check.id().to_string(),
-        title,
+        title: meta.title.clone(),
         family: family_of(check.id()).to_string(),
-        severity,
+        severity: meta.severity,
         status: Status::Skip,
         summary: reason,
         needs,
@@ -165,8 +193,14 @@ fn not_run(check: &dyn Check, reason: String, needs: Option<String>) -> CheckRes
     }
 }
 
-fn ran(check: &dyn Check, finding: Finding, elapsed: Duration, ctx: &Ctx) -> CheckResult {
-    let (title, severity) = meta_of(check.id());
+fn ran(
+    check: &dyn Check,
+    meta: &CheckMeta,
+    finding: Finding,
+    elapsed: Duration,
+    ctx: &Ctx,
+) -> CheckResult {
+    let (title, severity) = (meta.title.clone(), meta.severity);
     let redact = |text: &str| ctx.redactor.redact(text);
     // A check may only say PASS with evidence; anything else it says must be a verdict.
     let finding = match finding.status {

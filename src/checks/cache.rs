@@ -201,6 +201,12 @@ pub fn judge(headers: &HeaderMap) -> (Status, String) {
     }
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(PrivateContent)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

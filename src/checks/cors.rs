@@ -356,6 +356,12 @@ impl Check for OriginPolicy {
     }
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(OriginPolicy)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,12 @@ impl Check for Cdn {
     }
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(Cdn)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,6 +203,12 @@ fn directive(csp: &str, name: &str) -> Option<String> {
     })
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(Security)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,20 +5,63 @@ use std::sync::Arc;
 
 use fixtures::Mode;
 use launch_audit::AuditOptions;
+use launch_audit::catalogue::{CheckMeta, Kind};
 use launch_audit::check::{Applicability, Check, CheckFuture};
 use launch_audit::ctx::Ctx;
 use launch_audit::engine::Selection;
 use launch_audit::profile::Profile;
 use launch_audit::registry;
-use launch_audit::result::{Finding, Observation, Status};
+use launch_audit::result::{Finding, Observation, Severity, Status};
 
 use crate::support::{Setup, read_json, stdout, without_section};
+
+/// A catalogue entry for a check made here: registered checks take theirs from `checks/`.
+fn entry(id: &str) -> Option<&'static CheckMeta> {
+    Some(Box::leak(Box::new(CheckMeta {
+        id: id.to_string(),
+        title: format!("{id} (made by the test)"),
+        severity: Severity::Critical,
+        kind: Kind::Probe,
+        control: String::new(),
+        pass: String::new(),
+        why: String::new(),
+        breaks: String::new(),
+        fix: String::new(),
+        references: Vec::new(),
+        area: None,
+    })))
+}
+
+/// A check with no catalogue entry: the engine does not run it.
+struct Uncatalogued;
+
+impl Check for Uncatalogued {
+    fn id(&self) -> &str {
+        "test.uncatalogued"
+    }
+
+    fn catalogue_entry(&self) -> Option<&'static CheckMeta> {
+        None
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async { panic!("an uncatalogued check must not run") })
+    }
+}
 
 struct Panics;
 
 impl Check for Panics {
     fn id(&self) -> &str {
         "test.panics"
+    }
+
+    fn catalogue_entry(&self) -> Option<&'static CheckMeta> {
+        entry(self.id())
     }
     fn applies(&self, _: &Profile) -> Applicability {
         Applicability::Run
@@ -33,6 +76,10 @@ struct Sleeps;
 impl Check for Sleeps {
     fn id(&self) -> &str {
         "test.sleeps"
+    }
+
+    fn catalogue_entry(&self) -> Option<&'static CheckMeta> {
+        entry(self.id())
     }
     fn applies(&self, _: &Profile) -> Applicability {
         Applicability::Run
@@ -52,6 +99,10 @@ struct PassesWithoutEvidence;
 impl Check for PassesWithoutEvidence {
     fn id(&self) -> &str {
         "test.no-evidence"
+    }
+
+    fn catalogue_entry(&self) -> Option<&'static CheckMeta> {
+        entry(self.id())
     }
     fn applies(&self, _: &Profile) -> Applicability {
         Applicability::Run
@@ -79,6 +130,7 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
     checks.push(Arc::new(Panics));
     checks.push(Arc::new(Sleeps));
     checks.push(Arc::new(PassesWithoutEvidence));
+    checks.push(Arc::new(Uncatalogued));
     // The quick families only: the 1 s budget is for the test checks, not a tight budget
     // for the access checks' hundreds of requests in a debug build.
     let options = AuditOptions {
@@ -112,12 +164,16 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
     assert!(why.contains("did not finish within 1s"), "{why}");
     let (unproven, why) = status("test.no-evidence");
     assert_eq!(unproven, Status::Error, "{why}");
+    // Never given a default severity: not run, an ERROR that says why.
+    let (uncatalogued, why) = status("test.uncatalogued");
+    assert_eq!(uncatalogued, Status::Error);
+    assert!(why.contains("no catalogue entry"), "{why}");
 
     for id in ["dns.resolution", "health.endpoint", "headers.security"] {
         assert_eq!(status(id).0, Status::Pass, "{id} still reports");
     }
     assert!(!run.decision.ready);
-    // Besides the checks left out (SKIP), exactly the three broken ones block.
+    // Besides the checks left out (SKIP), exactly the four broken ones block.
     let blocking: Vec<&str> = run
         .decision
         .blockers
@@ -125,7 +181,15 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
         .filter(|b| b.status != Status::Skip)
         .map(|b| b.id.as_str())
         .collect();
-    assert_eq!(blocking, ["test.no-evidence", "test.panics", "test.sleeps"]);
+    assert_eq!(
+        blocking,
+        [
+            "test.no-evidence",
+            "test.panics",
+            "test.sleeps",
+            "test.uncatalogued"
+        ]
+    );
 }
 
 #[test]

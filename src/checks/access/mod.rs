@@ -5,3 +5,12 @@ mod tenant_isolation;
 
 pub use role_matrix::RoleMatrix;
 pub use tenant_isolation::TenantIsolation;
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(RoleMatrix),
+        Registered::one(TenantIsolation),
+    ]
+}

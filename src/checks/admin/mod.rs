@@ -297,6 +297,12 @@ impl Check for AuditTrailCheck {
     }
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(AuditTrailCheck)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

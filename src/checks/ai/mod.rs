@@ -46,7 +46,8 @@ pub fn probes(check: &str) -> Vec<&'static Probe> {
     static PROBES: OnceLock<Vec<Probe>> = OnceLock::new();
     PROBES
         .get_or_init(|| {
-            match toml::from_str::<ProbeFile>(include_str!("../../../checks/rules/ai-probes.toml")) {
+            match toml::from_str::<ProbeFile>(include_str!("../../../checks/rules/ai-probes.toml"))
+            {
                 Ok(file) => file.probe,
                 // Compiled-in data: a unit test parses it, so this cannot ship.
                 Err(error) => panic!("checks/rules/ai-probes.toml: {error}"),
@@ -232,6 +233,16 @@ pub fn mask(value: &str) -> String {
         chars[..4].iter().collect::<String>(),
         chars[chars.len() - 4..].iter().collect::<String>()
     )
+}
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(DataExfiltration),
+        Registered::one(PromptInjection),
+        Registered::one(ToolAbuse),
+    ]
 }
 
 #[cfg(test)]

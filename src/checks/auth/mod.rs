@@ -185,3 +185,17 @@ async fn must_refuse_everywhere(
     });
     join_all(per_route).await.into_iter().flatten().collect()
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(ExpiredToken),
+        Registered::one(InvalidToken),
+        Registered::one(JwtTampering),
+        Registered::one(Login),
+        Registered::one(SessionCookies),
+        Registered::one(TokenInUrl),
+        Registered::one(Unauthenticated),
+    ]
+}

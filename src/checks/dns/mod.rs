@@ -67,3 +67,13 @@ pub(crate) fn needs_dns_names(profile: &Profile) -> Applicability {
         Applicability::Run
     }
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(Caa),
+        Registered::one(Dangling),
+        Registered::one(Resolution),
+    ]
+}

@@ -146,3 +146,16 @@ mod robustness {
         }
     }
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(delivered::MailDelivered),
+        Registered::one(dkim::Dkim),
+        Registered::one(dmarc::Dmarc),
+        Registered::one(mta_sts::MtaSts),
+        Registered::one(mx::Mx),
+        Registered::one(spf::Spf),
+    ]
+}

@@ -19,3 +19,14 @@ pub use client_bundle::ClientBundle;
 pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;
 pub use source_maps::SourceMaps;
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(ClientBundle),
+        Registered::one(Repository),
+        Registered::one(SensitivePaths),
+        Registered::one(SourceMaps),
+    ]
+}

@@ -19,8 +19,16 @@ pub struct Attested {
     item: &'static str,
 }
 
+/// This family's checks, for the registry: one per manual catalogue entry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    items()
+        .into_iter()
+        .map(crate::check::Registered::One)
+        .collect()
+}
+
 /// One check per manual catalogue entry, in catalogue order.
-pub fn all() -> Vec<Arc<dyn Check>> {
+fn items() -> Vec<Arc<dyn Check>> {
     catalogue::entries()
         .iter()
         .filter(|meta| meta.kind == Kind::Manual)

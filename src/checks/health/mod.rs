@@ -184,6 +184,12 @@ fn judge(
     Observation::new(status, subject, detail)
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(Endpoint)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::failing_dependencies;

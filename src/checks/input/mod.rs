@@ -23,3 +23,9 @@ pub fn scan_every_response(ctx: &Ctx) {
 fn scan(ctx: &Ctx) -> Arc<SignatureScan> {
     ctx.slot(|_| SignatureScan::default())
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(ErrorLeak), Registered::one(Malformed)]
+}

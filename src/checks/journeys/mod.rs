@@ -26,30 +26,7 @@ use crate::result::{EvidenceTable, Finding, Observation, Status};
 /// The title of a journey's table of steps, which every report format shows, passing or not.
 pub const STEPS_TITLE: &str = "Journey steps";
 
-/// The id of the catalogue entry every `journey.<name>` check shares.
-pub const TEMPLATE_ID: &str = "journey.<name>";
-
 pub use cfg::slug;
-
-/// Stands for the family when the profile has no `[[journeys]]`: a SKIP naming the key.
-pub struct Template;
-
-impl Check for Template {
-    fn id(&self) -> &str {
-        TEMPLATE_ID
-    }
-
-    fn applies(&self, _profile: &Profile) -> Applicability {
-        Applicability::Skip {
-            key: "journeys",
-            reason: "no [[journeys]] entry: declare the signup, verification, invitation and reset flows a new customer walks".into(),
-        }
-    }
-
-    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
-        Box::pin(async { Finding::error("no [[journeys]] entry to walk") })
-    }
-}
 
 /// One `[[journeys]]` entry.
 pub struct JourneyCheck {
@@ -228,4 +205,20 @@ impl Check for JourneyCheck {
             Finding::from_observations(evidence).with_table(steps)
         })
     }
+}
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::{PerEntry, Registered};
+    vec![
+        Registered::PerEntry(PerEntry {
+            id: "journey.<name>",
+            key: "journeys",
+            skip_reason: "no [[journeys]] entry: declare the signup, verification, invitation and reset flows a new customer walks",
+            make: JourneyCheck::for_profile,
+        }),
+        Registered::one(SingleUse),
+        Registered::one(Expiry),
+        Registered::one(AccountBinding),
+    ]
 }

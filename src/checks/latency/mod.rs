@@ -260,3 +260,8 @@ pub fn histogram_table(h: &Histogram<u64>) -> EvidenceTable {
         rows,
     }
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    vec![crate::check::Registered::one(P95)]
+}

@@ -382,6 +382,12 @@ impl Check for Secrets {
     }
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(Secrets)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,29 +15,6 @@ use crate::net::{Fetched, HttpRequest};
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
-/// The id of the catalogue entry every `ratelimit.<name>` check shares.
-pub const TEMPLATE_ID: &str = "ratelimit.<name>";
-
-/// Stands for the family when the profile has no `[[rate_limits]]`: a SKIP naming the key.
-pub struct Template;
-
-impl Check for Template {
-    fn id(&self) -> &str {
-        TEMPLATE_ID
-    }
-
-    fn applies(&self, _profile: &Profile) -> Applicability {
-        Applicability::Skip {
-            key: "rate_limits",
-            reason: "no [[rate_limits]] entry (login, signup, password reset, invites, OTP)".into(),
-        }
-    }
-
-    fn run<'a>(&'a self, _ctx: &'a Ctx) -> CheckFuture<'a> {
-        Box::pin(async { Finding::error("no [[rate_limits]] entry to test") })
-    }
-}
-
 /// One `[[rate_limits]]` entry.
 pub struct Burst {
     id: String,
@@ -382,4 +359,15 @@ impl Check for Burst {
             Finding::from_observations(observations)
         })
     }
+}
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::{PerEntry, Registered};
+    vec![Registered::PerEntry(PerEntry {
+        id: "ratelimit.<name>",
+        key: "rate_limits",
+        skip_reason: "no [[rate_limits]] entry (login, signup, password reset, invites, OTP)",
+        make: Burst::for_profile,
+    })]
 }

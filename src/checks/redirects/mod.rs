@@ -102,3 +102,13 @@ pub fn describe(hops: &[Hop], end: &End) -> String {
     }
     text
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(Canonical),
+        Registered::one(Https),
+        Registered::one(OpenRedirect),
+    ]
+}

@@ -37,3 +37,15 @@ fn applies(profile: &Profile) -> Applicability {
 fn subject(host: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(Certificate),
+        Registered::one(Expiry),
+        Registered::one(Hsts),
+        Registered::one(MixedContent),
+        Registered::one(Protocols),
+    ]
+}

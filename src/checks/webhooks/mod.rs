@@ -105,6 +105,12 @@ pub async fn deliver(
     ctx.http.send(&request).await
 }
 
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![Registered::one(Replay), Registered::one(Signature)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
