@@ -1,4 +1,4 @@
-//! Security headers family: `headers.security`.
+//! Security headers family: `headers.security`, `headers.version-disclosure`.
 
 use reqwest::header::HeaderMap;
 
@@ -22,13 +22,7 @@ impl Check for Security {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let mut pages = vec![ctx.profile.target.base_url.clone()];
-            if let Some(canonical) = &ctx.profile.target.canonical
-                && !pages.contains(canonical)
-            {
-                pages.push(canonical.clone());
-            }
-            let probes = pages.into_iter().map(|url| async move {
+            let probes = pages(&ctx.profile).into_iter().map(|url| async move {
                 let request = HttpRequest::get(url);
                 match ctx.http.send(&request).await {
                     Err(error) => super::unreachable(ctx, &request, error),
@@ -157,16 +151,95 @@ pub fn assess(headers: &HeaderMap) -> Assessment {
             a.present.push(format!("{label} {value}"));
         }
     }
-
-    for name in ["server", "x-powered-by"] {
-        if let Some(value) = get(name)
-            && value.chars().any(|c| c.is_ascii_digit())
-        {
-            a.warnings
-                .push(format!("{name} reveals a version: `{value}`"));
-        }
-    }
     a
+}
+
+/// The pages whose headers the family judges: base_url and canonical.
+fn pages(profile: &Profile) -> Vec<url::Url> {
+    let mut pages = vec![profile.target.base_url.clone()];
+    if let Some(canonical) = &profile.target.canonical
+        && !pages.contains(canonical)
+    {
+        pages.push(canonical.clone());
+    }
+    pages
+}
+
+/// No response names the software behind it with its version.
+pub struct VersionDisclosure;
+
+/// Headers servers and frameworks put their name, and often their version, in.
+const BANNERS: &[&str] = &[
+    "server",
+    "x-powered-by",
+    "x-aspnet-version",
+    "x-aspnetmvc-version",
+    "x-generator",
+];
+
+impl Check for VersionDisclosure {
+    fn id(&self) -> &str {
+        "headers.version-disclosure"
+    }
+
+    fn applies(&self, _profile: &Profile) -> Applicability {
+        Applicability::Run
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let probes = pages(&ctx.profile).into_iter().map(|url| async move {
+                let request = HttpRequest::get(url);
+                match ctx.http.send(&request).await {
+                    Err(error) => super::unreachable(ctx, &request, error),
+                    Ok(response) => {
+                        let (status, detail) = banners(&response.headers);
+                        let detail = format!("{}: {detail}", response.status);
+                        Observation::new(status, request.describe(), detail)
+                    }
+                }
+            });
+            Finding::from_observations(futures_util::future::join_all(probes).await)
+        })
+    }
+}
+
+/// FAIL when a banner carries a version (a digit: `nginx/1.22.1`, `ASP.NET 4.0.30319`);
+/// otherwise PASS, naming the products seen.
+fn banners(headers: &HeaderMap) -> (Status, String) {
+    let seen: Vec<(&str, String)> = BANNERS
+        .iter()
+        .flat_map(|name| {
+            headers.get_all(*name).iter().map(|v| {
+                (
+                    *name,
+                    String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
+                )
+            })
+        })
+        .collect();
+    let versioned: Vec<String> = seen
+        .iter()
+        .filter(|(_, value)| value.chars().any(|c| c.is_ascii_digit()))
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    if !versioned.is_empty() {
+        return (
+            Status::Fail,
+            format!("names its versions: {}", versioned.join("; ")),
+        );
+    }
+    if seen.is_empty() {
+        return (Status::Pass, "no Server or X-Powered-By banner".into());
+    }
+    let named: Vec<String> = seen
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    (
+        Status::Pass,
+        format!("names no version ({})", named.join("; ")),
+    )
 }
 
 /// What weakens a CSP: script-src (or default-src, its fallback) allowing inline script or
@@ -206,12 +279,34 @@ fn directive(csp: &str, name: &str) -> Option<String> {
 /// This family's checks, for the registry.
 pub fn checks() -> Vec<crate::check::Registered> {
     use crate::check::Registered;
-    vec![Registered::one(Security)]
+    vec![
+        Registered::one(Security),
+        Registered::one(VersionDisclosure),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_in_a_banner_fails_and_a_bare_product_name_passes() {
+        let (status, detail) = banners(&headers(&[("server", "nginx/1.22.1")]));
+        assert_eq!(status, Status::Fail, "{detail}");
+        assert!(detail.contains("server: nginx/1.22.1"), "{detail}");
+        let (status, detail) = banners(&headers(&[
+            ("x-powered-by", "PHP/8.2.0"),
+            ("server", "nginx"),
+        ]));
+        assert_eq!(status, Status::Fail, "{detail}");
+        let (status, detail) = banners(&headers(&[
+            ("server", "nginx"),
+            ("x-powered-by", "Express"),
+        ]));
+        assert_eq!(status, Status::Pass, "{detail}");
+        assert!(detail.contains("server: nginx"), "{detail}");
+        assert_eq!(banners(&HeaderMap::new()).0, Status::Pass);
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -246,17 +341,16 @@ mod tests {
     }
 
     #[test]
-    fn missing_basics_fail_and_version_banners_warn() {
+    fn missing_basics_fail_and_banners_are_left_to_version_disclosure() {
         let a = assess(&headers(&[
             ("server", "nginx/1.18.0"),
             ("x-powered-by", "Express"),
         ]));
         assert_eq!(a.status(), Status::Fail);
         assert_eq!(a.failures.len(), 3, "{a:?}");
-        assert!(a.warnings.iter().any(|w| w.contains("nginx/1.18.0")));
         assert!(
-            !a.warnings.iter().any(|w| w.contains("Express")),
-            "no version, no warning"
+            !a.warnings.iter().any(|w| w.contains("nginx/1.18.0")),
+            "headers.version-disclosure judges banners: {a:?}"
         );
     }
 

@@ -1,5 +1,5 @@
-//! The docs stay true to the code: every check id appears in docs/checks.md's table, the
-//! catalogue reference at its end is generated from `checks/` (UPDATE_DOCS=1 rewrites it),
+//! The docs stay true to the code: docs/checks.md's table of checks and the catalogue
+//! reference at its end are generated from `checks/` (UPDATE_DOCS=1 rewrites them),
 //! every AI probe is listed, and the composite action's inputs are shown.
 
 use std::path::Path;
@@ -8,20 +8,33 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn the_checks_page_lists_every_check() {
-    let readme = include_str!("../../docs/checks.md");
-    for meta in launch_audit::catalogue::entries() {
-        let row = format!("| `{}` | {} |", meta.id, meta.severity.as_str());
-        assert!(
-            readme.contains(&row),
-            "docs/checks.md's table has no row starting {row}"
-        );
-    }
-}
-
+const TABLE_START: &str = "<!-- table: generated from checks/ by tests/integration/docs.rs; UPDATE_DOCS=1 rewrites it -->";
+const TABLE_END: &str = "<!-- end of the generated table -->";
 const GENERATED_START: &str = "<!-- catalogue: generated from checks/ by tests/integration/docs.rs; UPDATE_DOCS=1 rewrites it -->";
 const GENERATED_END: &str = "<!-- end of the generated catalogue -->";
+
+/// One row per check: id, severity, title. The criteria are in the catalogue below it.
+fn table() -> String {
+    let mut out = String::from("| id | severity | what it checks |\n|---|---|---|\n");
+    for meta in launch_audit::catalogue::entries() {
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} |\n",
+            meta.id,
+            anchor(&meta.id),
+            meta.severity.as_str(),
+            meta.title
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// GitHub's anchor for a catalogue heading: "### `auth.login` — Title (critical)".
+fn anchor(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
+}
 
 /// The catalogue as Markdown: one entry per check, in catalogue order.
 fn catalogue_reference() -> String {
@@ -30,7 +43,8 @@ fn catalogue_reference() -> String {
         let texts = launch_audit::catalogue::lookup_for(&meta.id, "example.com")
             .unwrap_or_else(|| meta.clone());
         out.push_str(&format!(
-            "### `{}` — {} ({})\n\n",
+            "<a id=\"{}\"></a>\n### `{}` — {} ({})\n\n",
+            anchor(&meta.id),
             meta.id,
             meta.title,
             meta.severity.as_str()
@@ -45,17 +59,25 @@ fn catalogue_reference() -> String {
     out
 }
 
+/// `page` with the text between `start` and `end` replaced by `content`.
+fn regenerate(page: &str, start: &str, end: &str, content: &str) -> String {
+    let (before, rest) = page
+        .split_once(start)
+        .unwrap_or_else(|| panic!("docs/checks.md holds {start}"));
+    let (_, after) = rest.split_once(end).expect("its end marker");
+    format!("{before}{start}\n\n{content}{end}{after}")
+}
+
 #[test]
-fn the_catalogue_reference_is_generated_and_current() {
+fn the_checks_page_is_generated_and_current() {
     let path = root().join("docs/checks.md");
     let page = std::fs::read_to_string(&path).unwrap();
-    let (before, rest) = page
-        .split_once(GENERATED_START)
-        .expect("docs/checks.md holds the generated catalogue");
-    let (_, after) = rest.split_once(GENERATED_END).expect("its end marker");
-    let current = format!(
-        "{before}{GENERATED_START}\n\n{}{GENERATED_END}{after}",
-        catalogue_reference()
+    let current = regenerate(&page, TABLE_START, TABLE_END, &table());
+    let current = regenerate(
+        &current,
+        GENERATED_START,
+        GENERATED_END,
+        &catalogue_reference(),
     );
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &current).unwrap();
@@ -63,7 +85,7 @@ fn the_catalogue_reference_is_generated_and_current() {
     }
     assert!(
         page == current,
-        "docs/checks.md's catalogue is stale: run UPDATE_DOCS=1 cargo test --test integration docs"
+        "docs/checks.md's table or catalogue is stale: run UPDATE_DOCS=1 cargo test --test integration docs"
     );
 }
 
