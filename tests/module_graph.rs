@@ -1,6 +1,7 @@
 //! The library's modules form no import cycle. Each file under `src/` is parsed (syn) and
 //! every `crate::`, `super::` and `self::` path in it is resolved to the module it names;
-//! the modules are grouped into units (below) and the units' graph must be acyclic.
+//! the modules are grouped into units (below) and the units' graph must be acyclic. No file
+//! under `src/` may grow past 600 lines either.
 //!
 //! A unit is a top-level module (`ctx`, `decision`, `net`, `report`), except that `checks`
 //! and `profile` are split: each check family is a unit, and so is each family's `cfg`
@@ -279,4 +280,23 @@ fn the_checker_sees_a_cycle() {
         .or_default()
         .insert("a".into(), String::new());
     assert_eq!(cycles(&graph), vec![vec!["a".to_string(), "b".to_string()]]);
+}
+
+/// The rooms stay small: a file over this many lines is two concepts waiting to be split.
+const MAX_LINES: usize = 600;
+
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let long: Vec<String> = modules(&src)
+        .values()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file)
+                .expect("read source")
+                .lines()
+                .count();
+            (lines > MAX_LINES).then(|| format!("{} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these: {}", long.join(", "));
 }

@@ -46,32 +46,32 @@ impl Check for PrivateContent {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let probes = ctx.profile.routes.iter().filter(|r| eligible(r)).map(|route| async move {
-                let baseline = match probe::baseline(ctx, route).await {
-                    Ok(baseline) => baseline,
+                let control = match probe::control(ctx, route).await {
+                    Ok(control) => control,
                     Err(why) => {
                         return vec![Observation::new(Status::Error, format!("{} {}", route.method.as_str(), route.path), why)];
                     }
                 };
-                let subject = probe::describe(route, &baseline.filled);
+                let subject = probe::describe(route, &control.filled);
                 let mut observations = Vec::new();
-                let first = &baseline.response;
+                let first = &control.response;
                 let (status, detail) = judge(&first.headers);
                 observations.push(Observation::new(
                     status,
-                    format!("{subject} as {}", baseline.identity.name),
+                    format!("{subject} as {}", control.identity.name),
                     detail,
                 ));
                 // A route without tenant placeholders answers everyone at the same URL: a
                 // cache keyed on the URL alone would hand one caller's body to the next.
                 if route.placeholders().is_empty()
-                    && let Some(other) = stranger(ctx, route, baseline.identity)
+                    && let Some(other) = stranger(ctx, route, control.identity)
                 {
-                    match probe::baseline_as(ctx, route, other).await {
+                    match probe::control_as(ctx, route, other).await {
                         Ok(Some(second)) => {
                             let (status, detail) = judge(&second.response.headers);
                             // The same answer for two tenants is fine for shared content; it
                             // is a leak when it carries the first caller's own values.
-                            let markers = own_values(ctx, baseline.identity);
+                            let markers = own_values(ctx, control.identity);
                             let body = String::from_utf8_lossy(&first.body).to_lowercase();
                             let same_body = second.response.body == first.body
                                 && probe::carries_data(&first.body)
@@ -82,7 +82,7 @@ impl Check for PrivateContent {
                                     format!("{subject} as {}", other.name),
                                     format!(
                                         "received {}'s answer byte for byte ({}): a shared cache keyed without the credential",
-                                        baseline.identity.name,
+                                        control.identity.name,
                                         ctx.excerpt(&first.body)
                                     ),
                                 ));
@@ -90,7 +90,7 @@ impl Check for PrivateContent {
                                 observations.push(Observation::new(
                                     status,
                                     format!("{subject} as {}", other.name),
-                                    format!("{detail}; its own answer, not {}'s", baseline.identity.name),
+                                    format!("{detail}; its own answer, not {}'s", control.identity.name),
                                 ));
                             }
                         }

@@ -143,25 +143,25 @@ impl Check for OriginPolicy {
                 .collect();
             for route in safe_routes.iter().take(MAX_ROUTES) {
                 // A legitimate caller's request, so the answer is the API's own.
-                match crate::checks::probe::baseline(ctx, route).await {
-                    Ok(baseline) => {
+                match crate::checks::probe::control(ctx, route).await {
+                    Ok(control) => {
                         let Ok(request) = crate::checks::probe::request(
                             ctx,
                             route,
-                            &baseline.filled,
-                            Some(baseline.identity),
+                            &control.filled,
+                            Some(control.identity),
                         ) else {
                             continue;
                         };
                         targets.push(Target {
                             label: format!(
                                 "{} as {}",
-                                crate::checks::probe::describe(route, &baseline.filled),
-                                baseline.identity.name
+                                crate::checks::probe::describe(route, &control.filled),
+                                control.identity.name
                             ),
                             url: request.url,
                             unsafe_method: Method::Patch,
-                            identity: Some(baseline.identity),
+                            identity: Some(control.identity),
                         });
                     }
                     Err(why) => left.push(format!("{}: {why}", route.path)),

@@ -1,5 +1,5 @@
 //! Route probing shared by the auth and access families: a route's request for a given
-//! caller, a baseline fetched by a legitimate caller, the difference between a refusal and
+//! caller, a control fetched by a legitimate caller, the difference between a refusal and
 //! an answer (real apps refuse with 401, 403, 404, a redirect to login, or a 200 error
 //! envelope), and whether one caller's data shows up in another's answer.
 
@@ -10,7 +10,7 @@ use crate::profile::{Environment, FilledRoute, Identity, Route};
 
 /// What an answer amounts to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer {
+pub enum Admission {
     /// The app said no; the reason says how (`401`, `302 → /login`, …).
     Refused(String),
     /// The app served the request.
@@ -21,37 +21,37 @@ pub enum Answer {
 
 /// Classifies a response under the profile's refusal policy. `not_found_refuses`: a 404
 /// counts as "no" (hidden routes, other tenants' objects, roles the caller lacks).
-pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool) -> Answer {
+pub fn classify(response: &Fetched, policy: &AuthPolicy, not_found_refuses: bool) -> Admission {
     let status = response.status;
     // A limiter's 429 says nothing about who may see the route, even where the profile lists
     // 429 as a refusal: read as one, a limited cross-tenant probe would pass.
     if status == 429 {
-        return Answer::Unclear(crate::net::reached(response, None).explain());
+        return Admission::Unclear(crate::net::reached(response, None).explain());
     }
     if policy.refusal_statuses.contains(&status) {
-        return Answer::Refused(status.to_string());
+        return Admission::Refused(status.to_string());
     }
     match status {
-        404 if not_found_refuses => Answer::Refused("404".into()),
-        404 => Answer::Unclear(
+        404 if not_found_refuses => Admission::Refused("404".into()),
+        404 => Admission::Unclear(
             "404: is the path right? If the app hides this route from strangers, set `hidden = true` on it".into(),
         ),
         300..=399 => {
             let location = response.header("location").unwrap_or_default();
-            if crate::net::answer::is_login_redirect(&location, policy.login_path.as_deref()) {
-                Answer::Refused(format!("{status} → {location}"))
+            if crate::net::reached::is_login_redirect(&location, policy.login_path.as_deref()) {
+                Admission::Refused(format!("{status} → {location}"))
             } else {
-                Answer::Unclear(format!("{status} redirect to `{location}`: set [auth] login_path if that is the login page"))
+                Admission::Unclear(format!("{status} redirect to `{location}`: set [auth] login_path if that is the login page"))
             }
         }
         200..=299 => match error_envelope(response, policy.error_pointer.as_deref()) {
-            Some(pointer) => Answer::Refused(format!("{status} with an error at {pointer}")),
-            None => Answer::Served,
+            Some(pointer) => Admission::Refused(format!("{status} with an error at {pointer}")),
+            None => Admission::Served,
         },
-        400..=499 => Answer::Unclear(format!(
+        400..=499 => Admission::Unclear(format!(
             "{status}: not a refusal status; add {status} to [auth] refusal_statuses if this is how the app refuses"
         )),
-        _ => Answer::Unclear(format!("{status}: the app failed instead of refusing")),
+        _ => Admission::Unclear(format!("{status}: the app failed instead of refusing")),
     }
 }
 
@@ -138,35 +138,35 @@ pub fn describe(route: &Route, filled: &FilledRoute) -> String {
 
 /// A legitimate caller's answer on a route: what "having access" looks like.
 #[derive(Clone)]
-pub struct Baseline<'a> {
+pub struct Control<'a> {
     pub identity: &'a Identity,
     pub filled: FilledRoute,
     pub response: std::sync::Arc<Fetched>,
 }
 
-/// A route's baseline as the audit keeps it: fetched once, whichever checks ask.
-type CachedBaseline = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
+/// A route's control as the audit keeps it: fetched once, whichever checks ask.
+type CachedControl = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
 
-/// Each route's baseline for this audit, indexed like `profile.routes` (a [`Ctx::slot`]).
-struct Baselines(Vec<tokio::sync::OnceCell<CachedBaseline>>);
+/// Each route's control for this audit, indexed like `profile.routes` (a [`Ctx::slot`]).
+struct Controls(Vec<tokio::sync::OnceCell<CachedControl>>);
 
 /// `route` fetched by the first active identity that may use it and can fill it — once per
-/// audit: every check asking for the same route's baseline shares that answer. An error says
-/// why no baseline exists: without one, a refusal proves nothing.
-pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, String> {
+/// audit: every check asking for the same route's control shares that answer. An error says
+/// why no control exists: without one, a refusal proves nothing.
+pub async fn control<'a>(ctx: &'a Ctx, route: &Route) -> Result<Control<'a>, String> {
     let index = ctx
         .profile
         .routes
         .iter()
         .position(|r| std::ptr::eq(r, route));
-    let baselines =
-        ctx.slot(|profile| Baselines(profile.routes.iter().map(|_| Default::default()).collect()));
-    let Some(cell) = index.and_then(|i| baselines.0.get(i)) else {
-        return find_baseline(ctx, route).await;
+    let controls =
+        ctx.slot(|profile| Controls(profile.routes.iter().map(|_| Default::default()).collect()));
+    let Some(cell) = index.and_then(|i| controls.0.get(i)) else {
+        return find_control(ctx, route).await;
     };
     let cached = cell
         .get_or_init(|| async {
-            find_baseline(ctx, route)
+            find_control(ctx, route)
                 .await
                 .map(|b| (b.identity.name.clone(), b.filled, b.response))
         })
@@ -177,23 +177,23 @@ pub async fn baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, S
         .profile
         .identities
         .get(&name)
-        .ok_or("the baseline identity vanished")?;
-    Ok(Baseline {
+        .ok_or("the control identity vanished")?;
+    Ok(Control {
         identity,
         filled,
         response,
     })
 }
 
-async fn find_baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, String> {
+async fn find_control<'a>(ctx: &'a Ctx, route: &Route) -> Result<Control<'a>, String> {
     let mut tried = Vec::new();
     for identity in ctx
         .profile
         .active_identities()
         .filter(|i| i.may_use(&route.roles))
     {
-        match baseline_as(ctx, route, identity).await {
-            Ok(Some(baseline)) => return Ok(baseline),
+        match control_as(ctx, route, identity).await {
+            Ok(Some(control)) => return Ok(control),
             Ok(None) => {}
             Err(why) => tried.push(why),
         }
@@ -210,23 +210,23 @@ async fn find_baseline<'a>(ctx: &'a Ctx, route: &Route) -> Result<Baseline<'a>, 
 
 /// `route` fetched as `identity`: `Ok(None)` when its tenant cannot fill the route, an
 /// error naming the identity and what it got when it was not served.
-pub async fn baseline_as<'a>(
+pub async fn control_as<'a>(
     ctx: &Ctx,
     route: &Route,
     identity: &'a Identity,
-) -> Result<Option<Baseline<'a>>, String> {
+) -> Result<Option<Control<'a>>, String> {
     let Some(filled) = route.fill(&ctx.profile.tenant_values(identity)) else {
         return Ok(None);
     };
     let request = request(ctx, route, &filled, Some(identity))?;
     match ctx.http.send(&request).await {
         Ok(response) => match classify(&response, &ctx.profile.auth, false) {
-            Answer::Served => Ok(Some(Baseline {
+            Admission::Served => Ok(Some(Control {
                 identity,
                 filled,
                 response: std::sync::Arc::new(response),
             })),
-            Answer::Refused(how) | Answer::Unclear(how) => {
+            Admission::Refused(how) | Admission::Unclear(how) => {
                 Err(format!("{} got {how}", identity.name))
             }
         },
@@ -346,34 +346,40 @@ mod tests {
         let p = policy();
         assert_eq!(
             classify(&fetched(401, &[], ""), &p, false),
-            Answer::Refused("401".into())
+            Admission::Refused("401".into())
         );
         assert!(matches!(
             classify(&fetched(404, &[], ""), &p, false),
-            Answer::Unclear(_)
+            Admission::Unclear(_)
         ));
         assert!(matches!(
             classify(&fetched(404, &[], ""), &p, true),
-            Answer::Refused(_)
+            Admission::Refused(_)
         ));
         let to_login = fetched(302, &[("location", "/login?next=/app")], "");
-        assert!(matches!(classify(&to_login, &p, false), Answer::Refused(_)));
+        assert!(matches!(
+            classify(&to_login, &p, false),
+            Admission::Refused(_)
+        ));
         let elsewhere = fetched(302, &[("location", "https://app.acme.test/home")], "");
         assert!(matches!(
             classify(&elsewhere, &p, false),
-            Answer::Unclear(_)
+            Admission::Unclear(_)
         ));
         let envelope = fetched(200, &[], r#"{"error":{"code":401}}"#);
-        assert!(matches!(classify(&envelope, &p, false), Answer::Refused(_)));
+        assert!(matches!(
+            classify(&envelope, &p, false),
+            Admission::Refused(_)
+        ));
         let served = fetched(200, &[], r#"{"error":null,"data":[1]}"#);
-        assert_eq!(classify(&served, &p, false), Answer::Served);
+        assert_eq!(classify(&served, &p, false), Admission::Served);
         assert!(matches!(
             classify(&fetched(500, &[], ""), &p, true),
-            Answer::Unclear(_)
+            Admission::Unclear(_)
         ));
         assert!(matches!(
             classify(&fetched(400, &[], ""), &p, false),
-            Answer::Unclear(_)
+            Admission::Unclear(_)
         ));
     }
 

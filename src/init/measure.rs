@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::Starter;
-use crate::checks::probe::{Answer, classify};
+use crate::checks::probe::{Admission, classify};
 use crate::ctx::{Consent, Ctx};
 use crate::net::HttpRequest;
 use crate::profile::Identity;
@@ -206,14 +206,14 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity) {
         let mut stranger = classify(&anonymous, &ctx.profile.auth, false);
         // A 200 whose body is an error the owner's answer does not carry is a refusal in
         // an envelope: the profile learns where the error is.
-        if stranger == Answer::Served
+        if stranger == Admission::Served
             && let Some(member) = error_member(&anonymous.body, &owner.body)
         {
-            stranger = Answer::Refused(format!("200 with an error at /{member}"));
+            stranger = Admission::Refused(format!("200 with an error at /{member}"));
             error_pointer.get_or_insert_with(|| format!("/{member}"));
         }
         match (stranger, route.auth_required) {
-            (Answer::Refused(how), false) => {
+            (Admission::Refused(how), false) => {
                 notes.push(format!(
                     "GET {}: {} says public, but it refuses strangers ({how}): written as required",
                     route.path,
@@ -226,15 +226,15 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity) {
                 route.auth_required = true;
                 route.auth_stated = true;
             }
-            (Answer::Served, true) => {
+            (Admission::Served, true) => {
                 notes.push(format!(
                     "GET {}: the spec says a credential is required, but it served a stranger: kept as required, so auth.unauthenticated reports it",
                     route.path
                 ));
                 route.auth_stated = true;
             }
-            (Answer::Refused(_), true) | (Answer::Served, false) => route.auth_stated = true,
-            (Answer::Unclear(_), _) => {}
+            (Admission::Refused(_), true) | (Admission::Served, false) => route.auth_stated = true,
+            (Admission::Unclear(_), _) => {}
         }
     }
     starter.notes.extend(notes);

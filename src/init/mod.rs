@@ -5,7 +5,7 @@
 
 pub mod measure;
 pub mod openapi;
-pub mod probe;
+pub mod site;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -34,7 +34,7 @@ pub struct DnsFailure {
 
 /// The answer to a typed lookup.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer<T> {
+pub enum DnsAnswer<T> {
     Records(Vec<T>),
     /// NXDOMAIN: the name does not exist.
     NoSuchName,
@@ -42,11 +42,11 @@ pub enum Answer<T> {
     NoRecords,
 }
 
-impl<T> Answer<T> {
+impl<T> DnsAnswer<T> {
     /// The records, none for NXDOMAIN and NODATA.
     pub fn records(self) -> Vec<T> {
         match self {
-            Answer::Records(records) => records,
+            DnsAnswer::Records(records) => records,
             _ => Vec::new(),
         }
     }
@@ -54,7 +54,7 @@ impl<T> Answer<T> {
     /// NXDOMAIN or NODATA: a "void lookup" in SPF's terms.
     pub fn is_void(&self) -> bool {
         match self {
-            Answer::Records(records) => records.is_empty(),
+            DnsAnswer::Records(records) => records.is_empty(),
             _ => true,
         }
     }
@@ -198,9 +198,9 @@ impl Dns {
         &self,
         name: &str,
         kind: RecordType,
-    ) -> Result<Answer<(RData, u32)>, DnsFailure> {
+    ) -> Result<DnsAnswer<(RData, u32)>, DnsFailure> {
         let Some(query) = wire_name(name) else {
-            return Ok(Answer::NoSuchName);
+            return Ok(DnsAnswer::NoSuchName);
         };
         self.silent(name)?;
         match self.resolver.lookup(query, kind).await {
@@ -215,16 +215,16 @@ impl Dns {
                     self.no_cname_loop(name, kind).await?;
                 }
                 Ok(if records.is_empty() {
-                    Answer::NoRecords
+                    DnsAnswer::NoRecords
                 } else {
-                    Answer::Records(records)
+                    DnsAnswer::Records(records)
                 })
             }
             Err(error) => match classify(name, error)? {
-                Lookup::NoSuchName => Ok(Answer::NoSuchName),
+                Lookup::NoSuchName => Ok(DnsAnswer::NoSuchName),
                 _ => {
                     self.no_cname_loop(name, kind).await?;
-                    Ok(Answer::NoRecords)
+                    Ok(DnsAnswer::NoRecords)
                 }
             },
         }
@@ -267,7 +267,7 @@ impl Dns {
 
     /// TXT records, each one's character-strings joined without separators (as SPF, DKIM
     /// and DMARC read them), as raw bytes.
-    pub async fn txt(&self, name: &str) -> Result<Answer<Vec<u8>>, DnsFailure> {
+    pub async fn txt(&self, name: &str) -> Result<DnsAnswer<Vec<u8>>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::TXT).await?,
             |data| match data {
@@ -282,7 +282,7 @@ impl Dns {
         ))
     }
 
-    pub async fn a(&self, name: &str) -> Result<Answer<Ipv4Addr>, DnsFailure> {
+    pub async fn a(&self, name: &str) -> Result<DnsAnswer<Ipv4Addr>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::A).await?,
             |data| match data {
@@ -292,7 +292,7 @@ impl Dns {
         ))
     }
 
-    pub async fn aaaa(&self, name: &str) -> Result<Answer<Ipv6Addr>, DnsFailure> {
+    pub async fn aaaa(&self, name: &str) -> Result<DnsAnswer<Ipv6Addr>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::AAAA).await?,
             |data| match data {
@@ -303,7 +303,7 @@ impl Dns {
     }
 
     /// MX records as (preference, exchange without the trailing dot).
-    pub async fn mx(&self, name: &str) -> Result<Answer<(u16, String)>, DnsFailure> {
+    pub async fn mx(&self, name: &str) -> Result<DnsAnswer<(u16, String)>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::MX).await?,
             |data| match data {
@@ -314,7 +314,7 @@ impl Dns {
     }
 
     /// PTR names for an address (reverse lookup).
-    pub async fn ptr(&self, ip: IpAddr) -> Result<Answer<String>, DnsFailure> {
+    pub async fn ptr(&self, ip: IpAddr) -> Result<DnsAnswer<String>, DnsFailure> {
         let name = hickory_proto::rr::Name::from(ip).to_string();
         Ok(map(
             self.typed(&name, RecordType::PTR).await?,
@@ -326,7 +326,7 @@ impl Dns {
     }
 
     /// The CNAME at `name` itself (not followed).
-    pub async fn cname(&self, name: &str) -> Result<Answer<String>, DnsFailure> {
+    pub async fn cname(&self, name: &str) -> Result<DnsAnswer<String>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::CNAME).await?,
             |data| match data {
@@ -337,7 +337,7 @@ impl Dns {
     }
 
     /// CAA records as (critical flag, tag, value).
-    pub async fn caa(&self, name: &str) -> Result<Answer<(bool, String, String)>, DnsFailure> {
+    pub async fn caa(&self, name: &str) -> Result<DnsAnswer<(bool, String, String)>, DnsFailure> {
         Ok(map(
             self.typed(name, RecordType::CAA).await?,
             |data| match data {
@@ -386,21 +386,21 @@ pub fn wire_name(name: &str) -> Option<hickory_proto::rr::Name> {
     hickory_proto::rr::Name::from_labels(trimmed.split('.').map(str::as_bytes)).ok()
 }
 
-fn map<T>(answer: Answer<(RData, u32)>, pick: impl Fn(RData) -> Option<T>) -> Answer<T> {
+fn map<T>(answer: DnsAnswer<(RData, u32)>, pick: impl Fn(RData) -> Option<T>) -> DnsAnswer<T> {
     match answer {
-        Answer::Records(records) => {
+        DnsAnswer::Records(records) => {
             let picked: Vec<T> = records
                 .into_iter()
                 .filter_map(|(data, _)| pick(data))
                 .collect();
             if picked.is_empty() {
-                Answer::NoRecords
+                DnsAnswer::NoRecords
             } else {
-                Answer::Records(picked)
+                DnsAnswer::Records(picked)
             }
         }
-        Answer::NoSuchName => Answer::NoSuchName,
-        Answer::NoRecords => Answer::NoRecords,
+        DnsAnswer::NoSuchName => DnsAnswer::NoSuchName,
+        DnsAnswer::NoRecords => DnsAnswer::NoRecords,
     }
 }
 

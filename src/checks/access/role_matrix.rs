@@ -3,7 +3,7 @@
 //! legitimate users makes every refusal meaningless, so that is an ERROR.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::checks::probe::{self, Answer};
+use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 use crate::result::{EvidenceTable, Finding, Observation, Status};
@@ -91,7 +91,7 @@ impl Check for RoleMatrix {
                         probe::classify(&response, &ctx.profile.auth, true),
                         legitimate,
                     ) {
-                        (Answer::Served, true) => (
+                        (Admission::Served, true) => (
                             format!("{status} allowed"),
                             Observation::new(
                                 Status::Pass,
@@ -102,11 +102,11 @@ impl Check for RoleMatrix {
                                 ),
                             ),
                         ),
-                        (Answer::Refused(how), false) => (
+                        (Admission::Refused(how), false) => (
                             format!("{status} refused"),
                             Observation::new(Status::Pass, subject, format!("refused: {how}")),
                         ),
-                        (Answer::Served, false) => (
+                        (Admission::Served, false) => (
                             format!("{status} ALLOWED ✗"),
                             Observation::new(
                                 Status::Fail,
@@ -117,7 +117,7 @@ impl Check for RoleMatrix {
                                 ),
                             ),
                         ),
-                        (Answer::Refused(how), true) => (
+                        (Admission::Refused(how), true) => (
                             format!("{status} REFUSED ✗"),
                             Observation::new(
                                 Status::Error,
@@ -127,7 +127,7 @@ impl Check for RoleMatrix {
                                 ),
                             ),
                         ),
-                        (Answer::Unclear(why), _) => (
+                        (Admission::Unclear(why), _) => (
                             format!("{status} ?"),
                             Observation::new(Status::Error, subject, why),
                         ),

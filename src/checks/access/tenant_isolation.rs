@@ -3,7 +3,7 @@
 //! or empty, and never carry what the owning tenant sees.
 
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::checks::probe::{self, Answer};
+use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
@@ -135,15 +135,15 @@ impl Check for TenantIsolation {
                                         .join(", ")
                                 ),
                             ),
-                            Answer::Refused(how) => {
+                            Admission::Refused(how) => {
                                 Observation::new(Status::Pass, subject, format!("refused: {how}"))
                             }
-                            Answer::Served if !route.method.is_safe() => Observation::new(
+                            Admission::Served if !route.method.is_safe() => Observation::new(
                                 Status::Fail,
                                 subject,
                                 format!("the cross-tenant write was accepted: {}", response.status),
                             ),
-                            Answer::Served if probe::carries_data(&response.body) => {
+                            Admission::Served if probe::carries_data(&response.body) => {
                                 Observation::new(
                                     Status::Fail,
                                     subject,
@@ -154,7 +154,7 @@ impl Check for TenantIsolation {
                                     ),
                                 )
                             }
-                            Answer::Served if owner_served_data => Observation::new(
+                            Admission::Served if owner_served_data => Observation::new(
                                 Status::Pass,
                                 subject,
                                 format!(
@@ -162,7 +162,7 @@ impl Check for TenantIsolation {
                                     response.status
                                 ),
                             ),
-                            Answer::Served => Observation::new(
+                            Admission::Served => Observation::new(
                                 Status::Error,
                                 subject,
                                 format!(
@@ -170,7 +170,9 @@ impl Check for TenantIsolation {
                                     response.status
                                 ),
                             ),
-                            Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+                            Admission::Unclear(why) => {
+                                Observation::new(Status::Error, subject, why)
+                            }
                         };
                         observations.push(observation);
                     }

@@ -56,8 +56,8 @@ impl Check for ExpiredToken {
                     );
                     // Compare against what a live identity sees there, so a refusal that
                     // still carries data is caught.
-                    let prints = match probe::baseline(ctx, route).await {
-                        Ok(baseline) => probe::fingerprints(&baseline.response.body),
+                    let prints = match probe::control(ctx, route).await {
+                        Ok(control) => probe::fingerprints(&control.response.body),
                         Err(_) => Vec::new(),
                     };
                     let request = match probe::request(ctx, route, &filled, Some(identity)) {

@@ -49,12 +49,12 @@ impl Check for InvalidToken {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let observations = must_refuse_everywhere(ctx, |baseline, target, token| {
-                variants(&baseline.identity.scheme, token)
+            let observations = must_refuse_everywhere(ctx, |control, target, token| {
+                variants(&control.identity.scheme, token)
                     .into_iter()
                     .map(|(what, credential)| {
                         (
-                            format!("{target} with {what} (from {})", baseline.identity.name),
+                            format!("{target} with {what} (from {})", control.identity.name),
                             Some(credential),
                         )
                     })

@@ -4,7 +4,7 @@
 use super::jwt::{self, Jwt, Material};
 use super::{place, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::checks::probe::{self, Answer};
+use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
 use crate::profile::{Identity, Profile};
 use crate::result::{Finding, Observation, Status};
@@ -69,8 +69,8 @@ impl Check for JwtTampering {
                     .filter(|r| r.method.is_safe() && identity.may_use(&r.roles))
                 {
                     routes_declared.insert(route.path.as_str());
-                    match probe::baseline_as(ctx, route, identity).await {
-                        Ok(Some(baseline)) => reached.push((route, baseline.filled)),
+                    match probe::control_as(ctx, route, identity).await {
+                        Ok(Some(control)) => reached.push((route, control.filled)),
                         Ok(None) => {}
                         Err(why) => tried.push(format!("{}: {why}", route.path)),
                     }
@@ -105,7 +105,7 @@ impl Check for JwtTampering {
                     if n > 0
                         && matches!(
                             super::anonymous_answer(ctx, route, filled).await,
-                            Ok((_, Answer::Served))
+                            Ok((_, Admission::Served))
                         )
                     {
                         open_routes.insert(route.path.as_str());
@@ -164,15 +164,15 @@ async fn forge(
             ctx.redactor.redact(&error.to_string()),
         ),
         Ok(response) => match probe::classify(&response, &ctx.profile.auth, route.hidden) {
-            Answer::Refused(how) => {
+            Admission::Refused(how) => {
                 Observation::new(Status::Pass, subject, format!("refused: {how}"))
             }
-            Answer::Served => Observation::new(
+            Admission::Served => Observation::new(
                 Status::Fail,
                 subject,
                 format!("accepted: {}", response.status),
             ),
-            Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+            Admission::Unclear(why) => Observation::new(Status::Error, subject, why),
         },
     }
 }

@@ -22,7 +22,7 @@ pub use unauthenticated::Unauthenticated;
 
 use futures_util::future::join_all;
 
-use super::probe::{self, Answer, Baseline};
+use super::probe::{self, Admission, Control};
 use crate::check::Applicability;
 use crate::ctx::Ctx;
 use crate::net::{Credential, Fetched, HttpError};
@@ -68,7 +68,7 @@ async fn anonymous_answer(
     ctx: &Ctx,
     route: &Route,
     filled: &crate::profile::FilledRoute,
-) -> Result<(u16, Answer), String> {
+) -> Result<(u16, Admission), String> {
     let request = probe::request(ctx, route, filled, None)?;
     let response = ctx
         .http
@@ -121,18 +121,18 @@ fn must_refuse(
         )
     };
     match probe::classify(&response, &ctx.profile.auth, not_found_refuses) {
-        Answer::Refused(how) if leaked.is_empty() => {
+        Admission::Refused(how) if leaked.is_empty() => {
             Observation::new(Status::Pass, subject, format!("refused: {how}"))
         }
-        Answer::Refused(how) => {
+        Admission::Refused(how) => {
             Observation::new(Status::Fail, subject, format!("refused ({how}){leak_note}"))
         }
-        Answer::Served => Observation::new(
+        Admission::Served => Observation::new(
             Status::Fail,
             subject,
             format!("served: {}{leak_note}", response.status),
         ),
-        Answer::Unclear(why) => Observation::new(Status::Error, subject, why),
+        Admission::Unclear(why) => Observation::new(Status::Error, subject, why),
     }
 }
 
@@ -140,17 +140,17 @@ fn must_refuse(
 /// place of the identity's own (`None`: anonymous).
 type Attempt = (String, Option<Credential>);
 
-/// On every protected route: a baseline as a legitimate caller, then each attempt
-/// `attempts(baseline, route as described, the caller's credential)` returns, each of
-/// which must be refused without leaking the baseline's values.
+/// On every protected route: a control as a legitimate caller, then each attempt
+/// `attempts(control, route as described, the caller's credential)` returns, each of
+/// which must be refused without leaking the control's values.
 async fn must_refuse_everywhere(
     ctx: &Ctx,
-    attempts: impl Fn(&Baseline<'_>, &str, &str) -> Vec<Attempt>,
+    attempts: impl Fn(&Control<'_>, &str, &str) -> Vec<Attempt>,
 ) -> Vec<Observation> {
     let attempts = &attempts;
     let per_route = required_routes(ctx).map(|route| async move {
-        let baseline = match probe::baseline(ctx, route).await {
-            Ok(baseline) => baseline,
+        let control = match probe::control(ctx, route).await {
+            Ok(control) => control,
             Err(why) => {
                 return vec![Observation::new(
                     Status::Error,
@@ -159,15 +159,12 @@ async fn must_refuse_everywhere(
                 )];
             }
         };
-        let prints = probe::fingerprints(&baseline.response.body);
-        let target = probe::describe(route, &baseline.filled);
-        let credential = ctx
-            .http
-            .credential_of(baseline.identity)
-            .unwrap_or_default();
+        let prints = probe::fingerprints(&control.response.body);
+        let target = probe::describe(route, &control.filled);
+        let credential = ctx.http.credential_of(control.identity).unwrap_or_default();
         let mut observations = Vec::new();
-        for (subject, credential) in attempts(&baseline, &target, &credential) {
-            let request = match probe::request(ctx, route, &baseline.filled, None) {
+        for (subject, credential) in attempts(&control, &target, &credential) {
+            let request = match probe::request(ctx, route, &control.filled, None) {
                 Ok(request) => request,
                 Err(why) => {
                     observations.push(Observation::new(Status::Error, subject, why));

@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 
 use super::{anonymous_answer, must_refuse, needs_required_routes, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::checks::probe::{self, Answer};
+use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
 use crate::net::Credential;
 use crate::profile::Profile;
@@ -32,8 +32,8 @@ impl Check for TokenInUrl {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let per_route = required_routes(ctx).map(|route| async move {
-                let baseline = match probe::baseline(ctx, route).await {
-                    Ok(baseline) => baseline,
+                let control = match probe::control(ctx, route).await {
+                    Ok(control) => control,
                     Err(why) => {
                         return vec![Observation::new(
                             Status::Error,
@@ -42,11 +42,11 @@ impl Check for TokenInUrl {
                         )];
                     }
                 };
-                let target = probe::describe(route, &baseline.filled);
+                let target = probe::describe(route, &control.filled);
                 // The control: without any credential the route refuses, so a token in the
                 // URL being served means the app read it from there.
-                match anonymous_answer(ctx, route, &baseline.filled).await {
-                    Ok((_, Answer::Refused(_))) => {}
+                match anonymous_answer(ctx, route, &control.filled).await {
+                    Ok((_, Admission::Refused(_))) => {}
                     Ok((status, _)) => {
                         return vec![Observation::new(
                             Status::Error,
@@ -58,18 +58,18 @@ impl Check for TokenInUrl {
                     }
                     Err(why) => return vec![Observation::new(Status::Error, target, why)],
                 }
-                let prints = probe::fingerprints(&baseline.response.body);
+                let prints = probe::fingerprints(&control.response.body);
                 let token = ctx
                     .http
-                    .credential_of(baseline.identity)
+                    .credential_of(control.identity)
                     .unwrap_or_default();
                 let mut observations = Vec::new();
                 for parameter in TOKEN_PARAMETERS {
                     let subject = format!(
                         "{target} with {}'s token in the query string (?{parameter}=)",
-                        baseline.identity.name
+                        control.identity.name
                     );
-                    let request = match probe::request(ctx, route, &baseline.filled, None) {
+                    let request = match probe::request(ctx, route, &control.filled, None) {
                         Ok(request) => request
                             .with_credential(Credential::Query((*parameter).into(), token.clone())),
                         Err(why) => {

@@ -37,7 +37,8 @@ async fn public_but_refused(ctx: &Ctx) -> Vec<Observation> {
         let Ok(response) = ctx.http.send(&request).await else {
             continue;
         };
-        if let probe::Answer::Refused(how) = probe::classify(&response, &ctx.profile.auth, false) {
+        if let probe::Admission::Refused(how) = probe::classify(&response, &ctx.profile.auth, false)
+        {
             seen.push(Observation::new(
                 Status::Warn,
                 probe::describe(route, &filled),
@@ -66,10 +67,10 @@ impl Check for Unauthenticated {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let observations = must_refuse_everywhere(ctx, |baseline, target, token| {
-                let name = &baseline.identity.name;
+            let observations = must_refuse_everywhere(ctx, |control, target, token| {
+                let name = &control.identity.name;
                 // The credential in places the app must not read it from.
-                let elsewhere = match &baseline.identity.scheme {
+                let elsewhere = match &control.identity.scheme {
                     Scheme::Bearer => (
                         "in an X-Auth-Token header",
                         Credential::Header("X-Auth-Token".into(), token.into()),

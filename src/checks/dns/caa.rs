@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::{Answer, tls};
+use crate::net::{DnsAnswer, tls};
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -113,7 +113,7 @@ impl Check for Caa {
                 let mut found = None;
                 for candidate in climb(&name) {
                     match ctx.dns.caa(&candidate).await {
-                        Ok(Answer::Records(records)) => {
+                        Ok(DnsAnswer::Records(records)) => {
                             found = Some((candidate, records));
                             break;
                         }

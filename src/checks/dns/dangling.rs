@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::{Answer, Lookup};
+use crate::net::{DnsAnswer, Lookup};
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -75,7 +75,7 @@ impl Check for Dangling {
                 for _ in 0..MAX_HOPS {
                     let current = chain.last().cloned().unwrap_or_default();
                     match ctx.dns.cname(&current).await {
-                        Ok(Answer::Records(targets)) => {
+                        Ok(DnsAnswer::Records(targets)) => {
                             let target = targets.into_iter().next().unwrap_or_default();
                             if chain.contains(&target) {
                                 outcome = Some(Observation::new(

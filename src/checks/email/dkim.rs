@@ -9,7 +9,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use super::{needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::Answer;
+use crate::net::DnsAnswer;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -110,7 +110,7 @@ impl Check for Dkim {
                 let name = format!("{selector}._domainkey.{domain}");
                 let observation = match ctx.dns.txt(&name).await {
                     Err(failure) => Observation::new(Status::Error, &name, failure.reason),
-                    Ok(Answer::Records(records)) => {
+                    Ok(DnsAnswer::Records(records)) => {
                         let keys: Vec<String> = records
                             .iter()
                             .map(|r| String::from_utf8_lossy(r).into_owned())

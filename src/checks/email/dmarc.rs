@@ -4,7 +4,7 @@
 use super::{has_null_mx, needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::Answer;
+use crate::net::DnsAnswer;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -237,7 +237,7 @@ impl Check for Dmarc {
             for report_domain in external_report_domains(&record, &record_domain) {
                 let name = format!("{record_domain}._report._dmarc.{report_domain}");
                 let observation = match ctx.dns.txt(&name).await {
-                    Ok(Answer::Records(records))
+                    Ok(DnsAnswer::Records(records))
                         if records
                             .iter()
                             .any(|r| is_dmarc(&String::from_utf8_lossy(r))) =>

@@ -14,7 +14,7 @@ pub mod tags;
 
 use crate::check::Applicability;
 use crate::ctx::Ctx;
-use crate::net::Answer;
+use crate::net::DnsAnswer;
 use crate::profile::Profile;
 
 /// Email checks need the domain mail is sent from.
@@ -32,10 +32,23 @@ fn needs_domain(profile: &Profile) -> Applicability {
 /// `None` when that could not be learnt.
 async fn has_null_mx(ctx: &Ctx, domain: &str) -> Option<bool> {
     match ctx.dns.mx(domain).await {
-        Ok(Answer::Records(records)) => Some(records.len() == 1 && records[0].1.is_empty()),
+        Ok(DnsAnswer::Records(records)) => Some(records.len() == 1 && records[0].1.is_empty()),
         Ok(_) => Some(false),
         Err(_) => None,
     }
+}
+
+/// This family's checks, for the registry.
+pub fn checks() -> Vec<crate::check::Registered> {
+    use crate::check::Registered;
+    vec![
+        Registered::one(delivered::MailDelivered),
+        Registered::one(dkim::Dkim),
+        Registered::one(dmarc::Dmarc),
+        Registered::one(mta_sts::MtaSts),
+        Registered::one(mx::Mx),
+        Registered::one(spf::Spf),
+    ]
 }
 
 /// Property test: no input makes a record parser panic. Inputs are generated from a fixed
@@ -145,17 +158,4 @@ mod robustness {
             let _ = mta_sts::parse_policy(&text);
         }
     }
-}
-
-/// This family's checks, for the registry.
-pub fn checks() -> Vec<crate::check::Registered> {
-    use crate::check::Registered;
-    vec![
-        Registered::one(delivered::MailDelivered),
-        Registered::one(dkim::Dkim),
-        Registered::one(dmarc::Dmarc),
-        Registered::one(mta_sts::MtaSts),
-        Registered::one(mx::Mx),
-        Registered::one(spf::Spf),
-    ]
 }

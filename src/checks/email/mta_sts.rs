@@ -6,7 +6,7 @@ use url::Url;
 use super::{needs_domain, tags};
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::{Answer, HttpRequest};
+use crate::net::{DnsAnswer, HttpRequest};
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -64,7 +64,7 @@ impl Check for MtaSts {
             let mut observations = Vec::new();
             let tls_rpt = format!("_smtp._tls.{domain}");
             observations.push(match ctx.dns.txt(&tls_rpt).await {
-                Ok(Answer::Records(records))
+                Ok(DnsAnswer::Records(records))
                     if records.iter().any(|r| r.starts_with(b"v=TLSRPTv1")) =>
                 {
                     Observation::new(
@@ -197,7 +197,7 @@ impl Check for MtaSts {
                     format!("mode {other:?} is not enforce, testing or none"),
                 )),
             }
-            if let Ok(Answer::Records(exchanges)) = ctx.dns.mx(domain).await {
+            if let Ok(DnsAnswer::Records(exchanges)) = ctx.dns.mx(domain).await {
                 for (_, host) in exchanges.iter().filter(|(_, h)| !h.is_empty()) {
                     if !policy.mx.iter().any(|p| mx_matches(p, host)) {
                         observations.push(Observation::new(Status::Fail, &subject, format!("MX {host} is not in the policy: enforcing senders will refuse to deliver to it")));

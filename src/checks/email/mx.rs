@@ -3,7 +3,7 @@
 use super::needs_domain;
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
-use crate::net::{Answer, Lookup};
+use crate::net::{DnsAnswer, Lookup};
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
@@ -32,21 +32,21 @@ impl Check for Mx {
                         failure.reason,
                     )]);
                 }
-                Ok(Answer::NoSuchName) => {
+                Ok(DnsAnswer::NoSuchName) => {
                     return Finding::from_observations(vec![Observation::new(
                         Status::Fail,
                         subject,
                         format!("{domain} does not exist"),
                     )]);
                 }
-                Ok(Answer::NoRecords) => {
+                Ok(DnsAnswer::NoRecords) => {
                     return Finding::from_observations(vec![Observation::new(
                         Status::Fail,
                         subject,
                         "no MX record: replies to your mail and sign-up confirmations sent to this domain bounce (publish MX, or a null MX `0 .` if it takes no mail)",
                     )]);
                 }
-                Ok(Answer::Records(records)) => records,
+                Ok(DnsAnswer::Records(records)) => records,
             };
             if records.len() == 1 && records[0].1.is_empty() {
                 return Finding::from_observations(vec![Observation::new(

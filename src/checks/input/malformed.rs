@@ -169,7 +169,7 @@ impl Check for Malformed {
                 // The control: with well-formed input the route serves this caller, so a
                 // refusal below is about the input, not about who asked.
                 if route.method.is_safe()
-                    && let Err(why) = probe::baseline_as(ctx, route, identity)
+                    && let Err(why) = probe::control_as(ctx, route, identity)
                         .await
                         .and_then(|b| b.ok_or_else(|| "no tenant ids for it".to_string()))
                 {

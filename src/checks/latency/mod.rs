@@ -89,17 +89,17 @@ impl Check for P95 {
                         "{label}: an unsafe method without allow_writes = true is never loaded"
                     ));
                 }
-                let baseline = match probe::baseline(ctx, route).await {
-                    Ok(baseline) => baseline,
+                let control = match probe::control(ctx, route).await {
+                    Ok(control) => control,
                     Err(why) => return Finding::error(format!("{label}: {why}")),
                 };
                 let request =
-                    match probe::request(ctx, route, &baseline.filled, Some(baseline.identity)) {
+                    match probe::request(ctx, route, &control.filled, Some(control.identity)) {
                         Ok(request) => request,
                         Err(why) => return Finding::error(why),
                     };
                 targets.push(Target {
-                    label: probe::describe(route, &baseline.filled),
+                    label: probe::describe(route, &control.filled),
                     request: request.unrecorded(),
                 });
             }

@@ -192,7 +192,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
         && !crate::profile::is_ip_literal(&host)
         && host != "localhost"
     {
-        starter.domain = Some(super::probe::apex(&host));
+        starter.domain = Some(super::site::apex(&host));
         starter.notes.push(format!(
             "domain guessed from base_url's host {host}: check it"
         ));
@@ -422,7 +422,6 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn generic_parameters_are_named_after_their_resource() {

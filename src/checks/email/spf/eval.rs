@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use super::macros::{Context, MacroString, Values};
 use super::syntax::{DualCidr, Mechanism, Qualifier, Record, is_spf};
-use crate::net::{Answer, Dns};
+use crate::net::{Dns, DnsAnswer};
 
 /// Terms that query DNS (include, a, mx, ptr, exists, redirect) allowed in one evaluation.
 pub const MAX_DNS_TERMS: u32 = 10;
@@ -154,7 +154,7 @@ pub fn valid_domain(domain: &str) -> bool {
 /// RFC 7208 §4.5: the one `v=spf1` TXT record of `domain`.
 pub async fn fetch_record(dns: &Dns, domain: &str) -> Fetched {
     let records = match dns.txt(domain).await {
-        Ok(Answer::Records(records)) => records,
+        Ok(DnsAnswer::Records(records)) => records,
         Ok(_) => return Fetched::None(format!("{domain} has no TXT record")),
         Err(failure) => {
             return Fetched::Error(Verdict::new(SpfResult::TempError, failure.to_string()));
@@ -348,7 +348,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// NXDOMAIN or NODATA: counted, and past the limit a permerror.
-    fn count_void<T>(&mut self, answer: &Answer<T>) -> Option<Match> {
+    fn count_void<T>(&mut self, answer: &DnsAnswer<T>) -> Option<Match> {
         if answer.is_void() {
             self.void_lookups += 1;
             if self.void_lookups > MAX_VOID_LOOKUPS {
@@ -459,7 +459,7 @@ impl<'a> Evaluation<'a> {
             return None;
         }
         let records = match self.dns.txt(&target).await {
-            Ok(Answer::Records(records)) if records.len() == 1 => records,
+            Ok(DnsAnswer::Records(records)) if records.len() == 1 => records,
             _ => return None,
         };
         let text = String::from_utf8(records.into_iter().next()?).ok()?;
@@ -484,11 +484,11 @@ fn bool_match(matched: bool) -> Match {
     if matched { Match::Yes } else { Match::No }
 }
 
-fn map_answer<T>(answer: Answer<T>, wrap: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
+fn map_answer<T>(answer: DnsAnswer<T>, wrap: impl Fn(T) -> IpAddr) -> DnsAnswer<IpAddr> {
     match answer {
-        Answer::Records(records) => Answer::Records(records.into_iter().map(wrap).collect()),
-        Answer::NoSuchName => Answer::NoSuchName,
-        Answer::NoRecords => Answer::NoRecords,
+        DnsAnswer::Records(records) => DnsAnswer::Records(records.into_iter().map(wrap).collect()),
+        DnsAnswer::NoSuchName => DnsAnswer::NoSuchName,
+        DnsAnswer::NoRecords => DnsAnswer::NoRecords,
     }
 }
 
