@@ -149,25 +149,14 @@ async fn run_phase(
 /// A check registered without a catalogue entry: not run, an ERROR held to the highest bar,
 /// so it blocks READY and the report says what is wrong with the build.
 fn uncatalogued(check: &dyn Check) -> CheckResult {
-    CheckResult {
-        id: check.id().to_string(),
-        title: check.id().to_string(),
-        family: family_of(check.id()).to_string(),
-        severity: Severity::Critical,
-        status: Status::Error,
-        summary: format!(
-            "this build has no catalogue entry for {} (checks/{}.toml): it was not run",
-            check.id(),
-            family_of(check.id())
-        ),
-        needs: None,
-        evidence: Vec::new(),
-        tables: Vec::new(),
-        coverage: None,
-        duration_ms: 0,
-        waiver: None,
-        novelty: None,
-    }
+    let summary = format!(
+        "this build has no catalogue entry for {} (checks/{}.toml): it was not run",
+        check.id(),
+        family_of(check.id())
+    );
+    let mut result = unrun(check, check.id().to_string(), Severity::Critical, summary);
+    result.status = Status::Error;
+    result
 }
 
 fn not_run(
@@ -176,14 +165,21 @@ fn not_run(
     reason: String,
     needs: Option<String>,
 ) -> CheckResult {
+    let mut result = unrun(check, meta.title.clone(), meta.severity, reason);
+    result.needs = needs;
+    result
+}
+
+/// A SKIP with no evidence: the shape of every result of a check that did not run.
+fn unrun(check: &dyn Check, title: String, severity: Severity, summary: String) -> CheckResult {
     CheckResult {
         id: check.id().to_string(),
-        title: meta.title.clone(),
+        title,
         family: family_of(check.id()).to_string(),
-        severity: meta.severity,
+        severity,
         status: Status::Skip,
-        summary: reason,
-        needs,
+        summary,
+        needs: None,
         evidence: Vec::new(),
         tables: Vec::new(),
         coverage: None,

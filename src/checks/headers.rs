@@ -22,18 +22,11 @@ impl Check for Security {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let probes = pages(&ctx.profile).into_iter().map(|url| async move {
-                let request = HttpRequest::get(url);
-                match ctx.http.send(&request).await {
-                    Err(error) => super::unreachable(ctx, &request, error),
-                    Ok(response) => {
-                        let assessment = assess(&response.headers);
-                        let detail = format!("{}: {}", response.status, assessment.describe());
-                        Observation::new(assessment.status(), request.describe(), detail)
-                    }
-                }
-            });
-            Finding::from_observations(futures_util::future::join_all(probes).await)
+            judge_pages(ctx, |headers| {
+                let assessment = assess(headers);
+                (assessment.status(), assessment.describe())
+            })
+            .await
         })
     }
 }
@@ -165,6 +158,24 @@ fn pages(profile: &Profile) -> Vec<url::Url> {
     pages
 }
 
+/// Fetches each page and judges the headers of its answer, whatever its status: the
+/// headers a visitor receives are the evidence.
+async fn judge_pages(ctx: &Ctx, judge: impl Fn(&HeaderMap) -> (Status, String)) -> Finding {
+    let judge = &judge;
+    let probes = pages(&ctx.profile).into_iter().map(|url| async move {
+        let request = HttpRequest::get(url);
+        match ctx.http.send(&request).await {
+            Err(error) => super::unreachable(ctx, &request, error),
+            Ok(response) => {
+                let (status, detail) = judge(&response.headers);
+                let detail = format!("{}: {detail}", response.status);
+                Observation::new(status, request.describe(), detail)
+            }
+        }
+    });
+    Finding::from_observations(futures_util::future::join_all(probes).await)
+}
+
 /// No response names the software behind it with its version.
 pub struct VersionDisclosure;
 
@@ -187,20 +198,7 @@ impl Check for VersionDisclosure {
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
-        Box::pin(async move {
-            let probes = pages(&ctx.profile).into_iter().map(|url| async move {
-                let request = HttpRequest::get(url);
-                match ctx.http.send(&request).await {
-                    Err(error) => super::unreachable(ctx, &request, error),
-                    Ok(response) => {
-                        let (status, detail) = banners(&response.headers);
-                        let detail = format!("{}: {detail}", response.status);
-                        Observation::new(status, request.describe(), detail)
-                    }
-                }
-            });
-            Finding::from_observations(futures_util::future::join_all(probes).await)
-        })
+        Box::pin(async move { judge_pages(ctx, banners).await })
     }
 }
 
