@@ -1,41 +1,12 @@
-//! Every check the tool knows: each family lists its own (`checks::<family>::checks()`),
-//! and this file lists the families. `checks` and `explain` read the catalogue; the tests
-//! below keep the checks and `checks/*.toml` in step.
+//! Every check the tool knows, as the engine and the `checks` command take them: each
+//! family lists its own (`checks::<family>::checks()`), `checks::registered()` lists the
+//! families beside their `pub mod` lines, and this file turns those entries into checks.
+//! The tests below keep the checks and `checks/*.toml` in step.
 
 use std::sync::Arc;
 
 use crate::check::{Check, Registered};
-use crate::checks;
-
-/// Every family's checks, as registered.
-fn registered() -> Vec<Registered> {
-    [
-        checks::access::checks(),
-        checks::admin::checks(),
-        checks::ai::checks(),
-        checks::auth::checks(),
-        checks::cache::checks(),
-        checks::cors::checks(),
-        checks::dns::checks(),
-        checks::edge::checks(),
-        checks::email::checks(),
-        checks::exposure::checks(),
-        checks::handover::checks(),
-        checks::headers::checks(),
-        checks::health::checks(),
-        checks::input::checks(),
-        checks::journeys::checks(),
-        checks::latency::checks(),
-        checks::logs::checks(),
-        checks::ratelimit::checks(),
-        checks::redirects::checks(),
-        checks::tls::checks(),
-        checks::webhooks::checks(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
+use crate::checks::registered;
 
 /// The checks for `profile`: one per section entry where a family makes them
 /// (`ratelimit.<name>`, `journey.<name>`), and a SKIP naming the key when there is none.

@@ -1,4 +1,5 @@
-//! Check implementations, a module per family (the id's prefix).
+//! Check implementations, a module per family (the id's prefix), and the one list of the
+//! families (`registered`).
 
 pub mod access;
 pub mod admin;
@@ -26,6 +27,37 @@ pub mod webhooks;
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
 use crate::result::{Observation, Status};
+
+/// Every family's checks, as registered: a new family adds its `pub mod` above and its
+/// line here.
+pub(crate) fn registered() -> Vec<crate::check::Registered> {
+    [
+        access::checks(),
+        admin::checks(),
+        ai::checks(),
+        auth::checks(),
+        cache::checks(),
+        cors::checks(),
+        dns::checks(),
+        edge::checks(),
+        email::checks(),
+        exposure::checks(),
+        handover::checks(),
+        headers::checks(),
+        health::checks(),
+        input::checks(),
+        journeys::checks(),
+        latency::checks(),
+        logs::checks(),
+        ratelimit::checks(),
+        redirects::checks(),
+        tls::checks(),
+        webhooks::checks(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
 
 /// Traffic-heavy probes (AI probes, bursts, load) against `environment = "production"` need
 /// `--allow-production-load`; without it nothing is sent and the check says why.

@@ -1,18 +1,9 @@
-//! The audit of both fixture modes reaches the verdicts `fixtures::expected` declares.
+//! The audit of both fixture modes reaches the verdicts `tests/verdicts.toml` records.
 
 use fixtures::Mode;
-use fixtures::expected::verdicts;
 
 use crate::support::{Setup, launch_audit, read_json, statuses, stdout};
-
-fn expected(mode: Mode) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = verdicts(mode)
-        .iter()
-        .map(|(id, s)| (id.to_string(), s.to_string()))
-        .collect();
-    pairs.sort();
-    pairs
-}
+use crate::verdicts::fixture as expected;
 
 #[test]
 fn vulnerable_target_fails_the_first_checks_and_exits_1() {

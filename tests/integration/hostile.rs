@@ -10,7 +10,6 @@ use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use fixtures::expected::hostile_verdicts;
 use fixtures::hostile::Target;
 
 use crate::support::read_json;
@@ -87,16 +86,19 @@ fn a_full_audit_of_a_hostile_target_fails_closed_within_bounds() {
         })
         .collect();
     seen.sort();
-    let expected = hostile_verdicts();
+    let expected = crate::verdicts::hostile();
     assert_eq!(
         seen.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
-        expected.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>(),
         "the same checks"
     );
     let wrong: Vec<String> = seen
         .iter()
-        .zip(expected)
-        .filter(|((_, status), (_, allowed))| !allowed.contains(&status.as_str()))
+        .zip(&expected)
+        .filter(|((_, status), (_, allowed))| !allowed.contains(status))
         .map(|((id, status), (_, allowed))| format!("{id}: {status}, expected {allowed:?}"))
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}\n{stdout}");

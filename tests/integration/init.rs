@@ -518,16 +518,16 @@ fn from_the_served_spec_and_two_logins_to_the_same_verdicts() {
         let report = read_json(&json);
         let got: std::collections::BTreeMap<String, String> =
             crate::support::statuses(&report).into_iter().collect();
-        for (id, expected) in fixtures::expected::verdicts(mode) {
-            if FROM_SPEC.contains(id) {
+        for (id, expected) in crate::verdicts::fixture(mode) {
+            if FROM_SPEC.contains(&id.as_str()) {
                 let result = report["results"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .find(|r| r["id"] == *id);
+                    .find(|r| r["id"] == id.as_str());
                 assert_eq!(
-                    got.get(*id).map(String::as_str),
-                    Some(*expected),
+                    got.get(&id).map(String::as_str),
+                    Some(expected.as_str()),
                     "{mode:?} {id}: {result:?}\n{text}"
                 );
             }

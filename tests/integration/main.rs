@@ -27,4 +27,5 @@ mod spf_conformance;
 mod stacks;
 mod support;
 mod tls_legacy;
+mod verdicts;
 mod writes;

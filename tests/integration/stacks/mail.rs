@@ -224,7 +224,7 @@ fn audit(target: &Target, profile: &str, dir: &Path, env: &[(&str, &str)]) -> se
 
 /// The report's statuses for the mail checks match the expected table.
 fn meets_the_table(report: &serde_json::Value, mode: Mode, server: &str) {
-    let expected = fixtures::expected::verdicts(mode);
+    let expected = crate::verdicts::fixture(mode);
     let mut wrong = Vec::new();
     for (id, status) in statuses(report) {
         if !CHECKS

@@ -1,7 +1,7 @@
 //! Real stacks as targets: each variant of a real server (nginx from Debian's package, as
 //! origin and as TLS reverse proxy; Express from npm; Flask from PyPI) is started on
-//! loopback by the test, audited by the real binary, and every check in
-//! `tests/stacks/matrix.toml` must reach the status the matrix records for it.
+//! loopback by the test, audited by the real binary, and every check in a `[[case]]` of
+//! `tests/verdicts.toml` must reach the status the case records for it.
 //! `scripts/test` installs the servers; a missing one fails here, it never skips.
 
 use std::collections::BTreeMap;
@@ -9,33 +9,13 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
+use crate::verdicts::{Case, cases};
 
 mod express;
 mod mail;
 mod nginx;
 mod proxy;
 mod python;
-
-#[derive(Deserialize)]
-struct Matrix {
-    case: Vec<Case>,
-}
-
-#[derive(Clone, Deserialize)]
-struct Case {
-    stack: String,
-    variant: String,
-    check: String,
-    expect: String,
-    why: String,
-    curl: String,
-}
-
-fn matrix() -> Matrix {
-    let text = include_str!("../../stacks/matrix.toml");
-    toml::from_str(text).expect("tests/stacks/matrix.toml parses")
-}
 
 /// A Stripe live key that no Stripe account holds (secret-shaped, for the scan only); the
 /// Express and Flask apps plant the same one.
@@ -144,7 +124,7 @@ fn meets_the_matrix(
     tokens: &[&str],
 ) {
     let mut wrong = Vec::new();
-    for (variant, cases) in &cases_of(&matrix(), stack) {
+    for (variant, cases) in &cases_of(stack) {
         let scratch = tempfile::tempdir().expect("temp dir");
         let server = start(variant, scratch.path());
         let name = format!("{stack}-{variant}");
@@ -170,9 +150,9 @@ fn meets_the_matrix(
 }
 
 /// The matrix's cases for one stack, by variant; every case says why and how to see it.
-fn cases_of(matrix: &Matrix, stack: &str) -> BTreeMap<String, Vec<Case>> {
+fn cases_of(stack: &str) -> BTreeMap<String, Vec<Case>> {
     let mut by_variant: BTreeMap<String, Vec<Case>> = BTreeMap::new();
-    for case in matrix.case.iter().filter(|c| c.stack == stack) {
+    for case in cases().iter().filter(|c| c.stack == stack) {
         assert!(
             !case.why.is_empty() && case.curl.contains("PORT"),
             "{stack} {}: a case says why and gives a curl with PORT",

@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{
-    PLANTED_KEY, audit, cases_of, checks_of, find_program, free_port, matrix, off_the_matrix,
-};
+use super::{PLANTED_KEY, audit, cases_of, checks_of, find_program, free_port, off_the_matrix};
 
 /// nginx running one variant, stopped (SIGQUIT through its pid file) on drop.
 pub(super) struct Nginx {
@@ -220,7 +218,7 @@ burst = 20
 fn nginx_variants_meet_the_verdict_matrix() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let mut wrong = Vec::new();
-    for (variant, cases) in &cases_of(&matrix(), "nginx") {
+    for (variant, cases) in &cases_of("nginx") {
         let server = Nginx::start(variant);
         let name = format!("nginx-{variant}");
         let profile = nginx_profile(variant, server.port);

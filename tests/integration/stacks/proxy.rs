@@ -20,7 +20,7 @@ use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::A;
 
 use super::nginx::Nginx;
-use super::{audit, cases_of, checks_of, free_port, matrix, off_the_matrix};
+use super::{audit, cases_of, checks_of, free_port, off_the_matrix};
 
 /// Tokens the upstream app knows (nginx `map`s them to users).
 const ALICE: &str = "proxy-alice-token-0123456789";
@@ -278,7 +278,7 @@ command = "tail -n 1000 {logs}/site.log"
 fn nginx_proxy_variants_meet_the_verdict_matrix() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let mut wrong = Vec::new();
-    for (variant, cases) in &cases_of(&matrix(), "nginx-proxy") {
+    for (variant, cases) in &cases_of("nginx-proxy") {
         let proxy = start(variant);
         let report = audit(
             variant,
