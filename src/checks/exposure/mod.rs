@@ -1,4 +1,5 @@
-//! Exposure family: `exposure.sensitive-paths`, `exposure.source-maps`, and the secrets
+//! Exposure family: `exposure.sensitive-paths`, `exposure.source-maps`,
+//! `exposure.directory-listing`, and the secrets
 //! family (`secrets.client-bundle`, `secrets.repository`: their ids are the catalogue's,
 //! their code lives with what it shares).
 
@@ -6,6 +7,7 @@ pub mod cfg;
 
 mod bundle;
 mod client_bundle;
+mod directory_listing;
 pub mod repo_scan;
 mod repository;
 pub mod secret_scan;
@@ -16,6 +18,7 @@ pub use bundle::scripts_of;
 pub use bundle::{Bundle, Page};
 pub(crate) use bundle::{PageError, collect as collect_bundle, read_page};
 pub use client_bundle::ClientBundle;
+pub use directory_listing::DirectoryListing;
 pub use repository::Repository;
 pub use sensitive_paths::SensitivePaths;
 pub use source_maps::SourceMaps;
@@ -25,6 +28,7 @@ pub fn checks() -> Vec<crate::check::Registered> {
     use crate::check::Registered;
     vec![
         Registered::one(ClientBundle),
+        Registered::one(DirectoryListing),
         Registered::one(Repository),
         Registered::one(SensitivePaths),
         Registered::one(SourceMaps),

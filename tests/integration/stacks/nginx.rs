@@ -142,6 +142,12 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         "wrong" => "",
         _ => "location ~ /\\. { deny all; }",
     };
+    // Folder listings, switched on "to see what got deployed".
+    let autoindex = if variant == "wrong" {
+        "autoindex on;"
+    } else {
+        ""
+    };
     let gate = match variant {
         "password" => format!("auth_basic \"staging\"; auth_basic_user_file {root}/htpasswd;"),
         "limited" => "limit_req zone=everyone burst=3 nodelay; limit_req_status 429;".to_string(),
@@ -179,6 +185,7 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         listen 127.0.0.1:{port};
         root {root}/www;
         index index.html;
+        {autoindex}
         {gate}
         {locations}
     }}
