@@ -106,7 +106,7 @@ pub fn scan(path: &Path, options: Options) -> Result<Scan, ScanError> {
         reason: error.to_string(),
     })?;
     let mut scan = Scan::default();
-    let mut secrets = Secrets::default();
+    let mut secrets = LeaksFound::default();
     if options.history {
         scan.history_scanned = true;
         scan.shallow = repo
@@ -127,13 +127,13 @@ pub fn scan(path: &Path, options: Options) -> Result<Scan, ScanError> {
     Ok(scan)
 }
 
-/// The secrets found so far, one entry per fingerprint.
+/// The leaked secrets found so far, one entry per fingerprint.
 #[derive(Default)]
-struct Secrets {
+struct LeaksFound {
     by_fingerprint: HashMap<String, LeakedSecret>,
 }
 
-impl Secrets {
+impl LeaksFound {
     fn entry(&mut self, hit: &secret_scan::Hit) -> &mut LeakedSecret {
         self.by_fingerprint
             .entry(hit.fingerprint.clone())
@@ -186,7 +186,7 @@ fn walk_history(
     repo: &gix::Repository,
     options: Options,
     scan: &mut Scan,
-    secrets: &mut Secrets,
+    secrets: &mut LeaksFound,
 ) -> Result<(), ScanError> {
     let commits = commits_parents_first(repo, scan)?;
     scan.commits = commits.len();
@@ -246,7 +246,7 @@ fn scan_blob(
     commit: &ObjectId,
     date: &str,
     scan: &mut Scan,
-    secrets: &mut Secrets,
+    secrets: &mut LeaksFound,
 ) -> Result<(), ScanError> {
     let header = repo
         .find_header(blob)
@@ -349,7 +349,7 @@ fn walk_worktree(
     workdir: &Path,
     options: Options,
     scan: &mut Scan,
-    secrets: &mut Secrets,
+    secrets: &mut LeaksFound,
 ) -> Result<(), ScanError> {
     let walker = ignore::WalkBuilder::new(workdir)
         .hidden(false)

@@ -35,7 +35,7 @@ use crate::result::{Coverage, Finding, Observation, Status};
 use needles::{Form, Known};
 use reading::Problem;
 
-pub struct Secrets;
+pub struct SecretsInLogs;
 
 /// Kinds of secret seen (per source, secret and form) shown, at most: the rest are counted.
 const MAX_HITS_SHOWN: usize = 20;
@@ -207,7 +207,7 @@ fn masked_context(
     )
 }
 
-impl Check for Secrets {
+impl Check for SecretsInLogs {
     fn id(&self) -> &str {
         "logs.secrets"
     }
@@ -385,7 +385,7 @@ impl Check for Secrets {
 /// This family's checks, for the registry.
 pub fn checks() -> Vec<crate::check::Registered> {
     use crate::check::Registered;
-    vec![Registered::one(Secrets)]
+    vec![Registered::one(SecretsInLogs)]
 }
 
 #[cfg(test)]
