@@ -80,9 +80,12 @@ fn folders_of(file: &Url) -> Vec<Url> {
     folders
 }
 
-/// How many entries a listing names (its links, less the parent's).
+/// How many entries a listing names: its links less the one to the parent folder, or an S3
+/// listing's keys.
 fn entries(body: &str) -> usize {
-    body.matches("<a href=").count().saturating_sub(1) + body.matches("<Key>").count()
+    let links = body.matches("<a href=").count();
+    let parents = body.matches("<a href=\"../\"").count();
+    links - parents.min(links) + body.matches("<Key>").count()
 }
 
 /// The verdict on one directory's answer.
@@ -234,6 +237,8 @@ mod tests {
             Some("an autoindex page (nginx, Apache, lighttpd)")
         );
         assert_eq!(entries(nginx), 1);
+        let python = "<title>Directory listing for /assets/</title><ul><li><a href=\"app.js\">app.js</a></li></ul>";
+        assert_eq!(entries(python), 1);
         assert_eq!(
             listing_of("<p>See the Index of /api in the docs.</p>"),
             None
