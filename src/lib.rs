@@ -129,6 +129,7 @@ pub async fn audit(
             .chain(ctx.http.unreachable_causes())
             .chain(ctx.http.limited_cause())
             .chain(ctx.http.untrusted_causes())
+            .chain(ctx.http.dropped_connection_causes())
             .collect(),
         writes,
         next_tasks: next_tasks::rank(&results, &decision, &domain),

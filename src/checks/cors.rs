@@ -129,11 +129,19 @@ impl Check for OriginPolicy {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let profile = &ctx.profile;
+            // The page base_url lands on, after the same-origin redirects a browser follows
+            // (read once for the whole audit): a redirect is not the app's answer.
+            let bundle = crate::checks::exposure::bundle::collect(ctx).await;
+            let root = bundle
+                .pages_read
+                .iter()
+                .find(|page| page.requested == profile.target.base_url)
+                .map_or_else(|| profile.target.base_url.clone(), |page| page.url.clone());
             let mut targets = vec![Target {
-                url: profile.target.base_url.clone(),
+                label: format!("GET {root}"),
+                url: root,
                 unsafe_method: Method::Delete,
                 identity: None,
-                label: format!("GET {}", profile.target.base_url),
             }];
             let mut left = Vec::new();
             let safe_routes: Vec<_> = profile
@@ -258,6 +266,14 @@ impl Check for OriginPolicy {
                             _ => {}
                         }
                         match crate::net::reached(response, login_path) {
+                            crate::net::Reached::App if (300..400).contains(&response.status) => {
+                                seen.not_reached.push(format!(
+                                    "{} redirect to `{}`: not an answer of the app's own",
+                                    response.status,
+                                    ctx.redactor
+                                        .redact(&response.header("location").unwrap_or_default())
+                                ))
+                            }
                             crate::net::Reached::App => seen.reached += 1,
                             other => seen.not_reached.push(other.explain()),
                         }
@@ -342,7 +358,12 @@ impl Check for OriginPolicy {
                 };
                 observations.push(Observation::new(status, silent.join(", "), detail));
             }
-            if !any_reached && observations.iter().all(|o| o.status != Status::Fail) {
+            // Said once: each URL's own ERROR already names why it was not reached.
+            if !any_reached
+                && observations
+                    .iter()
+                    .all(|o| !matches!(o.status, Status::Fail | Status::Error))
+            {
                 observations.push(Observation::new(
                     Status::Error,
                     "cors",

@@ -14,7 +14,7 @@ pub mod tls;
 pub use credentials::LoginOutcome;
 pub use dns::{Dns, DnsAnswer, DnsFailure, Lookup, SeenRecord};
 pub use http::{
-    BodyWatcher, Credential, Fetched, Http, HttpError, HttpRequest, MAX_BODY, SeenCookie,
+    BodyWatcher, Credential, Fetched, Http, HttpError, HttpRequest, MAX_BODY, Received, SeenCookie,
 };
 pub use reached::{Gate, Reached, reached};
 pub use redact::Redactor;

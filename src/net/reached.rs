@@ -62,27 +62,8 @@ impl Reached {
 /// Classifies `response`. `login_path` is the profile's login page, when it names one.
 pub fn reached(response: &Fetched, login_path: Option<&str>) -> Reached {
     let status = response.status;
-    if status == 429 {
-        return Reached::Gate(Gate::RateLimited {
-            retry_after: response.header("retry-after"),
-        });
-    }
-    if status == 401
-        && let Some(challenge) = response.header("www-authenticate")
-        && ["basic", "digest"].iter().any(|scheme| {
-            challenge
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with(scheme)
-        })
-    {
-        return Reached::Gate(Gate::PasswordPrompt { challenge });
-    }
-    if (300..400).contains(&status)
-        && let Some(location) = response.header("location")
-        && is_login_redirect(&location, login_path)
-    {
-        return Reached::Gate(Gate::LoginRedirect { location });
+    if let Some(gate) = gate_of(status, &response.headers, login_path) {
+        return Reached::Gate(gate);
     }
     if status >= 500 {
         return Reached::ServerError(status);
@@ -93,6 +74,42 @@ pub fn reached(response: &Fetched, login_path: Option<&str>) -> Reached {
         };
     }
     Reached::App
+}
+
+/// The gate that produced an answer with this status and these headers, if one did.
+pub fn gate_of(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    login_path: Option<&str>,
+) -> Option<Gate> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    };
+    if status == 429 {
+        return Some(Gate::RateLimited {
+            retry_after: header("retry-after"),
+        });
+    }
+    if status == 401
+        && let Some(challenge) = header("www-authenticate")
+        && ["basic", "digest"].iter().any(|scheme| {
+            challenge
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with(scheme)
+        })
+    {
+        return Some(Gate::PasswordPrompt { challenge });
+    }
+    if (300..400).contains(&status)
+        && let Some(location) = header("location")
+        && is_login_redirect(&location, login_path)
+    {
+        return Some(Gate::LoginRedirect { location });
+    }
+    None
 }
 
 /// Whether `location` points at the login page: the profile's `login_path`, or, without

@@ -114,9 +114,15 @@ fn patterns() -> &'static [(Regex, Option<usize>)] {
             (r"(?i)(authorization:\s*[A-Za-z]+\s+)\S{6,}", Some(1)),
             // Cookie headers: name=value pairs after Set-Cookie:/Cookie:.
             (r"(?i)((?:set-)?cookie:\s*[^=;\s]+=)[^;\s]+", Some(1)),
-            // JSON or form fields named like credentials.
+            // JSON fields named like credentials: the name quoted, as JSON writes it. Prose
+            // ("`/session`: missing", "forgot-password: limited") is no field.
             (
-                r#"(?i)("?(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|session|sessionid|authorization)"?\s*[:=]\s*"?)([^"\s,;&}]{4,})"#,
+                r#"(?i)("(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|session|sessionid|authorization)"\s*:\s*"?)([^"`\s,;&}]{4,})"#,
+                Some(1),
+            ),
+            // Form and query fields: `name=value`, nothing between them.
+            (
+                r#"(?i)(\b(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|session|sessionid)=)([^"`\s,;&}]{4,})"#,
                 Some(1),
             ),
         ]
@@ -159,6 +165,66 @@ mod tests {
         // A padded token right before a quote (a JSON echo) is still a token.
         let out = Redactor::default().redact(r#"{"echo":"Basic YWJjZGU="}"#);
         assert!(!out.contains("YWJjZGU"), "{out}");
+    }
+
+    #[test]
+    fn secrets_are_masked_and_the_words_around_them_kept() {
+        // Fixed "random" secrets, each placed after every label the reports use in prose.
+        let secrets = [
+            "s3cr3t-Value_0042",
+            "la_demo_secret_token",
+            "QmFzZTY0U2VjcmV0PT0",
+            "hunter2hunter2",
+        ];
+        let labels = [
+            "session:",
+            "token:",
+            "limited",
+            "`/session`:",
+            "forgot-password:",
+            "password:",
+            "secret",
+            "api_key:",
+            "Set-Cookie:",
+            "",
+        ];
+        let redactor = Redactor::new(secrets.iter().map(ToString::to_string));
+        for secret in secrets {
+            for label in labels {
+                for text in [
+                    format!("{label} {secret}"),
+                    format!("{label} {secret} limited"),
+                    format!("`/session`: missing; {label} {secret}; forgot-password: limited"),
+                ] {
+                    let out = redactor.redact(&text);
+                    assert!(!out.contains(secret), "{text} → {out}");
+                    let expected = text.replace(secret, MASK);
+                    assert_eq!(out, expected, "only the secret is masked in {text:?}");
+                }
+            }
+        }
+        // Prose with no secret in it is left alone.
+        for prose in [
+            "`/session`: missing",
+            "forgot-password: limited at attempt 11",
+            "token: none was issued",
+            "302 in 17 ms",
+        ] {
+            assert_eq!(Redactor::default().redact(prose), prose);
+        }
+        // A value ends where the prose quoting it does.
+        let out =
+            Redactor::default().redact("302 to `https://x.test/steal?token=abcd1234`: set it");
+        assert_eq!(
+            out,
+            format!("302 to `https://x.test/steal?token={MASK}`: set it")
+        );
+        // A credential-named field is still masked in JSON and forms.
+        let out = Redactor::default().redact(r#"{"session": "abcd1234efgh"} password=letmein99"#);
+        assert!(
+            !out.contains("abcd1234efgh") && !out.contains("letmein99"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per-check budget when the profile names none.
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Connections open at once to one origin when the profile names no cap: about what a
+/// browser opens, well inside what a stock nginx or a small app server will hold.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 6;
+
 #[derive(Debug)]
 pub struct Target {
     pub name: String,
@@ -65,6 +69,8 @@ pub struct Network {
     pub extra_roots: Vec<CertificateDer<'static>>,
     pub timeout: Duration,
     pub check_timeout: Duration,
+    /// Requests in flight at once to one origin (load traffic has its own cap).
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +126,7 @@ pub struct RawNetwork {
     pub ca_file: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
     pub check_timeout: Option<Spanned<String>>,
+    pub max_connections: Option<Spanned<i64>>,
 }
 
 impl Validator<'_> {
@@ -232,11 +239,20 @@ impl Validator<'_> {
             .as_ref()
             .and_then(|t| self.duration(t, "network.check_timeout"))
             .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+        let max_connections = match &raw.max_connections {
+            Some(cap) if !(1..=64).contains(cap.get_ref()) => {
+                self.blame(cap, "network.max_connections", "expected 1 to 64");
+                DEFAULT_MAX_CONNECTIONS
+            }
+            Some(cap) => *cap.get_ref() as usize,
+            None => DEFAULT_MAX_CONNECTIONS,
+        };
         Network {
             nameservers,
             extra_roots,
             timeout,
             check_timeout,
+            max_connections,
         }
     }
 

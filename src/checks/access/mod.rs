@@ -1,5 +1,6 @@
 //! Access family: `access.tenant-isolation`, `access.role-matrix`.
 
+mod list_routes;
 mod role_matrix;
 mod tenant_isolation;
 

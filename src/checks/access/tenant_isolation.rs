@@ -1,11 +1,12 @@
 //! `access.tenant-isolation`: each identity asks for every other tenant's objects (ids from
 //! `[tenants.*]`, in the path, query or body); every answer must be a refusal (403 or 404)
-//! or empty, and never carry what the owning tenant sees.
+//! or empty, and never carry what the owning tenant sees. Routes with no tenant id (lists)
+//! are compared across tenants too (`list_routes`).
 
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
-use crate::profile::Profile;
+use crate::profile::{Auth, Profile};
 use crate::result::{Finding, Observation, Status};
 
 pub struct TenantIsolation;
@@ -32,10 +33,14 @@ impl Check for TenantIsolation {
                         .into(),
             };
         }
-        if !profile.routes.iter().any(|r| !r.placeholders().is_empty()) {
+        let lists = profile
+            .routes
+            .iter()
+            .any(|r| r.method.is_safe() && r.auth == Auth::Required && r.placeholders().is_empty());
+        if !lists && !profile.routes.iter().any(|r| !r.placeholders().is_empty()) {
             return Applicability::Skip {
                 key: "routes.path",
-                reason: "no route takes a tenant's ids: add {placeholders} filled from [tenants.*]"
+                reason: "no route takes a tenant's ids, and no protected route lists records: add {placeholders} filled from [tenants.*], or the app's list routes"
                     .into(),
             };
         }
@@ -51,28 +56,30 @@ impl Check for TenantIsolation {
                 .iter()
                 .filter(|r| !r.placeholders().is_empty())
                 .collect();
-            let declared = routes.len();
+            let lists = super::list_routes::list_routes(ctx).count();
+            let declared = routes.len() + lists;
             let routes: Vec<_> = routes
                 .into_iter()
                 .filter(|r| probe::may_probe(ctx, r))
                 .collect();
-            let coverage = probe::route_coverage(ctx, declared, routes.len());
+            let coverage = probe::route_coverage(ctx, declared, routes.len() + lists);
             for route in routes {
                 for (owner_tenant, owned) in probe::tenant_fillings(ctx, route) {
                     let target = probe::describe(route, &owned);
                     // What the owner sees there: the data that must not leak. A write is not
                     // repeated as its owner; any success of a stranger's write fails anyway.
                     let mut prints = Vec::new();
-                    // The control: the owner was served data. Without it, an empty answer to
-                    // a stranger proves nothing.
-                    let mut owner_served_data = false;
+                    // The control: the owner was served something distinctive (`prints`) that
+                    // a stranger could then be shown. Without it, neither an empty answer
+                    // nor a page of counters (`"total":0`) to a stranger proves anything.
+                    let mut owner_asked = false;
                     if route.method.is_safe()
                         && let Some(owner) = probe::member_of(ctx, owner_tenant, route)
                     {
                         match probe::request(ctx, route, &owned, Some(owner)) {
                             Ok(request) => match ctx.http.send(&request).await {
                                 Ok(response) if response.is_success() => {
-                                    owner_served_data = probe::carries_data(&response.body);
+                                    owner_asked = true;
                                     prints = probe::fingerprints(&response.body);
                                 }
                                 Ok(response) => observations.push(Observation::new(
@@ -143,30 +150,29 @@ impl Check for TenantIsolation {
                                 subject,
                                 format!("the cross-tenant write was accepted: {}", response.status),
                             ),
-                            Admission::Served if probe::carries_data(&response.body) => {
-                                Observation::new(
-                                    Status::Fail,
-                                    subject,
-                                    format!(
-                                        "served {} with data: {}",
-                                        response.status,
-                                        ctx.excerpt(&response.body)
-                                    ),
-                                )
-                            }
-                            Admission::Served if owner_served_data => Observation::new(
+                            Admission::Served if !prints.is_empty() => Observation::new(
                                 Status::Pass,
                                 subject,
                                 format!(
-                                    "{} with no data (the owner's answer has data)",
-                                    response.status
+                                    "{} without any of the {} value(s) the owner is shown there",
+                                    response.status,
+                                    prints.len()
+                                ),
+                            ),
+                            Admission::Served if owner_asked => Observation::new(
+                                Status::Error,
+                                subject,
+                                format!(
+                                    "{}, but the owner's own answer held nothing of {owner_tenant}'s to look for (`{}`), so this proves nothing: give {owner_tenant} data on this route",
+                                    response.status,
+                                    ctx.excerpt(&response.body)
                                 ),
                             ),
                             Admission::Served => Observation::new(
                                 Status::Error,
                                 subject,
                                 format!(
-                                    "{} with no data, but the owner's own answer held none either, so this proves nothing: give {owner_tenant} data on this route",
+                                    "served {}, but no identity of {owner_tenant} was served this route, so nothing shows whose data it is: add one, or check the ids in [tenants.{owner_tenant}]",
                                     response.status
                                 ),
                             ),
@@ -178,6 +184,9 @@ impl Check for TenantIsolation {
                     }
                 }
             }
+            // Routes with no tenant id in them: the records each tenant is shown as its own
+            // must not come back to another tenant there.
+            observations.extend(super::list_routes::compare(ctx).await);
             Finding::from_observations(observations).with_coverage(coverage)
         })
     }

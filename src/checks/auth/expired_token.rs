@@ -54,11 +54,15 @@ impl Check for ExpiredToken {
                         probe::describe(route, &filled),
                         identity.name
                     );
-                    // Compare against what a live identity sees there, so a refusal that
-                    // still carries data is caught.
+                    // The control: a live identity is served there. Without it a refusal
+                    // proves nothing (every login limited, the route's ids wrong); with it, a
+                    // refusal that still carries the live answer's data is caught.
                     let prints = match probe::control(ctx, route).await {
                         Ok(control) => probe::fingerprints(&control.response.body),
-                        Err(_) => Vec::new(),
+                        Err(why) => {
+                            observations.push(Observation::new(Status::Error, subject, why));
+                            continue;
+                        }
                     };
                     let request = match probe::request(ctx, route, &filled, Some(identity)) {
                         Ok(request) => request,

@@ -1,6 +1,6 @@
 //! `auth.invalid-token`: garbage, empty, wrong-scheme, truncated and padded tokens are refused.
 
-use super::{must_refuse_everywhere, needs_required_routes, place};
+use super::{OpenRoutes, must_refuse_everywhere, needs_required_routes, place};
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
 use crate::net::Credential;
@@ -49,17 +49,21 @@ impl Check for InvalidToken {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let observations = must_refuse_everywhere(ctx, |control, target, token| {
-                variants(&control.identity.scheme, token)
-                    .into_iter()
-                    .map(|(what, credential)| {
-                        (
-                            format!("{target} with {what} (from {})", control.identity.name),
-                            Some(credential),
-                        )
-                    })
-                    .collect()
-            })
+            let observations = must_refuse_everywhere(
+                ctx,
+                OpenRoutes::LeftToUnauthenticated,
+                |control, target, token| {
+                    variants(&control.identity.scheme, token)
+                        .into_iter()
+                        .map(|(what, credential)| {
+                            (
+                                format!("{target} with {what} (from {})", control.identity.name),
+                                Some(credential),
+                            )
+                        })
+                        .collect()
+                },
+            )
             .await;
             let mut finding = Finding::from_observations(observations);
             finding.coverage = Some(super::required_coverage(ctx));

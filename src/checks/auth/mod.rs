@@ -136,6 +136,15 @@ fn must_refuse(
     }
 }
 
+/// What [`must_refuse_everywhere`] makes of a route that serves strangers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenRoutes {
+    /// Judged like any other: the attempts are served, a FAIL each.
+    Judged,
+    /// Noted (INFO) and left to `auth.unauthenticated`.
+    LeftToUnauthenticated,
+}
+
 /// A request that must be refused: its name in evidence, and the credential it carries in
 /// place of the identity's own (`None`: anonymous).
 type Attempt = (String, Option<Credential>);
@@ -143,8 +152,14 @@ type Attempt = (String, Option<Credential>);
 /// On every protected route: a control as a legitimate caller, then each attempt
 /// `attempts(control, route as described, the caller's credential)` returns, each of
 /// which must be refused without leaking the control's values.
+///
+/// `open_routes`: what a route that serves a request with no credential at all is to this
+/// check. To `auth.unauthenticated` it is the finding; to a check of what credentials are
+/// accepted it is not its own (any token "works" there), so it is left to that one check,
+/// said once.
 async fn must_refuse_everywhere(
     ctx: &Ctx,
+    open_routes: OpenRoutes,
     attempts: impl Fn(&Control<'_>, &str, &str) -> Vec<Attempt>,
 ) -> Vec<Observation> {
     let attempts = &attempts;
@@ -161,6 +176,18 @@ async fn must_refuse_everywhere(
         };
         let prints = probe::fingerprints(&control.response.body);
         let target = probe::describe(route, &control.filled);
+        if open_routes == OpenRoutes::LeftToUnauthenticated
+            && let Ok((status, Admission::Served)) =
+                anonymous_answer(ctx, route, &control.filled).await
+        {
+            return vec![Observation::new(
+                Status::Info,
+                target,
+                format!(
+                    "served without any credential ({status}): auth.unauthenticated's finding, not judged here"
+                ),
+            )];
+        }
         let credential = ctx.http.credential_of(control.identity).unwrap_or_default();
         let mut observations = Vec::new();
         for (subject, credential) in attempts(&control, &target, &credential) {

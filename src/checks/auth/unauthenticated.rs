@@ -2,7 +2,7 @@
 //! requests whose credential sits in another header the app must not read. (A token in
 //! the query string is its own finding: `auth.token-in-url`.)
 
-use super::{must_refuse_everywhere, needs_required_routes};
+use super::{OpenRoutes, must_refuse_everywhere, needs_required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::checks::probe;
 use crate::ctx::Ctx;
@@ -67,28 +67,29 @@ impl Check for Unauthenticated {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let observations = must_refuse_everywhere(ctx, |control, target, token| {
-                let name = &control.identity.name;
-                // The credential in places the app must not read it from.
-                let elsewhere = match &control.identity.scheme {
-                    Scheme::Bearer => (
-                        "in an X-Auth-Token header",
-                        Credential::Header("X-Auth-Token".into(), token.into()),
-                    ),
-                    Scheme::Header(_) | Scheme::Cookie(_) => (
-                        "as Authorization: Bearer",
-                        Credential::Authorization(format!("Bearer {token}")),
-                    ),
-                };
-                vec![
-                    (format!("{target} with no credentials"), None),
-                    (
-                        format!("{target} with {name} token {}", elsewhere.0),
-                        Some(elsewhere.1),
-                    ),
-                ]
-            })
-            .await;
+            let observations =
+                must_refuse_everywhere(ctx, OpenRoutes::Judged, |control, target, token| {
+                    let name = &control.identity.name;
+                    // The credential in places the app must not read it from.
+                    let elsewhere = match &control.identity.scheme {
+                        Scheme::Bearer => (
+                            "in an X-Auth-Token header",
+                            Credential::Header("X-Auth-Token".into(), token.into()),
+                        ),
+                        Scheme::Header(_) | Scheme::Cookie(_) => (
+                            "as Authorization: Bearer",
+                            Credential::Authorization(format!("Bearer {token}")),
+                        ),
+                    };
+                    vec![
+                        (format!("{target} with no credentials"), None),
+                        (
+                            format!("{target} with {name} token {}", elsewhere.0),
+                            Some(elsewhere.1),
+                        ),
+                    ]
+                })
+                .await;
             let mut observations = observations;
             observations.extend(public_but_refused(ctx).await);
             let mut finding = Finding::from_observations(observations);

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use scraper::{Html, Selector};
 use url::Url;
 
 use crate::ctx::Ctx;
@@ -203,34 +203,47 @@ impl Bundle {
     }
 }
 
-fn patterns() -> &'static (Regex, Regex, Regex, Regex) {
-    static PATTERNS: OnceLock<(Regex, Regex, Regex, Regex)> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let compile = |p: &str| Regex::new(p).expect("static pattern");
-        (
-            compile(r"(?is)<script\b([^>]*)>(.*?)</script>"),
-            compile(r#"(?i)\bsrc\s*=\s*["']([^"']+)["']"#),
-            compile(r#"(?i)<link\b[^>]*\brel\s*=\s*["']modulepreload["'][^>]*>"#),
-            compile(r#"(?i)\bhref\s*=\s*["']([^"']+)["']"#),
-        )
-    })
+/// The URL a document's relative references resolve against: its first `<base href>`
+/// (HTML §4.2.3), resolved against the page, or the page itself.
+pub fn document_base(html: &Html, page: &Url) -> Url {
+    static BASE: OnceLock<Selector> = OnceLock::new();
+    let base = BASE.get_or_init(|| Selector::parse("base[href]").expect("static selector"));
+    html.select(base)
+        .next()
+        .and_then(|element| element.value().attr("href"))
+        .and_then(|href| page.join(href.trim()).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page.clone())
 }
 
-/// Script URLs and inline script bodies of one HTML page.
+/// Script URLs and inline script bodies of one HTML page, parsed as a browser parses it
+/// (html5ever), relative URLs resolved against the document's `<base href>`.
 pub fn scripts_of(html: &str, page: &Url) -> (Vec<Url>, Vec<String>) {
-    let (script, src, preload, href) = patterns();
+    static SELECTORS: OnceLock<(Selector, Selector)> = OnceLock::new();
+    let (script, preload) = SELECTORS.get_or_init(|| {
+        (
+            Selector::parse("script").expect("static selector"),
+            Selector::parse("link[rel~=modulepreload][href]").expect("static selector"),
+        )
+    });
+    let document = Html::parse_document(html);
+    let base = document_base(&document, page);
     let mut urls = Vec::new();
     let mut inline = Vec::new();
-    for caps in script.captures_iter(html) {
-        match src.captures(&caps[1]) {
-            Some(s) => urls.extend(page.join(&s[1]).ok()),
-            None if !caps[2].trim().is_empty() => inline.push(caps[2].to_string()),
-            None => {}
+    for element in document.select(script) {
+        match element.value().attr("src") {
+            Some(src) => urls.extend(base.join(src.trim()).ok()),
+            None => {
+                let text: String = element.text().collect();
+                if !text.trim().is_empty() {
+                    inline.push(text);
+                }
+            }
         }
     }
-    for tag in preload.find_iter(html) {
-        if let Some(h) = href.captures(tag.as_str()) {
-            urls.extend(page.join(&h[1]).ok());
+    for element in document.select(preload) {
+        if let Some(href) = element.value().attr("href") {
+            urls.extend(base.join(href.trim()).ok());
         }
     }
     (urls, inline)
@@ -399,5 +412,17 @@ mod tests {
             ]
         );
         assert_eq!(inline, ["window.cfg = {a: 1}"]);
+    }
+
+    #[test]
+    fn scripts_resolve_against_the_base_href() {
+        // An admin SPA served at /admin/ whose scripts are relative to its base.
+        let page = Url::parse("https://app.acme.test/admin/login").unwrap();
+        let html = r#"<html><head><base href="/admin/"><script type="module" src="./assets/index-3f2a.js"></script></head></html>"#;
+        let (urls, _) = scripts_of(html, &page);
+        assert_eq!(
+            urls[0].as_str(),
+            "https://app.acme.test/admin/assets/index-3f2a.js"
+        );
     }
 }

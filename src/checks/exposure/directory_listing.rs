@@ -162,6 +162,15 @@ impl Check for DirectoryListing {
                         format!("GET {}", page.url),
                         format!("the entry page is {what}"),
                     ),
+                    // What was not read cannot be vouched for.
+                    None if page.response.truncated => Observation::new(
+                        Status::Warn,
+                        format!("GET {}", page.url),
+                        format!(
+                            "partly read: cut at {} bytes, and no listing in that part",
+                            page.response.body.len()
+                        ),
+                    ),
                     None => Observation::new(
                         Status::Pass,
                         format!("GET {}", page.url),

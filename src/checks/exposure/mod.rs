@@ -5,7 +5,7 @@
 
 pub mod cfg;
 
-mod bundle;
+pub(crate) mod bundle;
 mod client_bundle;
 mod directory_listing;
 pub mod repo_scan;

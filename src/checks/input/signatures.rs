@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use regex::RegexSet;
 
-use crate::net::http::BodyWatcher;
+use crate::net::http::{BodyWatcher, Received};
 use serde::Deserialize;
 
 /// Hits kept per audit; more would repeat the same lesson.
@@ -61,12 +61,51 @@ pub struct LeakHit {
     pub what: String,
 }
 
+/// What the scan read: the control of `input.error-leak` is that the app's own answers were
+/// among them, read whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// Answers of the app itself read whole: not a redirect, not a gate in front of it.
+    pub app_whole: usize,
+    /// Redirects: scanned, but no page of the app's own.
+    pub redirects: usize,
+    /// Answers of a gate in front of the app (a limiter's 429, a password prompt).
+    pub gates: usize,
+    /// Answers whose body was cut at the cap or never ended: only their start was scanned.
+    pub partial: Vec<String>,
+}
+
+/// How many partly scanned answers are named; the rest are counted.
+const MAX_PARTIAL_NAMED: usize = 5;
+
 #[derive(Default)]
 pub struct SignatureScan {
-    state: Mutex<(usize, Vec<LeakHit>)>,
+    state: Mutex<(Scanned, usize, Vec<LeakHit>)>,
 }
 
 impl SignatureScan {
+    fn note(&self, received: &Received<'_>) {
+        let redirect = (300..400).contains(&received.status);
+        let gate = crate::net::reached::gate_of(received.status, received.headers, None).is_some();
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let scanned = &mut state.0;
+            if !received.whole {
+                if scanned.partial.len() < MAX_PARTIAL_NAMED {
+                    scanned.partial.push(received.request.to_string());
+                }
+                state.1 += 1;
+            } else if gate {
+                scanned.gates += 1;
+            } else if redirect {
+                scanned.redirects += 1;
+            } else {
+                scanned.app_whole += 1;
+            }
+        }
+        self.scan(received.request, received.status, received.body);
+    }
+
     fn scan(&self, request: &str, status: u16, body: &[u8]) {
         let text = String::from_utf8_lossy(body);
         let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
@@ -78,13 +117,12 @@ impl SignatureScan {
             matched.dedup();
         }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.0 += 1;
         for index in matched {
-            if state.1.len() >= MAX_HITS {
+            if state.2.len() >= MAX_HITS {
                 break;
             }
             let signature = &compiled().signatures[index];
-            state.1.push(LeakHit {
+            state.2.push(LeakHit {
                 request: request.to_string(),
                 status,
                 signature: signature.id.clone(),
@@ -93,16 +131,16 @@ impl SignatureScan {
         }
     }
 
-    /// How many responses were scanned, and what they carried.
-    pub fn report(&self) -> (usize, Vec<LeakHit>) {
+    /// What was scanned, how many answers were only partly read, and what they carried.
+    pub fn report(&self) -> (Scanned, usize, Vec<LeakHit>) {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        (state.0, state.1.clone())
+        (state.0.clone(), state.1, state.2.clone())
     }
 }
 
 impl BodyWatcher for SignatureScan {
-    fn received(&self, request: &str, status: u16, body: &[u8]) {
-        self.scan(request, status, body);
+    fn received(&self, received: &Received<'_>) {
+        self.note(received);
     }
 }
 
@@ -159,8 +197,7 @@ mod tests {
             500,
             b"Error: boom\n    at handler (/srv/app/index.js:10:5)",
         );
-        let (scanned, hits) = leaks.report();
-        assert_eq!(scanned, 4);
+        let (_, _, hits) = leaks.report();
         let leaks_escaped = SignatureScan::default();
         // Express's development error page, and a JSON error body carrying the stack.
         leaks_escaped.scan(
@@ -173,7 +210,7 @@ mod tests {
             500,
             br#"{"stack":"Error: boom\n    at handler (/srv/app/index.js:10:5)"}"#,
         );
-        let (_, escaped) = leaks_escaped.report();
+        let (_, _, escaped) = leaks_escaped.report();
         assert_eq!(escaped.len(), 2, "{escaped:?}");
         let ids: Vec<&str> = hits.iter().map(|h| h.signature.as_str()).collect();
         assert_eq!(ids, ["python-traceback", "mysql-error", "node-stack"]);

@@ -192,11 +192,20 @@ impl Check for SingleUse {
                                 second.detail
                             ),
                         )
-                    } else {
+                    } else if second.refused() {
                         Observation::new(
                             Status::Pass,
                             format!("{subject}: second use"),
                             format!("refused: {}", second.detail),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Error,
+                            format!("{subject}: second use"),
+                            format!(
+                                "not refused but failed, so nothing shows the link is spent: {}",
+                                second.detail
+                            ),
                         )
                     },
                 ]
@@ -313,11 +322,20 @@ impl Check for Expiry {
                             format!("{subject}: expired"),
                             format!("{what} still worked: {}", tried.detail),
                         )
-                    } else {
+                    } else if tried.refused() {
                         Observation::new(
                             Status::Pass,
                             format!("{subject}: expired"),
                             format!("{what} was refused: {}", tried.detail),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Error,
+                            format!("{subject}: expired"),
+                            format!(
+                                "{what} was not refused but failed, so nothing shows it expired: {}",
+                                tried.detail
+                            ),
                         )
                     },
                 ]
@@ -393,11 +411,20 @@ impl Check for AccountBinding {
                                 crossed.detail
                             ),
                         )
-                    } else {
+                    } else if crossed.refused() {
                         Observation::new(
                             Status::Pass,
                             format!("{subject}: another account's session"),
                             format!("refused: {}", crossed.detail),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Error,
+                            format!("{subject}: another account's session"),
+                            format!(
+                                "not refused but failed, so nothing shows the link is bound to its account: {}",
+                                crossed.detail
+                            ),
                         )
                     },
                 ]

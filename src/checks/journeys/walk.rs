@@ -32,11 +32,20 @@ pub struct StepOutcome {
     pub elapsed: Duration,
     /// What was sent and what came back (redacted by the caller's redactor).
     pub detail: String,
+    /// The HTTP status of the step's last answer, when it sent a request and got one.
+    pub answered: Option<u16>,
 }
 
 impl StepOutcome {
     pub fn met(&self) -> bool {
         self.status == Status::Pass
+    }
+
+    /// The app turned the step down itself: it answered, read whole, otherwise than the
+    /// step expects, and not with a 5xx. A crash, or no answer at all, does not show that a
+    /// link was refused.
+    pub fn refused(&self) -> bool {
+        self.status == Status::Fail && self.answered.is_some_and(|s| s < 500)
     }
 }
 
@@ -85,6 +94,8 @@ pub struct Walk<'a> {
     jar: HashMap<String, BTreeMap<String, String>>,
     /// Messages this walk already took, so a repeated mail step waits for a new one.
     taken: HashSet<String>,
+    /// The status of the last answer this walk received.
+    last_status: Option<u16>,
 }
 
 impl<'a> Walk<'a> {
@@ -97,6 +108,7 @@ impl<'a> Walk<'a> {
             vars,
             jar: HashMap::new(),
             taken: HashSet::new(),
+            last_status: None,
         }
     }
 
@@ -126,6 +138,7 @@ impl<'a> Walk<'a> {
     pub async fn step(&mut self, index: usize) -> StepOutcome {
         let step = &self.journey.steps[index];
         let started = Instant::now();
+        self.last_status = None;
         let (status, detail) = match self.perform(step).await {
             Ok(detail) => (Status::Pass, detail),
             Err(Broke::App(detail)) => (Status::Fail, detail),
@@ -136,6 +149,7 @@ impl<'a> Walk<'a> {
             status,
             elapsed: started.elapsed(),
             detail: self.ctx.redactor.redact(&detail),
+            answered: self.last_status,
         }
     }
 
@@ -293,6 +307,7 @@ impl<'a> Walk<'a> {
             .send(&request)
             .await
             .map_err(|e| Broke::Audit(format!("{} {url}: {e}", method.as_str())))?;
+        self.last_status = Some(response.status);
         for value in response.headers.get_all("set-cookie") {
             let text = String::from_utf8_lossy(value.as_bytes());
             if let Some((name, rest)) = text.split_once('=') {

@@ -8,6 +8,7 @@
 //! target that limits it.
 
 mod pacing;
+mod politeness;
 mod request;
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,7 @@ use crate::profile::Profile;
 use crate::profile::identity::{Identity, Scheme};
 use crate::profile::routes::Method;
 use pacing::{AuditLimited, Untrusted};
+use politeness::Politeness;
 pub use request::{Credential, Fetched, HttpRequest, MAX_BODY, SeenCookie};
 
 /// How many `Set-Cookie` headers one audit remembers for review; the rest are dropped.
@@ -33,7 +35,28 @@ const MAX_SEEN_COOKIES: usize = 1000;
 /// error-signature scan). Registered from above with [`Http::watch`], so the HTTP layer
 /// names no check family.
 pub trait BodyWatcher: Send + Sync {
-    fn received(&self, request: &str, status: u16, body: &[u8]);
+    fn received(&self, received: &Received<'_>);
+}
+
+/// An answer as a [`BodyWatcher`] sees it: also the ones a check never gets, because their
+/// body never ended within the timeout.
+pub struct Received<'a> {
+    /// `GET https://…`.
+    pub request: &'a str,
+    pub status: u16,
+    pub headers: &'a HeaderMap,
+    /// What was read of the body: all of it only when `whole`.
+    pub body: &'a [u8],
+    /// The body ended, within the cap and the timeout.
+    pub whole: bool,
+}
+
+/// Why a body was not read to its end.
+enum BodyEnd {
+    /// It was still coming when the timeout ran out.
+    NeverEnded,
+    /// The connection failed mid-body.
+    Broken(HttpError),
 }
 
 /// Why a request produced no response. Every variant is an ERROR to the check.
@@ -70,6 +93,8 @@ pub struct Http {
     accepted_writes: Arc<Mutex<HashMap<String, usize>>>,
     /// Origins that did not answer the preflight: nothing more is sent there.
     unreachable: Arc<super::preflight::Unreachable>,
+    /// A few requests in flight per origin; connections the target dropped.
+    politeness: Arc<Politeness>,
 }
 
 impl Http {
@@ -81,6 +106,10 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(timeout)
+            // Idle connections are given up before the usual keep-alive timeouts (Node's
+            // 5 s) close them under a request; no more are kept than may be in use.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .pool_max_idle_per_host(profile.network.max_connections)
             .tcp_nodelay(true)
             .user_agent(concat!("launch-audit/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -104,7 +133,13 @@ impl Http {
             untrusted: Arc::default(),
             accepted_writes: Arc::default(),
             unreachable: Arc::default(),
+            politeness: Arc::new(Politeness::new(profile.network.max_connections)),
         })
+    }
+
+    /// Origins that closed connections the audit was using, one sentence each.
+    pub fn dropped_connection_causes(&self) -> Vec<String> {
+        self.politeness.causes()
     }
 
     /// When the target answered 429 to the audit's own probes (not to a burst meant to
@@ -326,64 +361,116 @@ impl Http {
                 .body(serde_json::to_vec(json).unwrap_or_default());
         }
         let described = request.describe();
-        let started = Instant::now();
-        let exchange = async {
-            let mut response = builder.send().await.map_err(transport)?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            if !request.unrecorded && !request.provokes_limit {
-                self.limited.sent(status, &described);
-            }
-            if !request.unrecorded {
-                self.remember_cookies(&described, &headers);
-            }
-            if !request.method.is_safe()
-                && (200..300).contains(&status)
-                && let Ok(mut writes) = self.accepted_writes.lock()
-            {
-                *writes
-                    .entry(format!(
-                        "{} {}",
-                        request.method.as_str(),
-                        request.url.path()
-                    ))
-                    .or_default() += 1;
-            }
-            let mut body = Vec::new();
-            let mut truncated = false;
-            let cap = request.body_limit.unwrap_or(MAX_BODY);
-            while let Some(chunk) = response.chunk().await.map_err(transport)? {
-                let room = cap - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    truncated = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            if !request.unrecorded {
-                let watchers = self.watchers.read().map(|w| w.clone()).unwrap_or_default();
-                for watcher in watchers {
-                    watcher.received(&described, status, &body);
-                }
-            }
-            Ok(Fetched {
-                status,
-                headers,
-                body,
-                truncated,
-                elapsed: started.elapsed(),
-            })
+        let origin = request.url.origin().ascii_serialization();
+        // Waiting for a slot is not the target's time: the timeout starts once sent. Load
+        // traffic keeps to its own in-flight cap (`[latency] max_in_flight`).
+        let _slot = if request.unrecorded {
+            None
+        } else {
+            self.politeness.slot(&origin).await
         };
-        let outcome = tokio::time::timeout(self.timeout, exchange)
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started + self.timeout);
+        let exchange = async {
+            let retry = politeness::is_idempotent(request.method)
+                .then(|| builder.try_clone())
+                .flatten();
+            let response = match builder.send().await {
+                Ok(response) => response,
+                Err(error) if politeness::is_dropped_connection(&error) => match retry {
+                    Some(retry) => {
+                        let again = retry.send().await;
+                        self.politeness.note_dropped(&origin, again.is_ok());
+                        again.map_err(transport)?
+                    }
+                    None => return Err(transport(error)),
+                },
+                Err(error) => return Err(transport(error)),
+            };
+            Ok(response)
+        };
+        let answered = tokio::time::timeout_at(deadline, exchange)
             .await
-            .map_err(|_| HttpError::Timeout(self.timeout))?;
-        if let Err(error) = &outcome
-            && !request.unrecorded
-        {
-            self.untrusted.note(&request.url, error);
+            .map_err(|_| HttpError::Timeout(self.timeout))
+            .and_then(|outcome| outcome);
+        let mut response = match answered {
+            Ok(response) => response,
+            Err(error) => {
+                if !request.unrecorded {
+                    self.untrusted.note(&request.url, &error);
+                }
+                return Err(error);
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if !request.unrecorded && !request.provokes_limit {
+            self.limited.sent(status, &described);
         }
-        outcome
+        if !request.unrecorded {
+            self.remember_cookies(&described, &headers);
+        }
+        if !request.method.is_safe()
+            && (200..300).contains(&status)
+            && let Ok(mut writes) = self.accepted_writes.lock()
+        {
+            *writes
+                .entry(format!(
+                    "{} {}",
+                    request.method.as_str(),
+                    request.url.path()
+                ))
+                .or_default() += 1;
+        }
+        // The body, up to the cap and within what is left of the timeout: what was read is
+        // kept, so the watchers learn of an answer that never ended as well.
+        let mut body = Vec::new();
+        let cap = request.body_limit.unwrap_or(MAX_BODY);
+        let ending = loop {
+            match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Err(_) => break Err(BodyEnd::NeverEnded),
+                Ok(Err(error)) => break Err(BodyEnd::Broken(transport(error))),
+                Ok(Ok(None)) => break Ok(false),
+                Ok(Ok(Some(chunk))) => {
+                    let room = cap - body.len();
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        break Ok(true);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+        };
+        if !request.unrecorded {
+            let received = Received {
+                request: &described,
+                status,
+                headers: &headers,
+                body: &body,
+                whole: matches!(ending, Ok(false)),
+            };
+            let watchers = self.watchers.read().map(|w| w.clone()).unwrap_or_default();
+            for watcher in watchers {
+                watcher.received(&received);
+            }
+        }
+        let truncated = match ending {
+            Ok(truncated) => truncated,
+            Err(BodyEnd::NeverEnded) => return Err(HttpError::Timeout(self.timeout)),
+            Err(BodyEnd::Broken(error)) => {
+                if !request.unrecorded {
+                    self.untrusted.note(&request.url, &error);
+                }
+                return Err(error);
+            }
+        };
+        Ok(Fetched {
+            status,
+            headers,
+            body,
+            truncated,
+            elapsed: started.elapsed(),
+        })
     }
 }
 
@@ -410,6 +497,11 @@ impl Http {
         }
     }
 }
+
+/// Idle pooled connections are not reused after this long: under the keep-alive timeouts
+/// servers commonly use (Node 5 s, nginx 75 s), so the server does not close one as the
+/// audit sends on it.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// Cookie values this long are treated as credentials; shorter ones (`lang=en`,
 /// `consent=yes`) would mask ordinary words in every report.

@@ -126,6 +126,11 @@ name = "reports"
 path = "/api/reports"
 auth = "required"
 
+[[routes]]
+name = "projects (list)"
+path = "/api/projects"
+auth = "required"
+{invoices}
 [[rate_limits]]
 name = "login"
 path = "/auth/login"
@@ -133,6 +138,11 @@ body = {{ email = "nobody@acme.test", password = "wrong" }}
 max_attempts = 10
 burst = 20
 "#,
+        invoices = if variant == "empty-page" {
+            "\n[[routes]]\nname = \"invoices (an empty page)\"\npath = \"/api/orgs/{org}/invoices\"\nauth = \"required\"\n"
+        } else {
+            ""
+        },
         alice = token("alice"),
         mallory = token("mallory"),
         ada = token("ada"),

@@ -117,6 +117,22 @@ fn write_site(root: &Path, variant: &str, port: u16) {
             assert!(status.success(), "gzip {file}");
         }
     }
+    if variant == "admin-spa" {
+        // An admin SPA the way Vite builds one with `base: '/admin/'`: `/` sends the
+        // browser to it, and its script is relative to the `<base href>`, not the page.
+        std::fs::create_dir_all(www.join("admin/assets")).expect("admin dirs");
+        std::fs::write(
+            www.join("admin/index.html"),
+            "<!doctype html><html><head><base href=\"/admin/\"><title>Admin</title><script type=\"module\" src=\"./assets/app.js\"></script></head><body><div id=\"app\"></div></body></html>\n",
+        )
+        .expect("admin/index.html");
+        std::fs::write(
+            www.join("admin/assets/app.js"),
+            format!("const stripe = \"{PLANTED_KEY}\";\nconsole.log('admin');\n"),
+        )
+        .expect("admin/assets/app.js");
+        return;
+    }
     if variant == "spa" {
         return;
     }
@@ -158,6 +174,14 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         "location = /auth/login { default_type application/json; return 503 '{\"error\":\"overloaded\"}'; }
         location / { try_files $uri $uri/ =404; }"
             .to_string()
+    } else if variant == "admin-spa" {
+        "location = / { return 302 /admin/; }
+        location /admin/ { try_files $uri /admin/index.html; }"
+            .to_string()
+    } else if variant == "redirect-all" {
+        // The plain-http origin of a site served over https elsewhere: every path is a
+        // redirect, so nothing here is an answer of the app's own.
+        "location / { return 301 https://www.acme.test$request_uri; }".to_string()
     } else if variant == "spa" {
         // A single-page app: every unknown path is the app's page.
         "location / { try_files $uri /index.html; }".to_string()

@@ -6,6 +6,10 @@
 //   wrong          the mistakes their users make (listed in tests/stacks/matrix.toml)
 //   trusted-proxy  right, but `trust proxy` on with no proxy in front: the limiter keys on
 //                  whatever X-Forwarded-For the client sends
+//   half-fixed     right, but the project list was never scoped (the record route is): the
+//                  common half-fix that hands every tenant's records to any signed-in user
+//   empty-page     right, with an invoices route whose every answer is an empty page in a
+//                  pagination envelope (as Strapi answers): nothing there is anyone's
 //
 // Usage: node app.js VARIANT DIR   (DIR holds cert.pem and key.pem)
 // It serves HTTPS on 127.0.0.1 (the app) and 127.0.0.2 (a CDN-like host for the bundle),
@@ -27,8 +31,8 @@ const jwt = require("jsonwebtoken");
 
 const variant = process.argv[2];
 const dir = process.argv[3];
-if (!["right", "wrong", "trusted-proxy"].includes(variant) || !dir) {
-  console.error("usage: node app.js right|wrong|trusted-proxy DIR");
+if (!["right", "wrong", "trusted-proxy", "half-fixed", "empty-page"].includes(variant) || !dir) {
+  console.error("usage: node app.js right|wrong|trusted-proxy|half-fixed|empty-page DIR");
   process.exit(2);
 }
 const wrong = variant === "wrong";
@@ -230,6 +234,21 @@ app.get("/api/projects/:id", (req, res) => {
     return res.status(404).json({ error: "not found" });
   }
   res.json({ data: project });
+});
+
+// The list: only the caller's org's projects (wrong and half-fixed: every org's).
+app.get("/api/projects", (req, res) => {
+  const unscoped = wrong || variant === "half-fixed";
+  const list = Object.entries(projects)
+    .filter(([, p]) => unscoped || p.org === req.user.org)
+    .map(([id, p]) => ({ id, ...p }));
+  res.json({ data: list });
+});
+
+// An org's invoices, none yet: the empty page of a paginated envelope.
+app.get("/api/orgs/:org/invoices", (req, res) => {
+  if (!orgs[req.params.org]) return res.status(404).json({ error: "not found" });
+  res.json({ data: [], meta: { pagination: { page: 1, pageSize: 25, pageCount: 0, total: 0 } } });
 });
 
 // Admin only.

@@ -1,0 +1,293 @@
+//! Collection routes compared across tenants, for `access.tenant-isolation`.
+//!
+//! A route that carries no tenant id (`GET /api/projects`) answers each caller with a
+//! list. A common half-fix scopes the record route (`/api/projects/{id}`) and not the list,
+//! which then hands every tenant's records to any signed-in user. What is a tenant's is
+//! read from its own identity's answer: the objects there that carry one of the tenant's
+//! own values (`[tenants.NAME]`) under some key. Those must not come back to another
+//! tenant's identity on the same route. The control is that the owner's answer holds such
+//! records; without them nothing is known to be the tenant's, and nothing is concluded.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::checks::probe::{self, Admission};
+use crate::ctx::Ctx;
+use crate::net::Fetched;
+use crate::profile::{Auth, Identity, Route};
+use crate::result::{Observation, Status};
+
+/// A value of the tenant's own, and the key it marks a record with (`org = "101"`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Mark {
+    key: String,
+    value: String,
+}
+
+/// The routes compared here: safe, protected, and with no tenant id to swap.
+pub fn list_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {
+    ctx.profile
+        .routes
+        .iter()
+        .filter(|r| r.method.is_safe() && r.auth == Auth::Required && r.placeholders().is_empty())
+}
+
+/// A leaf as the text it would be compared by: strings as they are, numbers printed.
+fn leaf_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Every `key = value` in `json` (at any depth) whose value is one of `own`.
+fn marks(json: &Value, own: &[&str], found: &mut Vec<Mark>) {
+    match json {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if let Some(text) = leaf_text(value)
+                    && own.contains(&text.as_str())
+                {
+                    found.push(Mark {
+                        key: key.clone(),
+                        value: text,
+                    });
+                }
+                marks(value, own, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| marks(v, own, found)),
+        _ => {}
+    }
+}
+
+/// How many objects of `json` carry `mark`.
+fn carrying(json: &Value, mark: &Mark) -> usize {
+    match json {
+        Value::Object(map) => {
+            let here = map
+                .get(&mark.key)
+                .and_then(leaf_text)
+                .is_some_and(|v| v == mark.value);
+            usize::from(here) + map.values().map(|v| carrying(v, mark)).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(|v| carrying(v, mark)).sum(),
+        _ => 0,
+    }
+}
+
+/// What an answer gives the comparison.
+enum Answer {
+    /// Served whole, as JSON.
+    Records(Value),
+    /// Served, but not JSON (a page): there are no records to tell apart.
+    NotRecords(String),
+    /// Not served, or not whole: why.
+    Unread(String),
+}
+
+fn read(ctx: &Ctx, response: &Fetched) -> Answer {
+    match probe::classify(response, &ctx.profile.auth, true) {
+        Admission::Served => {}
+        Admission::Refused(how) => return Answer::Unread(format!("refused: {how}")),
+        Admission::Unclear(why) => return Answer::Unread(why),
+    }
+    if response.truncated {
+        return Answer::Unread(format!(
+            "{}: the body was cut at {} bytes",
+            response.status,
+            response.body.len()
+        ));
+    }
+    match serde_json::from_slice(&response.body) {
+        Ok(json) => Answer::Records(json),
+        Err(_) => Answer::NotRecords(format!(
+            "{}: not JSON, so it holds no records to compare",
+            response.status
+        )),
+    }
+}
+
+/// Compares every list route across tenants.
+pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
+    let mut observations = Vec::new();
+    for route in list_routes(ctx).filter(|r| probe::may_probe(ctx, r)) {
+        let callers: Vec<&Identity> = ctx
+            .profile
+            .active_identities()
+            .filter(|i| i.tenant.is_some() && i.may_use(&route.roles))
+            .collect();
+        let tenants: std::collections::BTreeSet<&str> =
+            callers.iter().filter_map(|i| i.tenant.as_deref()).collect();
+        if tenants.len() < 2 {
+            continue;
+        }
+        // Each caller's answer, asked once.
+        let mut answers: BTreeMap<&str, Result<Fetched, String>> = BTreeMap::new();
+        for caller in &callers {
+            let filled = route
+                .fill(&ctx.profile.tenant_values(caller))
+                .ok_or_else(|| "the route's placeholders cannot be filled".to_string());
+            let answer = match filled.and_then(|f| probe::request(ctx, route, &f, Some(caller))) {
+                Ok(request) => ctx
+                    .http
+                    .send(&request)
+                    .await
+                    .map_err(|e| ctx.redactor.redact(&e.to_string())),
+                Err(why) => Err(why),
+            };
+            answers.insert(caller.name.as_str(), answer);
+        }
+        let on = format!("{} {}", route.method.as_str(), route.path);
+        for owner_tenant in &tenants {
+            let Some(owner) = callers
+                .iter()
+                .find(|i| i.tenant.as_deref() == Some(owner_tenant))
+            else {
+                continue;
+            };
+            let owner_subject = format!("{on} as {} (owner)", owner.name);
+            let owner_json = match &answers[owner.name.as_str()] {
+                Ok(response) => match read(ctx, response) {
+                    Answer::Records(json) => json,
+                    Answer::NotRecords(why) => {
+                        observations.push(Observation::new(Status::Info, owner_subject, why));
+                        continue;
+                    }
+                    Answer::Unread(why) => {
+                        observations.push(Observation::new(Status::Error, owner_subject, why));
+                        continue;
+                    }
+                },
+                Err(why) => {
+                    observations.push(Observation::new(Status::Error, owner_subject, why.clone()));
+                    continue;
+                }
+            };
+            let own_values = ctx.profile.tenant_values(owner);
+            let mut own: Vec<&str> = own_values.values().map(String::as_str).collect();
+            // A value both tenants hold marks nobody's records.
+            own.retain(|v| {
+                !callers.iter().any(|i| {
+                    i.tenant.as_deref() != Some(owner_tenant)
+                        && ctx.profile.tenant_values(i).values().any(|o| o == v)
+                })
+            });
+            let mut found = Vec::new();
+            marks(&owner_json, &own, &mut found);
+            found.sort();
+            found.dedup();
+            if found.is_empty() {
+                observations.push(Observation::new(
+                    Status::Info,
+                    owner_subject,
+                    format!(
+                        "no record in the answer carries one of {owner_tenant}'s values ([tenants.{owner_tenant}]), so none is known to be {owner_tenant}'s: not compared"
+                    ),
+                ));
+                continue;
+            }
+            let owned: usize = found
+                .iter()
+                .map(|m| carrying(&owner_json, m))
+                .max()
+                .unwrap_or(0);
+            let shown = found
+                .iter()
+                .map(|m| format!("{} = {}", m.key, m.value))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for stranger in callers
+                .iter()
+                .filter(|i| i.tenant.as_deref() != Some(owner_tenant))
+            {
+                let subject = format!(
+                    "{on} as {} ({}), for {owner_tenant}'s records",
+                    stranger.name,
+                    stranger.tenant.as_deref().unwrap_or("")
+                );
+                let response = match &answers[stranger.name.as_str()] {
+                    Ok(response) => response,
+                    Err(why) => {
+                        observations.push(Observation::new(Status::Error, subject, why.clone()));
+                        continue;
+                    }
+                };
+                if let Admission::Refused(how) = probe::classify(response, &ctx.profile.auth, true)
+                {
+                    observations.push(Observation::new(
+                        Status::Pass,
+                        subject,
+                        format!("refused: {how}"),
+                    ));
+                    continue;
+                }
+                let json = match read(ctx, response) {
+                    Answer::Records(json) => json,
+                    Answer::NotRecords(why) | Answer::Unread(why) => {
+                        observations.push(Observation::new(Status::Error, subject, why));
+                        continue;
+                    }
+                };
+                let leaked: usize = found.iter().map(|m| carrying(&json, m)).max().unwrap_or(0);
+                observations.push(if leaked > 0 {
+                    Observation::new(
+                        Status::Fail,
+                        subject,
+                        format!(
+                            "{}: {leaked} record(s) carrying {shown}, which {} is shown as {owner_tenant}'s: the list is not scoped to the caller's tenant",
+                            response.status, owner.name
+                        ),
+                    )
+                } else {
+                    Observation::new(
+                        Status::Pass,
+                        subject,
+                        format!(
+                            "{}: none of the {owned} record(s) {} is shown as {owner_tenant}'s ({shown})",
+                            response.status, owner.name
+                        ),
+                    )
+                });
+            }
+        }
+    }
+    observations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tenants_records_are_the_objects_carrying_its_values() {
+        let acme: Value = serde_json::json!({"data": [
+            {"id": "p-101", "org": "101", "name": "Acme launch plan"},
+            {"id": "p-202", "org": "202", "name": "Globex secret roadmap"}
+        ]});
+        let mut found = Vec::new();
+        marks(&acme, &["101", "p-101"], &mut found);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                Mark {
+                    key: "id".into(),
+                    value: "p-101".into()
+                },
+                Mark {
+                    key: "org".into(),
+                    value: "101".into()
+                }
+            ]
+        );
+        let scoped: Value = serde_json::json!({"data": [{"id": "p-202", "org": 202}]});
+        assert_eq!(carrying(&scoped, &found[1]), 0);
+        assert_eq!(carrying(&acme, &found[1]), 1);
+        // A number in the answer matches the value written as text in the profile.
+        let numeric: Value = serde_json::json!([{"org": 101}]);
+        assert_eq!(carrying(&numeric, &found[1]), 1);
+    }
+}
