@@ -259,3 +259,42 @@ fn the_readme_journey_is_a_valid_profile() {
     assert_eq!(profile.journeys[0].steps.len(), 6);
     assert_eq!(profile.tokens.len(), 1);
 }
+
+/// The README's reset journey walks one fixed account (`${RESET_ACCOUNT}`), and the hardened
+/// fixture ends an account's other reset links when a new password is set. The journey and
+/// the token check that replays its link take turns on that account, and each walk takes
+/// only mail no earlier walk took (walked at once, both took the newest reset mail, and one
+/// walk's reset ended the link the other held: ERROR). Two walks, since the fixture limits
+/// reset requests to 3 per account, as a real app does.
+#[test]
+fn walks_of_one_fixed_account_take_turns() {
+    let fixed = fixtures::STANDING_ACCOUNT;
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        let signup = "[[journeys.steps]]\nname = \"sign up\"\npath = \"/auth/signup\"\nbody = { email = \"reset+{run}@acme.test\", password = \"launch-audit-journey-pw\" }\nexpect = { status = 201 }\n\n";
+        assert!(text.contains(signup), "the reset journey signs up first");
+        text.replace(signup, "")
+            .replace("reset+{run}@acme.test", fixed)
+    });
+    let json = setup.path("turns.json");
+    let output = setup.run(&[
+        "--only",
+        "journey.password-reset",
+        "--only",
+        "tokens.single-use",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
+    let report = crate::support::read_json(&json);
+    for id in ["journey.password-reset", "tokens.single-use"] {
+        let result = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"));
+        assert_eq!(result["status"], "PASS", "{result}");
+    }
+}

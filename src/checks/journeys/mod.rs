@@ -11,6 +11,7 @@
 pub mod cfg;
 pub mod mailbox;
 pub mod tokens;
+mod turns;
 pub mod walk;
 
 use std::sync::Arc;
@@ -62,6 +63,27 @@ pub(crate) fn mail_waits(profile: &Profile, journey: &cfg::Journey) -> std::time
         .mail
         .as_ref()
         .map_or(std::time::Duration::ZERO, |m| m.wait * steps as u32)
+}
+
+/// How long a check may wait for its turn on `journey` when its walks share an account
+/// ([`turns::turn`]): what every other check walking it may take (the journey's own walk,
+/// and three token checks per link, each with its walks and the link's lifetime).
+pub(crate) fn turn_waits(profile: &Profile, journey: &cfg::Journey) -> std::time::Duration {
+    if !journey.shares_an_account() {
+        return std::time::Duration::ZERO;
+    }
+    let index = profile
+        .journeys
+        .iter()
+        .position(|j| std::ptr::eq(j, journey));
+    let walk = profile.network.check_timeout + mail_waits(profile, journey);
+    let links: std::time::Duration = profile
+        .tokens
+        .iter()
+        .filter(|t| Some(t.journey) == index)
+        .map(|t| (walk * 3 + t.lifetime.unwrap_or_default()) * 3)
+        .sum();
+    walk + links
 }
 
 /// Why a journey that writes may not be walked, if it may not.
@@ -127,7 +149,9 @@ impl Check for JourneyCheck {
         let waits = profile
             .journeys
             .get(self.index)
-            .map_or(std::time::Duration::ZERO, |j| mail_waits(profile, j));
+            .map_or(std::time::Duration::ZERO, |j| {
+                mail_waits(profile, j) + turn_waits(profile, j)
+            });
         profile.network.check_timeout + waits
     }
 
@@ -139,6 +163,7 @@ impl Check for JourneyCheck {
             if let Some(why) = held_back(ctx, journey) {
                 return Finding::error(format!("not walked: {why}"));
             }
+            let _turn = turns::turn(ctx, journey).await;
             let started = Instant::now();
             let mut walk = walk::Walk::new(ctx, journey);
             let outcomes = walk.through(journey.steps.len() - 1).await;

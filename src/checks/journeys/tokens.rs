@@ -29,8 +29,10 @@ fn tokens_timeout(profile: &Profile) -> Duration {
         .tokens
         .iter()
         .map(|t| {
-            mail_waits(profile, &profile.journeys[t.journey]) * 3
+            let journey = &profile.journeys[t.journey];
+            mail_waits(profile, journey) * 3
                 + t.lifetime.map_or(Duration::ZERO, |l| l + AFTER_LIFETIME)
+                + super::turn_waits(profile, journey)
         })
         .max()
         .unwrap_or_default();
@@ -110,11 +112,16 @@ where
         .filter(|t| kinds.contains(&t.kind))
         .collect();
     let runs = tokens.iter().map(|token| {
-        let held = held_back(ctx, &ctx.profile.journeys[token.journey]);
+        let journey = &ctx.profile.journeys[token.journey];
+        let held = held_back(ctx, journey);
         let run = held.is_none().then(|| body(token));
         async move {
             match (run, held) {
-                (Some(run), _) => run.await,
+                (Some(run), _) => {
+                    // No other walk of a shared account while this one holds its links.
+                    let _turn = super::turns::turn(ctx, journey).await;
+                    run.await
+                }
                 (None, why) => vec![Observation::new(
                     Status::Error,
                     label(ctx, token),

@@ -5,7 +5,7 @@
 //! answered as the step says it must), FAIL when the app answered otherwise or the mail
 //! never came, ERROR when nothing could be asked (transport, an unreadable mailbox).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -92,8 +92,6 @@ pub struct Walk<'a> {
     pub vars: BTreeMap<String, String>,
     /// host → cookie name → value.
     jar: HashMap<String, BTreeMap<String, String>>,
-    /// Messages this walk already took, so a repeated mail step waits for a new one.
-    taken: HashSet<String>,
     /// The status of the last answer this walk received.
     last_status: Option<u16>,
 }
@@ -107,7 +105,6 @@ impl<'a> Walk<'a> {
             journey,
             vars,
             jar: HashMap::new(),
-            taken: HashSet::new(),
             last_status: None,
         }
     }
@@ -379,6 +376,7 @@ impl<'a> Walk<'a> {
             return Err(Broke::Audit("no [mail] section".into()));
         };
         let deadline = Instant::now() + mail.wait;
+        let taken = self.ctx.slot(|_| super::turns::TakenMessages::default());
         let mut looked = 0usize;
         loop {
             let messages = mailbox::messages_to(self.ctx, &mail.source, to)
@@ -386,7 +384,7 @@ impl<'a> Walk<'a> {
                 .map_err(|e| Broke::Audit(format!("{}: {e}", mail.source.describe())))?;
             looked += 1;
             for message in messages.into_iter().rev() {
-                if self.taken.contains(&message.id) {
+                if taken.contains(&message.id) {
                     continue;
                 }
                 let Some(parsed) = Parsed::of(&message.raw) else {
@@ -398,7 +396,12 @@ impl<'a> Walk<'a> {
                 {
                     continue;
                 }
-                self.taken.insert(message.id.clone());
+                // Taken once per audit: a later walk on the same address (a repeated mail
+                // step, the next check's walk of a shared account) waits for a new message
+                // instead of spending a link an earlier walk already spent.
+                if !taken.take(&message.id) {
+                    continue;
+                }
                 self.ctx.slot(|_| Deliveries::default()).push(Delivered {
                     journey: self.journey.name.clone(),
                     step: step.name.clone(),

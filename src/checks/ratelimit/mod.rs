@@ -133,20 +133,36 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
                 .with_header("forwarded", format!("for={ip}"));
         }
         ctx.load_progress.sent(1);
-        (attempt, ctx.http.send(&request).await)
+        ctx.http.send(&request).await
     };
     // The first attempt goes alone, so "limited on the very first attempt" is never an
-    // artefact of arrival order; the rest in attempt order (`buffered`), so "limited at
-    // attempt N" counts attempts as they were sent (arrivals may interleave by at most
-    // IN_FLIGHT - 1). The first limiting answer stops the burst.
+    // artefact of arrival order. Far below the boundary attempts go IN_FLIGHT at a time:
+    // a limit met there is within the budget whatever order the server took them in. The
+    // boundary region (the last IN_FLIGHT attempts of the budget and the one after it) goes
+    // one at a time, each sent once every earlier one was answered, so "limited at attempt
+    // N" there is the count the server saw. Past it, IN_FLIGHT again. Attempts are counted
+    // in the order they were answered; the first limiting answer stops the burst.
+    let width = if paced { 1 } else { IN_FLIGHT };
+    let (lo, hi) = boundary_region(limit.max_attempts, limit.burst, width);
     let first = futures_util::stream::once(send(1));
-    let rest = futures_util::stream::iter(2..=limit.burst)
+    let below = futures_util::stream::iter(2..lo)
         .map(send)
-        .buffered(if paced { 1 } else { IN_FLIGHT });
-    let mut answers = std::pin::pin!(first.chain(rest));
+        .buffer_unordered(width);
+    let boundary = futures_util::stream::iter(lo.max(2)..=hi)
+        .map(send)
+        .buffered(1);
+    let past = futures_util::stream::iter(hi + 1..=limit.burst)
+        .map(send)
+        .buffer_unordered(width);
+    let mut answers = std::pin::pin!(first.chain(below).chain(boundary).chain(past));
     let mut statuses = Vec::new();
     let mut took = Vec::new();
-    while let Some((attempt, sent)) = answers.next().await {
+    let mut answered = 0u32;
+    while let Some(sent) = answers.next().await {
+        // Counted as answered: in the boundary region that is the order sent, and elsewhere
+        // it stands for the order the server took them in.
+        answered += 1;
+        let attempt = answered;
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
@@ -172,6 +188,15 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
         statuses,
         slowed: slowed(&took),
     }
+}
+
+/// The attempts sent one at a time: from IN_FLIGHT below `max_attempts` to the one after
+/// it (within the burst), as `(first, last)`.
+fn boundary_region(max_attempts: u32, burst: u32, width: usize) -> (u32, u32) {
+    let width = u32::try_from(width).unwrap_or(u32::MAX);
+    let lo = max_attempts.saturating_sub(width).max(2);
+    let hi = (max_attempts + 1).min(burst);
+    (lo, hi)
 }
 
 /// Answers slower than this, at the median, are a deliberate slow-down (a defence).

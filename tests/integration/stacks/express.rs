@@ -159,3 +159,74 @@ fn express_variants_meet_the_verdict_matrix() {
         &["alice", "mallory", "ada", "alice_expired"],
     );
 }
+
+/// express-rate-limit allows 5 logins a minute per address and account and refuses the 6th.
+/// At the boundary the attempts go one at a time, so the count is the server's: a budget of
+/// 6 PASSes and one of 5 FAILs, in every run (before, with 6 attempts in flight, the refused
+/// one was "attempt 3" to "attempt 7" by arrival order).
+#[test]
+fn a_limiter_at_the_boundary_is_counted_as_the_server_saw_it() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start("right", scratch.path());
+    let port = server.port("port");
+    for run in 1..=2 {
+        // Each run and entry on an account of its own: the limiter keys on address and email.
+        let profile = format!(
+            r#"[target]
+name = "Express (limiter boundary)"
+base_url = "https://127.0.0.1:{port}/"
+environment = "staging"
+
+[network]
+ca_file = "ca.pem"
+timeout = "5s"
+
+[[rate_limits]]
+name = "at-the-limit"
+path = "/auth/login"
+body = {{ email = "boundary-a{run}@acme.test", password = "wrong" }}
+max_attempts = 6
+burst = 12
+
+[[rate_limits]]
+name = "one-short"
+path = "/auth/login"
+body = {{ email = "boundary-b{run}@acme.test", password = "wrong" }}
+max_attempts = 5
+burst = 12
+"#
+        );
+        let report = super::audit(
+            &format!("boundary-{run}"),
+            &profile,
+            &["ratelimit"],
+            scratch.path(),
+        );
+        let results = report["results"].as_array().expect("results");
+        let of = |id: &str| {
+            results
+                .iter()
+                .find(|r| r["id"] == id)
+                .unwrap_or_else(|| panic!("no {id}"))
+                .clone()
+        };
+        let within = of("ratelimit.at-the-limit");
+        assert_eq!(within["status"], "PASS", "run {run}: {within}");
+        assert!(
+            within["summary"]
+                .as_str()
+                .unwrap_or("")
+                .contains("attempt 6"),
+            "run {run}: {within}"
+        );
+        let short = of("ratelimit.one-short");
+        assert_eq!(short["status"], "FAIL", "run {run}: {short}");
+        assert!(
+            short["summary"]
+                .as_str()
+                .unwrap_or("")
+                .contains("attempt 6"),
+            "run {run}: {short}"
+        );
+    }
+}

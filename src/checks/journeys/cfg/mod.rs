@@ -175,6 +175,20 @@ impl Journey {
         self.steps.iter().position(|s| s.name == name)
     }
 
+    /// Whether every walk acts on the same account: nothing in it is made new per walk with
+    /// `{run}` (a reset of `${RESET_ACCOUNT}`). Such walks take turns, since one walk's
+    /// reset can end the links another walk is holding.
+    pub fn shares_an_account(&self) -> bool {
+        let run = format!("{{{RUN_PLACEHOLDER}}}");
+        !self.steps.iter().any(|step| match &step.action {
+            Action::Request { path, body, .. } => {
+                path.contains(&run) || body.as_ref().is_some_and(|b| b.to_string().contains(&run))
+            }
+            Action::Mail { to, .. } => to.contains(&run),
+            Action::Follow { link } => link.contains(&run),
+        })
+    }
+
     pub fn reads_mail(&self) -> bool {
         self.steps
             .iter()
