@@ -114,6 +114,10 @@ impl Ctx {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        if flat.is_empty() {
+            // Said, so a summary never ends in "302 in 17 ms: " and nothing.
+            return "an empty body".into();
+        }
         if flat.chars().count() > EXCERPT_CHARS {
             let cut: String = flat.chars().take(EXCERPT_CHARS).collect();
             format!("{cut}…")

@@ -24,6 +24,7 @@ pub mod profile;
 pub mod progress;
 pub mod progress_bar;
 pub mod registry;
+pub mod remedy;
 pub mod report;
 pub mod result;
 pub mod run;
@@ -114,6 +115,15 @@ pub async fn audit(
         domain: profile.target.domain.clone(),
     };
     let domain = target.domain_name();
+    let causes: Vec<String> = ctx
+        .dns
+        .silent_cause()
+        .into_iter()
+        .chain(ctx.http.unreachable_causes())
+        .chain(ctx.http.limited_cause())
+        .chain(ctx.http.untrusted_causes())
+        .chain(ctx.http.dropped_connection_causes())
+        .collect();
     Ok(AuditRun {
         schema_version: SCHEMA_VERSION,
         tool: "launch-audit".into(),
@@ -122,17 +132,9 @@ pub async fn audit(
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         dns_inventory,
-        causes: ctx
-            .dns
-            .silent_cause()
-            .into_iter()
-            .chain(ctx.http.unreachable_causes())
-            .chain(ctx.http.limited_cause())
-            .chain(ctx.http.untrusted_causes())
-            .chain(ctx.http.dropped_connection_causes())
-            .collect(),
+        next_tasks: next_tasks::rank(&results, &decision, &causes, &domain),
+        causes,
         writes,
-        next_tasks: next_tasks::rank(&results, &decision, &domain),
         decision,
         results,
     })

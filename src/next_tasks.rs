@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue;
 use crate::decision::Decision;
 use crate::result::CheckResult;
 use crate::result::{Severity, Status};
@@ -22,7 +21,7 @@ pub struct NextTask {
     pub blocking: bool,
     /// What was seen (the result's summary).
     pub seen: String,
-    /// What to do: the catalogue's fix path, or the profile key a check that did not run needs.
+    /// What to do about it, for its status ([`crate::remedy`]).
     pub fix: String,
 }
 
@@ -38,7 +37,12 @@ fn status_rank(status: Status) -> u8 {
 
 /// The open findings of `results`, ranked.
 /// `domain`: what catalogue texts speak of (see [`crate::catalogue::lookup_for`]).
-pub fn rank(results: &[CheckResult], decision: &Decision, domain: &str) -> Vec<NextTask> {
+pub fn rank(
+    results: &[CheckResult],
+    decision: &Decision,
+    causes: &[String],
+    domain: &str,
+) -> Vec<NextTask> {
     let mut open: Vec<(bool, &CheckResult)> = results
         .iter()
         .filter(|r| match r.status {
@@ -59,13 +63,7 @@ pub fn rank(results: &[CheckResult], decision: &Decision, domain: &str) -> Vec<N
             status: r.status,
             blocking,
             seen: r.summary.clone(),
-            fix: match (&r.needs, catalogue::lookup_for(&r.id, domain)) {
-                (Some(key), _) if r.status == Status::Skip => {
-                    format!("set `{key}` in the profile so the check can run")
-                }
-                (_, Some(meta)) => meta.fix.clone(),
-                (_, None) => String::new(),
-            },
+            fix: crate::remedy::remedy(r, causes, domain),
         })
         .collect()
 }

@@ -98,6 +98,38 @@ struct Target<'a> {
     label: String,
 }
 
+/// What one answer showed: its grant, and whether it came from the app.
+struct Answer {
+    allow_origin: Option<String>,
+    allow_credentials: bool,
+    /// `Err`: why the answer is not the app's own (a gate, a redirect, a 5xx, a cut body).
+    reached: Result<(), String>,
+}
+
+impl Answer {
+    fn of(ctx: &Ctx, response: &crate::net::Fetched, login_path: Option<&str>) -> Answer {
+        let reached = match crate::net::reached(response, login_path) {
+            crate::net::Reached::App if (300..400).contains(&response.status) => Err(format!(
+                "{} redirect to `{}`: not an answer of the app's own",
+                response.status,
+                ctx.redactor
+                    .redact(&response.header("location").unwrap_or_default())
+            )),
+            crate::net::Reached::App => Ok(()),
+            other => Err(other.explain()),
+        };
+        Answer {
+            allow_origin: response
+                .header("access-control-allow-origin")
+                .map(|v| v.trim().to_string()),
+            allow_credentials: response
+                .header("access-control-allow-credentials")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            reached,
+        }
+    }
+}
+
 /// What one URL showed across every origin presented.
 #[derive(Default)]
 struct Seen {
@@ -208,7 +240,13 @@ impl Check for OriginPolicy {
                                 HttpRequest::get(target.url.clone()).with_identity(target.identity)
                             }
                             .with_header("origin", probe.origin.clone());
-                            let answer = ctx.http.send(&request).await;
+                            // Kept as the few facts judged, not the body: a hundred answers
+                            // of a megabyte each would otherwise be held at once.
+                            let answer = ctx
+                                .http
+                                .send(&request)
+                                .await
+                                .map(|response| Answer::of(ctx, &response, login_path));
                             (index, probe, preflight, answer)
                         });
                     }
@@ -240,12 +278,8 @@ impl Check for OriginPolicy {
                                 continue;
                             }
                         };
-                        let acao = response
-                            .header("access-control-allow-origin")
-                            .map(|v| v.trim().to_string());
-                        let credentials = response
-                            .header("access-control-allow-credentials")
-                            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                        let acao = response.allow_origin.clone();
+                        let credentials = response.allow_credentials;
                         // A grant is a grant whoever sent it; an absent grant counts only
                         // when the app itself answered.
                         match acao.as_deref() {
@@ -265,17 +299,9 @@ impl Check for OriginPolicy {
                             }
                             _ => {}
                         }
-                        match crate::net::reached(response, login_path) {
-                            crate::net::Reached::App if (300..400).contains(&response.status) => {
-                                seen.not_reached.push(format!(
-                                    "{} redirect to `{}`: not an answer of the app's own",
-                                    response.status,
-                                    ctx.redactor
-                                        .redact(&response.header("location").unwrap_or_default())
-                                ))
-                            }
-                            crate::net::Reached::App => seen.reached += 1,
-                            other => seen.not_reached.push(other.explain()),
+                        match &response.reached {
+                            Ok(()) => seen.reached += 1,
+                            Err(why) => seen.not_reached.push(why.clone()),
                         }
                     }
                     any_allowed_granted |= seen.granted_allowed;

@@ -133,6 +133,10 @@ pub fn audit_and_report(
 fn narrow(run: &mut AuditRun, selection: &Selection, fail_on: crate::decision::FailOn) {
     run.results.retain(|r| selection.includes(&r.id));
     run.decision = crate::decision::decide(&run.results, fail_on);
-    run.next_tasks =
-        crate::next_tasks::rank(&run.results, &run.decision, &run.target.domain_name());
+    run.next_tasks = crate::next_tasks::rank(
+        &run.results,
+        &run.decision,
+        &run.causes,
+        &run.target.domain_name(),
+    );
 }

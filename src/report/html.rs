@@ -129,7 +129,12 @@ fn summary(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
     // Reports saved before next_tasks existed: rank them from the results.
     let ranked;
     let tasks = if run.next_tasks.is_empty() {
-        ranked = crate::next_tasks::rank(&run.results, &run.decision, &run.target.domain_name());
+        ranked = crate::next_tasks::rank(
+            &run.results,
+            &run.decision,
+            &run.causes,
+            &run.target.domain_name(),
+        );
         &ranked
     } else {
         &run.next_tasks
@@ -427,14 +432,7 @@ fn check_section(run: &AuditRun, result: &CheckResult, out: &mut dyn Write) -> i
         writeln!(out, "</table>")?;
     }
     if super::is_finding(result.status) || result.status == Status::Skip {
-        let fix = match (
-            result.status,
-            catalogue::lookup_for(&result.id, &run.target.domain_name()),
-        ) {
-            (Status::Skip | Status::Waived, _) => super::fix_hint(run, result),
-            (_, Some(meta)) => meta.fix.clone(),
-            (_, None) => String::new(),
-        };
+        let fix = super::remedy(run, result);
         if !fix.is_empty() {
             writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", prose(&fix))?;
         }

@@ -10,7 +10,6 @@ mod table;
 
 use std::io::{self, Write};
 
-use crate::catalogue;
 use crate::result::CheckResult;
 use crate::result::{Severity, Status};
 use crate::run::AuditRun;
@@ -208,26 +207,16 @@ pub(crate) fn status_counts(run: &AuditRun) -> String {
         .join(", ")
 }
 
-/// The one-line next step for a result: the fix's first sentence, the key a SKIP needs,
-/// or the waiver a WAIVED result rests on.
+/// The one-line next step for a result: the first sentence of its remedy
+/// ([`crate::remedy`]): the fix of a FAIL, what lets an ERROR decide, the key a SKIP needs,
+/// the waiver a WAIVED result rests on.
 pub(crate) fn fix_hint(run: &AuditRun, result: &CheckResult) -> String {
-    match result.status {
-        Status::Pass | Status::NotApplicable | Status::Info | Status::Attested => String::new(),
-        Status::Waived => result
-            .waiver
-            .as_ref()
-            .map(|w| format!("waived until {}: {}", w.expires, w.reason))
-            .unwrap_or_default(),
-        Status::Skip => match &result.needs {
-            Some(key) => format!("set `{key}` in the profile"),
-            None => String::new(),
-        },
-        Status::Fail | Status::Error | Status::Warn | Status::Open => {
-            catalogue::lookup_for(&result.id, &run.target.domain_name())
-                .map(|m| first_sentence(&m.fix))
-                .unwrap_or_default()
-        }
-    }
+    first_sentence(&remedy(run, result))
+}
+
+/// The whole remedy for `result` in this run.
+pub(crate) fn remedy(run: &AuditRun, result: &CheckResult) -> String {
+    crate::remedy::remedy(result, &run.causes, &run.target.domain_name())
 }
 
 /// The first sentence of a fix path, for one-line places; `explain` shows the whole.

@@ -157,7 +157,20 @@ fn a_cname_loop_at_the_apex_is_undecidable_not_absent() {
     records
         .add("www.acme.test", RData::CNAME(CNAME(name("acme.test."))))
         .unwrap();
-    let results = audit("acme.test", records, &["email.mx", "email.spf"]);
+    let results = audit(
+        "acme.test",
+        records,
+        &["email.mx", "email.spf", "dns.resolution"],
+    );
+    // The host resolves to nothing because its chain loops, and that is what it says.
+    let (_, status, lines) = result(&results, "dns.resolution");
+    assert_eq!(status, "FAIL", "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("CNAME chain loops (acme.test → www.acme.test → acme.test)")),
+        "{lines:#?}"
+    );
     for id in ["email.mx", "email.spf"] {
         let (_, status, lines) = result(&results, id);
         assert_eq!(status, "ERROR", "{id}: {lines:#?}");

@@ -16,6 +16,35 @@ pub struct Dangling;
 /// CNAME hops followed before calling it a loop.
 const MAX_HOPS: usize = 8;
 
+/// Where a name's CNAMEs lead.
+pub(super) enum CnameChain {
+    /// The name, then each target, the last one not a CNAME (or past [`MAX_HOPS`]).
+    Ends(Vec<String>),
+    /// The chain comes back to a name already in it (that name last).
+    Loop(Vec<String>),
+}
+
+/// Follows `name`'s CNAMEs, at most [`MAX_HOPS`].
+pub(super) async fn cname_chain(ctx: &Ctx, name: &str) -> Result<CnameChain, String> {
+    let mut chain = vec![name.to_string()];
+    for _ in 0..MAX_HOPS {
+        let current = chain.last().cloned().unwrap_or_default();
+        match ctx.dns.cname(&current).await {
+            Ok(DnsAnswer::Records(targets)) => {
+                let target = targets.into_iter().next().unwrap_or_default();
+                let looped = chain.contains(&target);
+                chain.push(target);
+                if looped {
+                    return Ok(CnameChain::Loop(chain));
+                }
+            }
+            Ok(_) => break,
+            Err(failure) => return Err(failure.reason),
+        }
+    }
+    Ok(CnameChain::Ends(chain))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Rules {
@@ -70,30 +99,21 @@ impl Check for Dangling {
             }
             let mut observations = Vec::new();
             for name in names {
-                let mut chain = vec![name.clone()];
-                let mut outcome = None;
-                for _ in 0..MAX_HOPS {
-                    let current = chain.last().cloned().unwrap_or_default();
-                    match ctx.dns.cname(&current).await {
-                        Ok(DnsAnswer::Records(targets)) => {
-                            let target = targets.into_iter().next().unwrap_or_default();
-                            if chain.contains(&target) {
-                                outcome = Some(Observation::new(
-                                    Status::Fail,
-                                    &name,
-                                    format!("CNAME loop: {} → {target}", chain.join(" → ")),
-                                ));
-                                break;
-                            }
-                            chain.push(target);
-                        }
-                        Ok(_) => break,
-                        Err(failure) => {
-                            outcome = Some(Observation::new(Status::Error, &name, failure.reason));
-                            break;
-                        }
-                    }
-                }
+                let (chain, outcome) = match cname_chain(ctx, &name).await {
+                    Ok(CnameChain::Loop(chain)) => (
+                        Vec::new(),
+                        Some(Observation::new(
+                            Status::Fail,
+                            &name,
+                            format!("CNAME loop: {}", chain.join(" → ")),
+                        )),
+                    ),
+                    Ok(CnameChain::Ends(chain)) => (chain, None),
+                    Err(why) => (
+                        Vec::new(),
+                        Some(Observation::new(Status::Error, &name, why)),
+                    ),
+                };
                 let observation = match outcome {
                     Some(observation) => observation,
                     None if chain.len() == 1 => {

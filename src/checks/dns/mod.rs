@@ -42,9 +42,22 @@ impl Check for Resolution {
                     Ok(Lookup::NoSuchName) => {
                         Observation::new(Status::Fail, host, "does not exist (NXDOMAIN)")
                     }
-                    Ok(Lookup::NoAddress) => {
-                        Observation::new(Status::Fail, host, "exists but has no A or AAAA record")
-                    }
+                    // A CNAME loop also ends in no address: say which it is.
+                    Ok(Lookup::NoAddress) => match dangling::cname_chain(ctx, host).await {
+                        Ok(dangling::CnameChain::Loop(chain)) => Observation::new(
+                            Status::Fail,
+                            host,
+                            format!(
+                                "its CNAME chain loops ({}), so it never reaches an address",
+                                chain.join(" → ")
+                            ),
+                        ),
+                        _ => Observation::new(
+                            Status::Fail,
+                            host,
+                            "exists but has no A or AAAA record",
+                        ),
+                    },
                     Err(failure) => Observation::new(Status::Error, host, failure.reason),
                 }
             });

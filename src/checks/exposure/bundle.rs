@@ -83,7 +83,8 @@ pub struct Script {
     /// Its URL, or `inline script N of PAGE`.
     pub name: String,
     pub url: Option<Url>,
-    pub text: String,
+    /// Shared, not copied, with the scans that read it off the runtime thread.
+    pub text: std::sync::Arc<String>,
 }
 
 /// Why a script the pages load was not scanned.
@@ -319,7 +320,7 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             bundle.scripts.push(Script {
                 name: format!("inline script {} of {page}", i + 1),
                 url: None,
-                text,
+                text: std::sync::Arc::new(text),
             });
         }
         for manifest in ["/.vite/manifest.json", "/asset-manifest.json"] {
@@ -373,10 +374,15 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                         response.body.len() / 1024
                     ));
                 }
+                // The body becomes the text without a copy when it is UTF-8 (scripts are):
+                // a 10 MiB script is held once, not twice.
+                let text = String::from_utf8(response.body).unwrap_or_else(|invalid| {
+                    String::from_utf8_lossy(invalid.as_bytes()).into_owned()
+                });
                 bundle.scripts.push(Script {
                     name: url.to_string(),
                     url: Some(url),
-                    text: String::from_utf8_lossy(&response.body).into_owned(),
+                    text: std::sync::Arc::new(text),
                 });
             }
             Ok(response) => bundle.unscanned.push(Unscanned::Failed(format!(

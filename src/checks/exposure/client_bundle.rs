@@ -24,17 +24,18 @@ impl Check for ClientBundle {
             let bundle = bundle::collect(ctx).await;
             let mut observations = bundle.page_error_observations();
             for script in &bundle.scripts {
-                let hits = match secret_scan::scan_off_thread(script.text.clone()).await {
-                    Ok(hits) => hits,
-                    Err(error) => {
-                        observations.push(Observation::new(
-                            Status::Error,
-                            script.name.clone(),
-                            error,
-                        ));
-                        continue;
-                    }
-                };
+                let hits =
+                    match secret_scan::scan_off_thread(std::sync::Arc::clone(&script.text)).await {
+                        Ok(hits) => hits,
+                        Err(error) => {
+                            observations.push(Observation::new(
+                                Status::Error,
+                                script.name.clone(),
+                                error,
+                            ));
+                            continue;
+                        }
+                    };
                 for hit in hits {
                     let place = format!("{}:{}:{}", script.name, hit.line, hit.col);
                     if hit.public {

@@ -107,7 +107,7 @@ pub fn entropy(text: &str) -> f64 {
 /// [`scan`] on tokio's blocking pool. The audit runs on one runtime thread: scanning a
 /// 10 MiB script there would stall every other check's I/O and timers long enough to turn
 /// honest answers into timeouts.
-pub async fn scan_off_thread(text: String) -> Result<Vec<Hit>, String> {
+pub async fn scan_off_thread(text: std::sync::Arc<String>) -> Result<Vec<Hit>, String> {
     tokio::task::spawn_blocking(move || scan(&text))
         .await
         .map_err(|error| format!("the secret scan stopped: {error}"))

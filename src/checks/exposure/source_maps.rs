@@ -84,7 +84,8 @@ impl Check for SourceMaps {
                                 .get("sourcesContent")
                                 .map(|s| s.to_string())
                                 .unwrap_or_default();
-                            let scanned = secret_scan::scan_off_thread(sources).await;
+                            let scanned =
+                                secret_scan::scan_off_thread(std::sync::Arc::new(sources)).await;
                             let secrets: Vec<_> = scanned
                                 .as_ref()
                                 .map(|hits| hits.iter().filter(|h| !h.public).collect())

@@ -107,6 +107,9 @@ impl SignatureScan {
     }
 
     fn scan(&self, request: &str, status: u16, body: &[u8]) {
+        // Error pages are read up to the usual body cap; only a client script is longer,
+        // and undoing escapes over all of one would copy it several times over.
+        let body = &body[..body.len().min(crate::net::MAX_BODY)];
         let text = String::from_utf8_lossy(body);
         let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
         // Frameworks print traces escaped: HTML pages (Express's development handler writes

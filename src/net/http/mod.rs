@@ -424,8 +424,17 @@ impl Http {
         }
         // The body, up to the cap and within what is left of the timeout: what was read is
         // kept, so the watchers learn of an answer that never ended as well.
-        let mut body = Vec::new();
         let cap = request.body_limit.unwrap_or(MAX_BODY);
+        // Sized from Content-Length when it is given (within the cap), so a large body is
+        // not grown by doubling; a lying length only changes the first allocation.
+        let announced = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(announced.min(cap));
+        // Every byte kept is drawn from the audit's body budget until this exchange ends,
+        // so what all requests hold at once is bounded whatever the target sends.
+        let mut drawn = None;
         let ending = loop {
             match tokio::time::timeout_at(deadline, response.chunk()).await {
                 Err(_) => break Err(BodyEnd::NeverEnded),
@@ -433,14 +442,21 @@ impl Http {
                 Ok(Ok(None)) => break Ok(false),
                 Ok(Ok(Some(chunk))) => {
                     let room = cap - body.len();
+                    let kept = &chunk[..chunk.len().min(room)];
+                    match tokio::time::timeout_at(deadline, self.politeness.draw(kept.len())).await
+                    {
+                        Ok(Some(permit)) => politeness::hold(&mut drawn, permit),
+                        Ok(None) => {}
+                        Err(_) => break Err(BodyEnd::NeverEnded),
+                    }
+                    body.extend_from_slice(kept);
                     if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
                         break Ok(true);
                     }
-                    body.extend_from_slice(&chunk);
                 }
             }
         };
+        drop(drawn);
         if !request.unrecorded {
             let received = Received {
                 request: &described,
@@ -464,6 +480,9 @@ impl Http {
                 return Err(error);
             }
         };
+        // Read in chunks, the buffer may have grown to twice the body: hand back only what
+        // it holds (a 10 MiB script would otherwise keep 16 MiB).
+        body.shrink_to_fit();
         Ok(Fetched {
             status,
             headers,

@@ -13,10 +13,17 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::profile::routes::Method;
 
-/// Per-origin request slots and the connections the target dropped.
+/// Body bytes all the audit's requests may hold at once while they read (in KiB): a
+/// backstop over the per-origin caps, whatever the number of origins and checks.
+const BODY_BUDGET_KIB: usize = 32 * 1024;
+
+/// Per-origin request slots, the audit's body budget, and the connections the target
+/// dropped.
 pub(super) struct Politeness {
     cap: usize,
     slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// KiB of body held by requests being read.
+    body_budget: Arc<Semaphore>,
     /// Origin → requests that met a dropped connection (retried, and failed again).
     dropped: Mutex<BTreeMap<String, Dropped>>,
 }
@@ -32,8 +39,19 @@ impl Politeness {
         Politeness {
             cap: cap.max(1),
             slots: Mutex::default(),
+            body_budget: Arc::new(Semaphore::new(BODY_BUDGET_KIB)),
             dropped: Mutex::default(),
         }
+    }
+
+    /// Draws `bytes` (rounded up to KiB) from the body budget, waiting while the audit's
+    /// requests hold it all; released when the permit is dropped.
+    pub(super) async fn draw(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let kib = u32::try_from(bytes.div_ceil(1024).min(BODY_BUDGET_KIB)).ok()?;
+        if kib == 0 {
+            return None;
+        }
+        self.body_budget.clone().acquire_many_owned(kib).await.ok()
     }
 
     /// Waits for one of `origin`'s slots; the request holds it until its body is read.
@@ -83,6 +101,14 @@ impl Politeness {
                 )
             })
             .collect()
+    }
+}
+
+/// Adds `permit` to what one exchange holds.
+pub(super) fn hold(held: &mut Option<OwnedSemaphorePermit>, permit: OwnedSemaphorePermit) {
+    match held {
+        Some(all) => all.merge(permit),
+        None => *held = Some(permit),
     }
 }
 
@@ -146,6 +172,20 @@ mod tests {
         );
         drop(held);
         assert_eq!(semaphore.available_permits(), 2);
+
+        // The body budget: drawn per chunk, given back when the exchange ends.
+        let mut drawn = None;
+        for _ in 0..3 {
+            let permit = runtime.block_on(polite.draw(1500)).expect("within budget");
+            hold(&mut drawn, permit);
+        }
+        assert_eq!(
+            polite.body_budget.available_permits(),
+            BODY_BUDGET_KIB - 6,
+            "1500 bytes are 2 KiB"
+        );
+        drop(drawn);
+        assert_eq!(polite.body_budget.available_permits(), BODY_BUDGET_KIB);
 
         polite.note_dropped("https://a.test", true);
         polite.note_dropped("https://a.test", false);

@@ -1,0 +1,107 @@
+//! What to do about a result, by its status: one place for every report and the next-task
+//! list. A FAIL or WARN gets the catalogue's fix; an ERROR is no finding about the app, so
+//! it gets what lets the check decide (the run's root cause when there is one), never the
+//! FAIL's fix; a SKIP gets the key to add; an OPEN item what to do and how to attest it.
+
+use crate::catalogue;
+use crate::result::{CheckResult, Status};
+
+/// The whole remedy for `result` (empty for PASS, N/A, INFO and ATTESTED). `causes` are the
+/// run's root causes; `domain` what catalogue texts speak of.
+pub fn remedy(result: &CheckResult, causes: &[String], domain: &str) -> String {
+    let fix = || {
+        catalogue::lookup_for(&result.id, domain)
+            .map(|m| m.fix.clone())
+            .unwrap_or_default()
+    };
+    match result.status {
+        Status::Pass | Status::NotApplicable | Status::Info | Status::Attested => String::new(),
+        Status::Fail | Status::Warn => fix(),
+        Status::Open => {
+            let fix = fix();
+            let attest = format!(
+                "then say so in `[attest.{}]` (by, on, and a link or note)",
+                result
+                    .id
+                    .split_once('.')
+                    .map_or(result.id.as_str(), |(_, item)| item)
+            );
+            if fix.is_empty() {
+                format!("Do it, {attest}.")
+            } else {
+                format!("{fix} Then {}", attest.trim_start_matches("then "))
+            }
+        }
+        Status::Error => match causes.first() {
+            Some(cause) => format!("Not decided yet, no finding: first the run's cause: {cause}."),
+            None => format!(
+                "Not decided yet, no finding: fix what its evidence names (a route, a profile key, the network), then `launch-audit run --only {}`.",
+                result.id
+            ),
+        },
+        Status::Skip => match &result.needs {
+            Some(key) => format!("Set `{key}` in the profile so the check can run."),
+            None => String::new(),
+        },
+        Status::Waived => result
+            .waiver
+            .as_ref()
+            .map(|w| format!("Waived until {}: {}", w.expires, w.reason))
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::Severity;
+
+    fn result(id: &str, status: Status) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: id.into(),
+            family: "x".into(),
+            severity: Severity::Critical,
+            status,
+            summary: "seen".into(),
+            needs: Some("target.asset_hosts".into()),
+            evidence: vec![],
+            tables: vec![],
+            coverage: None,
+            duration_ms: 0,
+            waiver: None,
+            novelty: None,
+        }
+    }
+
+    #[test]
+    fn each_status_gets_the_remedy_for_its_cause() {
+        let id = "secrets.client-bundle";
+        let fail = remedy(&result(id, Status::Fail), &[], "acme.test");
+        assert!(fail.starts_with("Keep secrets on the server"), "{fail}");
+        let error = remedy(&result(id, Status::Error), &[], "acme.test");
+        assert!(
+            !error.contains("Keep secrets"),
+            "an ERROR is not told the FAIL's fix: {error}"
+        );
+        assert!(error.contains("--only secrets.client-bundle"), "{error}");
+        let caused = remedy(
+            &result(id, Status::Error),
+            &["the target limited this audit".into()],
+            "acme.test",
+        );
+        assert!(caused.contains("the target limited this audit"), "{caused}");
+        let skip = remedy(&result(id, Status::Skip), &[], "acme.test");
+        assert_eq!(
+            skip,
+            "Set `target.asset_hosts` in the profile so the check can run."
+        );
+        let open = remedy(
+            &result("handover.rollback-plan", Status::Open),
+            &[],
+            "acme.test",
+        );
+        assert!(open.contains("[attest.rollback-plan]"), "{open}");
+        assert!(remedy(&result(id, Status::Pass), &[], "acme.test").is_empty());
+    }
+}
