@@ -25,6 +25,11 @@ impl Nginx {
         Nginx::launch(dir, &conf, port, variant)
     }
 
+    /// The port audits aim at.
+    pub(super) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// nginx's prefix directory, where the variant's files live.
     pub(super) fn dir(&self) -> &Path {
         self.dir.path()
@@ -255,6 +260,18 @@ fn nginx_variants_meet_the_verdict_matrix() {
         let profile = nginx_profile(variant, server.port);
         let report = audit(&name, &profile, &checks_of(cases), scratch.path());
         wrong.extend(off_the_matrix("nginx", variant, cases, &report));
+        // The same audit again, at once: the same verdicts.
+        let again = audit(
+            &format!("{name}-again"),
+            &profile.replace("nobody@acme.test", "nobody+again@acme.test"),
+            &checks_of(cases),
+            scratch.path(),
+        );
+        assert_eq!(
+            super::statuses(&report),
+            super::statuses(&again),
+            "nginx/{variant}: the same verdicts in a second run"
+        );
         if variant == "limited" {
             let causes = report["causes"].as_array().expect("causes");
             assert!(

@@ -287,6 +287,18 @@ fn nginx_proxy_variants_meet_the_verdict_matrix() {
             scratch.path(),
         );
         wrong.extend(off_the_matrix("nginx-proxy", variant, cases, &report));
+        // The same audit again, at once: the same verdicts.
+        let again = audit(
+            &format!("{variant}-again"),
+            &profile(variant, &proxy),
+            &checks_of(cases),
+            scratch.path(),
+        );
+        assert_eq!(
+            super::statuses(&report),
+            super::statuses(&again),
+            "nginx-proxy/{variant}: the same verdicts in a second run"
+        );
         if variant == "proxy-chain" {
             let causes = report["causes"].as_array().expect("causes");
             assert!(
@@ -318,4 +330,45 @@ fn nginx_proxy_variants_meet_the_verdict_matrix() {
         "verdicts off the matrix:\n{}",
         wrong.join("\n")
     );
+}
+
+/// nginx as a plain reverse proxy in front of an app on `port`, the way a first deploy
+/// puts it there: the stock connection handling (`worker_connections 256`, HTTP/1.0 to the
+/// app, no upstream keep-alive, `keepalive_timeout` 75 s to clients), TLS with the app's
+/// own certificate when the profile speaks https (`cert.pem`, `key.pem` in `dir`), and the
+/// app's own `Server` header passed through (with nginx's version off) so the banner check
+/// judges the app, not the proxy.
+pub(super) fn in_front(profile: &str, port: u16, dir: &std::path::Path) -> Nginx {
+    let tls = profile.contains(&format!("https://127.0.0.1:{port}/"));
+    let root = tempfile::tempdir().expect("temp dir");
+    for sub in ["tmp", "logs"] {
+        std::fs::create_dir_all(root.path().join(sub)).expect("nginx dirs");
+    }
+    let listen_port = free_port();
+    let (listen, scheme) = if tls {
+        (
+            format!(
+                "listen 127.0.0.1:{listen_port} ssl; ssl_certificate {0}/cert.pem; ssl_certificate_key {0}/key.pem;",
+                dir.display()
+            ),
+            "https",
+        )
+    } else {
+        (format!("listen 127.0.0.1:{listen_port};"), "http")
+    };
+    let conf = format!(
+        "{preamble}    server_tokens off;
+    server {{
+        {listen}
+        location / {{
+            proxy_pass {scheme}://127.0.0.1:{port};
+            proxy_set_header Host $http_host;
+            proxy_pass_header Server;
+        }}
+    }}
+}}
+",
+        preamble = super::nginx::preamble(root.path()),
+    );
+    Nginx::launch(root, &conf, listen_port, "in front")
 }
