@@ -127,6 +127,14 @@ path = "/api/reports"
 auth = "required"
 
 [[routes]]
+name = "note on an org's board"
+method = "POST"
+path = "/api/orgs/{{org}}/notes"
+auth = "required"
+body = {{ text = "from launch-audit" }}
+allow_writes = true
+
+[[routes]]
 name = "projects (list)"
 path = "/api/projects"
 auth = "required"

@@ -226,6 +226,19 @@ app.get("/api/orgs/:org/members", (req, res) => {
   res.json({ data: org.members.map((email) => ({ email })) });
 });
 
+// A note on an org's board: the same guard as the members route, on a write.
+app.post("/api/orgs/:org/notes", (req, res) => {
+  if (!wrong && req.user.org !== req.params.org) {
+    return res.status(403).json({ error: "forbidden" });
+  }
+  if (!orgs[req.params.org]) return res.status(404).json({ error: "not found" });
+  const text = req.body && req.body.text;
+  if (typeof text !== "string" || text.length > 1000) {
+    return res.status(400).json({ error: "text must be a string of at most 1000 characters" });
+  }
+  res.status(201).json({ data: { org: req.params.org, text } });
+});
+
 // Flat route: the resource's owner must be the caller's org.
 app.get("/api/projects/:id", (req, res) => {
   const project = projects[req.params.id];
