@@ -30,6 +30,9 @@ pub enum Lookup {
 pub struct DnsFailure {
     pub name: String,
     pub reason: String,
+    /// The nameserver answered REFUSED: it does not serve this name (an authoritative-only
+    /// server asked about a name outside its zones), which says nothing of the name itself.
+    pub refused: bool,
 }
 
 /// The answer to a typed lookup.
@@ -161,6 +164,7 @@ impl Dns {
             Some(why) => Err(DnsFailure {
                 name: name.to_string(),
                 reason: format!("not asked: {why}"),
+                refused: false,
             }),
             None => Ok(()),
         }
@@ -259,6 +263,7 @@ impl Dns {
                         "CNAME loop ({}): what the name holds cannot be decided",
                         chain.join(" → ")
                     ),
+                    refused: false,
                 });
             }
         }
@@ -430,9 +435,18 @@ fn classify(host: &str, error: NetError) -> Result<Lookup, DnsFailure> {
             _ => {}
         }
     }
+    let refused = matches!(
+        &error,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused))
+    ) || matches!(
+        &error,
+        NetError::Dns(DnsError::NoRecordsFound(no_records))
+            if no_records.response_code == ResponseCode::Refused
+    );
     Err(DnsFailure {
         name: host.to_string(),
         reason: error.to_string(),
+        refused,
     })
 }
 

@@ -124,6 +124,27 @@ fn a_walk_stopped_above_the_domain_says_the_domain_itself_has_no_record() {
     );
 }
 
+/// The zone checked on its own authoritative server before it goes live: `_dmarc.acme.test`
+/// answers with no record, and the server refuses `_dmarc.test`, a name outside its zone.
+/// That is a domain without DMARC (FAIL), not a broken resolver (ERROR).
+#[test]
+fn a_parent_refused_by_an_authoritative_only_server_leaves_the_domain_without_dmarc() {
+    let mut records = RecordMap::new();
+    records.authoritative_for("acme.test").unwrap();
+    records
+        .add("acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+        .unwrap();
+    let results = audit("acme.test", records, &["email.dmarc"]);
+    let (_, status, lines) = result(&results, "email.dmarc");
+    assert_eq!(status, "FAIL", "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("no DMARC record") && l.contains("refused `_dmarc.test`")),
+        "{lines:#?}"
+    );
+}
+
 #[test]
 fn an_mta_sts_policy_host_that_does_not_exist_is_a_fail() {
     let mut records = RecordMap::new();

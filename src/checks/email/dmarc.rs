@@ -166,6 +166,20 @@ impl Check for Dmarc {
                 let query = format!("_dmarc.{name}");
                 let records = match ctx.dns.txt(&query).await {
                     Ok(answer) => answer.records(),
+                    // A nameserver that refuses a parent does not serve it: the zone
+                    // under audit (asked first) has no record, and nothing above it is
+                    // this zone's to hold one (a domain checked on its authoritative server
+                    // before it goes live). Absent, not undecided.
+                    Err(failure) if failure.refused && !without.is_empty() => {
+                        return Finding::from_observations(vec![Observation::new(
+                            Status::Fail,
+                            format!("_dmarc.{domain}"),
+                            format!(
+                                "no DMARC record: {} answered without one, and the nameserver refused `{query}` (not a name it serves), so no parent's policy was found either: anyone can send mail as {domain}",
+                                without.join(", ")
+                            ),
+                        )]);
+                    }
                     Err(failure) => {
                         // Say what was established before the walk stopped: the domain's
                         // own name has no record, and a parent's policy is undecided.

@@ -171,8 +171,8 @@ impl Check for Malformed {
                 // asked too (it may be probed: allow_writes), so a 403 to a hostile id
                 // reads the same on POST as on GET.
                 if let Err(why) = probe::control_as(ctx, route, identity)
-                        .await
-                        .and_then(|b| b.ok_or_else(|| "no tenant ids for it".to_string()))
+                    .await
+                    .and_then(|b| b.ok_or_else(|| "no tenant ids for it".to_string()))
                 {
                     observations.push(Observation::new(
                         Status::Error,
