@@ -64,7 +64,7 @@ mod tests {
             severity: Severity::Critical,
             status,
             summary: "seen".into(),
-            needs: Some("target.asset_hosts".into()),
+            needs: Some("health.path".into()),
             evidence: vec![],
             tables: vec![],
             coverage: None,
@@ -94,7 +94,7 @@ mod tests {
         let skip = remedy(&result(id, Status::Skip), &[], "acme.test");
         assert_eq!(
             skip,
-            "Set `target.asset_hosts` in the profile so the check can run."
+            "Set `health.path` in the profile so the check can run."
         );
         let open = remedy(
             &result("handover.rollback-plan", Status::Open),

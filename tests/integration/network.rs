@@ -22,11 +22,40 @@ async fn requests_go_only_to_hosts_the_profile_names() {
     .unwrap();
     let error = ctx
         .http
-        .send(&HttpRequest::get(stranger))
+        .send(&HttpRequest::get(stranger.clone()))
         .await
         .unwrap_err();
     assert!(matches!(error, HttpError::OutOfScope { .. }), "{error}");
     assert!(setup.target.requests().is_empty());
+
+    // What the app's pages load is read there as a browser reads it: an anonymous GET...
+    let asset = stranger.join("/assets/app.js").unwrap();
+    let read = ctx
+        .http
+        .send(&HttpRequest::page_asset(asset.clone()))
+        .await
+        .expect("a page's script is read anonymously wherever it is served");
+    assert_eq!(read.status, 200);
+    let seen = setup.target.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].host.starts_with("ns1.acme.test") && seen[0].authorization.is_none());
+    // ...and nothing more: with a credential, a header of the audit's own, or another
+    // method, the same request is a probe and the scope guard refuses it.
+    let alice = profile.identities.get("alice");
+    let with_identity = HttpRequest::page_asset(asset.clone()).with_identity(alice);
+    let with_header =
+        HttpRequest::page_asset(asset.clone()).with_header("origin", "https://evil.test".into());
+    let mut with_method = HttpRequest::page_asset(asset.clone());
+    with_method.method = launch_audit::profile::Method::Post;
+    for request in [with_identity, with_header, with_method] {
+        let error = ctx.http.send(&request).await.unwrap_err();
+        assert!(matches!(error, HttpError::OutOfScope { .. }), "{error}");
+    }
+    assert_eq!(
+        setup.target.requests().len(),
+        1,
+        "no probe left the profile's hosts"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

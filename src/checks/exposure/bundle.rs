@@ -89,8 +89,6 @@ pub struct Script {
 
 /// Why a script the pages load was not scanned.
 pub enum Unscanned {
-    /// On a host the profile does not name: add it to `[target] asset_hosts`.
-    OffProfile(String),
     /// Over the per-audit caps: coverage is partial.
     OverCaps(String),
     /// Fetched, but no script came back (an error status, a timeout).
@@ -128,11 +126,6 @@ impl Bundle {
         self.unscanned
             .iter()
             .map(|why| match why {
-                Unscanned::OffProfile(url) => Observation::new(
-                    Status::Error,
-                    format!("GET {url}"),
-                    "not fetched: a host the profile does not name; add its origin to [target] asset_hosts so its scripts are scanned",
-                ),
                 Unscanned::OverCaps(url) => Observation::new(
                     Status::Warn,
                     format!("GET {url}"),
@@ -141,7 +134,9 @@ impl Bundle {
                         MAX_TOTAL_BYTES / 1024 / 1024
                     ),
                 ),
-                Unscanned::Failed(why) => Observation::new(Status::Error, "script not fetched", why.clone()),
+                Unscanned::Failed(why) => {
+                    Observation::new(Status::Error, "script not fetched", why.clone())
+                }
             })
             .collect()
     }
@@ -152,7 +147,6 @@ impl Bundle {
             .unscanned
             .iter()
             .map(|why| match why {
-                Unscanned::OffProfile(url) => format!("{url}: host not in the profile"),
                 Unscanned::OverCaps(url) => format!("{url}: over the caps"),
                 Unscanned::Failed(why) => why.clone(),
             })
@@ -348,10 +342,10 @@ async fn fetch(ctx: &Ctx) -> Bundle {
     }
     let mut total = 0usize;
     for url in urls {
-        if !ctx.http.in_scope(url.host_str().unwrap_or_default()) {
+        if !matches!(url.scheme(), "http" | "https") {
             bundle
                 .unscanned
-                .push(Unscanned::OffProfile(url.to_string()));
+                .push(Unscanned::Failed(format!("{url}: not an http(s) URL")));
             continue;
         }
         if bundle.scripts.iter().filter(|s| s.url.is_some()).count() >= MAX_SCRIPTS
@@ -360,7 +354,9 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             bundle.unscanned.push(Unscanned::OverCaps(url.to_string()));
             continue;
         }
-        let mut request = HttpRequest::get(url.clone());
+        // Read as the browser reads it: anonymously, on whichever host serves it (a CDN
+        // the profile does not name included; nothing but this GET goes there).
+        let mut request = HttpRequest::page_asset(url.clone());
         // A script is read whole within what is left of the budget, not cut at the
         // usual body cap: a secret past the cut would go unseen.
         request.body_limit = Some(MAX_TOTAL_BYTES - total);

@@ -51,10 +51,8 @@ impl Check for SourceMaps {
                         .ok(),
                 };
                 let Some(map) = map else { continue };
-                if !ctx.http.in_scope(map.host_str().unwrap_or_default()) {
-                    continue;
-                }
-                let request = HttpRequest::get(map);
+                // Where the script was read, its map is read too, as devtools would.
+                let request = HttpRequest::page_asset(map);
                 let observation = match ctx.http.send(&request).await {
                     Err(error) => Observation::new(
                         Status::Error,

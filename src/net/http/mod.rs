@@ -1,5 +1,6 @@
 //! The one HTTP client every check uses, with the tool's own safety built in:
-//! - the scope guard: requests go only to hosts the profile names;
+//! - the scope guard: requests go only to hosts the profile names, but for the anonymous
+//!   GET of a script or map the app's pages load (as a browser reads it);
 //! - credentials go only to the origin of `base_url`, the origin they belong to;
 //! - redirects are never followed automatically (checks follow them hop by hop);
 //! - one timeout covers connect, headers and body; bodies are read up to a cap.
@@ -297,7 +298,9 @@ impl Http {
             .host_str()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        if !self.scope.contains(&host) {
+        // The scope guard is about where credentials and probes go: what the app's own
+        // pages load is read as a browser reads it, anonymously, wherever it is served.
+        if !self.scope.contains(&host) && !request.is_anonymous_read() {
             return Err(HttpError::OutOfScope { host });
         }
         if let Some(held) = self

@@ -36,6 +36,10 @@ pub struct HttpRequest<'a> {
     /// A burst meant to meet the limiter: its 429s are the measurement, not a sign that
     /// the target limits the audit.
     pub provokes_limit: bool,
+    /// A script or source map the app's own pages load, read anonymously as a browser
+    /// reads it: it may be on a host the profile does not name (a CDN), and then goes
+    /// with no credential, no cookie and no probe ([`HttpRequest::page_asset`]).
+    pub page_asset: bool,
 }
 
 /// A credential placed by hand.
@@ -62,7 +66,29 @@ impl<'a> HttpRequest<'a> {
             unrecorded: false,
             body_limit: None,
             provokes_limit: false,
+            page_asset: false,
         }
+    }
+
+    /// A plain anonymous GET of something the app's pages load (a script, its map).
+    pub fn page_asset(url: Url) -> HttpRequest<'a> {
+        let mut request = HttpRequest::get(url);
+        request.page_asset = true;
+        request
+    }
+
+    /// Whether this request is only what a browser sends for a page's subresource: a GET
+    /// with no credential and no header of the audit's own. Only such a request may leave
+    /// the profile's hosts.
+    pub fn is_anonymous_read(&self) -> bool {
+        self.page_asset
+            && self.method == Method::Get
+            && self.identity.is_none()
+            && self.credential.is_none()
+            && self.headers.is_empty()
+            && self.json.is_none()
+            && self.form.is_none()
+            && self.raw.is_none()
     }
 
     /// Marks the request as load traffic (see [`HttpRequest::unrecorded`]).

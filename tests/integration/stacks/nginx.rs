@@ -98,7 +98,7 @@ fn write_site(root: &Path, variant: &str, port: u16) {
         "<!doctype html><html><head><title>App</title><script src=\"{script}\"></script></head><body><div id=\"root\">App</div></body></html>\n"
     );
     std::fs::write(www.join("index.html"), index).expect("index.html");
-    let app = if matches!(variant, "wrong" | "precompressed") {
+    let app = if matches!(variant, "wrong" | "precompressed" | "cdn") {
         format!("const stripe = \"{PLANTED_KEY}\";\nconsole.log('app');\n")
     } else {
         "const stripe = \"pk_live_LaunchAuditPublishable000000000\";\nconsole.log('app');\n"
@@ -203,6 +203,12 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
         location / {{ try_files $uri $uri/ =404; }}"
         )
     };
+    // The CDN-like second host the page loads its script from.
+    let cdn_listen = if variant == "cdn" {
+        format!("listen 127.0.0.2:{port};")
+    } else {
+        String::new()
+    };
     format!(
         "{preamble}    types {{ text/html html; application/javascript js; text/plain env; }}
     default_type application/octet-stream;
@@ -212,6 +218,7 @@ fn nginx_conf(root: &Path, variant: &str, port: u16) -> String {
     limit_req_zone $binary_remote_addr zone=everyone:1m rate=1r/m;
     server {{
         listen 127.0.0.1:{port};
+        {cdn_listen}
         root {root}/www;
         index index.html;
         {autoindex}
@@ -287,7 +294,7 @@ fn nginx_variants_meet_the_verdict_matrix() {
                 "a target that keeps limiting the audit is no longer probed: {causes:?}"
             );
         }
-        if variant == "wrong" {
+        if matches!(variant.as_str(), "wrong" | "cdn") {
             let text = report.to_string();
             assert!(!text.contains(PLANTED_KEY), "the planted key is masked");
         }
