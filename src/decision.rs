@@ -108,21 +108,7 @@ mod tests {
     use super::*;
 
     fn result(id: &str, severity: Severity, status: Status) -> CheckResult {
-        CheckResult {
-            id: id.into(),
-            title: id.into(),
-            family: "x".into(),
-            severity,
-            status,
-            summary: "seen".into(),
-            needs: None,
-            evidence: vec![],
-            tables: vec![],
-            coverage: None,
-            duration_ms: 0,
-            waiver: None,
-            novelty: None,
-        }
+        CheckResult::sample(id, severity, status)
     }
 
     #[test]

@@ -58,19 +58,8 @@ mod tests {
 
     fn result(id: &str, status: Status) -> CheckResult {
         CheckResult {
-            id: id.into(),
-            title: id.into(),
-            family: "x".into(),
-            severity: Severity::Critical,
-            status,
-            summary: "seen".into(),
             needs: Some("health.path".into()),
-            evidence: vec![],
-            tables: vec![],
-            coverage: None,
-            duration_ms: 0,
-            waiver: None,
-            novelty: None,
+            ..CheckResult::sample(id, Severity::Critical, status)
         }
     }
 

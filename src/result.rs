@@ -276,6 +276,28 @@ pub struct CheckResult {
     pub novelty: Option<Novelty>,
 }
 
+#[cfg(test)]
+impl CheckResult {
+    /// A result with only what unit tests vary: its id, severity and status.
+    pub(crate) fn sample(id: &str, severity: Severity, status: Status) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: id.into(),
+            family: family_of(id).into(),
+            severity,
+            status,
+            summary: "seen".into(),
+            needs: None,
+            evidence: vec![],
+            tables: vec![],
+            coverage: None,
+            duration_ms: 0,
+            waiver: None,
+            novelty: None,
+        }
+    }
+}
+
 /// The waiver a WAIVED result carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverNote {

@@ -181,6 +181,24 @@ fn meets_the_matrix(
     );
 }
 
+/// Audits `profile` once more, at once, and asserts the verdicts `first` had: the same
+/// audit of the same target gives the same verdicts every time.
+fn the_same_again(
+    what: &str,
+    name: &str,
+    profile: &str,
+    cases: &[Case],
+    dir: &Path,
+    first: &serde_json::Value,
+) {
+    let again = audit(&format!("{name}-again"), profile, &checks_of(cases), dir);
+    assert_eq!(
+        statuses(first),
+        statuses(&again),
+        "{what}: the same verdicts in a second run"
+    );
+}
+
 /// Every check's status in a report, by id.
 fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
     report["results"]

@@ -287,17 +287,13 @@ fn nginx_proxy_variants_meet_the_verdict_matrix() {
             scratch.path(),
         );
         wrong.extend(off_the_matrix("nginx-proxy", variant, cases, &report));
-        // The same audit again, at once: the same verdicts.
-        let again = audit(
-            &format!("{variant}-again"),
+        super::the_same_again(
+            &format!("nginx-proxy/{variant}"),
+            variant,
             &profile(variant, &proxy),
-            &checks_of(cases),
+            cases,
             scratch.path(),
-        );
-        assert_eq!(
-            super::statuses(&report),
-            super::statuses(&again),
-            "nginx-proxy/{variant}: the same verdicts in a second run"
+            &report,
         );
         if variant == "proxy-chain" {
             let causes = report["causes"].as_array().expect("causes");
