@@ -41,7 +41,11 @@ pub fn remedy(result: &CheckResult, causes: &[String], domain: &str) -> String {
         },
         Status::Skip => match &result.needs {
             Some(key) => format!("Set `{key}` in the profile so the check can run."),
-            None => String::new(),
+            // Left out of this audit (--only/--skip) rather than missing a key.
+            None => format!(
+                "Not run in this audit: {}; run it to decide it.",
+                result.summary
+            ),
         },
         Status::Waived => result
             .waiver
@@ -84,6 +88,15 @@ mod tests {
         assert_eq!(
             skip,
             "Set `health.path` in the profile so the check can run."
+        );
+        let left_out = CheckResult {
+            needs: None,
+            summary: "not selected (--only/--skip)".into(),
+            ..result(id, Status::Skip)
+        };
+        assert_eq!(
+            remedy(&left_out, &[], "acme.test"),
+            "Not run in this audit: not selected (--only/--skip); run it to decide it."
         );
         let open = remedy(
             &result("handover.rollback-plan", Status::Open),
