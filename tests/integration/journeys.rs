@@ -270,9 +270,16 @@ fn the_readme_journey_is_a_valid_profile() {
 fn walks_of_one_fixed_account_take_turns() {
     let fixed = fixtures::STANDING_ACCOUNT;
     let setup = Setup::start_edited(Mode::Hardened, |text| {
-        let signup = "[[journeys.steps]]\nname = \"sign up\"\npath = \"/auth/signup\"\nbody = { email = \"reset+{run}@acme.test\", password = \"launch-audit-journey-pw\" }\nexpect = { status = 201 }\n\n";
-        assert!(text.contains(signup), "the reset journey signs up first");
+        // A fixed account neither signs up nor has a session from the sign-up to try.
+        let signup = "[[journeys.steps]]\nname = \"sign up\"\npath = \"/auth/signup\"\nbody = { email = \"reset+{run}@acme.test\", password = \"launch-audit-journey-pw\" }\nexpect = { status = 201 }\nextract = { session = { json = \"/session\" } }\n\n";
+        let signed_in = "[[journeys.steps]]\nname = \"signed in before the reset\"\nmethod = \"GET\"\npath = \"/auth/account\"\nheaders = { Authorization = \"Bearer {session}\" }\nexpect = { status = 200 }\n\n";
+        let revocation = "\nsigned_in_by = \"signed in before the reset\"";
+        for part in [signup, signed_in, revocation] {
+            assert!(text.contains(part), "the reset journey has {part:?}");
+        }
         text.replace(signup, "")
+            .replace(signed_in, "")
+            .replace(revocation, "")
             .replace("reset+{run}@acme.test", fixed)
     });
     let json = setup.path("turns.json");

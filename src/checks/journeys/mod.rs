@@ -10,6 +10,7 @@
 
 pub mod cfg;
 pub mod mailbox;
+mod session_revocation;
 pub mod tokens;
 mod turns;
 pub mod walk;
@@ -17,6 +18,7 @@ pub mod walk;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use session_revocation::SessionRevocation;
 pub use tokens::{AccountBinding, Expiry, SingleUse};
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
@@ -245,5 +247,6 @@ pub fn checks() -> Vec<crate::check::Registered> {
         Registered::one(SingleUse),
         Registered::one(Expiry),
         Registered::one(AccountBinding),
+        Registered::one(SessionRevocation),
     ]
 }

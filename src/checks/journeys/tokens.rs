@@ -24,7 +24,7 @@ const AFTER_LIFETIME: Duration = Duration::from_secs(1);
 
 /// `[network] check_timeout` plus the longest token's waits: its walks run one after
 /// another (three at most, each with its mail waits), then its lifetime is waited out.
-fn tokens_timeout(profile: &Profile) -> Duration {
+pub(super) fn tokens_timeout(profile: &Profile) -> Duration {
     let longest = profile
         .tokens
         .iter()
@@ -39,7 +39,7 @@ fn tokens_timeout(profile: &Profile) -> Duration {
     profile.network.check_timeout + longest
 }
 
-fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicability {
+pub(super) fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicability {
     if profile.tokens.iter().any(|t| kinds.contains(&t.kind)) {
         Applicability::Run
     } else {
@@ -53,7 +53,7 @@ fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicabi
 }
 
 /// The token's label in evidence: `reset link (journey "password reset")`.
-fn label(ctx: &Ctx, token: &Token) -> String {
+pub(super) fn label(ctx: &Ctx, token: &Token) -> String {
     format!(
         "{} link (journey `{}`)",
         token.kind.as_str(),
@@ -62,7 +62,7 @@ fn label(ctx: &Ctx, token: &Token) -> String {
 }
 
 /// A walk through the step that extracts the link; `Err` holds the evidence of where it broke.
-async fn issue<'a>(ctx: &'a Ctx, token: &Token) -> Result<Walk<'a>, Vec<Observation>> {
+pub(super) async fn issue<'a>(ctx: &'a Ctx, token: &Token) -> Result<Walk<'a>, Vec<Observation>> {
     let journey = &ctx.profile.journeys[token.journey];
     let mut walk = Walk::new(ctx, journey);
     let outcomes = walk.through(token.issued_by).await;
@@ -75,7 +75,12 @@ async fn issue<'a>(ctx: &'a Ctx, token: &Token) -> Result<Walk<'a>, Vec<Observat
 
 /// Evidence for a walk that did not get as far as the check needs: an ERROR, since the
 /// link's lifecycle was never reached (`journey.<name>` judges the flow itself).
-fn broken(ctx: &Ctx, token: &Token, outcomes: &[StepOutcome], doing: &str) -> Vec<Observation> {
+pub(super) fn broken(
+    ctx: &Ctx,
+    token: &Token,
+    outcomes: &[StepOutcome],
+    doing: &str,
+) -> Vec<Observation> {
     let total = ctx.profile.journeys[token.journey].steps.len();
     let mut evidence: Vec<Observation> = outcomes
         .iter()
@@ -100,7 +105,7 @@ fn broken(ctx: &Ctx, token: &Token, outcomes: &[StepOutcome], doing: &str) -> Ve
 
 /// Runs `body` for every token of `kinds`, all at once (each walk is its own account, and
 /// the expiry waits overlap), unless a token's journey may not be walked.
-async fn each_token<'a, F, Fut>(ctx: &'a Ctx, kinds: &[TokenKind], body: F) -> Finding
+pub(super) async fn each_token<'a, F, Fut>(ctx: &'a Ctx, kinds: &[TokenKind], body: F) -> Finding
 where
     F: Fn(&'a Token) -> Fut,
     Fut: std::future::Future<Output = Vec<Observation>>,

@@ -129,6 +129,11 @@ impl Action {
     pub fn writes(&self) -> bool {
         matches!(self, Action::Request { method, .. } if !method.is_safe())
     }
+
+    /// A request to the app (not a mail wait, not a link followed).
+    pub fn is_request(&self) -> bool {
+        matches!(self, Action::Request { .. })
+    }
 }
 
 #[derive(Debug)]

@@ -52,6 +52,9 @@ pub struct RawToken {
     /// A link issued longer ago than its lifetime and never used (`${OLD_RESET_LINK}`):
     /// the expiry check tries it instead of waiting.
     pub expired: Option<Spanned<String>>,
+    /// Reset links: a step before `used_by` that acts with a session obtained before the
+    /// reset. `tokens.session-revocation` takes it again after the reset: it must be refused.
+    pub signed_in_by: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -63,6 +66,8 @@ pub struct Token {
     pub used_by: usize,
     pub lifetime: Option<Duration>,
     pub expired: Option<Secret>,
+    /// A step before `used_by` acting with a session from before the reset (reset links).
+    pub signed_in_by: Option<usize>,
 }
 
 pub(crate) fn validate_tokens(
@@ -125,6 +130,25 @@ pub(crate) fn validate_tokens(
             .expired
             .as_ref()
             .map(|e| v.secret(e, &format!("{key}.expired")));
+        let signed_in_by = match &raw.signed_in_by {
+            None => None,
+            Some(name) => {
+                let found = step(v, name, "signed_in_by");
+                let fits = found.is_some_and(|at| {
+                    at < used_by
+                        && journey.steps[at].action.is_request()
+                        && raw.kind == TokenKind::Reset
+                });
+                if found.is_some() && !fits {
+                    v.blame(
+                        name,
+                        &format!("{key}.signed_in_by"),
+                        "a request step before `used_by`, on a reset link: the session it uses is tried again after the reset",
+                    );
+                }
+                found.filter(|_| fits)
+            }
+        };
         tokens.push(Token {
             kind: raw.kind,
             journey: j,
@@ -132,6 +156,7 @@ pub(crate) fn validate_tokens(
             used_by,
             lifetime,
             expired,
+            signed_in_by,
         });
     }
     tokens

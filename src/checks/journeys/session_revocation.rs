@@ -1,0 +1,110 @@
+//! `tokens.session-revocation`: a password reset ends the sessions that existed before it.
+//! Someone who stole a session (a shared computer, a leaked token) keeps it across the
+//! victim's reset unless the app ends it; on many real platforms the tokens from before a
+//! reset still work after it.
+//!
+//! The journey's walk takes the `signed_in_by` step (a request with a session obtained
+//! before the reset: the control, it must pass), then the reset itself (`used_by`), then the
+//! `signed_in_by` step once more: that session must now be refused.
+
+use std::time::Duration;
+
+use super::cfg::TokenKind;
+use super::tokens::{broken, each_token, label, needs_tokens, tokens_timeout};
+use super::walk::{StepOutcome, Walk};
+use crate::check::{Applicability, Check, CheckFuture, Phase};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+use crate::result::{Observation, Status};
+
+pub struct SessionRevocation;
+
+impl Check for SessionRevocation {
+    fn id(&self) -> &str {
+        "tokens.session-revocation"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        match needs_tokens(profile, &[TokenKind::Reset], "reset") {
+            Applicability::Run
+                if !profile
+                    .tokens
+                    .iter()
+                    .any(|t| t.kind == TokenKind::Reset && t.signed_in_by.is_some()) =>
+            {
+                Applicability::Skip {
+                    key: "tokens.signed_in_by",
+                    reason: "no reset link names the step that acts with a session from before the reset (`signed_in_by`)".into(),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Probe
+    }
+
+    fn timeout(&self, profile: &Profile) -> Duration {
+        tokens_timeout(profile)
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(each_token(
+            ctx,
+            &[TokenKind::Reset],
+            move |token| async move {
+                let subject = label(ctx, token);
+                let Some(signed_in_by) = token.signed_in_by else {
+                    return vec![Observation::new(
+                        Status::Info,
+                        subject,
+                        "no `signed_in_by` step: not checked",
+                    )];
+                };
+                let journey = &ctx.profile.journeys[token.journey];
+                let mut walk = Walk::new(ctx, journey);
+                // The control (the session served before the reset) and the reset itself.
+                let outcomes = walk.through(token.used_by).await;
+                if outcomes.len() != token.used_by + 1 || !outcomes.iter().all(StepOutcome::met) {
+                    return broken(ctx, token, &outcomes, "the reset");
+                }
+                let before = &outcomes[signed_in_by];
+                let after = walk.step(signed_in_by).await;
+                let step = &journey.steps[signed_in_by].name;
+                vec![
+                    Observation::new(
+                        Status::Info,
+                        format!("{subject}: `{step}` before the reset"),
+                        format!("worked: {}", before.detail),
+                    ),
+                    if after.met() {
+                        Observation::new(
+                            Status::Fail,
+                            format!("{subject}: `{step}` after the reset"),
+                            format!(
+                                "the session from before the reset still works: {}. Whoever held it keeps the account",
+                                after.detail
+                            ),
+                        )
+                    } else if after.refused() {
+                        Observation::new(
+                            Status::Pass,
+                            format!("{subject}: `{step}` after the reset"),
+                            format!("refused: {}", after.detail),
+                        )
+                    } else {
+                        Observation::new(
+                            Status::Error,
+                            format!("{subject}: `{step}` after the reset"),
+                            format!(
+                                "not refused but failed, so nothing shows the session ended: {}",
+                                after.detail
+                            ),
+                        )
+                    },
+                ]
+            },
+        ))
+    }
+}
