@@ -238,3 +238,54 @@ burst = 12
         );
     }
 }
+
+/// When no legitimate caller is served (every live token refused, as when each login was
+/// limited), the expired identity's refusal proves nothing: `auth.expired-token` is ERROR,
+/// never PASS, while the same profile with working tokens PASSes (the control).
+#[test]
+fn an_expired_token_refused_where_nobody_is_served_proves_nothing() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start("right", scratch.path());
+    let working = profile("right", &server);
+    let report = super::audit(
+        "expired-control",
+        &working,
+        &["auth.expired-token"],
+        scratch.path(),
+    );
+    assert_eq!(
+        super::statuses(&report)["auth.expired-token"],
+        "PASS",
+        "{report:#}"
+    );
+    let mut nobody_served = working.clone();
+    for name in ["alice", "mallory", "ada"] {
+        let token = server.text(&format!("/tokens/{name}"));
+        nobody_served = nobody_served.replace(
+            &format!("token = \"{token}\""),
+            "token = \"refused-everywhere\"",
+        );
+    }
+    assert_ne!(nobody_served, working, "the live tokens were replaced");
+    let report = super::audit(
+        "expired-no-control",
+        &nobody_served,
+        &["auth.expired-token"],
+        scratch.path(),
+    );
+    let result = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "auth.expired-token")
+        .expect("the result")
+        .clone();
+    assert_eq!(result["status"], "ERROR", "{result:#}");
+    assert!(
+        result["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no legitimate caller was served"),
+        "{result:#}"
+    );
+}
