@@ -126,15 +126,36 @@ fn maildir(path: &std::path::Path) -> Result<Vec<Received>, String> {
         .collect())
 }
 
-/// MailDev: `GET /email` lists messages (with their recipients), `GET /email/{id}/source`
-/// gives one as received.
+/// Where a MailDev serves its API under the catcher's URL: MailDev 2 at the root, MailDev 3
+/// under `api/`. Both list messages at `email` and give one as received at
+/// `email/{id}/source`, with the same fields.
+const CATCHER_APIS: [&str; 2] = ["", "api/"];
+
+/// MailDev 2 or 3: `GET email` lists messages (with their recipients), `GET
+/// email/{id}/source` gives one as received.
 async fn catcher(ctx: &Ctx, url: &url::Url, address: &str) -> Result<Vec<Received>, String> {
-    let list_url = url.join("email").map_err(|e| e.to_string())?;
-    let listed = ctx
-        .http
-        .send(&HttpRequest::get(list_url.clone()))
-        .await
-        .map_err(|e| format!("{list_url}: {e}"))?;
+    let mut answered = None;
+    for api in CATCHER_APIS {
+        let list_url = url
+            .join(&format!("{api}email"))
+            .map_err(|e| e.to_string())?;
+        let listed = ctx
+            .http
+            .send(&HttpRequest::get(list_url.clone()))
+            .await
+            .map_err(|e| format!("{list_url}: {e}"))?;
+        // MailDev 3 has no list at the root: a 404 there sends the reader under api/.
+        if listed.status == 404 && api.is_empty() {
+            continue;
+        }
+        answered = Some((api, list_url, listed));
+        break;
+    }
+    let Some((api, list_url, listed)) = answered else {
+        return Err(format!(
+            "{url} serves no message list at email or api/email: is it MailDev (2 or 3)?"
+        ));
+    };
     if !listed.is_success() || listed.truncated {
         return Err(format!(
             "{list_url} answered {}: not a mail catcher's list",
@@ -166,7 +187,7 @@ async fn catcher(ctx: &Ctx, url: &url::Url, address: &str) -> Result<Vec<Receive
             continue;
         };
         let source_url = url
-            .join(&format!("email/{id}/source"))
+            .join(&format!("{api}email/{id}/source"))
             .map_err(|e| e.to_string())?;
         let source = ctx
             .http
