@@ -145,6 +145,21 @@ path = "/auth/login"
 body = {{ email = "nobody@acme.test", password = "wrong" }}
 max_attempts = 10
 burst = 20
+
+[[journeys]]
+name = "password reset"
+allow_writes = true
+steps = [
+  {{ name = "ask for a reset", path = "/auth/reset-request", body = {{ email = "alice@acme.test" }}, expect = {{ status = 202 }}, extract = {{ reset_token = {{ json = "/token" }} }} }},
+  {{ name = "set a new password", path = "/auth/reset", body = {{ token = "{{reset_token}}", password = "{password}" }}, expect = {{ status = 200 }} }},
+]
+
+[[tokens]]
+kind = "reset"
+journey = "password reset"
+issued_by = "ask for a reset"
+used_by = "set a new password"
+lifetime = "1s"
 "#,
         invoices = if variant == "empty-page" {
             "\n[[routes]]\nname = \"invoices (an empty page)\"\npath = \"/api/orgs/{org}/invoices\"\nauth = \"required\"\n"
