@@ -76,7 +76,22 @@ impl Check for PrivateContent {
                             let same_body = second.response.body == first.body
                                 && probe::carries_data(&first.body)
                                 && markers.iter().any(|m| body.contains(m.as_str()));
-                            if same_body {
+                            // Nothing lets a shared cache keep either answer and none
+                            // answered: the app itself serves the same body to both, which
+                            // is a tenant isolation finding, not a cache's.
+                            let no_cache_seen = status != Status::Fail
+                                && judge(&first.headers).0 != Status::Fail;
+                            if same_body && no_cache_seen {
+                                observations.push(Observation::new(
+                                    Status::Info,
+                                    format!("{subject} as {}", other.name),
+                                    format!(
+                                        "received {}'s answer byte for byte, but neither answer lets a shared cache keep it and none came from one: the app itself serves it to both (access.tenant-isolation's finding)",
+                                        control.identity.name
+                                    ),
+                                ));
+                                observations.push(Observation::new(status, format!("{subject} as {}", other.name), detail));
+                            } else if same_body {
                                 observations.push(Observation::new(
                                     Status::Fail,
                                     format!("{subject} as {}", other.name),
