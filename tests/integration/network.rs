@@ -91,3 +91,58 @@ async fn credentials_go_only_to_the_origin_they_belong_to() {
             .all(|r| r.authorization.is_none())
     );
 }
+
+/// A server that answers a request with a keep-alive response, then closes the connection
+/// when the next request arrives on it, without answering: the audit's pooled connection is
+/// dead under its request. The GET is sent once more on a fresh connection and answered,
+/// and the target's habit is said once, as a cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_target_drops_is_retried_once_and_said_once() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                // The first request on this connection is answered, keeping it alive...
+                if stream.read(&mut buffer).unwrap_or(0) == 0 {
+                    return;
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
+                );
+                // ...and the next one is met with a close, unanswered.
+                let _ = stream.read(&mut buffer);
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[target]\nname = \"drops connections\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n\n[network]\ntimeout = \"5s\"\n"
+        ),
+    )
+    .unwrap();
+    let profile = Arc::new(launch_audit::profile::load(&path, &|_| None).expect("profile"));
+    let ctx = Ctx::new(profile, Default::default()).unwrap();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/healthz")).unwrap();
+    for _ in 0..3 {
+        let response = ctx
+            .http
+            .send(&HttpRequest::get(url.clone()))
+            .await
+            .expect("answered, on a fresh connection when the pooled one was dropped");
+        assert_eq!(response.status, 200);
+    }
+    let causes = ctx.http.dropped_connection_causes();
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert!(
+        causes[0].contains("closed connections the audit was using (2 request(s)")
+            && causes[0].contains("each was sent again and answered"),
+        "{causes:?}"
+    );
+}
