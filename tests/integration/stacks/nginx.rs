@@ -97,6 +97,16 @@ fn write_site(root: &Path, variant: &str, port: u16) {
     let index = format!(
         "<!doctype html><html><head><title>App</title><script src=\"{script}\"></script></head><body><div id=\"root\">App</div></body></html>\n"
     );
+    let index = if variant == "huge-page" {
+        // A page past the 4 MiB a page is read to (inlined data, a bloated build): what
+        // was not read cannot be vouched for.
+        index.replace(
+            "<div id=\"root\">App</div>",
+            &format!("<div id=\"root\">{}</div>", "x".repeat(5 * 1024 * 1024)),
+        )
+    } else {
+        index
+    };
     std::fs::write(www.join("index.html"), index).expect("index.html");
     let app = if matches!(variant, "wrong" | "precompressed" | "cdn") {
         format!("const stripe = \"{PLANTED_KEY}\";\nconsole.log('app');\n")
