@@ -116,8 +116,10 @@ fn audit(name: &str, profile: &str, checks: &[&str], dir: &Path) -> serde_json::
 
 /// Each variant of a child-process stack (Express, Flask): started, audited with the
 /// matrix's checks, compared; then audited twice more through nginx in front of it, with
-/// nginx's default connection handling (`worker_connections 256`, two per proxied request;
-/// no keep-alive to the app), and both runs must reach the same verdicts, the matrix's.
+/// nginx's stock connection handling (two connections per proxied request, no keep-alive to
+/// the app) but 32 worker connections, and both runs must reach the same verdicts, the
+/// matrix's. (With 64 requests in flight per origin, about what the audit opened before its
+/// per-origin cap, Express and Flask both fall off the matrix behind it.)
 /// The planted key and every token the app printed (`tokens`, pointers into its ready
 /// line) never appear in a report.
 fn meets_the_matrix(

@@ -329,8 +329,9 @@ fn nginx_proxy_variants_meet_the_verdict_matrix() {
 }
 
 /// nginx as a plain reverse proxy in front of an app on `port`, the way a first deploy
-/// puts it there: the stock connection handling (`worker_connections 256`, HTTP/1.0 to the
-/// app, no upstream keep-alive, `keepalive_timeout` 75 s to clients), TLS with the app's
+/// puts it there: stock connection handling (HTTP/1.0 to the app, no upstream keep-alive,
+/// `keepalive_timeout` 75 s to clients) but only 32 worker connections, sixteen proxied
+/// requests at once, TLS with the app's
 /// own certificate when the profile speaks https (`cert.pem`, `key.pem` in `dir`), and the
 /// app's own `Server` header passed through (with nginx's version off) so the banner check
 /// judges the app, not the proxy.
@@ -364,7 +365,11 @@ pub(super) fn in_front(profile: &str, port: u16, dir: &std::path::Path) -> Nginx
     }}
 }}
 ",
-        preamble = super::nginx::preamble(root.path()),
+        // Fewer worker connections than stock (256), so an audit that opened one connection
+        // per probe (two each through the proxy) would overflow it: the per-origin cap must
+        // keep the verdicts whole.
+        preamble = super::nginx::preamble(root.path())
+            .replace("worker_connections 256;", "worker_connections 32;"),
     );
     Nginx::launch(root, &conf, listen_port, "in front")
 }
