@@ -7,6 +7,7 @@
 pub mod cfg;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::check::{Applicability, Check, CheckFuture, Phase};
 use crate::checks::ratelimit::cfg::RateLimit;
@@ -81,6 +82,10 @@ fn retry_hints(response: &Fetched) -> Vec<String> {
     })
     .collect()
 }
+
+/// A limiter found engaged at the first attempt is waited out when it resets within this
+/// long (an earlier audit's burst, a minute's window); longer, the check says so (ERROR).
+const MAX_ENGAGED_WAIT: Duration = Duration::from_secs(65);
 
 /// A lock-out longer than a day is a denial of service anyone can trigger.
 const MAX_SENSIBLE_RETRY_AFTER: u64 = 86_400;
@@ -249,6 +254,11 @@ impl Check for Burst {
         Phase::Load
     }
 
+    fn timeout(&self, profile: &Profile) -> Duration {
+        // Room to wait out a limiter an earlier run left engaged, once.
+        profile.network.check_timeout + MAX_ENGAGED_WAIT + Duration::from_secs(1)
+    }
+
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let Some(limit) = ctx.profile.rate_limits.get(self.index) else {
@@ -262,7 +272,29 @@ impl Check for Burst {
                 .load_progress
                 .start(&self.id, u64::from(limit.burst) * 2);
             let mut observations = Vec::new();
-            match burst(ctx, limit, false).await {
+            let mut first = burst(ctx, limit, false).await;
+            // Limited from the first attempt with a reset soon: an earlier run's burst left
+            // the limiter engaged. Waited out once, the burst can show it working again.
+            if let Outcome::Limited {
+                attempt: 1,
+                retry_hints,
+                ..
+            } = &first
+                && let Some(seconds) =
+                    retry_after_seconds(retry_hints).filter(|s| *s <= MAX_ENGAGED_WAIT.as_secs())
+            {
+                tokio::time::sleep(Duration::from_secs(seconds + 1)).await;
+                observations.push(Observation::new(
+                    Status::Info,
+                    subject.clone(),
+                    format!(
+                        "limited from the first attempt (Retry-After {seconds} s): an earlier burst left the limiter engaged, so this one started again {} s later",
+                        seconds + 1
+                    ),
+                ));
+                first = burst(ctx, limit, false).await;
+            }
+            match first {
                 Outcome::Broken(why) => {
                     return Finding::from_observations(vec![Observation::new(
                         Status::Error,

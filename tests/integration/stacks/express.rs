@@ -304,3 +304,36 @@ fn an_expired_token_refused_where_nobody_is_served_proves_nothing() {
         "{result:#}"
     );
 }
+
+/// The same burst twice in a row: the second run finds express-rate-limit still engaged by
+/// the first (limited from its first attempt, `Retry-After: 60`), waits the minute out once,
+/// and reaches the same verdict instead of an ERROR. (This test waits that minute.)
+#[test]
+fn a_limiter_an_earlier_run_left_engaged_is_waited_out() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start("right", scratch.path());
+    let profile = profile("right", &server);
+    let first = super::audit("engaged-1", &profile, &["ratelimit.login"], scratch.path());
+    let second = super::audit("engaged-2", &profile, &["ratelimit.login"], scratch.path());
+    assert_eq!(
+        super::statuses(&first)["ratelimit.login"],
+        "PASS",
+        "{first:#}"
+    );
+    assert_eq!(
+        super::statuses(&second)["ratelimit.login"],
+        "PASS",
+        "{second:#}"
+    );
+    let waited = second["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ratelimit.login")
+        .unwrap()["evidence"]
+        .to_string();
+    assert!(
+        waited.contains("an earlier burst left the limiter engaged"),
+        "{waited}"
+    );
+}
