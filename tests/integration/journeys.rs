@@ -271,14 +271,17 @@ fn walks_of_one_fixed_account_take_turns() {
     let fixed = fixtures::STANDING_ACCOUNT;
     let setup = Setup::start_edited(Mode::Hardened, |text| {
         // A fixed account neither signs up nor has a session from the sign-up to try.
-        let signup = "[[journeys.steps]]\nname = \"sign up\"\npath = \"/auth/signup\"\nbody = { email = \"reset+{run}@acme.test\", password = \"launch-audit-journey-pw\" }\nexpect = { status = 201 }\nextract = { session = { json = \"/session\" } }\n\n";
+        let signup = "[[journeys.steps]]\nname = \"sign up\"\npath = \"/auth/signup\"\nbody = { email = \"reset+{run}@acme.test\", password = \"launch-audit-journey-pw\" }\nexpect = { status = 201 }\nextract = { session = { json = \"/session\" }, refresh_token = { json = \"/refresh_token\" } }\n\n";
         let signed_in = "[[journeys.steps]]\nname = \"signed in before the reset\"\nmethod = \"GET\"\npath = \"/auth/account\"\nheaders = { Authorization = \"Bearer {session}\" }\nexpect = { status = 200 }\n\n";
-        let revocation = "\nsigned_in_by = \"signed in before the reset\"";
-        for part in [signup, signed_in, revocation] {
+        let refreshed = "[[journeys.steps]]\nname = \"refreshed before the reset\"\npath = \"/auth/refresh\"\nbody = { refresh_token = \"{refresh_token}\" }\nexpect = { status = 200 }\nextract = { refresh_token = { json = \"/refresh_token\" } }\n\n";
+        let revocation =
+            "\nsigned_in_by = [\"signed in before the reset\", \"refreshed before the reset\"]";
+        for part in [signup, signed_in, refreshed, revocation] {
             assert!(text.contains(part), "the reset journey has {part:?}");
         }
         text.replace(signup, "")
             .replace(signed_in, "")
+            .replace(refreshed, "")
             .replace(revocation, "")
             .replace("reset+{run}@acme.test", fixed)
     });

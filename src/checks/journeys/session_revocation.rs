@@ -3,9 +3,9 @@
 //! victim's reset unless the app ends it; on many real platforms the tokens from before a
 //! reset still work after it.
 //!
-//! The journey's walk takes the `signed_in_by` step (a request with a session obtained
-//! before the reset: the control, it must pass), then the reset itself (`used_by`), then the
-//! `signed_in_by` step once more: that session must now be refused.
+//! The journey's walk takes the `signed_in_by` steps (requests with a session or refresh
+//! token obtained before the reset: the controls, they must pass), then the reset itself
+//! (`used_by`), then each `signed_in_by` step once more: each must now be refused.
 
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ impl Check for SessionRevocation {
                 if !profile
                     .tokens
                     .iter()
-                    .any(|t| t.kind == TokenKind::Reset && t.signed_in_by.is_some()) =>
+                    .any(|t| t.kind == TokenKind::Reset && !t.signed_in_by.is_empty()) =>
             {
                 Applicability::Skip {
                     key: "tokens.signed_in_by",
@@ -55,55 +55,58 @@ impl Check for SessionRevocation {
             &[TokenKind::Reset],
             move |token| async move {
                 let subject = label(ctx, token);
-                let Some(signed_in_by) = token.signed_in_by else {
+                if token.signed_in_by.is_empty() {
                     return vec![Observation::new(
                         Status::Info,
                         subject,
                         "no `signed_in_by` step: not checked",
                     )];
-                };
+                }
                 let journey = &ctx.profile.journeys[token.journey];
                 let mut walk = Walk::new(ctx, journey);
-                // The control (the session served before the reset) and the reset itself.
+                // The controls (each credential served before the reset) and the reset itself.
                 let outcomes = walk.through(token.used_by).await;
                 if outcomes.len() != token.used_by + 1 || !outcomes.iter().all(StepOutcome::met) {
                     return broken(ctx, token, &outcomes, "the reset");
                 }
-                let before = &outcomes[signed_in_by];
-                let after = walk.step(signed_in_by).await;
-                let step = &journey.steps[signed_in_by].name;
-                vec![
-                    Observation::new(
+                let mut evidence = Vec::new();
+                // In walk order: a refresh step that extracts the rotated token again is retried
+                // with the newest one, so a rotation is never taken for a revocation.
+                for &at in &token.signed_in_by {
+                    let step = &journey.steps[at].name;
+                    let after = walk.step(at).await;
+                    evidence.push(Observation::new(
                         Status::Info,
                         format!("{subject}: `{step}` before the reset"),
-                        format!("worked: {}", before.detail),
-                    ),
-                    if after.met() {
-                        Observation::new(
-                            Status::Fail,
-                            format!("{subject}: `{step}` after the reset"),
-                            format!(
-                                "the session from before the reset still works: {}. Whoever held it keeps the account",
-                                after.detail
-                            ),
-                        )
-                    } else if after.refused() {
-                        Observation::new(
-                            Status::Pass,
-                            format!("{subject}: `{step}` after the reset"),
-                            format!("refused: {}", after.detail),
-                        )
-                    } else {
-                        Observation::new(
-                            Status::Error,
-                            format!("{subject}: `{step}` after the reset"),
-                            format!(
-                                "not refused but failed, so nothing shows the session ended: {}",
-                                after.detail
-                            ),
-                        )
-                    },
-                ]
+                        format!("worked: {}", outcomes[at].detail),
+                    ));
+                    evidence.push(if after.met() {
+                    Observation::new(
+                        Status::Fail,
+                        format!("{subject}: `{step}` after the reset"),
+                        format!(
+                            "what was issued before the reset still works: {}. Whoever held it keeps the account",
+                            after.detail
+                        ),
+                    )
+                } else if after.refused() {
+                    Observation::new(
+                        Status::Pass,
+                        format!("{subject}: `{step}` after the reset"),
+                        format!("refused: {}", after.detail),
+                    )
+                } else {
+                    Observation::new(
+                        Status::Error,
+                        format!("{subject}: `{step}` after the reset"),
+                        format!(
+                            "not refused but failed, so nothing shows it was revoked: {}",
+                            after.detail
+                        ),
+                    )
+                });
+                }
+                evidence
             },
         ))
     }

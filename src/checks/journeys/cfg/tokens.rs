@@ -52,9 +52,27 @@ pub struct RawToken {
     /// A link issued longer ago than its lifetime and never used (`${OLD_RESET_LINK}`):
     /// the expiry check tries it instead of waiting.
     pub expired: Option<Spanned<String>>,
-    /// Reset links: a step before `used_by` that acts with a session obtained before the
-    /// reset. `tokens.session-revocation` takes it again after the reset: it must be refused.
-    pub signed_in_by: Option<Spanned<String>>,
+    /// Reset links: the steps before `used_by` that act with a session or refresh token
+    /// obtained before the reset (one name or a list). `tokens.session-revocation` takes
+    /// each again after the reset: each must be refused.
+    pub signed_in_by: Option<Spanned<StepNames>>,
+}
+
+/// One step name, or several (spans are the field's: serde's untagged enums keep none).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StepNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StepNames {
+    fn names(&self) -> Vec<&str> {
+        match self {
+            StepNames::One(name) => vec![name.as_str()],
+            StepNames::Many(names) => names.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -66,8 +84,9 @@ pub struct Token {
     pub used_by: usize,
     pub lifetime: Option<Duration>,
     pub expired: Option<Secret>,
-    /// A step before `used_by` acting with a session from before the reset (reset links).
-    pub signed_in_by: Option<usize>,
+    /// Steps before `used_by` acting with a session or refresh token from before the reset
+    /// (reset links), in walk order.
+    pub signed_in_by: Vec<usize>,
 }
 
 pub(crate) fn validate_tokens(
@@ -130,25 +149,33 @@ pub(crate) fn validate_tokens(
             .expired
             .as_ref()
             .map(|e| v.secret(e, &format!("{key}.expired")));
-        let signed_in_by = match &raw.signed_in_by {
-            None => None,
-            Some(name) => {
-                let found = step(v, name, "signed_in_by");
-                let fits = found.is_some_and(|at| {
-                    at < used_by
-                        && journey.steps[at].action.is_request()
-                        && raw.kind == TokenKind::Reset
-                });
-                if found.is_some() && !fits {
+        let mut signed_in_by = Vec::new();
+        if let Some(field) = &raw.signed_in_by {
+            for name in field.get_ref().names() {
+                let Some(at) = journey.step(name) else {
                     v.blame(
-                        name,
+                        field,
                         &format!("{key}.signed_in_by"),
-                        "a request step before `used_by`, on a reset link: the session it uses is tried again after the reset",
+                        format!("journey `{}` has no step named `{name}`", journey.name),
+                    );
+                    continue;
+                };
+                if at < used_by
+                    && journey.steps[at].action.is_request()
+                    && raw.kind == TokenKind::Reset
+                {
+                    signed_in_by.push(at);
+                } else {
+                    v.blame(
+                        field,
+                        &format!("{key}.signed_in_by"),
+                        format!("`{name}`: a request step before `used_by`, on a reset link: what it uses is tried again after the reset"),
                     );
                 }
-                found.filter(|_| fits)
             }
-        };
+        }
+        signed_in_by.sort_unstable();
+        signed_in_by.dedup();
         tokens.push(Token {
             kind: raw.kind,
             journey: j,
