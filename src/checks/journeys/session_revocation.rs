@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use super::cfg::TokenKind;
-use super::tokens::{broken, each_token, label, needs_tokens, tokens_timeout};
+use super::tokens::{broken, each_token, label, needs_tokens_that, tokens_timeout};
 use super::walk::{StepOutcome, Walk};
 use crate::check::{Applicability, Check, CheckFuture, Phase};
 use crate::ctx::Ctx;
@@ -25,20 +25,15 @@ impl Check for SessionRevocation {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        match needs_tokens(profile, &[TokenKind::Reset], "reset") {
-            Applicability::Run
-                if !profile
-                    .tokens
-                    .iter()
-                    .any(|t| t.kind == TokenKind::Reset && !t.signed_in_by.is_empty()) =>
-            {
-                Applicability::Skip {
-                    key: "tokens.signed_in_by",
-                    reason: "no reset link names the step that acts with a session from before the reset (`signed_in_by`)".into(),
-                }
-            }
-            other => other,
-        }
+        needs_tokens_that(
+            profile,
+            (&[TokenKind::Reset], "reset"),
+            |t| !t.signed_in_by.is_empty(),
+            (
+                "tokens.signed_in_by",
+                "no reset link names the steps that act with a session or refresh token from before the reset (`signed_in_by`)",
+            ),
+        )
     }
 
     fn phase(&self) -> Phase {

@@ -52,6 +52,30 @@ pub(super) fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -
     }
 }
 
+/// Like [`needs_tokens`], and then one of those tokens must also satisfy `has`; else SKIP
+/// with `(key, reason)`.
+pub(super) fn needs_tokens_that(
+    profile: &Profile,
+    (kinds, what): (&[TokenKind], &str),
+    has: impl Fn(&Token) -> bool,
+    (key, reason): (&'static str, &str),
+) -> Applicability {
+    match needs_tokens(profile, kinds, what) {
+        Applicability::Run
+            if !profile
+                .tokens
+                .iter()
+                .any(|t| kinds.contains(&t.kind) && has(t)) =>
+        {
+            Applicability::Skip {
+                key,
+                reason: reason.into(),
+            }
+        }
+        other => other,
+    }
+}
+
 /// The token's label in evidence: `reset link (journey "password reset")`.
 pub(super) fn label(ctx: &Ctx, token: &Token) -> String {
     format!(
@@ -234,21 +258,15 @@ impl Check for Expiry {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        let kinds = [TokenKind::Reset, TokenKind::Invite];
-        match needs_tokens(profile, &kinds, "reset or invite") {
-            Applicability::Run
-                if !profile
-                    .tokens
-                    .iter()
-                    .any(|t| kinds.contains(&t.kind) && (t.lifetime.is_some() || t.expired.is_some())) =>
-            {
-                Applicability::Skip {
-                    key: "tokens.lifetime",
-                    reason: "no reset or invite link declares its `lifetime` (or an `expired` link to try)".into(),
-                }
-            }
-            other => other,
-        }
+        needs_tokens_that(
+            profile,
+            (&[TokenKind::Reset, TokenKind::Invite], "reset or invite"),
+            |t| t.lifetime.is_some() || t.expired.is_some(),
+            (
+                "tokens.lifetime",
+                "no reset or invite link declares its `lifetime` (or an `expired` link to try)",
+            ),
+        )
     }
 
     fn phase(&self) -> Phase {
