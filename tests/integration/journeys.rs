@@ -299,12 +299,7 @@ fn walks_of_one_fixed_account_take_turns() {
     assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
     let report = crate::support::read_json(&json);
     for id in ["journey.password-reset", "tokens.single-use"] {
-        let result = report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("no {id}"));
+        let result = crate::support::result(&report, id);
         assert_eq!(result["status"], "PASS", "{result}");
     }
 }

@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use super::cfg::TokenKind;
-use super::tokens::{broken, each_token, label, needs_tokens_that, tokens_timeout};
+use super::tokens::{
+    broken, each_token, label, must_be_refused, needs_tokens_that, tokens_timeout,
+};
 use super::walk::{StepOutcome, Walk};
 use crate::check::{Applicability, Check, CheckFuture, Phase};
 use crate::ctx::Ctx;
@@ -75,31 +77,15 @@ impl Check for SessionRevocation {
                         format!("{subject}: `{step}` before the reset"),
                         format!("worked: {}", outcomes[at].detail),
                     ));
-                    evidence.push(if after.met() {
-                    Observation::new(
-                        Status::Fail,
-                        format!("{subject}: `{step}` after the reset"),
-                        format!(
-                            "what was issued before the reset still works: {}. Whoever held it keeps the account",
-                            after.detail
-                        ),
-                    )
-                } else if after.refused() {
-                    Observation::new(
-                        Status::Pass,
-                        format!("{subject}: `{step}` after the reset"),
-                        format!("refused: {}", after.detail),
-                    )
-                } else {
-                    Observation::new(
-                        Status::Error,
-                        format!("{subject}: `{step}` after the reset"),
-                        format!(
-                            "not refused but failed, so nothing shows it was revoked: {}",
-                            after.detail
-                        ),
-                    )
-                });
+                    evidence.push(must_be_refused(
+                    format!("{subject}: `{step}` after the reset"),
+                    &after,
+                    (
+                        "what was issued before the reset still works; whoever held it keeps the account",
+                        "refused",
+                        "not refused but failed, so nothing shows it was revoked",
+                    ),
+                ));
                 }
                 evidence
             },

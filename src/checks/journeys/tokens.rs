@@ -52,6 +52,25 @@ pub(super) fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -
     }
 }
 
+/// The verdict on a step retried where the app must now refuse it (a spent, expired or
+/// foreign link; a revoked session): FAIL when it still worked, PASS when the app turned it
+/// down itself, ERROR when it crashed or did not answer, since that shows nothing. Each
+/// detail is `<what the case means>: <what the step saw>`.
+pub(super) fn must_be_refused(
+    subject: String,
+    tried: &StepOutcome,
+    (worked, refused, undecided): (&str, &str, &str),
+) -> Observation {
+    let (status, meaning) = if tried.met() {
+        (Status::Fail, worked)
+    } else if tried.refused() {
+        (Status::Pass, refused)
+    } else {
+        (Status::Error, undecided)
+    };
+    Observation::new(status, subject, format!("{meaning}: {}", tried.detail))
+}
+
 /// Like [`needs_tokens`], and then one of those tokens must also satisfy `has`; else SKIP
 /// with `(key, reason)`.
 pub(super) fn needs_tokens_that(
@@ -219,31 +238,15 @@ impl Check for SingleUse {
                             first.detail
                         ),
                     ),
-                    if second.met() {
-                        Observation::new(
-                            Status::Fail,
-                            format!("{subject}: second use"),
-                            format!(
-                                "worked again: {}. Anyone who finds the link later (a forwarded mail, a shared browser) can use it",
-                                second.detail
-                            ),
-                        )
-                    } else if second.refused() {
-                        Observation::new(
-                            Status::Pass,
-                            format!("{subject}: second use"),
-                            format!("refused: {}", second.detail),
-                        )
-                    } else {
-                        Observation::new(
-                            Status::Error,
-                            format!("{subject}: second use"),
-                            format!(
-                                "not refused but failed, so nothing shows the link is spent: {}",
-                                second.detail
-                            ),
-                        )
-                    },
+                    must_be_refused(
+                        format!("{subject}: second use"),
+                        &second,
+                        (
+                            "worked again, so anyone who finds the link later (a forwarded mail, a shared browser) can use it",
+                            "refused",
+                            "not refused but failed, so nothing shows the link is spent",
+                        ),
+                    ),
                 ]
             },
         ))
@@ -346,28 +349,17 @@ impl Check for Expiry {
                         format!("{subject}: fresh"),
                         format!("worked: {}", control.detail),
                     ),
-                    if tried.met() {
-                        Observation::new(
-                            Status::Fail,
-                            format!("{subject}: expired"),
-                            format!("{what} still worked: {}", tried.detail),
-                        )
-                    } else if tried.refused() {
-                        Observation::new(
-                            Status::Pass,
-                            format!("{subject}: expired"),
-                            format!("{what} was refused: {}", tried.detail),
-                        )
-                    } else {
-                        Observation::new(
-                            Status::Error,
-                            format!("{subject}: expired"),
-                            format!(
-                                "{what} was not refused but failed, so nothing shows it expired: {}",
-                                tried.detail
+                    must_be_refused(
+                        format!("{subject}: expired"),
+                        &tried,
+                        (
+                            &format!("{what} still worked"),
+                            &format!("{what} was refused"),
+                            &format!(
+                                "{what} was not refused but failed, so nothing shows it expired"
                             ),
-                        )
-                    },
+                        ),
+                    ),
                 ]
             },
         ))
@@ -432,31 +424,15 @@ impl Check for AccountBinding {
                         format!("{subject}: its own account"),
                         format!("worked: {}", control.detail),
                     ),
-                    if crossed.met() {
-                        Observation::new(
-                            Status::Fail,
-                            format!("{subject}: another account's session"),
-                            format!(
-                                "worked with another account signed in: {}. A link must act on the account it was sent to, or be refused",
-                                crossed.detail
-                            ),
-                        )
-                    } else if crossed.refused() {
-                        Observation::new(
-                            Status::Pass,
-                            format!("{subject}: another account's session"),
-                            format!("refused: {}", crossed.detail),
-                        )
-                    } else {
-                        Observation::new(
-                            Status::Error,
-                            format!("{subject}: another account's session"),
-                            format!(
-                                "not refused but failed, so nothing shows the link is bound to its account: {}",
-                                crossed.detail
-                            ),
-                        )
-                    },
+                    must_be_refused(
+                        format!("{subject}: another account's session"),
+                        &crossed,
+                        (
+                            "worked with another account signed in; a link must act on the account it was sent to, or be refused",
+                            "refused",
+                            "not refused but failed, so nothing shows the link is bound to its account",
+                        ),
+                    ),
                 ]
             },
         ))

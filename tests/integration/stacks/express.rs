@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::{Child, find_program, stacks_dir};
+use crate::support::{result, status_of};
 
 fn start(variant: &str, dir: &Path) -> Child {
     let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
@@ -225,14 +226,7 @@ burst = 12
             &["ratelimit"],
             scratch.path(),
         );
-        let results = report["results"].as_array().expect("results");
-        let of = |id: &str| {
-            results
-                .iter()
-                .find(|r| r["id"] == id)
-                .unwrap_or_else(|| panic!("no {id}"))
-                .clone()
-        };
+        let of = |id: &str| result(&report, id).clone();
         let within = of("ratelimit.at-the-limit");
         assert_eq!(within["status"], "PASS", "run {run}: {within}");
         assert!(
@@ -269,7 +263,7 @@ fn an_expired_token_refused_where_nobody_is_served_proves_nothing() {
         scratch.path(),
     );
     assert_eq!(
-        super::statuses(&report)["auth.expired-token"],
+        status_of(&report, "auth.expired-token"),
         "PASS",
         "{report:#}"
     );
@@ -288,20 +282,14 @@ fn an_expired_token_refused_where_nobody_is_served_proves_nothing() {
         &["auth.expired-token"],
         scratch.path(),
     );
-    let result = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "auth.expired-token")
-        .expect("the result")
-        .clone();
-    assert_eq!(result["status"], "ERROR", "{result:#}");
+    let expired = result(&report, "auth.expired-token");
+    assert_eq!(expired["status"], "ERROR", "{expired:#}");
     assert!(
-        result["summary"]
+        expired["summary"]
             .as_str()
             .unwrap_or("")
             .contains("no legitimate caller was served"),
-        "{result:#}"
+        "{expired:#}"
     );
 }
 
@@ -315,23 +303,9 @@ fn a_limiter_an_earlier_run_left_engaged_is_waited_out() {
     let profile = profile("right", &server);
     let first = super::audit("engaged-1", &profile, &["ratelimit.login"], scratch.path());
     let second = super::audit("engaged-2", &profile, &["ratelimit.login"], scratch.path());
-    assert_eq!(
-        super::statuses(&first)["ratelimit.login"],
-        "PASS",
-        "{first:#}"
-    );
-    assert_eq!(
-        super::statuses(&second)["ratelimit.login"],
-        "PASS",
-        "{second:#}"
-    );
-    let waited = second["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "ratelimit.login")
-        .unwrap()["evidence"]
-        .to_string();
+    assert_eq!(status_of(&first, "ratelimit.login"), "PASS", "{first:#}");
+    assert_eq!(status_of(&second, "ratelimit.login"), "PASS", "{second:#}");
+    let waited = result(&second, "ratelimit.login")["evidence"].to_string();
     assert!(
         waited.contains("an earlier burst left the limiter engaged"),
         "{waited}"

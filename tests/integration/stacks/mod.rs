@@ -201,19 +201,11 @@ fn the_same_again(
     );
 }
 
-/// Every check's status in a report, by id.
-fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
-    report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or("").to_string(),
-                r["status"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+/// Every check's status in a report, ordered by id.
+fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut statuses = crate::support::statuses(report);
+    statuses.sort();
+    statuses
 }
 
 /// The matrix's cases for one stack, by variant; every case says why and how to see it.
