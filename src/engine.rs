@@ -204,8 +204,11 @@ fn ran(
             Finding::error("the check reported PASS without evidence")
         }
         // N/A is a verdict a check may reach at run time (no session cookie exists at all);
-        // SKIP is decided before running, from the profile.
-        Status::Skip => Finding::error("the check ran but reported no verdict"),
+        // SKIP is decided before running, from the profile, or at run time when nothing
+        // was found to judge, and then it names the key that would give it something.
+        Status::Skip if finding.needs.is_none() => {
+            Finding::error("the check ran but reported no verdict")
+        }
         // Only the profile's waivers waive, after the check has spoken.
         Status::Waived => Finding::error("the check reported WAIVED itself"),
         _ => finding,
@@ -236,7 +239,7 @@ fn ran(
             total: c.total,
             left: c.left.iter().map(|why| redact(why)).collect(),
         }),
-        needs: None,
+        needs: finding.needs.clone(),
         evidence: finding
             .evidence
             .iter()

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod ctx;
 pub mod decision;
+pub mod discovery;
 pub mod engine;
 pub mod export;
 pub mod init;
@@ -28,6 +29,7 @@ pub mod remedy;
 pub mod report;
 pub mod result;
 pub mod run;
+pub mod shipped;
 pub mod waivers;
 pub mod writes;
 

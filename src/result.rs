@@ -185,9 +185,24 @@ pub struct Finding {
     pub evidence: Vec<Observation>,
     pub tables: Vec<EvidenceTable>,
     pub coverage: Option<Coverage>,
+    /// A SKIP found at run time names the profile key that would let the check run.
+    pub needs: Option<String>,
 }
 
 impl Finding {
+    /// Nothing to judge was found at run time (nothing declared, nothing discovered): a
+    /// SKIP naming the key that gives the check something to probe.
+    pub fn skip(key: &str, reason: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Skip,
+            summary: reason.into(),
+            evidence: Vec::new(),
+            tables: Vec::new(),
+            coverage: None,
+            needs: Some(key.to_string()),
+        }
+    }
+
     /// The worst observation decides; the summary names what was seen at that status.
     /// No observation at all is an ERROR: a check that saw nothing cannot pass.
     pub fn from_observations(evidence: Vec<Observation>) -> Finding {
@@ -214,6 +229,7 @@ impl Finding {
             evidence,
             tables: Vec::new(),
             coverage: None,
+            needs: None,
         }
     }
 
@@ -225,6 +241,7 @@ impl Finding {
             evidence: Vec::new(),
             tables: Vec::new(),
             coverage: None,
+            needs: None,
         }
     }
 

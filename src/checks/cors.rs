@@ -163,7 +163,7 @@ impl Check for OriginPolicy {
             let profile = &ctx.profile;
             // The page base_url lands on, after the same-origin redirects a browser follows
             // (read once for the whole audit): a redirect is not the app's answer.
-            let bundle = crate::checks::exposure::bundle::collect(ctx).await;
+            let bundle = crate::shipped::collect(ctx).await;
             let root = bundle
                 .pages_read
                 .iter()

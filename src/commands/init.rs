@@ -34,7 +34,7 @@ pub fn init(
     if let Some(spec) = &args.openapi {
         let document = match url::Url::parse(spec) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => runtime.block_on(
-                crate::init::site::fetch_spec(&url, &args.nameserver, ca_file.as_deref()),
+                crate::init::openapi::fetch(&url, &args.nameserver, ca_file.as_deref()),
             ),
             _ => crate::init::openapi::load(std::path::Path::new(spec)),
         };

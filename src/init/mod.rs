@@ -105,6 +105,52 @@ pub(crate) fn own_guess(
     )
 }
 
+/// A context for init's own requests: `target` (a `[target]` section) plus the
+/// `[network]` the user gave. Its errors are init's, never a file of the user's: `from`
+/// says which argument the guess came from.
+pub(crate) fn scratch_ctx(
+    target: &str,
+    nameservers: &[String],
+    ca_file: Option<&str>,
+    from: &str,
+) -> Result<crate::ctx::Ctx, String> {
+    let mut text = target.to_string();
+    if !nameservers.is_empty() || ca_file.is_some() {
+        text.push_str("[network]\n");
+        if !nameservers.is_empty() {
+            let quoted: Vec<String> = nameservers
+                .iter()
+                .map(|n| toml::Value::String(n.clone()).to_string())
+                .collect();
+            text.push_str(&format!("nameservers = [{}]\n", quoted.join(", ")));
+        }
+        if let Some(ca) = ca_file {
+            text.push_str(&format!(
+                "ca_file = {}\n",
+                toml::Value::String(ca.to_string())
+            ));
+        }
+    }
+    let profile = own_guess(
+        &text,
+        &|_| None,
+        &format!(
+            "from {from}, init guessed a profile that does not validate (init's mistake, not a file of yours)"
+        ),
+    )?;
+    crate::ctx::Ctx::new(std::sync::Arc::new(profile), crate::ctx::Consent::default())
+}
+
+/// The apex a host implies: `app.acme.test` → `acme.test` (two labels stay as they are).
+pub(crate) fn apex(host: &str) -> String {
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() > 2 && host.parse::<std::net::IpAddr>().is_err() {
+        labels[1..].join(".")
+    } else {
+        host.to_string()
+    }
+}
+
 /// A TOML key: bare when it may be, quoted otherwise.
 fn bare_key(key: &str) -> String {
     if !key.is_empty()

@@ -2,13 +2,11 @@
 //! scope guard as an audit. The hosts probed are the URL's host, the apex it implies and
 //! its `www.`; nothing is sent with a credential.
 
-use std::sync::Arc;
-
 use url::Url;
 
 use super::Starter;
 use crate::checks::redirects::{End, follow};
-use crate::ctx::{Consent, Ctx};
+
 use crate::net::{HttpRequest, Lookup};
 
 /// Where health endpoints usually live, tried in order.
@@ -32,89 +30,9 @@ fn is_html_page(body: &[u8]) -> bool {
     start.starts_with("<!doctype") || start.starts_with("<html")
 }
 
-/// A context for init's own requests: `target` (a `[target]` section) plus the
-/// `[network]` the user gave. Its errors are init's, never a file of the user's: `from`
-/// says which argument the guess came from.
-fn scratch_ctx(
-    target: &str,
-    nameservers: &[String],
-    ca_file: Option<&str>,
-    from: &str,
-) -> Result<Ctx, String> {
-    let mut text = target.to_string();
-    if !nameservers.is_empty() || ca_file.is_some() {
-        text.push_str("[network]\n");
-        if !nameservers.is_empty() {
-            let quoted: Vec<String> = nameservers
-                .iter()
-                .map(|n| toml::Value::String(n.clone()).to_string())
-                .collect();
-            text.push_str(&format!("nameservers = [{}]\n", quoted.join(", ")));
-        }
-        if let Some(ca) = ca_file {
-            text.push_str(&format!(
-                "ca_file = {}\n",
-                toml::Value::String(ca.to_string())
-            ));
-        }
-    }
-    let profile = super::own_guess(
-        &text,
-        &|_| None,
-        &format!(
-            "from {from}, init guessed a profile that does not validate (init's mistake, not a file of yours)"
-        ),
-    )?;
-    Ctx::new(Arc::new(profile), Consent::default())
-}
-
-/// An OpenAPI document the app serves at `url`, fetched through the audit's client (the
-/// same scope guard, nameservers and CA), never with a credential.
-pub async fn fetch_spec(
-    url: &Url,
-    nameservers: &[String],
-    ca_file: Option<&str>,
-) -> Result<serde_json::Value, String> {
-    let origin = url.origin().ascii_serialization();
-    let target = format!(
-        "[target]\nname = \"init\"\nbase_url = {}\n",
-        toml::Value::String(origin)
-    );
-    let ctx = scratch_ctx(&target, nameservers, ca_file, &format!("--openapi {url}"))?;
-    let mut request = HttpRequest::get(url.clone());
-    request.body_limit = Some(16 * 1024 * 1024);
-    let response = ctx
-        .http
-        .send(&request)
-        .await
-        .map_err(|e| ctx.redactor.redact(&e.to_string()))?;
-    if !response.is_success() || response.truncated {
-        return Err(format!(
-            "answered {}{}",
-            response.status,
-            if response.truncated {
-                " (over 16 MiB)"
-            } else {
-                ""
-            }
-        ));
-    }
-    super::openapi::parse(&String::from_utf8_lossy(&response.body))
-}
-
 /// An IP address or `localhost`: no apex, no `www.`, nothing DNS would say about it.
 fn is_local(host: &str) -> bool {
     crate::profile::is_ip_literal(host) || host == "localhost" || host.ends_with(".localhost")
-}
-
-/// The apex a host implies: `app.acme.test` → `acme.test` (two labels stay as they are).
-pub(super) fn apex(host: &str) -> String {
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() > 2 && host.parse::<std::net::IpAddr>().is_err() {
-        labels[1..].join(".")
-    } else {
-        host.to_string()
-    }
 }
 
 /// Probes `url` and fills `starter`. `nameservers` and `ca_file` are the `[network]` the
@@ -132,7 +50,7 @@ pub async fn apply(
     let base = url.origin().ascii_serialization();
     // An address or localhost has no apex, no www and no DNS: the URL is the one entry.
     let local = is_local(&host);
-    let domain = (!local).then(|| apex(&host));
+    let domain = (!local).then(|| super::apex(&host));
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     // The fixture and pre-cutover setups serve http and https on other ports than 80/443;
     // only the URL's own port is known, so the http:// candidates use the default port.
@@ -163,7 +81,7 @@ pub async fn apply(
             quoted(std::slice::from_ref(domain))
         ));
     }
-    let ctx = scratch_ctx(&text, nameservers, ca_file, &format!("--url {url}"))?;
+    let ctx = super::scratch_ctx(&text, nameservers, ca_file, &format!("--url {url}"))?;
 
     starter.base_url = Some(base.clone());
     starter.domain = domain.clone();

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use crate::profile::validator::{Validator, placeholder_names};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Route {
     pub name: String,
     pub method: Method,

@@ -115,6 +115,7 @@ impl Check for PassesWithoutEvidence {
                 evidence: vec![],
                 tables: vec![],
                 coverage: None,
+                needs: None,
             }
         })
     }

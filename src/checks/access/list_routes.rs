@@ -110,10 +110,33 @@ fn read(ctx: &Ctx, response: &Fetched) -> Answer {
     }
 }
 
+/// The routes compared: those the profile declares, then the reads the app's scripts make
+/// that it does not (said as discovered, with the script that calls them).
+async fn compared(ctx: &Ctx) -> Vec<(Route, Option<String>)> {
+    let mut routes: Vec<(Route, Option<String>)> = list_routes(ctx)
+        .filter(|r| probe::may_probe(ctx, r))
+        .map(|r| (r.clone(), None))
+        .collect();
+    let surface = crate::discovery::surface(ctx).await;
+    routes.extend(
+        surface
+            .undeclared_reads(&ctx.profile)
+            .into_iter()
+            .map(|(route, found_in)| (route, Some(found_in))),
+    );
+    routes
+}
+
+/// How many list routes are compared, declared and discovered.
+pub async fn count(ctx: &Ctx) -> usize {
+    compared(ctx).await.len()
+}
+
 /// Compares every list route across tenants.
 pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
     let mut observations = Vec::new();
-    for route in list_routes(ctx).filter(|r| probe::may_probe(ctx, r)) {
+    for (route, found_in) in compared(ctx).await {
+        let route = &route;
         let callers: Vec<&Identity> = ctx
             .profile
             .active_identities()
@@ -127,20 +150,22 @@ pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
         // Each caller's answer, asked once.
         let mut answers: BTreeMap<&str, Result<Fetched, String>> = BTreeMap::new();
         for caller in &callers {
-            let filled = route
-                .fill(&ctx.profile.tenant_values(caller))
-                .ok_or_else(|| "the route's placeholders cannot be filled".to_string());
-            let answer = match filled.and_then(|f| probe::request(ctx, route, &f, Some(caller))) {
-                Ok(request) => ctx
-                    .http
-                    .send(&request)
-                    .await
-                    .map_err(|e| ctx.redactor.redact(&e.to_string())),
-                Err(why) => Err(why),
-            };
-            answers.insert(caller.name.as_str(), answer);
+            answers.insert(caller.name.as_str(), ask(ctx, route, Some(caller)).await);
         }
-        let on = format!("{} {}", route.method.as_str(), route.path);
+        // A route the profile does not declare may serve anyone: a stranger with no login
+        // at all is compared too.
+        let anonymous = match found_in {
+            Some(_) => Some(ask(ctx, route, None).await),
+            None => None,
+        };
+        let on = match &found_in {
+            Some(script) => format!(
+                "{} {} (discovered: called by {script})",
+                route.method.as_str(),
+                route.path
+            ),
+            None => format!("{} {}", route.method.as_str(), route.path),
+        };
         for owner_tenant in &tenants {
             let Some(owner) = callers
                 .iter()
@@ -252,9 +277,71 @@ pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
                     )
                 });
             }
+            if let Some(answer) = &anonymous {
+                observations.push(anonymous_verdict(ctx, &on, answer, &found, owner_tenant));
+            }
         }
     }
     observations
+}
+
+/// The request for a route as `caller` (or anonymously), sent.
+async fn ask(ctx: &Ctx, route: &Route, caller: Option<&Identity>) -> Result<Fetched, String> {
+    let values = caller
+        .map(|c| ctx.profile.tenant_values(c))
+        .unwrap_or_default();
+    let filled = route
+        .fill(&values)
+        .ok_or_else(|| "the route's placeholders cannot be filled".to_string())?;
+    let request = probe::request(ctx, route, &filled, caller)?;
+    ctx.http
+        .send(&request)
+        .await
+        .map_err(|e| ctx.redactor.redact(&e.to_string()))
+}
+
+/// What an anonymous caller was shown of `owner_tenant`'s records (`found` marks them).
+fn anonymous_verdict(
+    ctx: &Ctx,
+    on: &str,
+    answer: &Result<Fetched, String>,
+    found: &[Mark],
+    owner_tenant: &str,
+) -> Observation {
+    let subject = format!("{on} with no login, for {owner_tenant}'s records");
+    let response = match answer {
+        Ok(response) => response,
+        Err(why) => return Observation::new(Status::Error, subject, why.clone()),
+    };
+    if let Admission::Refused(how) = probe::classify(response, &ctx.profile.auth, true) {
+        return Observation::new(Status::Pass, subject, format!("refused: {how}"));
+    }
+    let json = match read(ctx, response) {
+        Answer::Records(json) => json,
+        Answer::NotRecords(why) | Answer::Unread(why) => {
+            return Observation::new(Status::Error, subject, why);
+        }
+    };
+    let leaked: usize = found.iter().map(|m| carrying(&json, m)).max().unwrap_or(0);
+    if leaked > 0 {
+        Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "{}: {leaked} of {owner_tenant}'s record(s) served to a caller with no credential at all",
+                response.status
+            ),
+        )
+    } else {
+        Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "{}: none of {owner_tenant}'s records in the answer",
+                response.status
+            ),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! `access.tenant-isolation`: each identity asks for every other tenant's objects (ids from
 //! `[tenants.*]`, in the path, query or body); every answer must be a refusal (403 or 404)
 //! or empty, and never carry what the owning tenant sees. Routes with no tenant id (lists)
-//! are compared across tenants too (`list_routes`).
+//! are compared across tenants too (`list_routes`), and so are the reads the app's own
+//! scripts make that the profile does not declare (said as discovered).
 
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
-use crate::profile::{Auth, Profile};
+use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
 pub struct TenantIsolation;
@@ -33,17 +34,8 @@ impl Check for TenantIsolation {
                         .into(),
             };
         }
-        let lists = profile
-            .routes
-            .iter()
-            .any(|r| r.method.is_safe() && r.auth == Auth::Required && r.placeholders().is_empty());
-        if !lists && !profile.routes.iter().any(|r| !r.placeholders().is_empty()) {
-            return Applicability::Skip {
-                key: "routes.path",
-                reason: "no route takes a tenant's ids, and no protected route lists records: add {placeholders} filled from [tenants.*], or the app's list routes"
-                    .into(),
-            };
-        }
+        // Routes may also be discovered in what the pages load; with none declared and
+        // none discovered, the run says which key to add.
         Applicability::Run
     }
 
@@ -56,8 +48,14 @@ impl Check for TenantIsolation {
                 .iter()
                 .filter(|r| !r.placeholders().is_empty())
                 .collect();
-            let lists = super::list_routes::list_routes(ctx).count();
+            let lists = super::list_routes::count(ctx).await;
             let declared = routes.len() + lists;
+            if declared == 0 {
+                return Finding::skip(
+                    "routes.path",
+                    "no route takes a tenant's ids, no protected route lists records, and the pages' scripts call none: add {placeholders} filled from [tenants.*], or the app's list routes",
+                );
+            }
             let routes: Vec<_> = routes
                 .into_iter()
                 .filter(|r| probe::may_probe(ctx, r))

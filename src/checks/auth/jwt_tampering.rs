@@ -55,6 +55,7 @@ impl Check for JwtTampering {
                     summary: "no identity's token is a JWT".into(),
                     evidence: Vec::new(),
                     tables: Vec::new(),
+                    needs: None,
                 };
             }
             let mut observations = Vec::new();

@@ -144,6 +144,7 @@ impl Check for SessionCookies {
                     summary: "no session cookie was set during the audit and no [session] login is declared".into(),
                     evidence: Vec::new(),
                     tables: Vec::new(),
+                    needs: None,
                 };
             }
             if login_request.is_some()

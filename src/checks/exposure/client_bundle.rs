@@ -1,7 +1,6 @@
 //! `secrets.client-bundle`: no secret-shaped string in anything the entry pages make the
 //! browser download. Publishable keys are information.
 
-use super::bundle;
 use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
@@ -21,7 +20,7 @@ impl Check for ClientBundle {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let bundle = bundle::collect(ctx).await;
+            let bundle = crate::shipped::collect(ctx).await;
             let mut observations = bundle.page_error_observations();
             for script in &bundle.scripts {
                 let hits =

@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 use regex::Regex;
 use url::Url;
 
-use super::bundle;
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
 use crate::net::{HttpRequest, Reached};
@@ -148,7 +147,7 @@ impl Check for DirectoryListing {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let bundle = bundle::collect(ctx).await;
+            let bundle = crate::shipped::collect(ctx).await;
             let mut observations = bundle.page_error_observations();
             for page in bundle
                 .pages_read

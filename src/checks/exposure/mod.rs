@@ -5,7 +5,6 @@
 
 pub mod cfg;
 
-pub(crate) mod bundle;
 mod client_bundle;
 mod directory_listing;
 pub mod repo_scan;
@@ -14,9 +13,6 @@ pub mod secret_scan;
 mod sensitive_paths;
 mod source_maps;
 
-pub use bundle::scripts_of;
-pub use bundle::{Bundle, Page};
-pub(crate) use bundle::{PageError, collect as collect_bundle, read_page};
 pub use client_bundle::ClientBundle;
 pub use directory_listing::DirectoryListing;
 pub use repository::Repository;

@@ -2,7 +2,6 @@
 //! to each bundle) are not served; a served map is scanned for secrets too, since it carries
 //! the original sources.
 
-use super::bundle;
 use super::secret_scan;
 use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
@@ -33,7 +32,7 @@ impl Check for SourceMaps {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let bundle = bundle::collect(ctx).await;
+            let bundle = crate::shipped::collect(ctx).await;
             let served_status = match ctx.profile.target.environment {
                 Environment::Production => Status::Fail,
                 Environment::Staging => Status::Warn,

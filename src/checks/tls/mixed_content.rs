@@ -393,7 +393,7 @@ impl Check for MixedContent {
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
-            let bundle = crate::checks::exposure::collect_bundle(ctx).await;
+            let bundle = crate::shipped::collect(ctx).await;
             let pages = pages_of(&ctx.profile);
             let mut evidence = Vec::new();
             let mut left = Vec::new();
@@ -415,14 +415,14 @@ impl Check for MixedContent {
                     evidence.push(unread(page, why));
                     continue;
                 }
-                match crate::checks::exposure::read_page(ctx, page).await {
+                match crate::shipped::read_page(ctx, page).await {
                     Ok((url, response)) => {
                         evidence.push(judge(ctx, &url, &response));
                         judged += 1;
                     }
                     // An entry point that sends the browser elsewhere is not a page of
                     // its own: where it lands is judged where the profile lists it.
-                    Err(crate::checks::exposure::PageError::OffSite(_)) => {
+                    Err(crate::shipped::PageError::OffSite(_)) => {
                         left.push(format!("{page} redirects to another site"));
                     }
                     Err(why) => evidence.push(unread(page, why.text())),

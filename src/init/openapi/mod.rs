@@ -43,6 +43,40 @@ pub fn parse(text: &str) -> Result<Value, String> {
         .ok_or_else(|| "empty document".to_string())
 }
 
+/// An OpenAPI document the app serves at `url`, fetched through the audit's client (the
+/// same scope guard, nameservers and CA), never with a credential.
+pub async fn fetch(
+    url: &url::Url,
+    nameservers: &[String],
+    ca_file: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let origin = url.origin().ascii_serialization();
+    let target = format!(
+        "[target]\nname = \"init\"\nbase_url = {}\n",
+        toml::Value::String(origin)
+    );
+    let ctx = super::scratch_ctx(&target, nameservers, ca_file, &format!("--openapi {url}"))?;
+    let mut request = crate::net::HttpRequest::get(url.clone());
+    request.body_limit = Some(16 * 1024 * 1024);
+    let response = ctx
+        .http
+        .send(&request)
+        .await
+        .map_err(|e| ctx.redactor.redact(&e.to_string()))?;
+    if !response.is_success() || response.truncated {
+        return Err(format!(
+            "answered {}{}",
+            response.status,
+            if response.truncated {
+                " (over 16 MiB)"
+            } else {
+                ""
+            }
+        ));
+    }
+    parse(&String::from_utf8_lossy(&response.body))
+}
+
 fn yaml_to_json(yaml: yaml_rust2::Yaml) -> Value {
     use yaml_rust2::Yaml;
     match yaml {
@@ -192,7 +226,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
         && !crate::profile::is_ip_literal(&host)
         && host != "localhost"
     {
-        starter.domain = Some(super::site::apex(&host));
+        starter.domain = Some(super::apex(&host));
         starter.notes.push(format!(
             "domain guessed from base_url's host {host}: check it"
         ));

@@ -9,6 +9,22 @@ use super::{Child, find_program, stacks_dir};
 use crate::support::{result, status_of};
 
 fn start(variant: &str, dir: &Path) -> Child {
+    start_serving(variant, dir, None)
+}
+
+/// The app with a front end Vite built (`right` or `wrong`, tests/stacks/frontend) as its
+/// pages: `/` is the built index.html, whose entry chunk loads the projects screen lazily.
+pub(super) fn start_with_front_end(variant: &str, build: &str, dir: &Path) -> Child {
+    let dist = stacks_dir().join(format!("frontend/dist-{build}"));
+    assert!(
+        dist.join("index.html").exists(),
+        "{} is not built: run `scripts/test`, which builds the front end with Vite",
+        dist.display()
+    );
+    start_serving(variant, dir, Some(&dist))
+}
+
+fn start_serving(variant: &str, dir: &Path, front_end: Option<&Path>) -> Child {
     let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
     std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
     std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
@@ -27,10 +43,13 @@ fn start(variant: &str, dir: &Path) -> Child {
         .arg(variant)
         .arg(dir)
         .env("NODE_PATH", &modules);
+    if let Some(dist) = front_end {
+        command.env("FRONTEND_DIST", dist);
+    }
     Child::start(command, &format!("express ({variant})"))
 }
 
-fn profile(variant: &str, server: &Child) -> String {
+pub(super) fn profile(variant: &str, server: &Child) -> String {
     let port = server.port("port");
     let cdn = server.port("cdn_port");
     let token = |name: &str| server.text(&format!("/tokens/{name}")).to_string();

@@ -103,6 +103,12 @@ if (!wrong) {
   app.use("/api", corsPolicy);
 }
 
+// FRONTEND_DIST: a front end a real bundler built (tests/stacks/frontend) is the app's
+// pages instead of the one-line page below; its scripts call the API from a lazy chunk.
+if (process.env.FRONTEND_DIST) {
+  app.use(express.static(process.env.FRONTEND_DIST, { index: "index.html" }));
+}
+
 app.get("/", (req, res) => {
   const script = `https://127.0.0.2:${cdnPort}/assets/app.js`;
   res.type("html").send(

@@ -1,10 +1,21 @@
-//! What the browser downloads: the scripts the entry pages load (`<script src>`, module
-//! preloads, inline scripts, and chunks a Vite or CRA manifest names), fetched within caps.
+//! What the app ships to the browser, fetched and read in one place for the checks, `init`
+//! and discovery: the entry pages (same-origin redirects followed) and every script they
+//! load, as a browser would, within caps: `<script src>` (classic and module), module
+//! preloads, inline scripts, the import map, and then, read out of the scripts themselves
+//! ([`js`]), the modules they import (`import()` chunks too) and the chunk files a
+//! bundler's runtime or manifest names. Read anonymously: a page's scripts are what anyone
+//! can download.
 
-use std::sync::OnceLock;
+pub mod html;
+pub mod js;
 
-use scraper::{Html, Selector};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use url::Url;
+
+pub use html::{document_base, resolve_specifier, scripts_of};
+pub use js::ScriptFacts;
 
 use crate::ctx::Ctx;
 use crate::net::HttpRequest;
@@ -21,10 +32,7 @@ const MAX_PAGE_HOPS: usize = 5;
 /// An entry page as a browser reaches it: same-origin redirects followed, the page read
 /// whole within [`MAX_PAGE_BYTES`]. Returns the page's final URL and its answer, or why it
 /// could not be read (each caller says what that left unseen).
-pub(crate) async fn read_page(
-    ctx: &Ctx,
-    page: &Url,
-) -> Result<(Url, crate::net::Fetched), PageError> {
+pub async fn read_page(ctx: &Ctx, page: &Url) -> Result<(Url, crate::net::Fetched), PageError> {
     let mut url = page.clone();
     for _ in 0..=MAX_PAGE_HOPS {
         let mut request = HttpRequest::get(url.clone());
@@ -84,7 +92,12 @@ pub struct Script {
     pub name: String,
     pub url: Option<Url>,
     /// Shared, not copied, with the scans that read it off the runtime thread.
-    pub text: std::sync::Arc<String>,
+    pub text: Arc<String>,
+    /// How the audit came to it: `loaded by PAGE`, `imported by SCRIPT`, `named by the chunk
+    /// map of SCRIPT`, `named by MANIFEST`.
+    pub found: String,
+    /// What the script says, read as JavaScript once for every reader.
+    pub facts: Arc<ScriptFacts>,
 }
 
 /// Why a script the pages load was not scanned.
@@ -198,52 +211,6 @@ impl Bundle {
     }
 }
 
-/// The URL a document's relative references resolve against: its first `<base href>`
-/// (HTML §4.2.3), resolved against the page, or the page itself.
-pub fn document_base(html: &Html, page: &Url) -> Url {
-    static BASE: OnceLock<Selector> = OnceLock::new();
-    let base = BASE.get_or_init(|| Selector::parse("base[href]").expect("static selector"));
-    html.select(base)
-        .next()
-        .and_then(|element| element.value().attr("href"))
-        .and_then(|href| page.join(href.trim()).ok())
-        .filter(|url| matches!(url.scheme(), "http" | "https"))
-        .unwrap_or_else(|| page.clone())
-}
-
-/// Script URLs and inline script bodies of one HTML page, parsed as a browser parses it
-/// (html5ever), relative URLs resolved against the document's `<base href>`.
-pub fn scripts_of(html: &str, page: &Url) -> (Vec<Url>, Vec<String>) {
-    static SELECTORS: OnceLock<(Selector, Selector)> = OnceLock::new();
-    let (script, preload) = SELECTORS.get_or_init(|| {
-        (
-            Selector::parse("script").expect("static selector"),
-            Selector::parse("link[rel~=modulepreload][href]").expect("static selector"),
-        )
-    });
-    let document = Html::parse_document(html);
-    let base = document_base(&document, page);
-    let mut urls = Vec::new();
-    let mut inline = Vec::new();
-    for element in document.select(script) {
-        match element.value().attr("src") {
-            Some(src) => urls.extend(base.join(src.trim()).ok()),
-            None => {
-                let text: String = element.text().collect();
-                if !text.trim().is_empty() {
-                    inline.push(text);
-                }
-            }
-        }
-    }
-    for element in document.select(preload) {
-        if let Some(href) = element.value().attr("href") {
-            urls.extend(base.join(href.trim()).ok());
-        }
-    }
-    (urls, inline)
-}
-
 /// `.js` files a build manifest names.
 fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
     match json {
@@ -254,17 +221,55 @@ fn manifest_chunks(json: &serde_json::Value, base: &Url, out: &mut Vec<Url>) {
     }
 }
 
+/// Reads a script as JavaScript off the runtime thread (a large bundle takes a while).
+async fn read_facts(text: Arc<String>) -> Arc<ScriptFacts> {
+    let reading = text.clone();
+    match tokio::task::spawn_blocking(move || js::read(&reading)).await {
+        Ok(facts) => Arc::new(facts),
+        Err(error) => Arc::new(ScriptFacts {
+            partial: Some(format!("the JavaScript reader stopped: {error}")),
+            ..ScriptFacts::default()
+        }),
+    }
+}
+
 /// The bundle, fetched once per audit however many checks read it.
-pub async fn collect(ctx: &Ctx) -> std::sync::Arc<Bundle> {
-    let collected = ctx.slot(|_| tokio::sync::OnceCell::<std::sync::Arc<Bundle>>::new());
+pub async fn collect(ctx: &Ctx) -> Arc<Bundle> {
+    let collected = ctx.slot(|_| tokio::sync::OnceCell::<Arc<Bundle>>::new());
     collected
-        .get_or_init(|| async { std::sync::Arc::new(fetch(ctx).await) })
+        .get_or_init(|| async { Arc::new(fetch(ctx).await) })
         .await
         .clone()
 }
 
-/// Fetches the entry pages (base_url, canonical, `[target] pages`) and every script they load.
-async fn fetch(ctx: &Ctx) -> Bundle {
+/// A script still to fetch, and how it was found.
+struct Queued {
+    url: Url,
+    found: String,
+}
+
+/// Scripts to fetch, each once, in the order they were found.
+#[derive(Default)]
+struct Queue {
+    items: std::collections::VecDeque<Queued>,
+    seen: std::collections::HashSet<Url>,
+}
+
+impl Queue {
+    fn push(&mut self, url: Url, found: impl FnOnce() -> String) {
+        let mut key = url.clone();
+        key.set_fragment(None);
+        if self.seen.insert(key.clone()) {
+            self.items.push_back(Queued {
+                url: key,
+                found: found(),
+            });
+        }
+    }
+}
+
+/// The entry pages the profile names: base_url, canonical, `[target] pages`.
+fn entry_pages(ctx: &Ctx) -> Vec<Url> {
     let mut pages: Vec<Url> = vec![ctx.profile.target.base_url.clone()];
     for page in ctx
         .profile
@@ -277,6 +282,12 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             pages.push(page.clone());
         }
     }
+    pages
+}
+
+/// Fetches the entry pages and every script they load, then what those scripts load.
+async fn fetch(ctx: &Ctx) -> Bundle {
+    let pages = entry_pages(ctx);
     let mut bundle = Bundle {
         scripts: Vec::new(),
         pages_read: Vec::new(),
@@ -285,7 +296,10 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         pages: pages.len(),
         page_errors: Vec::new(),
     };
-    let mut urls: Vec<Url> = Vec::new();
+    let mut queue = Queue::default();
+    let mut import_map: BTreeMap<String, Url> = BTreeMap::new();
+    // Where chunk files a runtime names are served from: the first page's document base.
+    let mut app_base: Option<Url> = None;
     for requested in &pages {
         let (page, response) = match read_page(ctx, requested).await {
             Ok(read) => read,
@@ -304,21 +318,26 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             ));
         }
         let html = String::from_utf8_lossy(&response.body);
-        let (external, inline) = scripts_of(&html, page);
-        for url in external {
-            if !urls.contains(&url) {
-                urls.push(url);
-            }
+        let found = scripts_of(&html, page);
+        let base = found.base.clone().unwrap_or_else(|| page.clone());
+        app_base.get_or_insert_with(|| base.clone());
+        import_map.extend(found.import_map);
+        for url in found.urls {
+            queue.push(url, || format!("loaded by {page}"));
         }
-        for (i, text) in inline.into_iter().enumerate() {
+        for (i, text) in found.inline.into_iter().enumerate() {
+            let text = Arc::new(text);
             bundle.scripts.push(Script {
                 name: format!("inline script {} of {page}", i + 1),
                 url: None,
-                text: std::sync::Arc::new(text),
+                facts: read_facts(text.clone()).await,
+                text,
+                found: format!("in {page}"),
             });
         }
-        for manifest in ["/.vite/manifest.json", "/asset-manifest.json"] {
-            let Ok(url) = page.join(manifest) else {
+        // Build manifests sit at the app's base; the files they name are relative to it.
+        for manifest in [".vite/manifest.json", "asset-manifest.json"] {
+            let Ok(url) = base.join(manifest) else {
                 continue;
             };
             if let Ok(response) = ctx.http.send(&HttpRequest::get(url.clone())).await
@@ -326,11 +345,9 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                 && let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body)
             {
                 let mut chunks = Vec::new();
-                manifest_chunks(&json, &url, &mut chunks);
+                manifest_chunks(&json, &base, &mut chunks);
                 for chunk in chunks {
-                    if !urls.contains(&chunk) {
-                        urls.push(chunk);
-                    }
+                    queue.push(chunk, || format!("named by {url}"));
                 }
             }
         }
@@ -340,8 +357,18 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             response,
         });
     }
+    // The inline scripts' imports, against their page.
+    for script in &bundle.scripts {
+        if let Some(page) = bundle.pages_read.first() {
+            for specifier in &script.facts.imports {
+                if let Some(url) = resolve_specifier(specifier, &page.url, &import_map) {
+                    queue.push(url, || format!("imported by {}", script.name));
+                }
+            }
+        }
+    }
     let mut total = 0usize;
-    for url in urls {
+    while let Some(Queued { url, found }) = queue.items.pop_front() {
         if !matches!(url.scheme(), "http" | "https") {
             bundle
                 .unscanned
@@ -372,13 +399,34 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                 }
                 // The body becomes the text without a copy when it is UTF-8 (scripts are):
                 // a 10 MiB script is held once, not twice.
-                let text = String::from_utf8(response.body).unwrap_or_else(|invalid| {
+                let text = Arc::new(String::from_utf8(response.body).unwrap_or_else(|invalid| {
                     String::from_utf8_lossy(invalid.as_bytes()).into_owned()
-                });
+                }));
+                let facts = read_facts(text.clone()).await;
+                for specifier in &facts.imports {
+                    if let Some(next) = resolve_specifier(specifier, &url, &import_map) {
+                        queue.push(next, || format!("imported by {url}"));
+                    }
+                }
+                // A runtime's chunk files are relative to its public path, else to the
+                // app's base.
+                let chunk_base = match &facts.public_path {
+                    Some(path) => app_base.as_ref().unwrap_or(&url).join(path).ok(),
+                    None => app_base.clone(),
+                };
+                if let Some(chunk_base) = chunk_base {
+                    for file in &facts.chunk_files {
+                        if let Ok(next) = chunk_base.join(file) {
+                            queue.push(next, || format!("named by the chunk map of {url}"));
+                        }
+                    }
+                }
                 bundle.scripts.push(Script {
                     name: url.to_string(),
                     url: Some(url),
-                    text: std::sync::Arc::new(text),
+                    text,
+                    found,
+                    facts,
                 });
             }
             Ok(response) => bundle.unscanned.push(Unscanned::Failed(format!(
@@ -392,39 +440,4 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         }
     }
     bundle
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_external_preloaded_and_inline_scripts() {
-        let page = Url::parse("https://app.acme.test/dashboard").unwrap();
-        let html = r#"<html><script src="/assets/app.js"></script><link rel="modulepreload" href="chunk.js">
-            <script>window.cfg = {a: 1}</script><script type="module" src='https://cdn.test/x.js'></script></html>"#;
-        let (urls, inline) = scripts_of(html, &page);
-        let urls: Vec<String> = urls.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            urls,
-            [
-                "https://app.acme.test/assets/app.js",
-                "https://cdn.test/x.js",
-                "https://app.acme.test/chunk.js"
-            ]
-        );
-        assert_eq!(inline, ["window.cfg = {a: 1}"]);
-    }
-
-    #[test]
-    fn scripts_resolve_against_the_base_href() {
-        // An admin SPA served at /admin/ whose scripts are relative to its base.
-        let page = Url::parse("https://app.acme.test/admin/login").unwrap();
-        let html = r#"<html><head><base href="/admin/"><script type="module" src="./assets/index-3f2a.js"></script></head></html>"#;
-        let (urls, _) = scripts_of(html, &page);
-        assert_eq!(
-            urls[0].as_str(),
-            "https://app.acme.test/admin/assets/index-3f2a.js"
-        );
-    }
 }

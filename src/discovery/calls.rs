@@ -1,0 +1,234 @@
+//! A script's calls read as requests: which method, which URL or path (template holes
+//! named as placeholders), which literal body.
+
+use crate::profile::Method;
+use crate::shipped::js::{Call, Literal};
+
+/// Extensions of files a page loads that are not API calls.
+const ASSET_EXTENSIONS: &[&str] = &[
+    ".js", ".mjs", ".css", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp",
+    ".woff", ".woff2", ".ttf", ".html", ".json", ".txt", ".xml", ".wasm", ".mp4", ".webm",
+];
+
+/// Where a call goes, as written: a path on the page's own origin, or an absolute URL.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Target {
+    /// `https://api.acme.test` for an absolute URL; `None` for a path the page's origin serves.
+    pub origin: Option<String>,
+    /// The path, holes as `{placeholders}` (`/api/projects/{projects_id}`), no query.
+    pub path: String,
+}
+
+/// One request the browser makes, as the script writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    pub target: Target,
+    /// A literal JSON body, when the script writes one out.
+    pub body: Option<serde_json::Value>,
+}
+
+fn method_named(name: &str) -> Option<Method> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "get" => Method::Get,
+        "head" => Method::Head,
+        "post" => Method::Post,
+        "put" => Method::Put,
+        "patch" => Method::Patch,
+        "delete" | "del" => Method::Delete,
+        "options" => Method::Options,
+        _ => return None,
+    })
+}
+
+/// The URL a literal names, when it names one.
+fn url_text(literal: &Literal) -> Option<Vec<String>> {
+    match literal {
+        Literal::Text(text) => Some(vec![text.clone()]),
+        Literal::Template(parts) => Some(parts.clone()),
+        _ => None,
+    }
+}
+
+/// A path or URL with holes, as a target: holes become placeholders named after the
+/// segment before them (`/projects/${id}` → `{projects_id}`), numbered where that repeats.
+fn target_of(parts: &[String]) -> Option<Target> {
+    let mut joined = String::new();
+    let mut names: Vec<String> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        joined.push_str(part);
+        if i + 1 < parts.len() {
+            let before = joined
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>();
+            let base = if before.is_empty() || !joined.ends_with('/') {
+                "param".to_string()
+            } else {
+                format!("{before}_id")
+            };
+            let mut name = base.clone();
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            joined.push_str(&format!("{{{name}}}"));
+            names.push(name);
+        }
+    }
+    // The query and fragment are not part of the route.
+    let cut = joined.find(['?', '#']).unwrap_or(joined.len());
+    let joined = &joined[..cut];
+    let (origin, path) = if let Some(rest) = joined
+        .strip_prefix("https://")
+        .or_else(|| joined.strip_prefix("http://"))
+    {
+        let scheme = &joined[..joined.len() - rest.len()];
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if host.is_empty() || host.contains('{') {
+            return None;
+        }
+        (Some(format!("{scheme}{host}")), path.to_string())
+    } else if joined.starts_with('/') && !joined.starts_with("//") {
+        (None, joined.to_string())
+    } else {
+        return None;
+    };
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    };
+    let lower = path.to_ascii_lowercase();
+    if path.chars().any(char::is_whitespace)
+        || ASSET_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
+        || path.starts_with("/{")
+    {
+        return None;
+    }
+    Some(Target { origin, path })
+}
+
+/// The request a call makes, if it is one: `fetch(url, {method, body})`, `axios.post(url,
+/// body)`, `xhr.open("GET", url)`, `axios({url, method})`, or a wrapper called with a path
+/// (`api("/api/me")`, GET unless its options say otherwise).
+pub fn request_of(call: &Call) -> Option<Request> {
+    if call.construct {
+        return None;
+    }
+    let named = call.method_name();
+    // `xhr.open("POST", "/api/x")`.
+    if named == "open"
+        && let [Literal::Text(method), url, ..] = call.args.as_slice()
+        && let Some(method) = method_named(method)
+    {
+        return Some(Request {
+            method,
+            target: target_of(&url_text(url)?)?,
+            body: None,
+        });
+    }
+    let (position, parts) = call
+        .args
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| Some((i, url_text(a)?)))
+        .or_else(|| {
+            // `axios({url: "/api/x", method: "post"})`.
+            call.args.iter().enumerate().find_map(|(i, a)| match a {
+                Literal::Object(members) => Some((i, url_text(members.get("url")?)?)),
+                _ => None,
+            })
+        })?;
+    let target = target_of(&parts)?;
+    let options = call.args.iter().find_map(|a| match a {
+        Literal::Object(members) => Some(members),
+        _ => None,
+    });
+    let from_options = options.and_then(|o| {
+        o.get("method")
+            .or_else(|| o.get("type"))
+            .and_then(Literal::text)
+            .and_then(method_named)
+    });
+    let from_callee = call
+        .callee
+        .contains('.')
+        .then(|| method_named(named))
+        .flatten();
+    let method = from_options.or(from_callee).unwrap_or(Method::Get);
+    // The body: `body: JSON.stringify({...})` in fetch's options, or the argument after
+    // the URL of `client.post(url, {...})`.
+    let body = options
+        .and_then(|o| o.get("body").or_else(|| o.get("data")))
+        .and_then(Literal::to_json)
+        .or_else(|| {
+            (from_callee.is_some() && !method.is_safe())
+                .then(|| call.args.get(position + 1).and_then(Literal::to_json))
+                .flatten()
+        })
+        .filter(serde_json::Value::is_object);
+    Some(Request {
+        method,
+        target,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shipped::js::read;
+
+    fn requests(source: &str) -> Vec<(String, String, Option<serde_json::Value>)> {
+        read(source)
+            .calls
+            .iter()
+            .filter_map(request_of)
+            .map(|r| {
+                (
+                    r.method.as_str().to_string(),
+                    format!("{}{}", r.target.origin.unwrap_or_default(), r.target.path),
+                    r.body,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_usual_clients() {
+        let found = requests(
+            r#"fetch("/api/me");axios.post("/api/orgs/"+o,{a:1});axios.delete(`/api/projects/${p}/members/${m}?force=1`);
+            x.open("PUT","https://api.acme.test/v1/items");t("/api/notes",{method:"POST",body:JSON.stringify({text:"hi"})});
+            axios({url:"/api/search",method:"post"});document.querySelector("/assets/logo.svg");api.get(`${base}/x`);"#,
+        );
+        assert_eq!(
+            found,
+            [
+                ("GET".into(), "/api/me".into(), None),
+                (
+                    "POST".into(),
+                    "/api/orgs/{orgs_id}".into(),
+                    Some(serde_json::json!({"a": 1}))
+                ),
+                (
+                    "DELETE".into(),
+                    "/api/projects/{projects_id}/members/{members_id}".into(),
+                    None
+                ),
+                ("PUT".into(), "https://api.acme.test/v1/items".into(), None),
+                (
+                    "POST".into(),
+                    "/api/notes".into(),
+                    Some(serde_json::json!({"text": "hi"}))
+                ),
+                ("POST".into(), "/api/search".into(), None),
+            ]
+        );
+    }
+}

@@ -1,0 +1,599 @@
+//! A script read as JavaScript (oxc's parser, the same one bundlers and linters use), not
+//! searched with patterns: minified code puts calls, strings and templates wherever the
+//! minifier likes, and only a parser tells a call's arguments from a string that happens
+//! to contain a path. What is kept is what the rest of the audit needs from a script:
+//!
+//! - the modules it loads (`import … from`, `export … from`, `import()`), so lazily loaded
+//!   chunks are read too;
+//! - chunk files a bundler's runtime names (Vite's `__vite__mapDeps`, webpack's chunk-URL
+//!   function with its id → hash map);
+//! - calls that carry a literal URL or path, or that name a table or collection
+//!   (`from("notes")`, `collection("posts")`): the surface the browser calls;
+//! - GraphQL documents (`gql` templates, `query …` strings).
+//!
+//! Nothing here fetches or judges; [`crate::discovery`] turns these facts into a surface.
+
+use std::collections::BTreeMap;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, ArrowFunctionExpression, BinaryExpression, BinaryOperator, CallExpression,
+    ExportAllDeclaration, ExportNamedDeclaration, Expression, ImportDeclaration, ImportExpression,
+    NewExpression, ObjectPropertyKind, PropertyKey, Statement, TaggedTemplateExpression,
+    TemplateLiteral, VariableDeclarator,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+
+/// Calls kept per script, at most: a bundle with more literal-path calls than this is
+/// read for the first ones only (and says so).
+const MAX_CALLS: usize = 2_000;
+/// Chunk files one runtime map may name, at most.
+const MAX_CHUNK_FILES: usize = 500;
+/// GraphQL documents kept per script, at most.
+const MAX_DOCUMENTS: usize = 200;
+
+/// A literal argument, as far as it is literal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Text(String),
+    /// A template literal: its text parts, with a hole between each two.
+    Template(Vec<String>),
+    /// An object literal's members, by key (only members with a static key).
+    Object(BTreeMap<String, Literal>),
+    /// `JSON.stringify(x)`: the literal it serialises.
+    Stringified(Box<Literal>),
+    Number(f64),
+    Bool(bool),
+    /// Anything computed at run time.
+    Other,
+}
+
+impl Literal {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Literal::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The literal as JSON, when all of it is literal.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        Some(match self {
+            Literal::Text(text) => serde_json::Value::String(text.clone()),
+            Literal::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
+            Literal::Number(n) => serde_json::Number::from_f64(*n)?.into(),
+            Literal::Bool(b) => (*b).into(),
+            Literal::Object(members) => serde_json::Value::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Literal::Stringified(inner) => inner.to_json()?,
+            Literal::Template(_) | Literal::Other => return None,
+        })
+    }
+}
+
+/// A call the script makes with something literal in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The callee as written, minified names and all: `fetch`, `axios.post`, `t`,
+    /// `?.from` (a call on a computed object).
+    pub callee: String,
+    /// `new X(…)`.
+    pub construct: bool,
+    /// The first arguments (at most four).
+    pub args: Vec<Literal>,
+}
+
+impl Call {
+    /// The callee's last name: `post` of `axios.post`.
+    pub fn method_name(&self) -> &str {
+        self.callee.rsplit('.').next().unwrap_or(&self.callee)
+    }
+}
+
+/// What one script says, as far as the audit reads it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScriptFacts {
+    /// Module specifiers as written (`./projects-DX.js`, `/assets/x.js`, `react`).
+    pub imports: Vec<String>,
+    /// Chunk files a bundler's runtime names, relative to where the app is served from.
+    pub chunk_files: Vec<String>,
+    /// webpack's public path (`__webpack_require__.p = "/static/"`), when the script sets one.
+    pub public_path: Option<String>,
+    pub calls: Vec<Call>,
+    /// GraphQL operation documents.
+    pub documents: Vec<String>,
+    /// Why the script could not be read whole (a syntax error, a cap reached).
+    pub partial: Option<String>,
+}
+
+/// Reads `source` as a module, or as a classic script when it is not one.
+pub fn read(source: &str) -> ScriptFacts {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, source, SourceType::unambiguous()).parse();
+    let mut reader = Reader::default();
+    reader.visit_program(&parsed.program);
+    let mut facts = reader.facts;
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        facts.partial = Some(match parsed.diagnostics.first() {
+            Some(error) => format!("not valid JavaScript ({error}); read as far as it parsed"),
+            None => "not valid JavaScript; read as far as it parsed".into(),
+        });
+    } else if reader.capped {
+        facts.partial = Some(format!(
+            "more than {MAX_CALLS} calls with a literal URL; the first {MAX_CALLS} were read"
+        ));
+    }
+    unique(&mut facts.imports);
+    unique(&mut facts.documents);
+    facts
+}
+
+/// Keeps the first of each item, in order.
+fn unique(items: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|item| seen.insert(item.clone()));
+}
+
+#[derive(Default)]
+struct Reader {
+    facts: ScriptFacts,
+    capped: bool,
+    /// Inside `const __vite__mapDeps = …`: its strings are chunk files.
+    in_vite_deps: bool,
+}
+
+/// A callee as a dotted name.
+fn callee_name(expression: &Expression) -> String {
+    match expression {
+        Expression::Identifier(id) => id.name.to_string(),
+        Expression::StaticMemberExpression(member) => {
+            format!("{}.{}", callee_name(&member.object), member.property.name)
+        }
+        Expression::ParenthesizedExpression(inner) => callee_name(&inner.expression),
+        // `(0, t.get)(…)`: the minifier's way to call without a `this`.
+        Expression::SequenceExpression(sequence) => sequence
+            .expressions
+            .last()
+            .map(callee_name)
+            .unwrap_or_else(|| "?".into()),
+        Expression::ChainExpression(_) => "?".into(),
+        _ => "?".into(),
+    }
+}
+
+fn template_parts(template: &TemplateLiteral) -> Vec<String> {
+    template
+        .quasis
+        .iter()
+        .map(|q| {
+            q.value
+                .cooked
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| q.value.raw.to_string())
+        })
+        .collect()
+}
+
+fn literal(expression: &Expression, depth: usize) -> Literal {
+    if depth > 6 {
+        return Literal::Other;
+    }
+    match expression {
+        Expression::StringLiteral(s) => Literal::Text(s.value.to_string()),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
+            Literal::Text(template_parts(t).concat())
+        }
+        Expression::TemplateLiteral(t) => Literal::Template(template_parts(t)),
+        Expression::NumericLiteral(n) => Literal::Number(n.value),
+        Expression::BooleanLiteral(b) => Literal::Bool(b.value),
+        Expression::ParenthesizedExpression(inner) => literal(&inner.expression, depth),
+        // `"/api/orgs/" + org + "/members"`: a template written the old way.
+        Expression::BinaryExpression(binary) if binary.operator == BinaryOperator::Addition => {
+            let mut parts = vec![String::new()];
+            concatenation(expression, &mut parts, depth);
+            if parts.len() == 1 {
+                Literal::Text(parts.remove(0))
+            } else {
+                Literal::Template(parts)
+            }
+        }
+        Expression::ObjectExpression(object) => {
+            let mut members = BTreeMap::new();
+            for property in &object.properties {
+                let ObjectPropertyKind::ObjectProperty(property) = property else {
+                    continue;
+                };
+                let key = match &property.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+                    PropertyKey::StringLiteral(s) => s.value.to_string(),
+                    _ => continue,
+                };
+                members.insert(key, literal(&property.value, depth + 1));
+            }
+            Literal::Object(members)
+        }
+        Expression::CallExpression(call)
+            if callee_name(&call.callee) == "JSON.stringify" && !call.arguments.is_empty() =>
+        {
+            match call.arguments[0].as_expression() {
+                Some(inner) => Literal::Stringified(Box::new(literal(inner, depth + 1))),
+                None => Literal::Other,
+            }
+        }
+        _ => Literal::Other,
+    }
+}
+
+/// The text parts of a `+` chain, a new part after each computed operand.
+fn concatenation(expression: &Expression, parts: &mut Vec<String>, depth: usize) {
+    let last = parts.len() - 1;
+    match expression {
+        Expression::BinaryExpression(binary)
+            if binary.operator == BinaryOperator::Addition && depth < 32 =>
+        {
+            concatenation(&binary.left, parts, depth + 1);
+            concatenation(&binary.right, parts, depth + 1);
+        }
+        Expression::StringLiteral(s) => parts[last].push_str(&s.value),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
+            parts[last].push_str(&template_parts(t).concat())
+        }
+        _ => parts.push(String::new()),
+    }
+}
+
+/// A string that could be a URL or a path the browser requests.
+fn url_like(text: &str) -> bool {
+    (text.starts_with('/') && !text.starts_with("//") && text.len() > 1)
+        || text.starts_with("http://")
+        || text.starts_with("https://")
+}
+
+/// Member names under which a client names a table, a function or a collection.
+const NAMED_RESOURCES: &[&str] = &["from", "rpc", "collection"];
+
+fn keep(name: &str, args: &[Literal]) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let literal_url = |l: &Literal| match l {
+        Literal::Text(t) => url_like(t),
+        Literal::Template(parts) => parts.first().is_some_and(|p| url_like(p)),
+        Literal::Object(members) => ["url", "uri"].iter().any(|k| {
+            members
+                .get(*k)
+                .is_some_and(|u| u.text().is_some_and(url_like))
+        }),
+        _ => false,
+    };
+    args.iter().any(literal_url)
+        || (NAMED_RESOURCES.contains(&last)
+            && name.contains('.')
+            && args.first().is_some_and(|a| a.text().is_some()))
+}
+
+impl Reader {
+    fn call(&mut self, callee: &Expression, arguments: &[Argument], construct: bool) {
+        if self.facts.calls.len() >= MAX_CALLS {
+            self.capped = true;
+            return;
+        }
+        let args: Vec<Literal> = arguments
+            .iter()
+            .take(4)
+            .map(|a| a.as_expression().map_or(Literal::Other, |e| literal(e, 0)))
+            .collect();
+        let name = callee_name(callee);
+        if keep(&name, &args) {
+            self.facts.calls.push(Call {
+                callee: name,
+                construct,
+                args,
+            });
+        }
+    }
+
+    fn document(&mut self, text: &str) {
+        let start = text.trim_start();
+        let operation = ["query", "mutation", "subscription", "fragment"]
+            .iter()
+            .any(|kw| {
+                start.starts_with(kw)
+                    && start[kw.len()..].trim_start().starts_with(|c: char| {
+                        c.is_alphanumeric() || c == '{' || c == '(' || c == '_'
+                    })
+            });
+        if operation && text.contains('{') && self.facts.documents.len() < MAX_DOCUMENTS {
+            self.facts.documents.push(text.to_string());
+        }
+    }
+
+    /// webpack's chunk-URL function: `e => "static/js/" + e + "." + {12: "ab12"}[e] + ".chunk.js"`.
+    fn webpack_chunk_urls(&mut self, body: &Expression) {
+        let mut parts = Vec::new();
+        if !flatten_plus(body, &mut parts) {
+            return;
+        }
+        let Some(map) = parts.iter().find_map(|p| match p {
+            Part::Lookup(map) => Some(map.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        for (id, hash) in map.iter().take(MAX_CHUNK_FILES) {
+            let file: String = parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(t) => t.as_str(),
+                    Part::Id => id.as_str(),
+                    Part::Lookup(_) => hash.as_str(),
+                })
+                .collect();
+            if file.ends_with(".js") && self.facts.chunk_files.len() < MAX_CHUNK_FILES {
+                self.facts.chunk_files.push(file);
+            }
+        }
+    }
+}
+
+enum Part {
+    Text(String),
+    /// The function's parameter: the chunk id.
+    Id,
+    /// `{id: hash, …}[id]`.
+    Lookup(BTreeMap<String, String>),
+}
+
+/// A `+` chain of strings, the parameter and one id → text map; false when it is anything else.
+fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
+    match expression {
+        Expression::BinaryExpression(binary) => flatten_binary(binary, parts),
+        Expression::ParenthesizedExpression(inner) => flatten_plus(&inner.expression, parts),
+        Expression::StringLiteral(s) => {
+            parts.push(Part::Text(s.value.to_string()));
+            true
+        }
+        Expression::Identifier(_) => {
+            parts.push(Part::Id);
+            true
+        }
+        // `({…}[e] || e)`: the hash, or the id where it has none.
+        Expression::LogicalExpression(logical) => flatten_plus(&logical.left, parts),
+        Expression::ComputedMemberExpression(member) => {
+            let Expression::ObjectExpression(object) = &member.object else {
+                return false;
+            };
+            let mut map = BTreeMap::new();
+            for property in &object.properties {
+                let ObjectPropertyKind::ObjectProperty(property) = property else {
+                    return false;
+                };
+                let key = match &property.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+                    PropertyKey::StringLiteral(s) => s.value.to_string(),
+                    PropertyKey::NumericLiteral(n) => n.value.to_string(),
+                    _ => return false,
+                };
+                let Expression::StringLiteral(value) = &property.value else {
+                    return false;
+                };
+                map.insert(key, value.value.to_string());
+            }
+            parts.push(Part::Lookup(map));
+            true
+        }
+        _ => false,
+    }
+}
+
+fn flatten_binary(binary: &BinaryExpression, parts: &mut Vec<Part>) -> bool {
+    binary.operator == BinaryOperator::Addition
+        && flatten_plus(&binary.left, parts)
+        && flatten_plus(&binary.right, parts)
+}
+
+/// The expression an arrow or function returns, when its body is that one return.
+fn returned<'b, 'a>(expression: &'b Expression<'a>) -> Option<&'b Expression<'a>> {
+    let statements = match expression {
+        Expression::ArrowFunctionExpression(arrow) => return arrow_result(arrow),
+        Expression::FunctionExpression(function) => &function.body.as_ref()?.statements,
+        _ => return None,
+    };
+    match statements.as_slice() {
+        [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
+        _ => None,
+    }
+}
+
+fn arrow_result<'b, 'a>(arrow: &'b ArrowFunctionExpression<'a>) -> Option<&'b Expression<'a>> {
+    match &arrow.body {
+        oxc_ast::ast::ArrowFunctionBody::FunctionBody(body) => match body.statements.as_slice() {
+            [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
+            _ => None,
+        },
+        body => body.as_expression(),
+    }
+}
+
+impl<'a> Visit<'a> for Reader {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        self.facts.imports.push(it.source.value.to_string());
+        walk::walk_import_declaration(self, it);
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.facts.imports.push(it.source.value.to_string());
+        walk::walk_export_all_declaration(self, it);
+    }
+
+    fn visit_export_named_declaration(&mut self, it: &ExportNamedDeclaration<'a>) {
+        walk::walk_export_named_declaration(self, it);
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &oxc_ast::ast::ExportFromDeclaration<'a>) {
+        self.facts.imports.push(it.source.value.to_string());
+        walk::walk_export_from_declaration(self, it);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        match literal(&it.source, 0) {
+            Literal::Text(specifier) => self.facts.imports.push(specifier),
+            // `import(`./pages/${name}.js`)`: which files, only the build knows.
+            Literal::Template(_) | Literal::Other => {}
+            _ => {}
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        self.call(&it.callee, &it.arguments, false);
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
+        self.call(&it.callee, &it.arguments, true);
+        walk::walk_new_expression(self, it);
+    }
+
+    fn visit_tagged_template_expression(&mut self, it: &TaggedTemplateExpression<'a>) {
+        let tag = callee_name(&it.tag);
+        if tag.ends_with("gql") || tag.ends_with("graphql") {
+            let text = template_parts(&it.quasi).join("");
+            if self.facts.documents.len() < MAX_DOCUMENTS {
+                self.facts.documents.push(text);
+            }
+        }
+        walk::walk_tagged_template_expression(self, it);
+    }
+
+    fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
+        let value = it.value.as_str();
+        if self.in_vite_deps {
+            if value.ends_with(".js") && self.facts.chunk_files.len() < MAX_CHUNK_FILES {
+                self.facts.chunk_files.push(value.to_string());
+            }
+        } else {
+            self.document(value);
+        }
+    }
+
+    fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        if it.expressions.is_empty() {
+            self.document(&template_parts(it).concat());
+        }
+        walk::walk_template_literal(self, it);
+    }
+
+    fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        let vite = it
+            .id
+            .get_identifier_name()
+            .is_some_and(|name| name == "__vite__mapDeps");
+        let was = self.in_vite_deps;
+        self.in_vite_deps = was || vite;
+        walk::walk_variable_declarator(self, it);
+        self.in_vite_deps = was;
+    }
+
+    fn visit_assignment_expression(&mut self, it: &oxc_ast::ast::AssignmentExpression<'a>) {
+        if let Some(member) = it.left.as_member_expression()
+            && let Some(name) = member.static_property_name()
+        {
+            match name {
+                // webpack's runtime: `r.u = e => …` names chunk files; `r.p = "/"` is where.
+                "u" => {
+                    if let Some(body) = returned(&it.right) {
+                        self.webpack_chunk_urls(body);
+                    }
+                }
+                "p" => {
+                    if let Expression::StringLiteral(s) = &it.right {
+                        self.facts.public_path = Some(s.value.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk::walk_assignment_expression(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_calls_and_imports_of_minified_vite_output() {
+        let source = r#"import{a as t}from"./index-DVPKW1S-.js";const r="sk";async function c(e){const a=await t("/api/projects");const n=await t(`/api/projects/${encodeURIComponent(o.id)}`);await fetch("/api/notes",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({text:"hello"})});const m=()=>import("./projects-DXOyCoG_.js")}export{r as billingKey,c as show};"#;
+        let facts = read(source);
+        assert_eq!(facts.partial, None);
+        assert_eq!(
+            facts.imports,
+            ["./index-DVPKW1S-.js", "./projects-DXOyCoG_.js"]
+        );
+        let calls: Vec<(&str, &Literal)> = facts
+            .calls
+            .iter()
+            .map(|c| (c.callee.as_str(), &c.args[0]))
+            .collect();
+        assert_eq!(calls[0], ("t", &Literal::Text("/api/projects".into())));
+        assert_eq!(
+            calls[1],
+            (
+                "t",
+                &Literal::Template(vec!["/api/projects/".into(), String::new()])
+            )
+        );
+        let post = &facts.calls[2];
+        assert_eq!(post.callee, "fetch");
+        let Literal::Object(options) = &post.args[1] else {
+            panic!("{post:?}")
+        };
+        assert_eq!(options["method"], Literal::Text("POST".into()));
+        assert_eq!(
+            options["body"].to_json(),
+            Some(serde_json::json!({"text": "hello"}))
+        );
+    }
+
+    #[test]
+    fn names_the_chunks_a_webpack_runtime_and_vite_map_deps_load() {
+        let webpack = r#"(()=>{var r={};r.u=e=>"static/js/"+e+"."+{85:"9e1c2f",412:"a07b3d"}[e]+".chunk.js",r.p="/"})();"#;
+        let facts = read(webpack);
+        assert_eq!(
+            facts.chunk_files,
+            [
+                "static/js/412.a07b3d.chunk.js",
+                "static/js/85.9e1c2f.chunk.js"
+            ]
+        );
+        assert_eq!(facts.public_path.as_deref(), Some("/"));
+        let vite = r#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Settings-B1.js","assets/Settings-x.css"])))=>i.map(i=>d[i]);"#;
+        assert_eq!(read(vite).chunk_files, ["assets/Settings-B1.js"]);
+    }
+
+    #[test]
+    fn finds_graphql_documents_and_table_names() {
+        let source = r#"const Q=gql`query Invoices { invoices { id total } }`;const s=createClient("https://x.supabase.co","eyJhbGciOiJIUzI1NiJ9.e30.sig");s.from("notes").select("*");const M="mutation Login($e:String!){login(email:$e){token}}";"#;
+        let facts = read(source);
+        assert_eq!(facts.documents.len(), 2, "{:?}", facts.documents);
+        assert!(
+            facts
+                .calls
+                .iter()
+                .any(|c| c.callee == "s.from" && c.args[0] == Literal::Text("notes".into()))
+        );
+        assert!(facts.calls.iter().any(|c| c.callee == "createClient"));
+    }
+
+    #[test]
+    fn a_syntax_error_is_said_not_hidden() {
+        let facts = read("fetch('/api/a'); function (");
+        assert!(facts.partial.is_some());
+    }
+}

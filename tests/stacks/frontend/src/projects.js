@@ -1,0 +1,21 @@
+// The projects screen: a list route and a record route, and the billing key the build put
+// here (a live secret in the wrong build, the publishable key in the right one).
+import { api } from "./main.js";
+
+export const billingKey = import.meta.env.VITE_BILLING_KEY;
+
+export async function show(org) {
+  const list = await api("/api/projects");
+  const first = list.data && list.data[0];
+  if (first) {
+    const project = await api(`/api/projects/${encodeURIComponent(first.id)}`);
+    console.log(project.data.name);
+  }
+  const members = await api(`/api/orgs/${org}/members`);
+  await fetch("/api/notes", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${localStorage.getItem("token")}` },
+    body: JSON.stringify({ text: "hello" }),
+  });
+  return members;
+}
