@@ -28,6 +28,8 @@ pub fn init(
     // The [network] the user gave is the one init's own requests and the profile use.
     starter.nameservers = args.nameserver.clone();
     starter.ca_file = ca_file.clone();
+    // A burst's identifier is shaped like the first identity's own login name.
+    starter.own_user = std::env::var("ALICE_USER").ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -38,7 +40,18 @@ pub fn init(
             ),
             _ => crate::init::openapi::load(std::path::Path::new(spec)),
         };
+        let served = url::Url::parse(spec)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
         let applied = document.and_then(|spec| crate::init::openapi::apply(&spec, &mut starter));
+        if let Some(served) = served {
+            // A spec the app serves whose servers name no host is served by that app: its
+            // origin is base_url, and a relative server path (`/api`) leads every route.
+            if starter.base_url.is_none() && args.url.is_none() {
+                starter.base_url = Some(served.origin().ascii_serialization());
+            }
+            starter.spec_url = Some(served);
+        }
         if let Err(error) = applied {
             writeln!(stderr, "error: --openapi {spec}: {error}")?;
             return Ok(Exit::Usage);
@@ -66,17 +79,35 @@ pub fn init(
         sources.push("--probe".into());
     }
     if starter.name.is_empty() {
-        starter.name = "FILL IN".into();
+        starter.name = "app".into();
+        starter
+            .notes
+            .push("nothing named the app: `name` is \"app\", change it as you like".into());
     }
     let text = starter.render(&format!("init {}", sources.join(" ")));
     std::fs::write(&args.out, &text)?;
-    let fill_in = text.matches("FILL IN").count();
+    // FILL IN in a comment is advice; in a value it blocks `validate` (only base_url, when
+    // nothing named one).
+    let (in_values, in_comments) = text.lines().fold((0, 0), |(values, comments), line| {
+        let code = line.split('#').next().unwrap_or("");
+        if code.contains("FILL IN") {
+            (values + 1, comments)
+        } else if line.contains("FILL IN") {
+            (values, comments + 1)
+        } else {
+            (values, comments)
+        }
+    });
     writeln!(
         stdout,
-        "wrote {}: {} route(s), {} FILL IN marker(s){}",
+        "wrote {}: {} route(s), {in_comments} FILL IN suggestion(s) in comments{}{}",
         args.out.display(),
         starter.routes.len(),
-        fill_in,
+        if in_values > 0 {
+            format!(", {in_values} value(s) to fill in before it runs")
+        } else {
+            String::new()
+        },
         if starter.notes.is_empty() {
             String::new()
         } else {
@@ -85,7 +116,7 @@ pub fn init(
     )?;
     writeln!(
         stdout,
-        "next: fill them in, then `launch-audit validate -c {}`",
+        "next: `launch-audit validate -c {}` (it sends nothing), then `run`",
         args.out.display()
     )?;
     Ok(Exit::Ready)

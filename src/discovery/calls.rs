@@ -26,6 +26,8 @@ pub struct Request {
     pub target: Target,
     /// A literal JSON body, when the script writes one out.
     pub body: Option<serde_json::Value>,
+    /// The body's field names, literal values or not (`{email, password}` of a login form).
+    pub fields: Vec<String>,
 }
 
 fn method_named(name: &str) -> Option<Method> {
@@ -131,6 +133,7 @@ pub fn request_of(call: &Call) -> Option<Request> {
             method,
             target: target_of(&url_text(url)?)?,
             body: None,
+            fields: Vec::new(),
         });
     }
     let (position, parts) = call
@@ -164,19 +167,29 @@ pub fn request_of(call: &Call) -> Option<Request> {
     let method = from_options.or(from_callee).unwrap_or(Method::Get);
     // The body: `body: JSON.stringify({...})` in fetch's options, or the argument after
     // the URL of `client.post(url, {...})`.
-    let body = options
+    let body_literal = options
         .and_then(|o| o.get("body").or_else(|| o.get("data")))
-        .and_then(Literal::to_json)
         .or_else(|| {
             (from_callee.is_some() && !method.is_safe())
-                .then(|| call.args.get(position + 1).and_then(Literal::to_json))
+                .then(|| call.args.get(position + 1))
                 .flatten()
-        })
+        });
+    let fields = match body_literal {
+        Some(Literal::Object(members)) => members.keys().cloned().collect(),
+        Some(Literal::Stringified(inner)) => match inner.as_ref() {
+            Literal::Object(members) => members.keys().cloned().collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let body = body_literal
+        .and_then(Literal::to_json)
         .filter(serde_json::Value::is_object);
     Some(Request {
         method,
         target,
         body,
+        fields,
     })
 }
 

@@ -3,6 +3,7 @@
 //! tool could not know is marked `FILL IN`, and secrets are `${VAR}` references, so the
 //! file is safe to commit and `validate` says what is missing.
 
+pub mod discovered;
 pub mod measure;
 pub mod openapi;
 pub mod site;
@@ -35,6 +36,11 @@ pub struct Starter {
     pub rate_limits: Vec<RateLimitStarter>,
     /// Things seen that the user should know, written as comments at the top.
     pub notes: Vec<String>,
+    /// The first identity's login name, when the environment gives it (`ALICE_USER`):
+    /// what a burst's identifier is shaped like.
+    pub own_user: Option<String>,
+    /// The spec's URL, when the app serves it: `--probe` reads it again as each identity.
+    pub spec_url: Option<url::Url>,
 }
 
 /// A login operation: its path, the body's field names, and where the answer's token is.
@@ -81,6 +87,66 @@ pub struct RouteStarter {
     pub auth_stated: bool,
     pub query: BTreeMap<String, String>,
     pub body: Option<toml::Table>,
+    /// Where the route came from, when not the spec's anonymous view: `discovered: called
+    /// by SCRIPT`, `only in alice's view of the spec`. Written as a comment above it.
+    pub source: Option<String>,
+}
+
+impl RouteStarter {
+    /// Every `{placeholder}` in the path, the query values and the body.
+    pub fn placeholders(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |text: &str| {
+            for name in crate::profile::validator::placeholder_names(text).unwrap_or_default() {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        };
+        add(&self.path);
+        self.query.values().for_each(|v| add(v));
+        if let Some(body) = &self.body {
+            add(&toml::Value::Table(body.clone()).to_string());
+        }
+        names
+    }
+
+    /// The `[[routes]]` entry.
+    fn render(&self) -> String {
+        let mut out = String::from("[[routes]]\n");
+        let _ = writeln!(out, "name = {}", quote(&self.name));
+        let _ = writeln!(out, "method = {}", quote(&self.method));
+        let _ = writeln!(out, "path = {}", quote(&self.path));
+        let _ = writeln!(
+            out,
+            "auth = {}{}",
+            quote(if self.auth_required {
+                "required"
+            } else {
+                "public"
+            }),
+            match (self.auth_stated, &self.source) {
+                (true, _) => "",
+                (false, Some(_)) => "   # init's assumption: init --probe measures it",
+                (false, None) => "   # the spec does not say: init's assumption, check it",
+            }
+        );
+        if !self.query.is_empty() {
+            let table: toml::Table = self
+                .query
+                .iter()
+                .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                .collect();
+            let _ = writeln!(out, "query = {}", toml::Value::Table(table));
+        }
+        if let Some(body) = &self.body {
+            let _ = writeln!(out, "body = {}", toml::Value::Table(body.clone()));
+        }
+        if !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+            out.push_str("allow_writes = false   # true lets write probes use it (never on production without consent)\n");
+        }
+        out
+    }
 }
 
 /// Parses a profile init wrote for its own requests. Its errors are init's, never a file of
@@ -151,6 +217,20 @@ pub(crate) fn apex(host: &str) -> String {
     }
 }
 
+/// An identifier the app accepts, shaped like the first identity's own (an address at
+/// its domain, or a plain name), for a burst that really tries a password: a validator
+/// that rejects the shape would make every attempt a validation error, not a failed login.
+pub fn burst_identifier(own: Option<&str>) -> String {
+    match own {
+        Some(own) if own.contains('@') => {
+            let domain = own.rsplit('@').next().unwrap_or("example.com");
+            format!("launch-audit-nobody@{domain}")
+        }
+        Some(own) if !own.is_empty() => "launch-audit-nobody".into(),
+        _ => "launch-audit-nobody@example.com".into(),
+    }
+}
+
 /// A TOML key: bare when it may be, quoted otherwise.
 fn bare_key(key: &str) -> String {
     if !key.is_empty()
@@ -181,7 +261,7 @@ impl Starter {
             out,
             "# Starter profile written by `launch-audit {generated_by}`."
         );
-        out.push_str("# Search for FILL IN, set the ${VARIABLES} in your environment, then run\n#   launch-audit validate -c <this file>\n# Every key is explained in audit.example.toml.\n");
+        out.push_str("# Set the ${VARIABLES} in your environment, then run\n#   launch-audit validate -c <this file>\n# Comments marked FILL IN are what init could not know; every key is explained in\n# audit.example.toml.\n");
         for note in &self.notes {
             let _ = writeln!(out, "# NOTE: {note}");
         }
@@ -235,7 +315,9 @@ impl Starter {
             .first()
             .map(|i| i.style.clone())
             .unwrap_or(CredentialStyle::Bearer);
-        if self.identities.is_empty() {
+        if self.identities.is_empty() && self.login.is_some() {
+            out.push_str("\n# Two users of two tenants, each logging in as the pages do, let the access\n# checks compare who may see what.\n");
+        } else if self.identities.is_empty() {
             out.push_str("\n# No security scheme was found: FILL IN how callers authenticate.\n");
         } else {
             let schemes: Vec<&str> = self
@@ -260,8 +342,9 @@ impl Starter {
                     );
                     let _ = writeln!(
                         out,
-                        "[identities.{identity}.client_credentials]\ntoken_url = {}\nclient_id = \"FILL IN\"\nclient_secret = \"${{{}}}\"",
+                        "[identities.{identity}.client_credentials]\ntoken_url = {}\nclient_id = \"${{{}}}\"\nclient_secret = \"${{{}}}\"",
                         quote(token_url),
+                        env_name(identity, "CLIENT_ID"),
                         env_name(identity, "CLIENT_SECRET")
                     );
                 }
@@ -312,21 +395,35 @@ impl Starter {
             }
             out.push('\n');
         }
+        // Tenant values only as measured (each identity's own listing, `--probe`); never a
+        // spec's example, which is nobody's id. What is unknown stays a comment, so the
+        // file validates as written.
+        let known = |placeholder: &str| {
+            self.second_tenant.contains_key(placeholder)
+                && self
+                    .placeholders
+                    .get(placeholder)
+                    .is_some_and(|v| v != "FILL IN")
+        };
         for tenant in ["tenant_a", "tenant_b"] {
             let _ = writeln!(out, "[tenants.{tenant}]");
-            for (placeholder, example) in &self.placeholders {
+            for placeholder in self.placeholders.keys() {
+                if !known(placeholder) {
+                    let _ = writeln!(
+                        out,
+                        "# {placeholder} = \"…\"   # an id {tenant} owns: not measured (init --probe with two logins measures it)"
+                    );
+                    continue;
+                }
                 let value = if tenant == "tenant_a" {
-                    example.clone()
+                    &self.placeholders[placeholder]
                 } else {
-                    self.second_tenant
-                        .get(placeholder)
-                        .cloned()
-                        .unwrap_or_else(|| "FILL IN".to_string())
+                    &self.second_tenant[placeholder]
                 };
                 let _ = writeln!(
                     out,
-                    "{placeholder} = {}   # FILL IN: an id {tenant} owns",
-                    quote(&value)
+                    "{placeholder} = {}   # measured with this tenant's identity",
+                    quote(value)
                 );
             }
             out.push('\n');
@@ -336,37 +433,36 @@ impl Starter {
             out.push_str("# FILL IN: [[routes]] (see audit.example.toml), or run `launch-audit init --openapi spec.yaml`.\n");
         }
         for route in &self.routes {
-            out.push_str("[[routes]]\n");
-            let _ = writeln!(out, "name = {}", quote(&route.name));
-            let _ = writeln!(out, "method = {}", quote(&route.method));
-            let _ = writeln!(out, "path = {}", quote(&route.path));
-            let _ = writeln!(
-                out,
-                "auth = {}{}",
-                quote(if route.auth_required {
-                    "required"
-                } else {
-                    "public"
-                }),
-                if route.auth_stated {
-                    ""
-                } else {
-                    "   # the spec does not say: init's assumption, check it"
+            let unknown: Vec<String> = route
+                .placeholders()
+                .into_iter()
+                .filter(|p| !known(p))
+                .collect();
+            let mut block = String::new();
+            if let Some(source) = &route.source {
+                let _ = writeln!(block, "# {source}");
+            }
+            block.push_str(&route.render());
+            if unknown.is_empty() {
+                out.push_str(&block);
+            } else {
+                // A route whose ids are unknown would block `validate`: a suggestion.
+                let _ = writeln!(
+                    out,
+                    "# needs {} for each tenant (not measured): set them in [tenants.*] and uncomment",
+                    unknown
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                for line in block.lines() {
+                    if line.starts_with('#') || line.is_empty() {
+                        let _ = writeln!(out, "{line}");
+                    } else {
+                        let _ = writeln!(out, "# {line}");
+                    }
                 }
-            );
-            if !route.query.is_empty() {
-                let table: toml::Table = route
-                    .query
-                    .iter()
-                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
-                    .collect();
-                let _ = writeln!(out, "query = {}", toml::Value::Table(table));
-            }
-            if let Some(body) = &route.body {
-                let _ = writeln!(out, "body = {}", toml::Value::Table(body.clone()));
-            }
-            if !matches!(route.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
-                out.push_str("allow_writes = false   # FILL IN: true lets write probes use it (never on production without consent)\n");
             }
             out.push('\n');
         }
@@ -401,5 +497,20 @@ impl Starter {
              # link = \"https://wiki.example/rollback\"\n",
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_identifier_is_shaped_like_the_identitys_own() {
+        assert_eq!(
+            burst_identifier(Some("alice@acme.test")),
+            "launch-audit-nobody@acme.test"
+        );
+        assert_eq!(burst_identifier(Some("alice")), "launch-audit-nobody");
+        assert_eq!(burst_identifier(None), "launch-audit-nobody@example.com");
     }
 }

@@ -166,5 +166,15 @@ pub async fn apply(
             break;
         }
     }
+
+    // What the pages' scripts call: routes, the login, the bursts (read anonymously).
+    let bundle = crate::shipped::collect(&ctx).await;
+    for (page, why) in &bundle.page_errors {
+        starter.notes.push(format!(
+            "{page} was not read ({why}): its scripts' routes are not here"
+        ));
+    }
+    let surface = crate::discovery::Surface::of(&bundle);
+    super::discovered::apply(&surface, &base, starter);
     Ok(())
 }

@@ -387,7 +387,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                         let value = if lower.contains("pass") {
                             "not-the-password".to_string()
                         } else if lower.contains("mail") || Some(field) == user_field.as_ref() {
-                            "nobody@launch-audit.invalid".to_string()
+                            super::burst_identifier(starter.own_user.as_deref())
                         } else {
                             continue;
                         };
@@ -432,6 +432,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                 auth_stated: stated.is_some(),
                 query,
                 body,
+                source: None,
             });
         }
     }

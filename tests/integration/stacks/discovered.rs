@@ -108,3 +108,146 @@ fn a_lazily_imported_chunk_is_read_for_secrets_and_source_maps() {
         );
     }
 }
+
+/// The checks `init` must get right from a URL and two logins alone.
+const FROM_THE_URL: &[&str] = &[
+    "access.tenant-isolation",
+    "auth.unauthenticated",
+    "auth.invalid-token",
+    "secrets.client-bundle",
+    "exposure.source-maps",
+    "ratelimit.login",
+];
+
+/// The new user's path: two logins in the environment, `init --url URL --probe`, `run`. The
+/// profile init writes validates as written, and its run reaches the hand-written
+/// profile's verdicts for the auth, access, bundle and rate-limit checks, on the app done
+/// right and on the half-fix (whose list leak init finds in the lazily loaded chunk).
+#[test]
+fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
+    for variant in ["right", "half-fixed"] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let server = start_with_front_end(variant, "right", scratch.path());
+        let (text, _) = init_and_compare(variant, &server, scratch.path(), &[]);
+        assert!(
+            text.contains("# discovered: called by https://127.0.0.1:")
+                && text.contains("path = \"/api/projects\""),
+            "{text}"
+        );
+    }
+}
+
+/// The app also serves its spec, role-filtered (a stranger sees 2 paths, a signed-in user
+/// 6) under a relative server "/api" its paths lack: init reads it anonymously and as each
+/// identity, keeps the prefix, says which view each route came from (two of the four
+/// signed-in paths the front end's scripts already call), and says that the path every
+/// probe answers 404 is a wrong path, never a role it lacks.
+#[test]
+fn init_reads_the_served_spec_as_each_identity() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start_with_front_end("right", "right", scratch.path());
+    let spec = format!("https://127.0.0.1:{}/openapi.json", server.port("port"));
+    let (text, said) = init_and_compare("right", &server, scratch.path(), &["--openapi", &spec]);
+    assert!(
+        said.contains("openapi.json as alice: 2 route(s) the anonymous view does not show"),
+        "{said}"
+    );
+    assert!(
+        text.contains("# only in alice's view of the spec\n[[routes]]\nname = \"listReports\"\nmethod = \"GET\"\npath = \"/api/reports\""),
+        "{text}"
+    );
+    assert!(
+        said.contains("GET /api/archive: answers 404 to both identities (401 without a login): the path looks wrong")
+            && !text.contains("path = \"/api/archive\""),
+        "{said}"
+    );
+    assert!(!said.contains("holding the role"), "{said}");
+}
+
+/// `init --url URL --probe` (and `extra` arguments) with the two logins in the environment;
+/// the profile must validate as written and its run reach the hand-written profile's
+/// verdicts for [`FROM_THE_URL`]. Returns the profile and what init printed.
+#[allow(clippy::print_stderr)] // STACKS_VERBOSE: the profile init wrote, for whoever debugs it
+fn init_and_compare(
+    variant: &str,
+    server: &super::Child,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (String, String) {
+    use crate::support::{launch_audit, stderr, stdout};
+    {
+        let port = server.port("port");
+        let password = server.text("/password").to_string();
+        let logins = [
+            ("ALICE_USER", "alice@acme.test"),
+            ("ALICE_PASSWORD", password.as_str()),
+            ("MALLORY_USER", "mallory@globex.test"),
+            ("MALLORY_PASSWORD", password.as_str()),
+        ];
+        let out = dir.join("from-url.toml");
+        let url = format!("https://127.0.0.1:{port}/");
+        let ca = dir.join("ca.pem");
+        let mut args = vec![
+            "init",
+            "--url",
+            &url,
+            "--probe",
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let init = launch_audit(&args, &logins);
+        assert_eq!(init.status.code(), Some(0), "{variant}: {}", stderr(&init));
+        let text = std::fs::read_to_string(&out).expect("profile written");
+        if std::env::var_os("STACKS_VERBOSE").is_some() {
+            eprintln!("{variant}: init wrote\n{text}");
+        }
+        let validate = launch_audit(&["validate", "-c", out.to_str().unwrap()], &logins);
+        assert_eq!(
+            validate.status.code(),
+            Some(0),
+            "{variant}: validates as written\n{text}\n{}{}",
+            stdout(&validate),
+            stderr(&validate)
+        );
+        let mut args = vec![
+            "run",
+            "-c",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+        ];
+        let json = dir.join("from-url.json");
+        args.push(json.to_str().unwrap());
+        for check in FROM_THE_URL {
+            args.extend(["--only", check]);
+        }
+        let run = launch_audit(&args, &logins);
+        assert!(
+            matches!(run.status.code(), Some(0 | 1)),
+            "{variant}: {}{}",
+            stdout(&run),
+            stderr(&run)
+        );
+        let from_init = crate::support::read_json(&json);
+        let hand = super::audit(
+            &format!("by-hand-{variant}"),
+            &profile(variant, server),
+            FROM_THE_URL,
+            dir,
+        );
+        for check in FROM_THE_URL {
+            assert_eq!(
+                status_of(&from_init, check),
+                status_of(&hand, check),
+                "{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
+                result(&from_init, check),
+                result(&hand, check)
+            );
+        }
+        (text, stdout(&init))
+    }
+}

@@ -116,6 +116,35 @@ app.get("/", (req, res) => {
   );
 });
 
+// The API's own OpenAPI document, role-filtered as some platforms serve theirs: a stranger
+// sees the public part, a signed-in user also the member routes. Its server is the
+// relative "/api", which its paths lack; one path it lists the app never had.
+app.get("/openapi.json", (req, res) => {
+  let signedIn = false;
+  try {
+    const header = req.get("authorization") || "";
+    signedIn = header.startsWith("Bearer ") && !!jwt.verify(header.slice(7), SECRET, { algorithms: ["HS256"] });
+  } catch (err) {
+    signedIn = false;
+  }
+  const op = (operationId) => ({ get: { operationId, responses: { 200: { description: "ok" } } } });
+  const paths = { "/me": op("me"), "/projects": op("listProjects") };
+  if (signedIn) {
+    paths["/projects/{id}"] = op("getProject");
+    paths["/orgs/{org}/members"] = op("listMembers");
+    paths["/reports"] = op("listReports");
+    paths["/archive"] = op("listArchive");
+  }
+  res.json({
+    openapi: "3.0.3",
+    info: { title: "Acme API", version: "1" },
+    servers: [{ url: "/api" }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths,
+  });
+});
+
 app.get("/healthz", (req, res) => {
   res.json({ status: "ok", db: "up" });
 });

@@ -8,6 +8,18 @@ export async function api(path, options = {}) {
   return response.json();
 }
 
+// The sign-in form's handler: the token the API answers with is what api() sends.
+export async function signIn(email, password) {
+  const response = await fetch("/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  const { token } = await response.json();
+  localStorage.setItem("token", token);
+}
+window.signIn = signIn;
+
 async function start() {
   const me = await api("/api/me");
   document.querySelector("#root").textContent = me.data ? me.data.email : "signed out";
