@@ -54,6 +54,9 @@ enum Outcome {
         sent: u32,
         statuses: Vec<u16>,
         slowed: Option<std::time::Duration>,
+        /// Every attempt was refused as malformed input (the last answer, excerpted): the
+        /// endpoint never judged a password.
+        malformed: Option<String>,
     },
     Broken(String),
 }
@@ -163,6 +166,8 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
     let mut statuses = Vec::new();
     let mut took = Vec::new();
     let mut answered = 0u32;
+    let mut last_malformed: Option<String> = None;
+    let mut all_malformed = true;
     while let Some(sent) = answers.next().await {
         // Counted as answered: in the boundary region that is the order sent, and elsewhere
         // it stands for the order the server took them in.
@@ -185,6 +190,15 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
                 slowed: slowed(&took),
             };
         }
+        if malformed(&response) {
+            last_malformed = Some(format!(
+                "{} {}",
+                response.status,
+                ctx.excerpt(&response.body)
+            ));
+        } else {
+            all_malformed = false;
+        }
         statuses.push(response.status);
         took.push(response.elapsed);
     }
@@ -192,6 +206,47 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
         sent: limit.burst,
         statuses,
         slowed: slowed(&took),
+        malformed: last_malformed.filter(|_| all_malformed),
+    }
+}
+
+/// Words of a validator refusing the input's shape, and of a login refusing credentials.
+const VALIDATION_WORDS: &[&str] = &[
+    "must be",
+    "is required",
+    "are required",
+    "validation",
+    "invalid format",
+    "not a valid",
+    "malformed",
+    "schema",
+    "expected",
+    "too short",
+    "too long",
+    "invalid email address",
+];
+const CREDENTIAL_WORDS: &[&str] = &[
+    "credential",
+    "password",
+    "incorrect",
+    "wrong",
+    "unauthor",
+    "invalid login",
+    "not match",
+    "authentication failed",
+    "invalid user",
+];
+
+/// An answer that refuses the attempt's shape, not its credentials: a 422, or a 400 that
+/// speaks of validation and not of credentials.
+fn malformed(response: &Fetched) -> bool {
+    let body = String::from_utf8_lossy(&response.body[..response.body.len().min(4096)])
+        .to_ascii_lowercase();
+    let speaks = |words: &[&str]| words.iter().any(|w| body.contains(w));
+    match response.status {
+        422 => !speaks(CREDENTIAL_WORDS),
+        400 => speaks(VALIDATION_WORDS) && !speaks(CREDENTIAL_WORDS),
+        _ => false,
     }
 }
 
@@ -316,10 +371,27 @@ impl Check for Burst {
                         ),
                     )]);
                 }
+                // The control: attempts the endpoint judged as logins. Every one refused
+                // as malformed input ("30 failed logins" that were 30 validation errors)
+                // says nothing about a limiter on password guesses.
+                Outcome::NotLimited {
+                    sent,
+                    malformed: Some(answer),
+                    ..
+                } => {
+                    return Finding::from_observations(vec![Observation::new(
+                        Status::Error,
+                        subject,
+                        format!(
+                            "{sent} attempts, every one refused as malformed input ({answer}): the endpoint never judged a password, so whether a limiter stands in front of it is undecided; make the entry's body a well-formed attempt (an identifier the app accepts, a wrong password)"
+                        ),
+                    )]);
+                }
                 Outcome::NotLimited {
                     sent,
                     statuses,
                     slowed,
+                    ..
                 } => {
                     observations.push(Observation::new(
                         Status::Fail,

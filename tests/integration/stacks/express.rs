@@ -330,3 +330,54 @@ fn a_limiter_an_earlier_run_left_engaged_is_waited_out() {
         "{waited}"
     );
 }
+
+/// The control of a burst is that the app judged its attempts as logins. Against the
+/// limiter-less variant, a body the validator rejects ("not-an-address") gets 400
+/// "email must be an email address" every time: ERROR, since no password was ever tried.
+/// The same burst with an address the app accepts is 20 failed logins: FAIL.
+#[test]
+fn a_burst_the_validator_refuses_proves_nothing() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start("wrong", scratch.path());
+    let port = server.port("port");
+    let profile = format!(
+        r#"[target]
+name = "Express (malformed burst)"
+base_url = "https://127.0.0.1:{port}/"
+environment = "staging"
+
+[network]
+ca_file = "ca.pem"
+timeout = "5s"
+
+[[rate_limits]]
+name = "malformed"
+path = "/auth/login"
+body = {{ email = "not-an-address", password = "wrong" }}
+max_attempts = 10
+burst = 20
+
+[[rate_limits]]
+name = "well-formed"
+path = "/auth/login"
+body = {{ email = "launch-audit-nobody@acme.test", password = "wrong" }}
+max_attempts = 10
+burst = 20
+"#
+    );
+    let report = super::audit("malformed-burst", &profile, &["ratelimit"], scratch.path());
+    let malformed = result(&report, "ratelimit.malformed");
+    assert_eq!(malformed["status"], "ERROR", "{malformed:#}");
+    assert!(
+        malformed["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("every one refused as malformed input (400"),
+        "{malformed:#}"
+    );
+    assert_eq!(
+        status_of(&report, "ratelimit.well-formed"),
+        "FAIL",
+        "{report:#}"
+    );
+}

@@ -166,6 +166,10 @@ if (!wrong) {
 }
 app.post("/auth/login", ...loginRoute, (req, res) => {
   const { email, password } = req.body || {};
+  // The validator every variant has: an attempt that is no address is refused as such.
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    return res.status(400).json({ error: "email must be an email address" });
+  }
   const name = Object.keys(users).find((n) => users[n].email === email);
   if (!name || password !== PASSWORD) {
     return res.status(401).json({ error: "invalid credentials" });
