@@ -111,6 +111,7 @@ fn a_lazily_imported_chunk_is_read_for_secrets_and_source_maps() {
 
 /// The checks `init` must get right from a URL and two logins alone.
 const FROM_THE_URL: &[&str] = &[
+    "cors.origin-policy",
     "access.tenant-isolation",
     "auth.unauthenticated",
     "auth.invalid-token",
@@ -121,11 +122,12 @@ const FROM_THE_URL: &[&str] = &[
 
 /// The new user's path: two logins in the environment, `init --url URL --probe`, `run`. The
 /// profile init writes validates as written, and its run reaches the hand-written
-/// profile's verdicts for the auth, access, bundle and rate-limit checks, on the app done
-/// right and on the half-fix (whose list leak init finds in the lazily loaded chunk).
+/// profile's verdicts for the auth, access, CORS, bundle and rate-limit checks, on the app
+/// done right, done wrong, and half-fixed (whose list leak init finds in the lazily loaded
+/// chunk).
 #[test]
 fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
-    for variant in ["right", "half-fixed"] {
+    for variant in ["right", "wrong", "half-fixed"] {
         let scratch = tempfile::tempdir().expect("temp dir");
         let server = start_with_front_end(variant, "right", scratch.path());
         let (text, _) = init_and_compare(variant, &server, scratch.path(), &[]);
@@ -138,8 +140,8 @@ fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
 }
 
 /// The app also serves its spec, role-filtered (a stranger sees 2 paths, a signed-in user
-/// 6) under a relative server "/api" its paths lack: init reads it anonymously and as each
-/// identity, keeps the prefix, says which view each route came from (two of the four
+/// 7) under a relative server "/api" its paths lack: init reads it anonymously and as each
+/// identity, keeps the prefix, says which view each route came from (three of the five
 /// signed-in paths the front end's scripts already call), and says that the path every
 /// probe answers 404 is a wrong path, never a role it lacks.
 #[test]
@@ -153,7 +155,7 @@ fn init_reads_the_served_spec_as_each_identity() {
         "{said}"
     );
     assert!(
-        text.contains("# only in alice's view of the spec\n[[routes]]\nname = \"listReports\"\nmethod = \"GET\"\npath = \"/api/reports\""),
+        text.contains("# only in alice's view of the spec\n[[routes]]\nname = \"orgSummary\"\nmethod = \"GET\"\npath = \"/api/orgs/{org}/summary\""),
         "{text}"
     );
     assert!(

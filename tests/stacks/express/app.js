@@ -133,6 +133,7 @@ app.get("/openapi.json", (req, res) => {
     paths["/projects/{id}"] = op("getProject");
     paths["/orgs/{org}/members"] = op("listMembers");
     paths["/reports"] = op("listReports");
+    paths["/orgs/{org}/summary"] = op("orgSummary");
     paths["/archive"] = op("listArchive");
   }
   res.json({
@@ -285,6 +286,16 @@ app.get("/api/orgs/:org/members", (req, res) => {
     return res.status(403).json({ error: "forbidden" });
   }
   res.json({ data: org.members.map((email) => ({ email })) });
+});
+
+// An org's summary, which only the signed-in view of the spec lists: the same guard.
+app.get("/api/orgs/:org/summary", (req, res) => {
+  if (!orgs[req.params.org]) return res.status(404).json({ error: "not found" });
+  if (!wrong && req.user.org !== req.params.org) {
+    return res.status(403).json({ error: "forbidden" });
+  }
+  const count = Object.values(projects).filter((p) => p.org === req.params.org).length;
+  res.json({ data: { org: req.params.org, name: orgs[req.params.org].name, projects: count } });
 });
 
 // A note on an org's board: the same guard as the members route, on a write.

@@ -23,6 +23,8 @@ window.signIn = signIn;
 async function start() {
   const me = await api("/api/me");
   document.querySelector("#root").textContent = me.data ? me.data.email : "signed out";
+  const reports = await api("/api/reports");
+  console.log(reports.data && reports.data.signups);
   const screen = await import("./projects.js");
   await screen.show(me.data && me.data.org);
 }

@@ -12,6 +12,8 @@ export async function show(org) {
     console.log(project.data.name);
   }
   const members = await api(`/api/orgs/${org}/members`);
+  const notes = await api("/api/notes");
+  console.log(notes.data && notes.data.length);
   await fetch("/api/notes", {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${localStorage.getItem("token")}` },
