@@ -61,58 +61,73 @@ impl Surface {
             ..Surface::default()
         };
         for script in &bundle.scripts {
-            let facts = &script.facts;
-            if let Some(why) = &facts.partial {
+            if let Some(why) = &script.facts.partial {
                 surface.partial.push(format!("{}: {why}", script.name));
             }
-            for call in &facts.calls {
-                if let Some(request) = calls::request_of(call)
-                    && !surface.requests.iter().any(|d| {
-                        d.request.method == request.method && d.request.target == request.target
-                    })
-                {
-                    if request
-                        .target
-                        .path
-                        .trim_end_matches('/')
-                        .ends_with("graphql")
-                    {
-                        push_once(&mut surface.graphql_endpoints, full(&request.target));
-                    }
-                    surface.requests.push(Discovered {
-                        request,
-                        found_in: script.name.clone(),
-                    });
+            surface.read(&script.facts, &script.name);
+        }
+        // A served source map's original sources say what the minifier folded away.
+        for map in &bundle.maps {
+            if let crate::shipped::maps::MapAnswer::Served { sources, .. } = &map.answer {
+                for source in sources {
+                    surface.read(
+                        &source.facts,
+                        &format!("{} (in the source map of {})", source.name, map.script),
+                    );
                 }
-                if let Some(client) = services::client_of(call, &script.name)
-                    && !surface
-                        .baas
-                        .iter()
-                        .any(|c| c.url == client.url && c.key == client.key)
-                {
-                    surface.baas.push(client);
-                }
-                if let Some((kind, name)) = services::resource_of(call)
-                    && !surface
-                        .resources
-                        .iter()
-                        .any(|r| r.kind == kind && r.name == name)
-                {
-                    surface.resources.push(Resource {
-                        kind,
-                        name,
-                        found_in: script.name.clone(),
-                    });
-                }
-                if let Some(endpoint) = services::graphql_endpoint_of(call) {
-                    push_once(&mut surface.graphql_endpoints, endpoint);
-                }
-            }
-            for document in &facts.documents {
-                push_once(&mut surface.graphql_documents, document.clone());
             }
         }
         surface
+    }
+
+    /// Adds what one script (or original source) says, found in `found_in`.
+    fn read(&mut self, facts: &crate::shipped::ScriptFacts, found_in: &str) {
+        for call in &facts.calls {
+            if let Some(request) = calls::request_of(call)
+                && !self.requests.iter().any(|d| {
+                    d.request.method == request.method && d.request.target == request.target
+                })
+            {
+                if request
+                    .target
+                    .path
+                    .trim_end_matches('/')
+                    .ends_with("graphql")
+                {
+                    push_once(&mut self.graphql_endpoints, full(&request.target));
+                }
+                self.requests.push(Discovered {
+                    request,
+                    found_in: found_in.to_string(),
+                });
+            }
+            if let Some(client) = services::client_of(call, found_in)
+                && !self
+                    .baas
+                    .iter()
+                    .any(|c| c.url == client.url && c.key == client.key)
+            {
+                self.baas.push(client);
+            }
+            if let Some((kind, name)) = services::resource_of(call)
+                && !self
+                    .resources
+                    .iter()
+                    .any(|r| r.kind == kind && r.name == name)
+            {
+                self.resources.push(Resource {
+                    kind,
+                    name,
+                    found_in: found_in.to_string(),
+                });
+            }
+            if let Some(endpoint) = services::graphql_endpoint_of(call) {
+                push_once(&mut self.graphql_endpoints, endpoint);
+            }
+        }
+        for document in &facts.documents {
+            push_once(&mut self.graphql_documents, document.clone());
+        }
     }
 
     /// Reads that the scripts make on the app's own origin and the profile does not

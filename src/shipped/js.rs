@@ -17,10 +17,9 @@ use std::collections::BTreeMap;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, ArrowFunctionExpression, BinaryExpression, BinaryOperator, CallExpression,
-    ExportAllDeclaration, ExportNamedDeclaration, Expression, ImportDeclaration, ImportExpression,
-    NewExpression, ObjectPropertyKind, PropertyKey, Statement, TaggedTemplateExpression,
-    TemplateLiteral, VariableDeclarator,
+    Argument, BinaryOperator, CallExpression, ExportAllDeclaration, ExportNamedDeclaration,
+    Expression, ImportDeclaration, ImportExpression, NewExpression, ObjectPropertyKind,
+    PropertyKey, TaggedTemplateExpression, TemplateLiteral, VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
@@ -114,8 +113,27 @@ pub struct ScriptFacts {
 
 /// Reads `source` as a module, or as a classic script when it is not one.
 pub fn read(source: &str) -> ScriptFacts {
+    read_as(source, SourceType::unambiguous())
+}
+
+/// Reads an original source a source map carries, by its name's extension: JavaScript,
+/// TypeScript, JSX. `None` for what is no script (a stylesheet, a Vue or Svelte file).
+pub fn read_named(source: &str, name: &str) -> Option<ScriptFacts> {
+    let path = name.split(['?', '#']).next().unwrap_or(name);
+    let extension = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let kind = match extension.as_str() {
+        "js" | "mjs" | "cjs" => SourceType::unambiguous(),
+        "jsx" => SourceType::jsx(),
+        "ts" | "mts" | "cts" => SourceType::ts(),
+        "tsx" => SourceType::tsx(),
+        _ => return None,
+    };
+    Some(read_as(source, kind))
+}
+
+fn read_as(source: &str, kind: SourceType) -> ScriptFacts {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, source, SourceType::unambiguous()).parse();
+    let parsed = Parser::new(&allocator, source, kind).parse();
     let mut reader = Reader::default();
     reader.visit_program(&parsed.program);
     let mut facts = reader.facts;
@@ -312,112 +330,6 @@ impl Reader {
             self.facts.documents.push(text.to_string());
         }
     }
-
-    /// webpack's chunk-URL function: `e => "static/js/" + e + "." + {12: "ab12"}[e] + ".chunk.js"`.
-    fn webpack_chunk_urls(&mut self, body: &Expression) {
-        let mut parts = Vec::new();
-        if !flatten_plus(body, &mut parts) {
-            return;
-        }
-        let Some(map) = parts.iter().find_map(|p| match p {
-            Part::Lookup(map) => Some(map.clone()),
-            _ => None,
-        }) else {
-            return;
-        };
-        for (id, hash) in map.iter().take(MAX_CHUNK_FILES) {
-            let file: String = parts
-                .iter()
-                .map(|p| match p {
-                    Part::Text(t) => t.as_str(),
-                    Part::Id => id.as_str(),
-                    Part::Lookup(_) => hash.as_str(),
-                })
-                .collect();
-            if file.ends_with(".js") && self.facts.chunk_files.len() < MAX_CHUNK_FILES {
-                self.facts.chunk_files.push(file);
-            }
-        }
-    }
-}
-
-enum Part {
-    Text(String),
-    /// The function's parameter: the chunk id.
-    Id,
-    /// `{id: hash, …}[id]`.
-    Lookup(BTreeMap<String, String>),
-}
-
-/// A `+` chain of strings, the parameter and one id → text map; false when it is anything else.
-fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
-    match expression {
-        Expression::BinaryExpression(binary) => flatten_binary(binary, parts),
-        Expression::ParenthesizedExpression(inner) => flatten_plus(&inner.expression, parts),
-        Expression::StringLiteral(s) => {
-            parts.push(Part::Text(s.value.to_string()));
-            true
-        }
-        Expression::Identifier(_) => {
-            parts.push(Part::Id);
-            true
-        }
-        // `({…}[e] || e)`: the hash, or the id where it has none.
-        Expression::LogicalExpression(logical) => flatten_plus(&logical.left, parts),
-        Expression::ComputedMemberExpression(member) => {
-            let Expression::ObjectExpression(object) = &member.object else {
-                return false;
-            };
-            let mut map = BTreeMap::new();
-            for property in &object.properties {
-                let ObjectPropertyKind::ObjectProperty(property) = property else {
-                    return false;
-                };
-                let key = match &property.key {
-                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
-                    PropertyKey::StringLiteral(s) => s.value.to_string(),
-                    PropertyKey::NumericLiteral(n) => n.value.to_string(),
-                    _ => return false,
-                };
-                let Expression::StringLiteral(value) = &property.value else {
-                    return false;
-                };
-                map.insert(key, value.value.to_string());
-            }
-            parts.push(Part::Lookup(map));
-            true
-        }
-        _ => false,
-    }
-}
-
-fn flatten_binary(binary: &BinaryExpression, parts: &mut Vec<Part>) -> bool {
-    binary.operator == BinaryOperator::Addition
-        && flatten_plus(&binary.left, parts)
-        && flatten_plus(&binary.right, parts)
-}
-
-/// The expression an arrow or function returns, when its body is that one return.
-fn returned<'b, 'a>(expression: &'b Expression<'a>) -> Option<&'b Expression<'a>> {
-    let statements = match expression {
-        Expression::ArrowFunctionExpression(arrow) => return arrow_result(arrow),
-        Expression::FunctionExpression(function) => &function.body.as_ref()?.statements,
-        _ => return None,
-    };
-    match statements.as_slice() {
-        [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
-        _ => None,
-    }
-}
-
-fn arrow_result<'b, 'a>(arrow: &'b ArrowFunctionExpression<'a>) -> Option<&'b Expression<'a>> {
-    match &arrow.body {
-        oxc_ast::ast::ArrowFunctionBody::FunctionBody(body) => match body.statements.as_slice() {
-            [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
-            _ => None,
-        },
-        body => body.as_expression(),
-    }
 }
 
 impl<'a> Visit<'a> for Reader {
@@ -507,8 +419,10 @@ impl<'a> Visit<'a> for Reader {
             match name {
                 // webpack's runtime: `r.u = e => …` names chunk files; `r.p = "/"` is where.
                 "u" => {
-                    if let Some(body) = returned(&it.right) {
-                        self.webpack_chunk_urls(body);
+                    for file in super::chunks::webpack_chunk_files(&it.right) {
+                        if self.facts.chunk_files.len() < MAX_CHUNK_FILES {
+                            self.facts.chunk_files.push(file);
+                        }
                     }
                 }
                 "p" => {

@@ -3,11 +3,14 @@
 //! load, as a browser would, within caps: `<script src>` (classic and module), module
 //! preloads, inline scripts, the import map, and then, read out of the scripts themselves
 //! ([`js`]), the modules they import (`import()` chunks too) and the chunk files a
-//! bundler's runtime or manifest names. Read anonymously: a page's scripts are what anyone
-//! can download.
+//! bundler's runtime or manifest names; then each script's source map ([`maps`]), whose
+//! original sources are read too. Read anonymously: a page's scripts are what anyone can
+//! download.
 
+mod chunks;
 pub mod html;
 pub mod js;
+pub mod maps;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,6 +132,8 @@ pub struct Bundle {
     /// Entry pages that could not be read, and why (`PageError::text`): what was not seen
     /// cannot be vouched for.
     pub page_errors: Vec<(String, String)>,
+    /// Each external script's source map, as asked for.
+    pub maps: Vec<maps::SourceMap>,
 }
 
 impl Bundle {
@@ -295,6 +300,7 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         partial: Vec::new(),
         pages: pages.len(),
         page_errors: Vec::new(),
+        maps: Vec::new(),
     };
     let mut queue = Queue::default();
     let mut import_map: BTreeMap<String, Url> = BTreeMap::new();
@@ -439,5 +445,11 @@ async fn fetch(ctx: &Ctx) -> Bundle {
             ))),
         }
     }
+    let external: Vec<(Url, Arc<String>)> = bundle
+        .scripts
+        .iter()
+        .filter_map(|s| Some((s.url.clone()?, s.text.clone())))
+        .collect();
+    bundle.maps = maps::fetch(ctx, &external).await;
     bundle
 }

@@ -3,7 +3,7 @@
 
 use fixtures::Mode;
 
-use crate::support::{Setup, launch_audit, read_json, stderr, stdout};
+use crate::support::{Setup, launch_audit, stderr, stdout};
 
 const SPEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -515,27 +515,12 @@ fn from_the_served_spec_and_two_logins_to_the_same_verdicts() {
             );
         }
         // Nothing left to fill in: it runs as written.
-        let mut args = vec![
-            "run",
-            "-c",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-            "--out",
-        ];
-        let json = setup.path("from-spec.json");
-        args.push(json.to_str().unwrap());
-        for check in FROM_SPEC {
-            args.extend(["--only", check]);
-        }
-        let run = launch_audit(&args, &credentials);
-        assert!(
-            matches!(run.status.code(), Some(0 | 1)),
-            "{}{}",
-            stdout(&run),
-            stderr(&run)
+        let report = crate::support::run_checks(
+            &out,
+            FROM_SPEC,
+            &credentials,
+            &setup.path("from-spec.json"),
         );
-        let report = read_json(&json);
         let got: std::collections::BTreeMap<String, String> =
             crate::support::statuses(&report).into_iter().collect();
         for (id, expected) in crate::verdicts::fixture(mode) {

@@ -199,3 +199,34 @@ pub fn audit_profile(name: &str, profile: &str, checks: &[&str], dir: &Path) -> 
     let text = std::fs::read_to_string(&report).expect("JSON report written");
     serde_json::from_str(&text).expect("JSON report parses")
 }
+
+/// Runs the profile at `profile` with only `checks`, the environment `env` holding its
+/// secrets, and returns the JSON report (written to `json`). A run that could not decide
+/// (exit other than 0 or 1) fails the test with what it printed.
+pub fn run_checks(
+    profile: &Path,
+    checks: &[&str],
+    env: &[(&str, &str)],
+    json: &Path,
+) -> serde_json::Value {
+    let mut args = vec![
+        "run",
+        "-c",
+        profile.to_str().expect("UTF-8 path"),
+        "--format",
+        "json",
+        "--out",
+        json.to_str().expect("UTF-8 path"),
+    ];
+    for check in checks {
+        args.extend(["--only", check]);
+    }
+    let run = launch_audit(&args, env);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+    read_json(json)
+}

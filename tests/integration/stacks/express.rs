@@ -203,6 +203,22 @@ fn express_variants_meet_the_verdict_matrix() {
     );
 }
 
+/// A profile of only `[[rate_limits]]` entries against the app on `port`.
+fn login_bursts(port: u16, entries: &str) -> String {
+    format!(
+        r#"[target]
+name = "Express (login bursts)"
+base_url = "https://127.0.0.1:{port}/"
+environment = "staging"
+
+[network]
+ca_file = "ca.pem"
+timeout = "5s"
+
+{entries}"#
+    )
+}
+
 /// express-rate-limit allows 5 logins a minute per address and account and refuses the 6th.
 /// At the boundary the attempts go one at a time, so the count is the server's: a budget of
 /// 6 PASSes and one of 5 FAILs, in every run (before, with 6 attempts in flight, the refused
@@ -214,17 +230,10 @@ fn a_limiter_at_the_boundary_is_counted_as_the_server_saw_it() {
     let port = server.port("port");
     for run in 1..=2 {
         // Each run and entry on an account of its own: the limiter keys on address and email.
-        let profile = format!(
-            r#"[target]
-name = "Express (limiter boundary)"
-base_url = "https://127.0.0.1:{port}/"
-environment = "staging"
-
-[network]
-ca_file = "ca.pem"
-timeout = "5s"
-
-[[rate_limits]]
+        let profile = login_bursts(
+            port,
+            &format!(
+                r#"[[rate_limits]]
 name = "at-the-limit"
 path = "/auth/login"
 body = {{ email = "boundary-a{run}@acme.test", password = "wrong" }}
@@ -238,6 +247,7 @@ body = {{ email = "boundary-b{run}@acme.test", password = "wrong" }}
 max_attempts = 5
 burst = 12
 "#
+            ),
         );
         let report = super::audit(
             &format!("boundary-{run}"),
@@ -340,30 +350,22 @@ fn a_burst_the_validator_refuses_proves_nothing() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let server = start("wrong", scratch.path());
     let port = server.port("port");
-    let profile = format!(
-        r#"[target]
-name = "Express (malformed burst)"
-base_url = "https://127.0.0.1:{port}/"
-environment = "staging"
-
-[network]
-ca_file = "ca.pem"
-timeout = "5s"
-
-[[rate_limits]]
+    let profile = login_bursts(
+        port,
+        r#"[[rate_limits]]
 name = "malformed"
 path = "/auth/login"
-body = {{ email = "not-an-address", password = "wrong" }}
+body = { email = "not-an-address", password = "wrong" }
 max_attempts = 10
 burst = 20
 
 [[rate_limits]]
 name = "well-formed"
 path = "/auth/login"
-body = {{ email = "launch-audit-nobody@acme.test", password = "wrong" }}
+body = { email = "launch-audit-nobody@acme.test", password = "wrong" }
 max_attempts = 10
 burst = 20
-"#
+"#,
     );
     let report = super::audit("malformed-burst", &profile, &["ratelimit"], scratch.path());
     let malformed = result(&report, "ratelimit.malformed");

@@ -278,6 +278,14 @@ app.get("/api/me", (req, res) => {
   res.json({ data: { user: req.user.sub, email: req.user.email, org: req.user.org } });
 });
 
+// Wrong: the debugging route the front end calls only in development, left on: every
+// tenant's projects to any signed-in user. Only the source map's original code names it.
+if (wrong) {
+  app.get("/api/debug/state", (req, res) => {
+    res.json({ data: { projects: Object.entries(projects).map(([id, p]) => ({ id, ...p })) } });
+  });
+}
+
 // Nested route: the org in the path must be the caller's.
 app.get("/api/orgs/:org/members", (req, res) => {
   const org = orgs[req.params.org];

@@ -13,6 +13,10 @@ export async function show(org) {
   }
   const members = await api(`/api/orgs/${org}/members`);
   const notes = await api("/api/notes");
+  if (import.meta.env.DEV) {
+    // A debugging aid: the build drops it (DEV is false there), the server may not.
+    console.log(await api("/api/debug/state"));
+  }
   console.log(notes.data && notes.data.length);
   await fetch("/api/notes", {
     method: "POST",

@@ -1,0 +1,124 @@
+//! Chunk files a webpack runtime names: its chunk-URL function,
+//! `r.u = e => "static/js/" + e + "." + {85: "9e1c2f"}[e] + ".chunk.js"`, evaluated for
+//! every id of its map (the one function shape webpack 4 and 5 emit, minified or not).
+
+use std::collections::BTreeMap;
+
+use oxc_ast::ast::{
+    ArrowFunctionExpression, BinaryExpression, BinaryOperator, Expression, ObjectPropertyKind,
+    PropertyKey, Statement,
+};
+
+/// Chunk files one runtime map may name, at most.
+const MAX_FILES: usize = 500;
+
+/// The files a chunk-URL function (`function` or arrow) names, one per id of its map;
+/// nothing when it is any other shape.
+pub fn webpack_chunk_files(function: &Expression) -> Vec<String> {
+    let Some(body) = returned(function) else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    if !flatten_plus(body, &mut parts) {
+        return Vec::new();
+    }
+    let Some(map) = parts.iter().find_map(|p| match p {
+        Part::Lookup(map) => Some(map.clone()),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    map.iter()
+        .take(MAX_FILES)
+        .map(|(id, hash)| {
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(t) => t.as_str(),
+                    Part::Id => id.as_str(),
+                    Part::Lookup(_) => hash.as_str(),
+                })
+                .collect::<String>()
+        })
+        .filter(|file| file.ends_with(".js"))
+        .collect()
+}
+
+enum Part {
+    Text(String),
+    /// The function's parameter: the chunk id.
+    Id,
+    /// `{id: hash, …}[id]`.
+    Lookup(BTreeMap<String, String>),
+}
+
+/// A `+` chain of strings, the parameter and one id → text map; false when it is anything else.
+fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
+    match expression {
+        Expression::BinaryExpression(binary) => flatten_binary(binary, parts),
+        Expression::ParenthesizedExpression(inner) => flatten_plus(&inner.expression, parts),
+        Expression::StringLiteral(s) => {
+            parts.push(Part::Text(s.value.to_string()));
+            true
+        }
+        Expression::Identifier(_) => {
+            parts.push(Part::Id);
+            true
+        }
+        // `({…}[e] || e)`: the hash, or the id where it has none.
+        Expression::LogicalExpression(logical) => flatten_plus(&logical.left, parts),
+        Expression::ComputedMemberExpression(member) => {
+            let Expression::ObjectExpression(object) = &member.object else {
+                return false;
+            };
+            let mut map = BTreeMap::new();
+            for property in &object.properties {
+                let ObjectPropertyKind::ObjectProperty(property) = property else {
+                    return false;
+                };
+                let key = match &property.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+                    PropertyKey::StringLiteral(s) => s.value.to_string(),
+                    PropertyKey::NumericLiteral(n) => n.value.to_string(),
+                    _ => return false,
+                };
+                let Expression::StringLiteral(value) = &property.value else {
+                    return false;
+                };
+                map.insert(key, value.value.to_string());
+            }
+            parts.push(Part::Lookup(map));
+            true
+        }
+        _ => false,
+    }
+}
+
+fn flatten_binary(binary: &BinaryExpression, parts: &mut Vec<Part>) -> bool {
+    binary.operator == BinaryOperator::Addition
+        && flatten_plus(&binary.left, parts)
+        && flatten_plus(&binary.right, parts)
+}
+
+/// The expression an arrow or function returns, when its body is that one return.
+fn returned<'b, 'a>(expression: &'b Expression<'a>) -> Option<&'b Expression<'a>> {
+    let statements = match expression {
+        Expression::ArrowFunctionExpression(arrow) => return arrow_result(arrow),
+        Expression::FunctionExpression(function) => &function.body.as_ref()?.statements,
+        _ => return None,
+    };
+    match statements.as_slice() {
+        [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
+        _ => None,
+    }
+}
+
+fn arrow_result<'b, 'a>(arrow: &'b ArrowFunctionExpression<'a>) -> Option<&'b Expression<'a>> {
+    match &arrow.body {
+        oxc_ast::ast::ArrowFunctionBody::FunctionBody(body) => match body.statements.as_slice() {
+            [Statement::ReturnStatement(ret)] => ret.argument.as_ref(),
+            _ => None,
+        },
+        body => body.as_expression(),
+    }
+}
