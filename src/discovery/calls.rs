@@ -15,8 +15,10 @@ const ASSET_EXTENSIONS: &[&str] = &[
 pub struct Target {
     /// `https://api.acme.test` for an absolute URL; `None` for a path the page's origin serves.
     pub origin: Option<String>,
-    /// The path, holes as `{placeholders}` (`/api/projects/{projects_id}`), no query.
+    /// The path, holes as `{placeholders}` (`/api/projects/{projects_id}`).
     pub path: String,
+    /// The query's pairs as written, holes as `{placeholders}` named by their key.
+    pub query: Vec<(String, String)>,
 }
 
 /// One request the browser makes, as the script writes it.
@@ -52,15 +54,51 @@ fn url_text(literal: &Literal) -> Option<Vec<String>> {
     }
 }
 
-/// A path or URL with holes, as a target: holes become placeholders named after the
-/// segment before them (`/projects/${id}` → `{projects_id}`), numbered where that repeats.
+/// A hole in a template, while the text around it is read.
+const HOLE: char = '\u{0}';
+
+/// A free placeholder name from `base`: `base`, `base2`, …
+fn fresh(base: String, names: &mut Vec<String>) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while names.contains(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    names.push(name.clone());
+    name
+}
+
+/// A path or URL with holes, as a target: a hole in the path becomes a placeholder named
+/// after the segment before it (`/projects/${id}` → `{projects_id}`), one in the query
+/// after its key (`?org=${org}` → `org = "{org}"`), numbered where a name repeats.
 fn target_of(parts: &[String]) -> Option<Target> {
-    let mut joined = String::new();
+    if parts.iter().any(|p| p.contains(HOLE)) {
+        return None;
+    }
+    let joined = parts.join(&HOLE.to_string());
+    let joined = joined.split('#').next().unwrap_or("");
+    let (address, query_text) = joined.split_once('?').unwrap_or((joined, ""));
+    let (origin, raw_path) = if let Some(rest) = address
+        .strip_prefix("https://")
+        .or_else(|| address.strip_prefix("http://"))
+    {
+        let scheme = &address[..address.len() - rest.len()];
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if host.is_empty() || host.contains(HOLE) {
+            return None;
+        }
+        (Some(format!("{scheme}{host}")), path.to_string())
+    } else if address.starts_with('/') && !address.starts_with("//") {
+        (None, address.to_string())
+    } else {
+        return None;
+    };
     let mut names: Vec<String> = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        joined.push_str(part);
-        if i + 1 < parts.len() {
-            let before = joined
+    let mut path = String::new();
+    for (i, piece) in raw_path.split(HOLE).enumerate() {
+        if i > 0 {
+            let before = path
                 .trim_end_matches('/')
                 .rsplit('/')
                 .next()
@@ -68,39 +106,28 @@ fn target_of(parts: &[String]) -> Option<Target> {
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect::<String>();
-            let base = if before.is_empty() || !joined.ends_with('/') {
+            let base = if before.is_empty() || !path.ends_with('/') {
                 "param".to_string()
             } else {
                 format!("{before}_id")
             };
-            let mut name = base.clone();
-            let mut n = 2;
-            while names.contains(&name) {
-                name = format!("{base}{n}");
-                n += 1;
-            }
-            joined.push_str(&format!("{{{name}}}"));
-            names.push(name);
+            path.push_str(&format!("{{{}}}", fresh(base, &mut names)));
         }
+        path.push_str(piece);
     }
-    // The query and fragment are not part of the route.
-    let cut = joined.find(['?', '#']).unwrap_or(joined.len());
-    let joined = &joined[..cut];
-    let (origin, path) = if let Some(rest) = joined
-        .strip_prefix("https://")
-        .or_else(|| joined.strip_prefix("http://"))
-    {
-        let scheme = &joined[..joined.len() - rest.len()];
-        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if host.is_empty() || host.contains('{') {
-            return None;
+    let mut query = Vec::new();
+    for pair in query_text.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key.is_empty() || key.contains(HOLE) {
+            continue;
         }
-        (Some(format!("{scheme}{host}")), path.to_string())
-    } else if joined.starts_with('/') && !joined.starts_with("//") {
-        (None, joined.to_string())
-    } else {
-        return None;
-    };
+        let value = if value.contains(HOLE) {
+            format!("{{{}}}", fresh(key.to_string(), &mut names))
+        } else {
+            value.to_string()
+        };
+        query.push((key.to_string(), value));
+    }
     let path = if path.is_empty() {
         "/".to_string()
     } else {
@@ -113,7 +140,11 @@ fn target_of(parts: &[String]) -> Option<Target> {
     {
         return None;
     }
-    Some(Target { origin, path })
+    Some(Target {
+        origin,
+        path,
+        query,
+    })
 }
 
 /// The request a call makes, if it is one: `fetch(url, {method, body})`, `axios.post(url,
@@ -204,9 +235,24 @@ mod tests {
             .iter()
             .filter_map(request_of)
             .map(|r| {
+                let query: Vec<String> = r
+                    .target
+                    .query
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let query = if query.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{}", query.join("&"))
+                };
                 (
                     r.method.as_str().to_string(),
-                    format!("{}{}", r.target.origin.unwrap_or_default(), r.target.path),
+                    format!(
+                        "{}{}{query}",
+                        r.target.origin.unwrap_or_default(),
+                        r.target.path
+                    ),
                     r.body,
                 )
             })
@@ -218,7 +264,8 @@ mod tests {
         let found = requests(
             r#"fetch("/api/me");axios.post("/api/orgs/"+o,{a:1});axios.delete(`/api/projects/${p}/members/${m}?force=1`);
             x.open("PUT","https://api.acme.test/v1/items");t("/api/notes",{method:"POST",body:JSON.stringify({text:"hi"})});
-            axios({url:"/api/search",method:"post"});document.querySelector("/assets/logo.svg");api.get(`${base}/x`);"#,
+            axios({url:"/api/search",method:"post"});document.querySelector("/assets/logo.svg");api.get(`${base}/x`);
+            api("/api/invoices?org="+t.org+"&status=open");"#,
         );
         assert_eq!(
             found,
@@ -231,7 +278,7 @@ mod tests {
                 ),
                 (
                     "DELETE".into(),
-                    "/api/projects/{projects_id}/members/{members_id}".into(),
+                    "/api/projects/{projects_id}/members/{members_id}?force=1".into(),
                     None
                 ),
                 ("PUT".into(), "https://api.acme.test/v1/items".into(), None),
@@ -241,6 +288,11 @@ mod tests {
                     Some(serde_json::json!({"text": "hi"}))
                 ),
                 ("POST".into(), "/api/search".into(), None),
+                (
+                    "GET".into(),
+                    "/api/invoices?org={org}&status=open".into(),
+                    None
+                ),
             ]
         );
     }

@@ -139,7 +139,10 @@ impl Surface {
             .iter()
             .filter(|d| d.request.method == Method::Get)
             .filter(|d| d.request.target.origin.as_deref().is_none_or(|o| o == own))
-            .filter(|d| !d.request.target.path.contains('{'))
+            .filter(|d| {
+                !d.request.target.path.contains('{')
+                    && !d.request.target.query.iter().any(|(_, v)| v.contains('{'))
+            })
             .filter(|d| {
                 !profile.routes.iter().any(|r| {
                     r.method == d.request.method && same_route(&r.path, &d.request.target.path)
@@ -153,7 +156,7 @@ impl Surface {
                     auth: Auth::Required,
                     roles: Vec::new(),
                     hidden: false,
-                    query: Vec::new(),
+                    query: d.request.target.query.clone(),
                     body: None,
                     allow_writes: false,
                     onboarding: false,

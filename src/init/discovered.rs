@@ -116,11 +116,17 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         {
             continue;
         }
-        for placeholder in crate::profile::validator::placeholder_names(&path).unwrap_or_default() {
-            starter
-                .placeholders
-                .entry(placeholder.to_string())
-                .or_insert_with(|| "FILL IN".to_string());
+        let query: std::collections::BTreeMap<String, String> =
+            request.target.query.iter().cloned().collect();
+        for text in std::iter::once(&path).chain(query.values()) {
+            for placeholder in
+                crate::profile::validator::placeholder_names(text).unwrap_or_default()
+            {
+                starter
+                    .placeholders
+                    .entry(placeholder.to_string())
+                    .or_insert_with(|| "FILL IN".to_string());
+            }
         }
         let mut name = route_name(request.method, &path);
         if starter.routes.iter().any(|r| r.name == name) {
@@ -132,7 +138,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             path,
             auth_required: true,
             auth_stated: false,
-            query: Default::default(),
+            query,
             body: request
                 .body
                 .as_ref()

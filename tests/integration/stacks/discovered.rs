@@ -169,7 +169,11 @@ fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
     for variant in ["right", "wrong", "half-fixed"] {
         let scratch = tempfile::tempdir().expect("temp dir");
         let server = start_with_front_end(variant, "right", scratch.path());
-        let (text, _) = init_and_compare(variant, &server, scratch.path(), &[]);
+        let (text, _) = init_and_compare(
+            &express(variant, &server, scratch.path()),
+            scratch.path(),
+            &[],
+        );
         assert!(
             text.contains("# discovered: called by https://127.0.0.1:")
                 && text.contains("path = \"/api/projects\""),
@@ -188,7 +192,11 @@ fn init_reads_the_served_spec_as_each_identity() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let server = start_with_front_end("right", "right", scratch.path());
     let spec = format!("https://127.0.0.1:{}/openapi.json", server.port("port"));
-    let (text, said) = init_and_compare("right", &server, scratch.path(), &["--openapi", &spec]);
+    let (text, said) = init_and_compare(
+        &express("right", &server, scratch.path()),
+        scratch.path(),
+        &["--openapi", &spec],
+    );
     assert!(
         said.contains("openapi.json as alice: 2 route(s) the anonymous view does not show"),
         "{said}"
@@ -205,71 +213,89 @@ fn init_reads_the_served_spec_as_each_identity() {
     assert!(!said.contains("holding the role"), "{said}");
 }
 
+/// A stack's app as `init` meets it: where it is, and the hand-written profile to match.
+pub(super) struct Target<'a> {
+    pub name: String,
+    /// What `init --url` is given.
+    pub url: String,
+    /// The CA the app's certificate chains to, for an https app.
+    pub ca: Option<std::path::PathBuf>,
+    /// The password both logins share.
+    pub password: String,
+    pub hand_profile: String,
+    pub checks: &'a [&'a str],
+}
+
 /// `init --url URL --probe` (and `extra` arguments) with the two logins in the environment;
 /// the profile must validate as written and its run reach the hand-written profile's
-/// verdicts for [`FROM_THE_URL`]. Returns the profile and what init printed.
+/// verdicts for the target's checks. Returns the profile and what init printed.
 #[allow(clippy::print_stderr)] // STACKS_VERBOSE: the profile init wrote, for whoever debugs it
-fn init_and_compare(
-    variant: &str,
-    server: &super::Child,
+pub(super) fn init_and_compare(
+    target: &Target,
     dir: &std::path::Path,
     extra: &[&str],
 ) -> (String, String) {
     use crate::support::{launch_audit, stderr, stdout};
-    {
-        let port = server.port("port");
-        let password = server.text("/password").to_string();
-        let logins = [
-            ("ALICE_USER", "alice@acme.test"),
-            ("ALICE_PASSWORD", password.as_str()),
-            ("MALLORY_USER", "mallory@globex.test"),
-            ("MALLORY_PASSWORD", password.as_str()),
-        ];
-        let out = dir.join("from-url.toml");
-        let url = format!("https://127.0.0.1:{port}/");
-        let ca = dir.join("ca.pem");
-        let mut args = vec![
-            "init",
-            "--url",
-            &url,
-            "--probe",
-            "--ca-file",
-            ca.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend(extra);
-        let init = launch_audit(&args, &logins);
-        assert_eq!(init.status.code(), Some(0), "{variant}: {}", stderr(&init));
-        let text = std::fs::read_to_string(&out).expect("profile written");
-        if std::env::var_os("STACKS_VERBOSE").is_some() {
-            eprintln!("{variant}: init wrote\n{text}");
-        }
-        let validate = launch_audit(&["validate", "-c", out.to_str().unwrap()], &logins);
+    let name = &target.name;
+    let logins = [
+        ("ALICE_USER", "alice@acme.test"),
+        ("ALICE_PASSWORD", target.password.as_str()),
+        ("MALLORY_USER", "mallory@globex.test"),
+        ("MALLORY_PASSWORD", target.password.as_str()),
+    ];
+    let out = dir.join(format!("{name}-from-url.toml"));
+    let mut args = vec!["init", "--url", &target.url, "--probe"];
+    if let Some(ca) = &target.ca {
+        args.extend(["--ca-file", ca.to_str().unwrap()]);
+    }
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    let init = launch_audit(&args, &logins);
+    assert_eq!(init.status.code(), Some(0), "{name}: {}", stderr(&init));
+    let text = std::fs::read_to_string(&out).expect("profile written");
+    if std::env::var_os("STACKS_VERBOSE").is_some() {
+        eprintln!("{name}: init wrote\n{text}");
+    }
+    let validate = launch_audit(&["validate", "-c", out.to_str().unwrap()], &logins);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{name}: validates as written\n{text}\n{}{}",
+        stdout(&validate),
+        stderr(&validate)
+    );
+    let from_init = crate::support::run_checks(
+        &out,
+        target.checks,
+        &logins,
+        &dir.join(format!("{name}-from-url.json")),
+    );
+    let hand = super::audit(
+        &format!("{name}-by-hand"),
+        &target.hand_profile,
+        target.checks,
+        dir,
+    );
+    for check in target.checks {
         assert_eq!(
-            validate.status.code(),
-            Some(0),
-            "{variant}: validates as written\n{text}\n{}{}",
-            stdout(&validate),
-            stderr(&validate)
+            status_of(&from_init, check),
+            status_of(&hand, check),
+            "{name} {check}: from init {:#}\nby hand {:#}\n{text}",
+            result(&from_init, check),
+            result(&hand, check)
         );
-        let from_init =
-            crate::support::run_checks(&out, FROM_THE_URL, &logins, &dir.join("from-url.json"));
-        let hand = super::audit(
-            &format!("by-hand-{variant}"),
-            &profile(variant, server),
-            FROM_THE_URL,
-            dir,
-        );
-        for check in FROM_THE_URL {
-            assert_eq!(
-                status_of(&from_init, check),
-                status_of(&hand, check),
-                "{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
-                result(&from_init, check),
-                result(&hand, check)
-            );
-        }
-        (text, stdout(&init))
+    }
+    (text, stdout(&init))
+}
+
+/// The Express app with its front end, as init meets it.
+fn express<'a>(variant: &str, server: &super::Child, dir: &std::path::Path) -> Target<'a> {
+    Target {
+        name: format!("express-{variant}"),
+        url: format!("https://127.0.0.1:{}/", server.port("port")),
+        ca: Some(dir.join("ca.pem")),
+        password: server.text("/password").to_string(),
+        hand_profile: profile(variant, server),
+        checks: FROM_THE_URL,
     }
 }

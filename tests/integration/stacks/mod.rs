@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::verdicts::{Case, cases};
 
-mod discovered;
+pub(super) mod discovered;
 mod express;
 mod mail;
 mod nginx;

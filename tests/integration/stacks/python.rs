@@ -81,3 +81,39 @@ allow_writes = true
 fn flask_variants_meet_the_verdict_matrix() {
     super::meets_the_matrix("flask", start, profile, &["alice", "mallory"]);
 }
+
+/// The checks init must match on Flask (it has no login limiter in either variant, and its
+/// hand-written profile declares none).
+const FROM_THE_URL: &[&str] = &[
+    "access.tenant-isolation",
+    "auth.unauthenticated",
+    "auth.invalid-token",
+    "cors.origin-policy",
+    "secrets.client-bundle",
+];
+
+/// From the URL and two logins: init reads the page's script (sign-in, `/api/me`, the
+/// org's invoices by `?org=`), measures each tenant's org from what `/api/me` tells each
+/// identity, and its profile reaches the hand-written verdicts, right and wrong.
+#[test]
+fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
+    for variant in ["right", "wrong"] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let server = start(variant, scratch.path());
+        let target = super::discovered::Target {
+            name: format!("flask-{variant}"),
+            url: format!("http://127.0.0.1:{}/", server.port("port")),
+            ca: None,
+            password: server.text("/password").to_string(),
+            hand_profile: profile(variant, &server),
+            checks: FROM_THE_URL,
+        };
+        let (text, _) = super::discovered::init_and_compare(&target, scratch.path(), &[]);
+        assert!(
+            text.contains(
+                "path = \"/api/invoices\"\nauth = \"required\"\nquery = { org = \"{org}\" }"
+            ),
+            "{text}"
+        );
+    }
+}

@@ -46,11 +46,29 @@ TOKENS = {secrets.token_urlsafe(24): name for name in USERS}
 os.makedirs(os.path.join(PROJECT, "public", "assets"), exist_ok=True)
 with open(os.path.join(PROJECT, ".env"), "w") as f:
     f.write(f"SECRET_KEY=flask-planted-secret\nSTRIPE_SECRET_KEY={STRIPE_LIVE}\n")
+# The page's script, where the static folder serves it (wrong: the project folder is the
+# static root). It signs in, asks who it is and lists its org's invoices, as the front end
+# of this API would; what the audit's discovery reads.
+SCRIPT_URL = "/public/assets/app.js" if WRONG else "/assets/app.js"
 with open(os.path.join(PROJECT, "public", "index.html"), "w") as f:
     f.write('<!doctype html><html><head><title>Acme</title>'
-            '<script src="/assets/app.js"></script></head><body>Acme</body></html>')
+            f'<script src="{SCRIPT_URL}"></script></head><body>Acme</body></html>')
 with open(os.path.join(PROJECT, "public", "assets", "app.js"), "w") as f:
-    f.write('console.log("acme");\n')
+    f.write("""var token = function () { return localStorage.getItem("token"); };
+function api(path) {
+  return fetch(path, { headers: { authorization: "Bearer " + token() } }).then(function (r) { return r.json(); });
+}
+window.signIn = function (email, password) {
+  return fetch("/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: email, password: password })
+  }).then(function (r) { return r.json(); }).then(function (b) { localStorage.setItem("token", b.token); });
+};
+api("/api/me").then(function (me) {
+  return api("/api/invoices?org=" + encodeURIComponent(me.data.org));
+}).then(function (invoices) { console.log(invoices.data.length); });
+""")
 
 # Wrong: the project folder itself as the static folder, at the site's root, "so index.html
 # and the assets just work" — and so does /.env.
@@ -103,6 +121,12 @@ def login():
     session["user"] = name
     token = next(t for t, n in TOKENS.items() if n == name)
     return jsonify(token=token)
+
+
+@app.get("/api/me")
+def me():
+    user = caller()
+    return jsonify(data={"email": user["email"], "org": user["org"]})
 
 
 @app.get("/api/invoices")
