@@ -1,6 +1,8 @@
 //! Chunk files a webpack runtime names: its chunk-URL function,
 //! `r.u = e => "static/js/" + e + "." + {85: "9e1c2f"}[e] + ".chunk.js"`, evaluated for
-//! every id of its map (the one function shape webpack 4 and 5 emit, minified or not).
+//! every id of its map, or, where the hash is inlined (`r.u = e => "assets/" + e +
+//! ".e6cc49af.js"`), for every id the script loads (`r.e(43)`): the shapes webpack 4 and 5
+//! emit, minified or not.
 
 use std::collections::BTreeMap;
 
@@ -12,36 +14,49 @@ use oxc_ast::ast::{
 /// Chunk files one runtime map may name, at most.
 const MAX_FILES: usize = 500;
 
-/// The files a chunk-URL function (`function` or arrow) names, one per id of its map;
-/// nothing when it is any other shape.
-pub fn webpack_chunk_files(function: &Expression) -> Vec<String> {
-    let Some(body) = returned(function) else {
-        return Vec::new();
-    };
-    let mut parts = Vec::new();
-    if !flatten_plus(body, &mut parts) {
-        return Vec::new();
+/// A chunk-URL function, read: what it returns, as parts.
+pub struct ChunkUrl {
+    parts: Vec<Part>,
+}
+
+impl ChunkUrl {
+    /// Reads a chunk-URL function (`function` or arrow); `None` when it is any other shape.
+    pub fn read(function: &Expression) -> Option<ChunkUrl> {
+        let body = returned(function)?;
+        let mut parts = Vec::new();
+        flatten_plus(body, &mut parts).then_some(ChunkUrl { parts })
     }
-    let Some(map) = parts.iter().find_map(|p| match p {
-        Part::Lookup(map) => Some(map.clone()),
-        _ => None,
-    }) else {
-        return Vec::new();
-    };
-    map.iter()
-        .take(MAX_FILES)
-        .map(|(id, hash)| {
-            parts
+
+    /// The files it names: one per id of its own id → hash map, or, where one hash is
+    /// inlined for all (a build with one lazy chunk), one per id the script loads
+    /// (`__webpack_require__.e(43)`).
+    pub fn files(&self, loaded: &[String]) -> Vec<String> {
+        let map = self.parts.iter().find_map(|p| match p {
+            Part::Lookup(map) => Some(map.clone()),
+            _ => None,
+        });
+        let ids: Vec<(String, String)> = match map {
+            Some(map) => map.into_iter().collect(),
+            None => loaded
                 .iter()
-                .map(|p| match p {
-                    Part::Text(t) => t.as_str(),
-                    Part::Id => id.as_str(),
-                    Part::Lookup(_) => hash.as_str(),
-                })
-                .collect::<String>()
-        })
-        .filter(|file| file.ends_with(".js"))
-        .collect()
+                .map(|id| (id.clone(), String::new()))
+                .collect(),
+        };
+        ids.iter()
+            .take(MAX_FILES)
+            .map(|(id, hash)| {
+                self.parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text(t) => t.as_str(),
+                        Part::Id => id.as_str(),
+                        Part::Lookup(_) => hash.as_str(),
+                    })
+                    .collect::<String>()
+            })
+            .filter(|file| file.ends_with(".js"))
+            .collect()
+    }
 }
 
 enum Part {

@@ -136,6 +136,14 @@ fn read_as(source: &str, kind: SourceType) -> ScriptFacts {
     let parsed = Parser::new(&allocator, source, kind).parse();
     let mut reader = Reader::default();
     reader.visit_program(&parsed.program);
+    if let Some(url) = &reader.chunk_url {
+        let files = url.files(&reader.loaded_chunks);
+        let room = MAX_CHUNK_FILES.saturating_sub(reader.facts.chunk_files.len());
+        reader
+            .facts
+            .chunk_files
+            .extend(files.into_iter().take(room));
+    }
     let mut facts = reader.facts;
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         facts.partial = Some(match parsed.diagnostics.first() {
@@ -164,6 +172,9 @@ struct Reader {
     capped: bool,
     /// Inside `const __vite__mapDeps = …`: its strings are chunk files.
     in_vite_deps: bool,
+    /// webpack's chunk-URL function, and the chunk ids the script loads (`r.e(43)`).
+    chunk_url: Option<super::chunks::ChunkUrl>,
+    loaded_chunks: Vec<String>,
 }
 
 /// A callee as a dotted name.
@@ -307,6 +318,14 @@ impl Reader {
             .map(|a| a.as_expression().map_or(Literal::Other, |e| literal(e, 0)))
             .collect();
         let name = callee_name(callee);
+        // webpack's `__webpack_require__.e(43)`: a chunk this script loads.
+        if name.ends_with(".e")
+            && let [Literal::Number(id)] = args.as_slice()
+            && id.fract() == 0.0
+            && self.loaded_chunks.len() < MAX_CHUNK_FILES
+        {
+            self.loaded_chunks.push((*id as i64).to_string());
+        }
         if keep(&name, &args) {
             self.facts.calls.push(Call {
                 callee: name,
@@ -419,10 +438,8 @@ impl<'a> Visit<'a> for Reader {
             match name {
                 // webpack's runtime: `r.u = e => …` names chunk files; `r.p = "/"` is where.
                 "u" => {
-                    for file in super::chunks::webpack_chunk_files(&it.right) {
-                        if self.facts.chunk_files.len() < MAX_CHUNK_FILES {
-                            self.facts.chunk_files.push(file);
-                        }
+                    if let Some(url) = super::chunks::ChunkUrl::read(&it.right) {
+                        self.chunk_url = Some(url);
                     }
                 }
                 "p" => {
@@ -487,6 +504,9 @@ mod tests {
             ]
         );
         assert_eq!(facts.public_path.as_deref(), Some("/"));
+        // One lazy chunk: the hash is inlined, the id is in the load call.
+        let inlined = r#"(()=>{var n={};n.u=t=>"assets/"+t+".e6cc49af.js";n.p="/";n.e(43).then(()=>n(43))})();"#;
+        assert_eq!(read(inlined).chunk_files, ["assets/43.e6cc49af.js"]);
         let vite = r#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Settings-B1.js","assets/Settings-x.css"])))=>i.map(i=>d[i]);"#;
         assert_eq!(read(vite).chunk_files, ["assets/Settings-B1.js"]);
     }

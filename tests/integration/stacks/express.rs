@@ -12,13 +12,14 @@ fn start(variant: &str, dir: &Path) -> Child {
     start_serving(variant, dir, None)
 }
 
-/// The app with a front end Vite built (`right` or `wrong`, tests/stacks/frontend) as its
-/// pages: `/` is the built index.html, whose entry chunk loads the projects screen lazily.
+/// The app with a front end a real bundler built (tests/stacks/frontend: Vite's `right` or
+/// `wrong` build, or `webpack`) as its pages: `/` is the built index.html, whose entry
+/// chunk loads the projects screen lazily.
 pub(super) fn start_with_front_end(variant: &str, build: &str, dir: &Path) -> Child {
     let dist = stacks_dir().join(format!("frontend/dist-{build}"));
     assert!(
         dist.join("index.html").exists(),
-        "{} is not built: run `scripts/test`, which builds the front end with Vite",
+        "{} is not built: run `scripts/test`, which builds the front end with Vite and webpack",
         dist.display()
     );
     start_serving(variant, dir, Some(&dist))
