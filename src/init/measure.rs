@@ -1,15 +1,18 @@
-//! `init --probe`: what the app does, measured, where the spec only claims. The starter is
-//! turned into a scratch profile (its `${VARIABLES}` from the environment, so the two
-//! identities can log in), and then:
+//! `init --probe`: what the app does, measured, where the spec and the scripts only claim.
+//! The starter is turned into a scratch profile (its `${VARIABLES}` from the environment,
+//! so the two identities can log in), and then:
 //!
-//! - each placeholder is filled per tenant with an id that tenant's identity is listed on
-//!   the collection route in front of it (`GET /api/communities` produces the `{id}` of
-//!   `/api/communities/{id}/members`): the producer of an id is the route that lists it;
+//! - where nothing said where the login's answer holds its token, the first identity logs
+//!   in once and the answer is read for it;
+//! - a spec the app serves is read again as each identity: routes only a signed-in view
+//!   shows are added, saying whose view they came from;
+//! - each tenant's ids are measured with its own identity ([`super::ids`]);
 //! - each safe route is asked anonymously and as the first identity: a route the spec calls
 //!   public that refuses strangers is written as required; one it calls required that
 //!   serves a stranger stays required, so `auth.unauthenticated` reports it, and is said.
+//!   A route both identities get 404 from is a wrong path, not a role init lacks.
 //!
-//! Besides the two logins, only GETs are sent, and only to base_url's origin.
+//! Besides the logins, only GETs are sent, and only to base_url's origin.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,34 +24,6 @@ use crate::checks::probe::{Admission, classify};
 use crate::ctx::{Consent, Ctx};
 use crate::net::HttpRequest;
 use crate::profile::Identity;
-
-/// Members a list answer commonly keeps its items in, tried in order.
-const LIST_MEMBERS: &[&str] = &["data", "items", "results", "entries", "records"];
-
-/// The objects of a list answer: the body itself, or its first list member.
-fn items(body: &Value) -> Option<&Vec<Value>> {
-    body.as_array().or_else(|| {
-        let object = body.as_object()?;
-        LIST_MEMBERS
-            .iter()
-            .find_map(|m| object.get(*m).and_then(Value::as_array))
-    })
-}
-
-/// The id of a listed object: `id`, or a field named like the placeholder (`community_id`
-/// for `{communities_id}` lists `id`; `{slug}` lists `slug`).
-fn id_of(item: &Value, placeholder: &str) -> Option<String> {
-    let object = item.as_object()?;
-    let last = placeholder.rsplit('_').next().unwrap_or(placeholder);
-    [placeholder, last, "id", "uuid", "slug", "key"]
-        .iter()
-        .find_map(|field| object.get(*field))
-        .and_then(|value| match value {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-}
 
 /// The top-level member a stranger's JSON answer carries an error in, when the owner's
 /// answer has no such member.
@@ -182,7 +157,7 @@ pub async fn apply(starter: &mut Starter) -> Result<(), String> {
         .get("mallory")
         .ok_or("no identity mallory")?;
     read_views(&ctx, starter, [first, second]).await;
-    discover_ids(&ctx, starter, first, second).await;
+    super::ids::discover(&ctx, starter, first, second).await;
     measure_auth(&ctx, starter, first, second).await;
     Ok(())
 }
@@ -247,218 +222,6 @@ async fn read_views(ctx: &Ctx, starter: &mut Starter, identities: [&Identity; 2]
                 identity.name
             )
         });
-    }
-}
-
-/// Keys under which an answer about the caller names its tenant.
-const TENANT_KEYS: &[&str] = &[
-    "org",
-    "org_id",
-    "orgId",
-    "organization",
-    "organization_id",
-    "organizationId",
-    "tenant",
-    "tenant_id",
-    "tenantId",
-    "team",
-    "team_id",
-    "teamId",
-    "workspace",
-    "workspace_id",
-    "workspaceId",
-    "account_id",
-    "accountId",
-    "company",
-    "company_id",
-    "companyId",
-];
-
-/// Last path segments of routes that answer about the caller.
-const SELF_ROUTES: &[&str] = &[
-    "me", "self", "profile", "user", "account", "session", "whoami", "current",
-];
-
-/// A key's stem: `orgs_id`, `org_id`, `orgId` and `org` all give `org`.
-fn stem(key: &str) -> String {
-    let lower = key.to_ascii_lowercase();
-    let lower = lower
-        .strip_suffix("_id")
-        .or_else(|| lower.strip_suffix("id"))
-        .unwrap_or(&lower)
-        .trim_end_matches('_');
-    lower.strip_suffix('s').unwrap_or(lower).to_string()
-}
-
-/// The tenant values an answer about the caller carries (`org = 101`), at any depth.
-fn tenant_marks(json: &Value, found: &mut BTreeMap<String, String>) {
-    match json {
-        Value::Object(map) => {
-            for (key, value) in map {
-                let text = match value {
-                    Value::String(s) if !s.is_empty() => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                };
-                if let Some(text) = text
-                    && TENANT_KEYS.contains(&key.as_str())
-                {
-                    found.entry(key.clone()).or_insert(text);
-                }
-                tenant_marks(value, found);
-            }
-        }
-        Value::Array(items) => items.iter().take(1).for_each(|v| tenant_marks(v, found)),
-        _ => {}
-    }
-}
-
-/// What `identity` is told about itself: the tenant values of the first route about the
-/// caller (`GET /api/me`) that names any.
-async fn own_marks(ctx: &Ctx, starter: &Starter, identity: &Identity) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    for route in starter.routes.iter().filter(|r| {
-        r.method == "GET"
-            && !r.path.contains('{')
-            && r.path
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| SELF_ROUTES.contains(&last.to_ascii_lowercase().as_str()))
-    }) {
-        let Ok(url) = ctx.profile.url_for(&route.path) else {
-            continue;
-        };
-        if let Ok(response) = ctx
-            .http
-            .send(&HttpRequest::get(url).with_identity(Some(identity)))
-            .await
-            && response.is_success()
-            && let Ok(json) = serde_json::from_slice::<Value>(&response.body)
-        {
-            tenant_marks(&json, &mut found);
-            if !found.is_empty() {
-                break;
-            }
-        }
-    }
-    found
-}
-
-/// Whether a listed item carries one of the identity's own tenant values.
-fn carries(item: &Value, marks: &BTreeMap<String, String>) -> bool {
-    item.as_object().is_some_and(|object| {
-        object.iter().any(|(key, value)| {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => return false,
-            };
-            marks.get(key).is_some_and(|own| *own == text)
-        })
-    })
-}
-
-/// Fills each placeholder per tenant: from what each identity is told about itself (its
-/// org, team, workspace), else from the collection route that lists it (an item carrying
-/// the identity's own tenant value first). The tenant values themselves are written too,
-/// so list routes can tell whose records are whose.
-async fn discover_ids(ctx: &Ctx, starter: &mut Starter, first: &Identity, second: &Identity) {
-    let marks = [
-        own_marks(ctx, starter, first).await,
-        own_marks(ctx, starter, second).await,
-    ];
-    for (key, a) in &marks[0] {
-        if let Some(b) = marks[1].get(key)
-            && a != b
-        {
-            starter.placeholders.insert(key.clone(), a.clone());
-            starter.second_tenant.insert(key.clone(), b.clone());
-            starter.notes.push(format!(
-                "{key}: {a} for {}, {b} for {} (what each is told about itself)",
-                first.name, second.name
-            ));
-        }
-    }
-    let names: Vec<String> = starter.placeholders.keys().cloned().collect();
-    for name in names {
-        if starter.second_tenant.contains_key(&name) {
-            continue;
-        }
-        // `{orgs_id}` is the org each identity is told it belongs to.
-        if let Some(key) = marks[0].keys().find(|k| stem(k) == stem(&name))
-            && let (Some(a), Some(b)) = (marks[0].get(key), marks[1].get(key))
-            && a != b
-        {
-            starter.placeholders.insert(name.clone(), a.clone());
-            starter.second_tenant.insert(name.clone(), b.clone());
-            continue;
-        }
-        let marker = format!("/{{{name}}}");
-        let Some(collection) = starter
-            .routes
-            .iter()
-            .filter_map(|r| r.path.find(&marker).map(|at| r.path[..at].to_string()))
-            .find(|prefix| !prefix.contains('{'))
-        else {
-            starter.notes.push(format!(
-                "{{{name}}}: no route lists it (its collection path has placeholders of its own): FILL IN its ids by hand"
-            ));
-            continue;
-        };
-        if !starter
-            .routes
-            .iter()
-            .any(|r| r.method == "GET" && r.path == collection)
-        {
-            starter.notes.push(format!(
-                "{{{name}}}: the spec has no GET {collection} to list its ids: FILL IN them by hand"
-            ));
-            continue;
-        }
-        let mut found = Vec::new();
-        for (identity, own) in [(first, &marks[0]), (second, &marks[1])] {
-            let id = match ctx.profile.url_for(&collection) {
-                Ok(url) => {
-                    let request = HttpRequest::get(url).with_identity(Some(identity));
-                    match ctx.http.send(&request).await {
-                        Ok(response) if response.is_success() => {
-                            serde_json::from_slice::<Value>(&response.body)
-                                .ok()
-                                .as_ref()
-                                .and_then(items)
-                                .and_then(|list| {
-                                    // The identity's own item first: an unscoped list
-                                    // shows every tenant's.
-                                    list.iter()
-                                        .filter(|item| carries(item, own))
-                                        .chain(list.iter())
-                                        .find_map(|item| id_of(item, &name))
-                                })
-                        }
-                        _ => None,
-                    }
-                }
-                Err(_) => None,
-            };
-            found.push(id);
-        }
-        match (&found[0], &found[1]) {
-            (Some(a), Some(b)) if a != b => {
-                starter.placeholders.insert(name.clone(), a.clone());
-                starter.second_tenant.insert(name.clone(), b.clone());
-                starter.notes.push(format!(
-                    "{{{name}}}: {a} for {}, {b} for {} (listed by GET {collection})",
-                    first.name, second.name
-                ));
-            }
-            (Some(a), Some(_)) => starter.notes.push(format!(
-                "{{{name}}}: GET {collection} lists {a} for both identities: are they of two tenants? FILL IN the second's by hand"
-            )),
-            _ => starter.notes.push(format!(
-                "{{{name}}}: GET {collection} listed no id for one of the identities: FILL IN by hand"
-            )),
-        }
     }
 }
 

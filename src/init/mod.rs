@@ -4,6 +4,7 @@
 //! file is safe to commit and `validate` says what is missing.
 
 pub mod discovered;
+pub mod ids;
 pub mod measure;
 pub mod openapi;
 pub mod site;
