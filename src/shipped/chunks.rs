@@ -24,7 +24,7 @@ impl ChunkUrl {
     pub fn read(function: &Expression) -> Option<ChunkUrl> {
         let body = returned(function)?;
         let mut parts = Vec::new();
-        flatten_plus(body, &mut parts).then_some(ChunkUrl { parts })
+        flatten_plus(body, &mut parts, 0).then_some(ChunkUrl { parts })
     }
 
     /// The files it names: one per id of its own id → hash map, or, where one hash is
@@ -68,10 +68,16 @@ enum Part {
 }
 
 /// A `+` chain of strings, the parameter and one id → text map; false when it is anything else.
-fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
+fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>, depth: usize) -> bool {
+    // A chunk URL is a handful of parts; a longer chain is something else.
+    if depth > 16 {
+        return false;
+    }
     match expression {
-        Expression::BinaryExpression(binary) => flatten_binary(binary, parts),
-        Expression::ParenthesizedExpression(inner) => flatten_plus(&inner.expression, parts),
+        Expression::BinaryExpression(binary) => flatten_binary(binary, parts, depth + 1),
+        Expression::ParenthesizedExpression(inner) => {
+            flatten_plus(&inner.expression, parts, depth + 1)
+        }
         Expression::StringLiteral(s) => {
             parts.push(Part::Text(s.value.to_string()));
             true
@@ -81,7 +87,7 @@ fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
             true
         }
         // `({…}[e] || e)`: the hash, or the id where it has none.
-        Expression::LogicalExpression(logical) => flatten_plus(&logical.left, parts),
+        Expression::LogicalExpression(logical) => flatten_plus(&logical.left, parts, depth + 1),
         Expression::ComputedMemberExpression(member) => {
             let Expression::ObjectExpression(object) = &member.object else {
                 return false;
@@ -109,10 +115,10 @@ fn flatten_plus(expression: &Expression, parts: &mut Vec<Part>) -> bool {
     }
 }
 
-fn flatten_binary(binary: &BinaryExpression, parts: &mut Vec<Part>) -> bool {
+fn flatten_binary(binary: &BinaryExpression, parts: &mut Vec<Part>, depth: usize) -> bool {
     binary.operator == BinaryOperator::Addition
-        && flatten_plus(&binary.left, parts)
-        && flatten_plus(&binary.right, parts)
+        && flatten_plus(&binary.left, parts, depth)
+        && flatten_plus(&binary.right, parts, depth)
 }
 
 /// The expression an arrow or function returns, when its body is that one return.

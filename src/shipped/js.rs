@@ -30,6 +30,9 @@ use oxc_span::SourceType;
 const MAX_CALLS: usize = 2_000;
 /// Chunk files one runtime map may name, at most.
 const MAX_CHUNK_FILES: usize = 500;
+/// How deep the reader walks the syntax tree (long chains `a.b.c…`, `a+b+c…` nest to the
+/// left, which the parser builds without recursing, but a walk would recurse).
+const MAX_AST_DEPTH: usize = 1_000;
 /// GraphQL documents kept per script, at most.
 const MAX_DOCUMENTS: usize = 200;
 
@@ -132,6 +135,18 @@ pub fn read_named(source: &str, name: &str) -> Option<ScriptFacts> {
 }
 
 fn read_as(source: &str, kind: SourceType) -> ScriptFacts {
+    // The parser recurses as deep as the script nests: a hostile one would overflow the
+    // stack and abort the audit, so it is measured first.
+    let depth = super::depth::estimate(source);
+    if depth > super::depth::MAX_DEPTH {
+        return ScriptFacts {
+            partial: Some(format!(
+                "nested more than {} levels deep: not read as JavaScript",
+                super::depth::MAX_DEPTH
+            )),
+            ..ScriptFacts::default()
+        };
+    }
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, source, kind).parse();
     let mut reader = Reader::default();
@@ -150,6 +165,10 @@ fn read_as(source: &str, kind: SourceType) -> ScriptFacts {
             Some(error) => format!("not valid JavaScript ({error}); read as far as it parsed"),
             None => "not valid JavaScript; read as far as it parsed".into(),
         });
+    } else if reader.too_deep {
+        facts.partial = Some(format!(
+            "expressions chained more than {MAX_AST_DEPTH} deep; read down to that depth"
+        ));
     } else if reader.capped {
         facts.partial = Some(format!(
             "more than {MAX_CALLS} calls with a literal URL; the first {MAX_CALLS} were read"
@@ -175,21 +194,35 @@ struct Reader {
     /// webpack's chunk-URL function, and the chunk ids the script loads (`r.e(43)`).
     chunk_url: Option<super::chunks::ChunkUrl>,
     loaded_chunks: Vec<String>,
+    /// How deep the walk is, and whether it stopped somewhere at [`MAX_AST_DEPTH`].
+    depth: usize,
+    too_deep: bool,
 }
 
-/// A callee as a dotted name.
+/// A callee as a dotted name (its last 8 names at most: `?.a.b` beyond).
 fn callee_name(expression: &Expression) -> String {
+    callee_name_within(expression, 8)
+}
+
+fn callee_name_within(expression: &Expression, depth: usize) -> String {
+    if depth == 0 {
+        return "?".into();
+    }
     match expression {
         Expression::Identifier(id) => id.name.to_string(),
-        Expression::StaticMemberExpression(member) => {
-            format!("{}.{}", callee_name(&member.object), member.property.name)
+        Expression::StaticMemberExpression(member) => format!(
+            "{}.{}",
+            callee_name_within(&member.object, depth - 1),
+            member.property.name
+        ),
+        Expression::ParenthesizedExpression(inner) => {
+            callee_name_within(&inner.expression, depth - 1)
         }
-        Expression::ParenthesizedExpression(inner) => callee_name(&inner.expression),
         // `(0, t.get)(…)`: the minifier's way to call without a `this`.
         Expression::SequenceExpression(sequence) => sequence
             .expressions
             .last()
-            .map(callee_name)
+            .map(|e| callee_name_within(e, depth - 1))
             .unwrap_or_else(|| "?".into()),
         Expression::ChainExpression(_) => "?".into(),
         _ => "?".into(),
@@ -352,6 +385,26 @@ impl Reader {
 }
 
 impl<'a> Visit<'a> for Reader {
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if self.depth >= MAX_AST_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        walk::walk_expression(self, it);
+        self.depth -= 1;
+    }
+
+    fn visit_statement(&mut self, it: &oxc_ast::ast::Statement<'a>) {
+        if self.depth >= MAX_AST_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        walk::walk_statement(self, it);
+        self.depth -= 1;
+    }
+
     fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
         self.facts.imports.push(it.source.value.to_string());
         walk::walk_import_declaration(self, it);
@@ -523,6 +576,35 @@ mod tests {
                 .any(|c| c.callee == "s.from" && c.args[0] == Literal::Text("notes".into()))
         );
         assert!(facts.calls.iter().any(|c| c.callee == "createClient"));
+    }
+
+    /// What a hostile target could serve: each is read (or refused) on a thread with the
+    /// 2 MiB stack of tokio's blocking threads, where the scripts are read, without
+    /// overflowing it.
+    #[test]
+    fn deep_scripts_never_overflow_the_stack() {
+        let n = 200_000;
+        let scripts = [
+            format!("x={}1{}", "(".repeat(n), ")".repeat(n)),
+            format!("x={}{}", "[".repeat(n), "]".repeat(n)),
+            format!("a{}()", ".b".repeat(n)),
+            format!("x=\"a\"{}", "+\"b\"".repeat(n)),
+            format!("{}1", "f(".repeat(n / 2)),
+            format!("{}1", "a=".repeat(n)),
+            format!("{}1", "x=>".repeat(n)),
+            format!("x={}1", "!".repeat(n)),
+            format!("x={}1", "a?b:".repeat(n)),
+            format!("x=f{}", "()".repeat(n)),
+            format!("r.u={}", "e=>\"a\"+".repeat(n)),
+            format!("x=`{}`", "${`".repeat(n / 4)),
+        ];
+        for script in scripts {
+            let reader = std::thread::Builder::new()
+                .stack_size(2 * 1024 * 1024)
+                .spawn(move || read(&script).partial.is_some())
+                .expect("thread");
+            assert!(reader.join().is_ok());
+        }
     }
 
     #[test]

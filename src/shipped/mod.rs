@@ -8,6 +8,7 @@
 //! download.
 
 mod chunks;
+mod depth;
 pub mod html;
 pub mod js;
 pub mod maps;
