@@ -11,6 +11,7 @@ mod chunks;
 mod depth;
 pub mod html;
 pub mod js;
+mod literal;
 pub mod maps;
 
 use std::collections::BTreeMap;
