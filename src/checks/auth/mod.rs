@@ -64,7 +64,7 @@ fn needs_required_routes(profile: &Profile) -> Applicability {
 /// How `route` answers a request that carries no credential: (status, classification), or
 /// why nothing was decided. The control of the checks that judge a credential the app must
 /// not accept: on a route that serves strangers, any token "works".
-async fn anonymous_answer(
+pub(super) async fn anonymous_answer(
     ctx: &Ctx,
     route: &Route,
     filled: &crate::profile::FilledRoute,

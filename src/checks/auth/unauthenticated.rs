@@ -1,6 +1,7 @@
 //! `auth.unauthenticated`: protected routes refuse requests without credentials, and
 //! requests whose credential sits in another header the app must not read. (A token in
-//! the query string is its own finding: `auth.token-in-url`.)
+//! the query string is its own finding: `auth.token-in-url`.) The reads the pages' scripts
+//! make that the profile does not declare are asked without credentials too.
 
 use super::{OpenRoutes, must_refuse_everywhere, needs_required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
@@ -52,6 +53,49 @@ async fn public_but_refused(ctx: &Ctx) -> Vec<Observation> {
     seen
 }
 
+/// The reads the pages' scripts make that the profile does not declare, asked as an
+/// identity (the control: it is served) and with no credential. Refused is a PASS; served
+/// is INFO, since only the profile can say a route is meant to be public; a route no
+/// identity is served is not judged.
+async fn discovered_reads(ctx: &Ctx) -> Vec<Observation> {
+    let surface = crate::discovery::surface(ctx).await;
+    let mut seen = Vec::new();
+    for (route, found_in) in surface.undeclared_reads(&ctx.profile) {
+        let subject = format!("GET {} (discovered: called by {found_in})", route.path);
+        let control = match probe::control(ctx, &route).await {
+            Ok(control) => control,
+            Err(why) => {
+                seen.push(Observation::new(
+                    Status::Info,
+                    subject,
+                    format!("no identity is served here ({why}): not judged"),
+                ));
+                continue;
+            }
+        };
+        seen.push(match super::anonymous_answer(ctx, &route, &control.filled).await {
+            Ok((_, probe::Admission::Refused(how))) => Observation::new(
+                Status::Pass,
+                subject,
+                format!("refused without credentials ({how}); {} is served", control.identity.name),
+            ),
+            Ok((status, probe::Admission::Served)) => Observation::new(
+                Status::Info,
+                subject,
+                format!(
+                    "served without any credential ({status}): if it is not public by design, add it to [[routes]] with auth = \"required\" to have it judged"
+                ),
+            ),
+            Ok((_, probe::Admission::Unclear(why))) | Err(why) => Observation::new(
+                Status::Info,
+                subject,
+                format!("{why}: not judged"),
+            ),
+        });
+    }
+    seen
+}
+
 impl Check for Unauthenticated {
     fn id(&self) -> &str {
         "auth.unauthenticated"
@@ -92,6 +136,7 @@ impl Check for Unauthenticated {
                 .await;
             let mut observations = observations;
             observations.extend(public_but_refused(ctx).await);
+            observations.extend(discovered_reads(ctx).await);
             let mut finding = Finding::from_observations(observations);
             finding.coverage = Some(super::required_coverage(ctx));
             finding

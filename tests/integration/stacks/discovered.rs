@@ -32,8 +32,26 @@ fn a_list_route_only_the_bundle_calls_is_found_and_compared_across_tenants() {
         let report = super::audit(
             &format!("discovered-{variant}-{build}"),
             &without_the_list(variant, &server),
-            &["access.tenant-isolation"],
+            &["access.tenant-isolation", "auth.unauthenticated"],
             scratch.path(),
+        );
+        // Asked with no credential too: refused, while an identity is served.
+        let unauthenticated = result(&report, "auth.unauthenticated")["evidence"].clone();
+        assert!(
+            unauthenticated
+                .as_array()
+                .is_some_and(|all| all.iter().any(|o| {
+                    o["status"] == "PASS"
+                        && o["subject"].as_str().is_some_and(|s| {
+                            s.starts_with(
+                                "GET /api/projects (discovered: called by https://127.0.0.1:",
+                            )
+                        })
+                        && o["detail"]
+                            .as_str()
+                            .is_some_and(|d| d.starts_with("refused without credentials (401)"))
+                })),
+            "{unauthenticated:#}"
         );
         let isolation = result(&report, "access.tenant-isolation");
         assert_eq!(isolation["status"], expected, "{variant}: {isolation:#}");
