@@ -32,6 +32,7 @@ printf '\x16\x03\x01\x00\x2a\x02\x00\x00\x26\x03\x01' > "$work/seeds/tls_reply/s
 printf '\x15\x03\x01\x00\x02\x02\x46' > "$work/seeds/tls_reply/alert"
 seed scripts
 printf '<html><script src="/a.js"></script><link rel="modulepreload" href="/b.js"><script>var k=1</script></html>' > "$work/seeds/scripts/page.html"
+printf '%s' 'import{a as t}from"./index-D.js";const r=`/api/${x}?o=${y}`;async function c(e){await t("/api/projects");await fetch("/api/notes",{method:"POST",body:JSON.stringify({text:"hi"})});const m=()=>import("./p-D.js")}n.u=e=>"assets/"+e+"."+{43:"e6"}[e]+".js";n.e(43);' > "$work/seeds/scripts/chunk.js"
 seed secrets && cp ../fixtures/corpus/positives/* ../fixtures/corpus/negatives/* "$work/seeds/secrets/"
 
 printf '| target | runs in %s s | corpus entries |\n|---|---|---|\n' "$seconds"

@@ -19,7 +19,7 @@ use crate::profile::{Auth, Method, Profile, Route};
 use crate::shipped::Bundle;
 
 pub use calls::{Request, Target};
-pub use services::{BaasClient, BaasKind};
+pub use services::{BaasClient, BaasKind, ResourceKind};
 
 /// A request the scripts make, and the first script it was found in.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,8 +31,7 @@ pub struct Discovered {
 /// A table, function or collection the scripts name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Resource {
-    /// `table`, `function` or `collection`.
-    pub kind: &'static str,
+    pub kind: ResourceKind,
     pub name: String,
     pub found_in: String,
 }

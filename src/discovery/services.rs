@@ -74,13 +74,32 @@ pub fn client_of(call: &Call, found_in: &str) -> Option<BaasClient> {
     })
 }
 
+/// What a data API's client names: a table or view (`from`), a database function
+/// (`rpc`), a PocketBase collection (`collection`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ResourceKind {
+    Table,
+    Function,
+    Collection,
+}
+
+impl std::fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResourceKind::Table => "table",
+            ResourceKind::Function => "function",
+            ResourceKind::Collection => "collection",
+        })
+    }
+}
+
 /// The table, function or collection a call names: `from("notes")`, `rpc("stats")`,
 /// `collection("posts")`.
-pub fn resource_of(call: &Call) -> Option<(&'static str, String)> {
+pub fn resource_of(call: &Call) -> Option<(ResourceKind, String)> {
     let kind = match call.method_name() {
-        "from" => "table",
-        "rpc" => "function",
-        "collection" => "collection",
+        "from" => ResourceKind::Table,
+        "rpc" => ResourceKind::Function,
+        "collection" => ResourceKind::Collection,
         _ => return None,
     };
     let name = call.args.first()?.text()?;
@@ -133,13 +152,14 @@ mod tests {
         assert_eq!(clients[0].url, "http://127.0.0.1:54321");
         assert_eq!(clients[0].role.as_deref(), Some("anon"));
         assert_eq!(clients[1].kind, BaasKind::PocketBase);
-        let resources: Vec<(&str, String)> = facts.calls.iter().filter_map(resource_of).collect();
+        let resources: Vec<(ResourceKind, String)> =
+            facts.calls.iter().filter_map(resource_of).collect();
         assert_eq!(
             resources,
             [
-                ("table", "notes".to_string()),
-                ("function", "stats".to_string()),
-                ("collection", "posts".to_string())
+                (ResourceKind::Table, "notes".to_string()),
+                (ResourceKind::Function, "stats".to_string()),
+                (ResourceKind::Collection, "posts".to_string())
             ]
         );
         let endpoints: Vec<String> = facts.calls.iter().filter_map(graphql_endpoint_of).collect();
