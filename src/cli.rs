@@ -57,8 +57,9 @@ pub enum Command {
     },
     /// Start the bundled loopback target (HTTP, HTTPS, DNS) and audit it.
     Demo(DemoArgs),
-    /// Write a commented starter profile from what a URL shows (--url) and/or an OpenAPI 3
-    /// spec (--openapi, read from disk only). Values it cannot know are marked FILL IN.
+    /// Write a commented starter profile from what a URL shows and its pages' scripts call
+    /// (--url) and/or an OpenAPI 3 spec (--openapi, a file or a URL); with --probe and two
+    /// logins in the environment, one that validates as written.
     Init(InitArgs),
     /// Export the profile's latency scenario for another tool (k6), to take the load beyond
     /// one machine. Credentials are read from the environment by the script, never written.
@@ -94,16 +95,18 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["url", "openapi"])))]
 pub struct InitArgs {
-    /// Probe this URL (the app's base URL): entry points, https, canonical, CORS, health.
+    /// Probe this URL (the app's base URL): entry points, https, canonical, CORS, health, and
+    /// the routes, login and bursts its pages' scripts call.
     #[arg(long, value_name = "URL")]
     pub url: Option<url::Url>,
     /// Fill [[routes]] and identities from this OpenAPI 3 document (JSON or YAML): a file,
     /// or an http(s) URL the app serves it at.
     #[arg(long, value_name = "SPEC")]
     pub openapi: Option<String>,
-    /// Measure instead of guessing: log in as the two identities (credentials from the
-    /// ${VARIABLES} the profile names), ask each safe route anonymously and as an identity,
-    /// and fill each tenant's placeholders with ids its collection routes list.
+    /// Measure instead of guessing: log in as the two identities (ALICE_USER,
+    /// ALICE_PASSWORD, MALLORY_USER, MALLORY_PASSWORD, or the ${VARIABLES} the profile
+    /// names), read a served spec again as each, ask each safe route anonymously and as an
+    /// identity, and fill each tenant's ids from what it is told about itself and lists.
     #[arg(long)]
     pub probe: bool,
     /// Where to write the profile.
