@@ -130,10 +130,14 @@ impl Surface {
     }
 
     /// Reads that the scripts make on the app's own origin and the profile does not
-    /// declare, as routes the checks can probe: GET, no placeholder to fill, and no
-    /// declared route of the same method matching the path. `found_in` names the script.
+    /// declare, as routes the checks can probe: GET, no placeholder to fill, under
+    /// base_url's path (a browser's `/api/x` is the route `/x` of a base_url ending in
+    /// `/api`), and no declared route of the same method matching the path. `found_in`
+    /// names the script.
     pub fn undeclared_reads(&self, profile: &Profile) -> Vec<(Route, String)> {
-        let own = profile.target.base_url.origin().ascii_serialization();
+        let base = &profile.target.base_url;
+        let own = base.origin().ascii_serialization();
+        let prefix = base.path().trim_end_matches('/');
         self.requests
             .iter()
             .filter(|d| d.request.method == Method::Get)
@@ -142,16 +146,30 @@ impl Surface {
                 !d.request.target.path.contains('{')
                     && !d.request.target.query.iter().any(|(_, v)| v.contains('{'))
             })
-            .filter(|d| {
-                !profile.routes.iter().any(|r| {
-                    r.method == d.request.method && same_route(&r.path, &d.request.target.path)
-                })
+            .filter_map(|d| {
+                let path = if prefix.is_empty() {
+                    d.request.target.path.clone()
+                } else {
+                    d.request
+                        .target
+                        .path
+                        .strip_prefix(prefix)
+                        .filter(|rest| rest.starts_with('/'))?
+                        .to_string()
+                };
+                Some((d, path))
             })
-            .map(|d| {
+            .filter(|(d, path)| {
+                !profile
+                    .routes
+                    .iter()
+                    .any(|r| r.method == d.request.method && same_route(&r.path, path))
+            })
+            .map(|(d, path)| {
                 let route = Route {
                     name: format!("discovered {}", d.request.target.path),
                     method: Method::Get,
-                    path: d.request.target.path.clone(),
+                    path,
                     auth: Auth::Required,
                     roles: Vec::new(),
                     hidden: false,
@@ -209,6 +227,46 @@ pub async fn surface(ctx: &Ctx) -> Arc<Surface> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undeclared_reads_sit_under_base_urls_path() {
+        let profile = crate::profile::parse(
+            "test.toml",
+            "[target]\nname = \"t\"\nbase_url = \"https://app.acme.test/api/\"\n\n[[routes]]\nname = \"me\"\npath = \"/me\"\nauth = \"required\"\n",
+            std::path::Path::new("."),
+            &|_| None,
+        )
+        .unwrap_or_else(|e| panic!("{:?}", e.0.first().map(|e| &e.message)));
+        let get = |path: &str, origin: Option<&str>| Discovered {
+            request: Request {
+                method: Method::Get,
+                target: Target {
+                    origin: origin.map(str::to_string),
+                    path: path.into(),
+                    query: Vec::new(),
+                },
+                body: None,
+                fields: Vec::new(),
+            },
+            found_in: "app.js".into(),
+        };
+        let surface = Surface {
+            requests: vec![
+                get("/api/projects", None),
+                get("/api/me", None),
+                get("/health", None),
+                get("/api/teams", Some("https://app.acme.test")),
+                get("/api/people", Some("https://cdn.test")),
+            ],
+            ..Surface::default()
+        };
+        let reads: Vec<String> = surface
+            .undeclared_reads(&profile)
+            .into_iter()
+            .map(|(route, _)| route.path)
+            .collect();
+        assert_eq!(reads, ["/projects", "/teams"]);
+    }
 
     #[test]
     fn routes_match_across_placeholders() {
