@@ -12,6 +12,8 @@
 //                  pagination envelope (as Strapi answers): nothing there is anyone's
 //
 // Usage: node app.js VARIANT DIR   (DIR holds cert.pem and key.pem)
+// With FRONTEND_DIST set, the pages are that built front end (tests/stacks/frontend) instead
+// of the one-line page. /openapi.json is the API's own spec, role-filtered.
 // It serves HTTPS on 127.0.0.1 (the app) and 127.0.0.2 (a CDN-like host for the bundle),
 // both on ports the kernel picks, then prints one JSON line: the ports and the tokens the
 // audit acts with. It exits when stdin closes, so a test that dies leaves nothing behind.
