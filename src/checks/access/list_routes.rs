@@ -7,6 +7,10 @@
 //! own values (`[tenants.NAME]`) under some key. Those must not come back to another
 //! tenant's identity on the same route. The control is that the owner's answer holds such
 //! records; without them nothing is known to be the tenant's, and nothing is concluded.
+//!
+//! Besides the routes the profile declares, the reads the pages' scripts make that it does
+//! not ([`crate::discovery`]) are compared the same way, and also asked with no login: they
+//! are said to be discovered, with the script that calls them.
 
 use std::collections::BTreeMap;
 
