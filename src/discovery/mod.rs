@@ -135,6 +135,55 @@ impl Surface {
     /// `/api`), and no declared route of the same method matching the path. `found_in`
     /// names the script.
     pub fn undeclared_reads(&self, profile: &Profile) -> Vec<(Route, String)> {
+        self.undeclared(profile, |path| {
+            (!path.contains('{')).then(|| path.to_string())
+        })
+    }
+
+    /// Reads the scripts make of one tenant's object (`/api/orgs/${org}/members`) that the
+    /// profile does not declare, where each hole is named like one of the profile's tenant
+    /// values (`{orgs_id}` is `org`): as routes whose placeholders those values fill, so
+    /// each tenant's object can be asked for as another tenant.
+    pub fn undeclared_records(&self, profile: &Profile) -> Vec<(Route, String)> {
+        let keys: Vec<&String> = match profile.tenants.values().next() {
+            Some(first) => first
+                .keys()
+                .filter(|k| {
+                    profile
+                        .tenants
+                        .values()
+                        .all(|values| values.contains_key(*k))
+                })
+                .collect(),
+            None => return Vec::new(),
+        };
+        self.undeclared(profile, |path| {
+            let names = crate::profile::validator::placeholder_names(path).ok()?;
+            if names.is_empty() {
+                return None;
+            }
+            let mut renamed = path.to_string();
+            for name in names {
+                let mut matching = keys.iter().filter(|k| stem(k) == stem(name));
+                let key = matching.next()?;
+                if matching.next().is_some() {
+                    return None;
+                }
+                renamed = renamed.replace(&format!("{{{name}}}"), &format!("{{{key}}}"));
+            }
+            Some(renamed)
+        })
+    }
+
+    /// GET requests on the app's own origin, under base_url's path (a browser's `/api/x`
+    /// is the route `/x` of a base_url ending in `/api`), with no query placeholder, whose
+    /// path `shape` accepts (and may rewrite), and which no declared route of the same
+    /// method matches.
+    fn undeclared(
+        &self,
+        profile: &Profile,
+        shape: impl Fn(&str) -> Option<String>,
+    ) -> Vec<(Route, String)> {
         let base = &profile.target.base_url;
         let own = base.origin().ascii_serialization();
         let prefix = base.path().trim_end_matches('/');
@@ -142,22 +191,18 @@ impl Surface {
             .iter()
             .filter(|d| d.request.method == Method::Get)
             .filter(|d| d.request.target.origin.as_deref().is_none_or(|o| o == own))
-            .filter(|d| {
-                !d.request.target.path.contains('{')
-                    && !d.request.target.query.iter().any(|(_, v)| v.contains('{'))
-            })
+            .filter(|d| !d.request.target.query.iter().any(|(_, v)| v.contains('{')))
             .filter_map(|d| {
                 let path = if prefix.is_empty() {
-                    d.request.target.path.clone()
+                    d.request.target.path.as_str()
                 } else {
                     d.request
                         .target
                         .path
                         .strip_prefix(prefix)
                         .filter(|rest| rest.starts_with('/'))?
-                        .to_string()
                 };
-                Some((d, path))
+                Some((d, shape(path)?))
             })
             .filter(|(d, path)| {
                 !profile
@@ -182,6 +227,17 @@ impl Surface {
             })
             .collect()
     }
+}
+
+/// A key's stem: `orgs_id`, `org_id`, `orgId` and `org` all give `org`.
+pub fn stem(key: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    let lower = lower
+        .strip_suffix("_id")
+        .or_else(|| lower.strip_suffix("id"))
+        .unwrap_or(&lower)
+        .trim_end_matches('_');
+    lower.strip_suffix('s').unwrap_or(lower).to_string()
 }
 
 fn push_once(list: &mut Vec<String>, item: String) {

@@ -70,17 +70,6 @@ const SELF_ROUTES: &[&str] = &[
     "me", "self", "profile", "user", "account", "session", "whoami", "current",
 ];
 
-/// A key's stem: `orgs_id`, `org_id`, `orgId` and `org` all give `org`.
-fn stem(key: &str) -> String {
-    let lower = key.to_ascii_lowercase();
-    let lower = lower
-        .strip_suffix("_id")
-        .or_else(|| lower.strip_suffix("id"))
-        .unwrap_or(&lower)
-        .trim_end_matches('_');
-    lower.strip_suffix('s').unwrap_or(lower).to_string()
-}
-
 /// The tenant values an answer about the caller carries (`org = 101`), at any depth.
 fn tenant_marks(json: &Value, found: &mut BTreeMap<String, String>) {
     match json {
@@ -177,7 +166,9 @@ pub async fn discover(ctx: &Ctx, starter: &mut Starter, first: &Identity, second
             continue;
         }
         // `{orgs_id}` is the org each identity is told it belongs to.
-        if let Some(key) = marks[0].keys().find(|k| stem(k) == stem(&name))
+        if let Some(key) = marks[0]
+            .keys()
+            .find(|k| crate::discovery::stem(k) == crate::discovery::stem(&name))
             && let (Some(a), Some(b)) = (marks[0].get(key), marks[1].get(key))
             && a != b
         {

@@ -138,10 +138,14 @@ async fn a_connection_the_target_drops_is_retried_once_and_said_once() {
             .expect("answered, on a fresh connection when the pooled one was dropped");
         assert_eq!(response.status, 200);
     }
+    // Said once, however many of the requests met a dropped connection: at least the
+    // second does; whether the third reuses the fresh connection before the server
+    // closes it is the scheduler's choice (seen: 1 or 2 retries), so the count is not
+    // pinned.
     let causes = ctx.http.dropped_connection_causes();
     assert_eq!(causes.len(), 1, "{causes:?}");
     assert!(
-        causes[0].contains("closed connections the audit was using (2 request(s)")
+        causes[0].contains("closed connections the audit was using (")
             && causes[0].contains("each was sent again and answered"),
         "{causes:?}"
     );

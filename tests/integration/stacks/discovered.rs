@@ -109,6 +109,49 @@ fn a_list_route_only_the_bundle_calls_is_found_and_compared_across_tenants() {
     }
 }
 
+/// A record route the profile leaves out but the lazy chunk calls with a hole named like a
+/// tenant value (`/api/orgs/${org}/members`, `{orgs_id}` is the tenants' `org`) is asked
+/// for each tenant's object as the other tenant: the wrong variant never checks the org,
+/// the right one refuses.
+#[test]
+fn a_record_route_only_the_bundle_calls_is_swapped_across_tenants() {
+    let members = "[[routes]]\nname = \"org members (nested)\"\npath = \"/api/orgs/{org}/members\"\nauth = \"required\"\nroles = [\"member\", \"admin\"]\n";
+    for (variant, expected) in [("wrong", "FAIL"), ("right", "PASS")] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let server = start_with_front_end(variant, "right", scratch.path());
+        let full = profile(variant, &server);
+        assert!(
+            full.contains(members),
+            "the Express profile declares the members route"
+        );
+        let report = super::audit(
+            &format!("discovered-record-{variant}"),
+            &full.replace(members, ""),
+            &["access.tenant-isolation"],
+            scratch.path(),
+        );
+        let evidence = result(&report, "access.tenant-isolation")["evidence"].clone();
+        let swapped: Vec<&serde_json::Value> = evidence
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .filter(|o| {
+                o["subject"].as_str().is_some_and(|s| {
+                    s.starts_with(
+                        "GET /api/orgs/101/members (discovered: called by https://127.0.0.1:",
+                    ) && s.ends_with("(acme's) as mallory (globex)")
+                })
+            })
+            .collect();
+        assert_eq!(swapped.len(), 1, "{variant}: {evidence:#}");
+        assert_eq!(
+            swapped[0]["status"], expected,
+            "{variant}: {:#}",
+            swapped[0]
+        );
+    }
+}
+
 /// The wrong build ships a live key in the lazily imported chunk and serves hidden source
 /// maps next to each chunk (staging: WARN; the key came from the build's `define`, so the
 /// original sources do not carry it). Both are found only by reading the chunk the entry
