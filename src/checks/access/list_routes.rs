@@ -117,18 +117,11 @@ fn read(ctx: &Ctx, response: &Fetched) -> Answer {
 /// The routes compared: those the profile declares, then the reads the app's scripts make
 /// that it does not (said as discovered, with the script that calls them).
 async fn compared(ctx: &Ctx) -> Vec<(Route, Option<String>)> {
-    let mut routes: Vec<(Route, Option<String>)> = list_routes(ctx)
-        .filter(|r| probe::may_probe(ctx, r))
-        .map(|r| (r.clone(), None))
-        .collect();
     let surface = crate::discovery::surface(ctx).await;
-    routes.extend(
-        surface
-            .undeclared_reads(&ctx.profile)
-            .into_iter()
-            .map(|(route, found_in)| (route, Some(found_in))),
-    );
-    routes
+    super::declared_then_discovered(
+        list_routes(ctx).filter(|r| probe::may_probe(ctx, r)),
+        surface.undeclared_reads(&ctx.profile),
+    )
 }
 
 /// How many list routes are compared, declared and discovered.

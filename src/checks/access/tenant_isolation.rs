@@ -44,19 +44,13 @@ impl Check for TenantIsolation {
             let mut observations = Vec::new();
             // The routes that take a tenant's ids: those declared, then those the pages'
             // scripts call with a hole named like a tenant value (discovered).
-            let mut routes: Vec<(crate::profile::Route, Option<String>)> = ctx
-                .profile
-                .routes
-                .iter()
-                .filter(|r| !r.placeholders().is_empty())
-                .map(|r| (r.clone(), None))
-                .collect();
             let surface = crate::discovery::surface(ctx).await;
-            routes.extend(
-                surface
-                    .undeclared_records(&ctx.profile)
-                    .into_iter()
-                    .map(|(route, script)| (route, Some(script))),
+            let routes = super::declared_then_discovered(
+                ctx.profile
+                    .routes
+                    .iter()
+                    .filter(|r| !r.placeholders().is_empty()),
+                surface.undeclared_records(&ctx.profile),
             );
             let lists = super::list_routes::count(ctx).await;
             let declared = routes.len() + lists;
