@@ -21,6 +21,10 @@ use crate::shipped::Bundle;
 pub use calls::{Request, Target};
 pub use services::{BaasClient, BaasKind, ResourceKind};
 
+/// Undeclared routes the checks probe per audit, at most (in the order the scripts name
+/// them): a bundle may call thousands, and each costs a few requests per identity.
+pub const MAX_PROBED: usize = 50;
+
 /// A request the scripts make, and the first script it was found in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discovered {
@@ -175,7 +179,8 @@ impl Surface {
         })
     }
 
-    /// GET requests on the app's own origin, under base_url's path (a browser's `/api/x`
+    /// GET requests on the app's own origin (the first [`MAX_PROBED`] of them: each is asked
+    /// by several identities in several checks), under base_url's path (a browser's `/api/x`
     /// is the route `/x` of a base_url ending in `/api`), with no query placeholder, whose
     /// path `shape` accepts (and may rewrite), and which no declared route of the same
     /// method matches.
@@ -225,6 +230,7 @@ impl Surface {
                 };
                 (route, d.found_in.clone())
             })
+            .take(MAX_PROBED)
             .collect()
     }
 }

@@ -58,7 +58,7 @@ pub fn client_of(call: &Call, found_in: &str) -> Option<BaasClient> {
         .get(1)
         .and_then(Literal::text)
         .filter(|k| is_api_key(k));
-    let kind = if let Some(_key) = key {
+    let kind = if key.is_some() {
         BaasKind::Supabase
     } else if call.construct && call.method_name().eq_ignore_ascii_case("pocketbase") {
         BaasKind::PocketBase

@@ -100,7 +100,12 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
                     discovered.found_in
                 ));
             }
-            if !starter.rate_limits.iter().any(|l| l.path == path) {
+            // One burst per kind: names are check ids, and a second login path would clash.
+            if !starter
+                .rate_limits
+                .iter()
+                .any(|l| l.path == path || l.name == kind)
+            {
                 starter.rate_limits.push(RateLimitStarter {
                     name: kind.to_string(),
                     path: path.clone(),
@@ -163,7 +168,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             Some("service_role") => {
                 " with a service_role key: a privileged key shipped to every visitor (secrets.client-bundle)"
             }
-            Some(_) | None if client.key.is_some() => " with its public key",
+            _ if client.key.is_some() => " with its public key",
             _ => "",
         };
         starter.notes.push(format!(

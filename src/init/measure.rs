@@ -170,15 +170,7 @@ async fn read_views(ctx: &Ctx, starter: &mut Starter, identities: [&Identity; 2]
         return;
     };
     for identity in identities {
-        let mut request = HttpRequest::get(url.clone()).with_identity(Some(identity));
-        request.body_limit = Some(16 * 1024 * 1024);
-        let spec = match ctx.http.send(&request).await {
-            Ok(response) if response.is_success() && !response.truncated => {
-                super::openapi::parse(&String::from_utf8_lossy(&response.body))
-            }
-            Ok(response) => Err(format!("answered {}", response.status)),
-            Err(error) => Err(ctx.redactor.redact(&error.to_string())),
-        };
+        let spec = super::openapi::read_served(ctx, &url, Some(identity)).await;
         let mut view = Starter {
             base_url: starter.base_url.clone(),
             own_user: starter.own_user.clone(),

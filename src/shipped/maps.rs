@@ -30,6 +30,9 @@ pub struct Source {
 pub enum MapAnswer {
     /// No answer at all (the error, redacted).
     Unanswered(String),
+    /// Not read whole: cut at the map budget, or not asked once it was spent (why). What
+    /// was not read cannot be vouched for.
+    Unread(String),
     /// An answer that is not a source map (a refusal, a page, a 5xx): the response, whose
     /// body the check may read for what reached it.
     NotAMap(Fetched),
@@ -108,11 +111,32 @@ pub async fn fetch(ctx: &Ctx, scripts: &[(Url, Arc<String>)]) -> Vec<SourceMap> 
         let Some(url) = map_url(script, text) else {
             continue;
         };
+        let budget = MAX_MAP_BYTES.saturating_sub(total);
+        if budget == 0 {
+            maps.push(SourceMap {
+                script: script.clone(),
+                url,
+                answer: MapAnswer::Unread(format!(
+                    "not asked: the {} MiB of source maps per audit were spent",
+                    MAX_MAP_BYTES / 1024 / 1024
+                )),
+            });
+            continue;
+        }
         // Where the script was read, its map is read too, as devtools would.
         let mut request = HttpRequest::page_asset(url.clone());
-        request.body_limit = Some(MAX_MAP_BYTES.saturating_sub(total).max(1));
+        request.body_limit = Some(budget);
         let answer = match ctx.http.send(&request).await {
             Err(error) => MapAnswer::Unanswered(ctx.redactor.redact(&error.to_string())),
+            Ok(response) if response.truncated => {
+                total += response.body.len();
+                MapAnswer::Unread(format!(
+                    "{}: cut at {} KiB, what is left of the {} MiB of source maps per audit",
+                    response.status,
+                    response.body.len() / 1024,
+                    MAX_MAP_BYTES / 1024 / 1024
+                ))
+            }
             Ok(mut response) if !response.is_success() => {
                 total += response.body.len();
                 // What reached it is told by the status, the headers and the body's start.

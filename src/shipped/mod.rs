@@ -31,6 +31,9 @@ const MAX_SCRIPTS: usize = 50;
 const MAX_TOTAL_BYTES: usize = 10 * 1024 * 1024;
 /// An entry page is read up to this many (decoded) bytes: its scripts may come late.
 const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Scripts over the caps named one by one; the rest are counted (a hostile bundle may name
+/// tens of thousands of chunks).
+const NAMED_OVER_CAPS: usize = 10;
 /// Same-origin redirects followed from an entry page (`/` → `/admin/` → `/admin/login`).
 const MAX_PAGE_HOPS: usize = 5;
 
@@ -109,6 +112,8 @@ pub struct Script {
 pub enum Unscanned {
     /// Over the per-audit caps: coverage is partial.
     OverCaps(String),
+    /// More scripts over the caps than are named one by one ([`NAMED_OVER_CAPS`]): how many.
+    MoreOverCaps(usize),
     /// Fetched, but no script came back (an error status, a timeout).
     Failed(String),
 }
@@ -154,6 +159,11 @@ impl Bundle {
                         MAX_TOTAL_BYTES / 1024 / 1024
                     ),
                 ),
+                Unscanned::MoreOverCaps(more) => Observation::new(
+                    Status::Warn,
+                    format!("{more} more script(s)"),
+                    "not scanned: over the caps",
+                ),
                 Unscanned::Failed(why) => {
                     Observation::new(Status::Error, "script not fetched", why.clone())
                 }
@@ -168,13 +178,22 @@ impl Bundle {
             .iter()
             .map(|why| match why {
                 Unscanned::OverCaps(url) => format!("{url}: over the caps"),
+                Unscanned::MoreOverCaps(more) => format!("{more} more: over the caps"),
                 Unscanned::Failed(why) => why.clone(),
             })
             .collect();
+        let unscanned: usize = self
+            .unscanned
+            .iter()
+            .map(|why| match why {
+                Unscanned::MoreOverCaps(more) => *more,
+                _ => 1,
+            })
+            .sum();
         crate::result::Coverage::new(
             "scripts",
             self.scripts.len(),
-            self.scripts.len() + self.unscanned.len(),
+            self.scripts.len() + unscanned,
             left,
         )
     }
@@ -376,6 +395,7 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         }
     }
     let mut total = 0usize;
+    let mut over_caps = 0usize;
     while let Some(Queued { url, found }) = queue.items.pop_front() {
         if !matches!(url.scheme(), "http" | "https") {
             bundle
@@ -386,7 +406,10 @@ async fn fetch(ctx: &Ctx) -> Bundle {
         if bundle.scripts.iter().filter(|s| s.url.is_some()).count() >= MAX_SCRIPTS
             || total >= MAX_TOTAL_BYTES
         {
-            bundle.unscanned.push(Unscanned::OverCaps(url.to_string()));
+            over_caps += 1;
+            if over_caps <= NAMED_OVER_CAPS {
+                bundle.unscanned.push(Unscanned::OverCaps(url.to_string()));
+            }
             continue;
         }
         // Read as the browser reads it: anonymously, on whichever host serves it (a CDN
@@ -446,6 +469,11 @@ async fn fetch(ctx: &Ctx) -> Bundle {
                 ctx.redactor.redact(&error.to_string())
             ))),
         }
+    }
+    if over_caps > NAMED_OVER_CAPS {
+        bundle
+            .unscanned
+            .push(Unscanned::MoreOverCaps(over_caps - NAMED_OVER_CAPS));
     }
     let external: Vec<(Url, Arc<String>)> = bundle
         .scripts

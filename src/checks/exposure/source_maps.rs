@@ -34,6 +34,7 @@ impl Check for SourceMaps {
                     MapAnswer::Unanswered(why) => {
                         Observation::new(Status::Error, subject, why.clone())
                     }
+                    MapAnswer::Unread(why) => Observation::new(Status::Warn, subject, why.clone()),
                     MapAnswer::NotAMap(r) if !r.is_success() => {
                         match crate::net::reached(r, None) {
                             crate::net::Reached::App if (400..500).contains(&r.status) => {

@@ -56,8 +56,19 @@ pub async fn fetch(
         toml::Value::String(origin)
     );
     let ctx = super::scratch_ctx(&target, nameservers, ca_file, &format!("--openapi {url}"))?;
-    let mut request = crate::net::HttpRequest::get(url.clone());
-    request.body_limit = Some(16 * 1024 * 1024);
+    read_served(&ctx, url, None).await
+}
+
+/// A spec the app serves at `url`, read anonymously or as `identity` (a role-filtered
+/// spec shows a signed-in user more), within 16 MiB.
+pub async fn read_served(
+    ctx: &crate::ctx::Ctx,
+    url: &url::Url,
+    identity: Option<&crate::profile::Identity>,
+) -> Result<Value, String> {
+    const MAX_SPEC_BYTES: usize = 16 * 1024 * 1024;
+    let mut request = crate::net::HttpRequest::get(url.clone()).with_identity(identity);
+    request.body_limit = Some(MAX_SPEC_BYTES);
     let response = ctx
         .http
         .send(&request)
