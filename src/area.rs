@@ -56,7 +56,7 @@ impl Area {
     pub fn of_family(family: &str) -> Area {
         match family {
             "auth" | "webhooks" => Area::AuthAndSessions,
-            "access" => Area::TenantsAndRoles,
+            "access" | "baas" => Area::TenantsAndRoles,
             "input" | "ai" => Area::InputAndErrors,
             "secrets" | "exposure" | "logs" => Area::Secrets,
             "ratelimit" => Area::RateLimits,

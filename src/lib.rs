@@ -94,7 +94,8 @@ pub async fn audit(
         .iter()
         .any(|c| c.id().starts_with("dns.") && options.selection.includes(c.id()));
     let mut results = engine::run(checks, &options.selection, ctx.clone()).await;
-    let writes = writes::restore(&ctx, snapshots).await;
+    let mut writes = writes::restore(&ctx, snapshots).await;
+    writes.extend(checks::baas::writes_done(&ctx));
     let dns_inventory = if wants_inventory {
         inventory::collect(&ctx).await
     } else {

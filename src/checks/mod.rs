@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod ai;
 pub mod auth;
+pub mod baas;
 pub mod cache;
 pub mod cors;
 pub mod dns;
@@ -36,6 +37,7 @@ pub(crate) fn registered() -> Vec<crate::check::Registered> {
         admin::checks(),
         ai::checks(),
         auth::checks(),
+        baas::checks(),
         cache::checks(),
         cors::checks(),
         dns::checks(),

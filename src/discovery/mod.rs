@@ -37,6 +37,8 @@ pub struct Discovered {
 pub struct Resource {
     pub kind: ResourceKind,
     pub name: String,
+    /// A function's arguments as the script passes them (JSON), when all literal.
+    pub args: Option<String>,
     pub found_in: String,
 }
 
@@ -118,15 +120,36 @@ impl Surface {
                     .iter()
                     .any(|r| r.kind == kind && r.name == name)
             {
+                let args = (kind == ResourceKind::Function)
+                    .then(|| call.args.get(1).and_then(|a| a.to_json()))
+                    .flatten()
+                    .map(|json| json.to_string());
                 self.resources.push(Resource {
                     kind,
                     name,
+                    args,
                     found_in: found_in.to_string(),
                 });
             }
             if let Some(endpoint) = services::graphql_endpoint_of(call) {
                 push_once(&mut self.graphql_endpoints, endpoint);
             }
+        }
+        // A minifier renames `new PocketBase(url)`; a constructor given only a URL in a
+        // script that names collections is the same client.
+        if !self.baas.iter().any(|c| c.kind == BaasKind::PocketBase)
+            && facts.calls.iter().any(|c| {
+                matches!(
+                    services::resource_of(c),
+                    Some((ResourceKind::Collection, _))
+                )
+            })
+            && let Some(client) = facts
+                .calls
+                .iter()
+                .find_map(|c| services::url_only_client(c, found_in))
+        {
+            self.baas.push(client);
         }
         for document in &facts.documents {
             push_once(&mut self.graphql_documents, document.clone());

@@ -74,6 +74,22 @@ pub fn client_of(call: &Call, found_in: &str) -> Option<BaasClient> {
     })
 }
 
+/// A PocketBase client whose constructor the minifier renamed: `new K("https://…")`, with
+/// the URL its only argument (the caller knows the script names collections).
+pub fn url_only_client(call: &Call, found_in: &str) -> Option<BaasClient> {
+    let [url] = call.args.as_slice() else {
+        return None;
+    };
+    let url = http_url(url).filter(|_| call.construct)?;
+    Some(BaasClient {
+        kind: BaasKind::PocketBase,
+        url: url.trim_end_matches('/').to_string(),
+        key: None,
+        role: None,
+        found_in: found_in.to_string(),
+    })
+}
+
 /// What a data API's client names: a table or view (`from`), a database function
 /// (`rpc`), a PocketBase collection (`collection`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

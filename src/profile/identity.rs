@@ -27,6 +27,10 @@ pub struct Identity {
     /// How long after logging in the credential has expired (a derived expired token).
     pub wait_for_expiry: Option<Duration>,
     pub scheme: Scheme,
+    /// The only origins its credential is sent to: base_url's, and for the identities
+    /// `[baas] identities` names, the data API's too (their JWT is the API's, and the app's
+    /// own routes take the same one).
+    pub origins: Vec<url::Origin>,
 }
 
 /// How an identity obtains its credential.
@@ -376,6 +380,7 @@ impl Validator<'_> {
                     roles: identity.roles,
                     expired: identity.expired,
                     scheme,
+                    origins: vec![target.base_url.origin()],
                 };
                 (name, identity)
             })

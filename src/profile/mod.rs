@@ -84,6 +84,8 @@ pub struct Profile {
     pub journeys: Vec<crate::checks::journeys::cfg::Journey>,
     /// `[[tokens]]`: the links in those journeys whose lifecycle `tokens.*` checks.
     pub tokens: Vec<crate::checks::journeys::cfg::Token>,
+    /// `[baas]`: the back end as a service the browser talks to directly.
+    pub baas: Option<crate::checks::baas::cfg::Baas>,
     /// `[attest.<item>]`: handover items answered for by a person, by item name.
     pub attestations: BTreeMap<String, Attestation>,
     /// SHA-256 of the profile text, hex: names the exact profile a report came from.
@@ -97,7 +99,13 @@ impl Profile {
     /// domain implies (RFC 8461 §3.2 fixes its name).
     pub fn scope_hosts(&self) -> Vec<String> {
         let mut hosts = self.hosts();
-        for url in &self.target.asset_hosts {
+        // The data API the browser talks to, which [baas] names.
+        for url in self
+            .target
+            .asset_hosts
+            .iter()
+            .chain(self.baas.iter().map(|b| &b.url))
+        {
             if let Some(host) = url.host_str() {
                 hosts.push(host.to_ascii_lowercase());
             }
@@ -304,7 +312,10 @@ impl Validator<'_> {
                 (name.clone(), values)
             })
             .collect();
-        let identities = self.identities(raw.identities, &tenants, &target);
+        let mut identities = self.identities(raw.identities, &tenants, &target);
+        let baas = raw.baas.and_then(|raw| {
+            crate::checks::baas::cfg::validate(raw, &target, &mut identities, self)
+        });
         let routes = self.routes(raw.routes, &tenants);
         let health = raw
             .health
@@ -385,6 +396,7 @@ impl Validator<'_> {
             email,
             ai_endpoints,
             webhooks,
+            baas,
             subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),
         }

@@ -69,6 +69,8 @@ pub struct RawProfile {
     pub journeys: Vec<crate::checks::journeys::cfg::RawJourney>,
     #[serde(default)]
     pub tokens: Vec<crate::checks::journeys::cfg::RawToken>,
+    /// Owned by the baas family: the data API the browser talks to.
+    pub baas: Option<crate::checks::baas::cfg::RawBaas>,
     /// Handover item (`rollback-plan`) → who answered for it.
     #[serde(default)]
     pub attest: BTreeMap<String, RawAttestation>,

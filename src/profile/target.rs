@@ -107,6 +107,8 @@ pub enum Absent {
     AiEndpoints,
     /// No admin audit log (admin.audit-trail is N/A: say so only if it is true).
     AuditTrail,
+    /// No back end as a service the browser talks to directly (`baas.*` are N/A).
+    Baas,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.

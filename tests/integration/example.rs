@@ -33,7 +33,9 @@ fn example_profile_is_valid() {
         | "MAIL_PASSWORD"
         | "SIGNUP_PASSWORD"
         | "RESET_PASSWORD"
-        | "OLD_INVITE_TOKEN" => Some(format!("secret-for-{name}")),
+        | "OLD_INVITE_TOKEN"
+        | "SUPABASE_ANON_KEY"
+        | "SUPABASE_SERVICE_ROLE_KEY" => Some(format!("secret-for-{name}")),
         "RESET_ACCOUNT" => Some("reset-audit@acme.test".into()),
         _ => None,
     };

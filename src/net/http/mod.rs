@@ -82,7 +82,10 @@ pub enum HttpError {
 pub struct Http {
     client: reqwest::Client,
     scope: Arc<HashSet<String>>,
-    credential_origin: Origin,
+    /// Where a credential placed by hand may go: base_url's origin, and the data API's
+    /// ([baas] url), whose public key the baas family places. An identity's credential goes
+    /// only to its own origins.
+    credential_origins: Vec<Origin>,
     timeout: Duration,
     cookies: Arc<Mutex<Vec<SeenCookie>>>,
     credentials: Arc<Credentials>,
@@ -124,7 +127,9 @@ impl Http {
         Ok(Http {
             client,
             scope: Arc::new(profile.scope_hosts().into_iter().collect()),
-            credential_origin: profile.target.base_url.origin(),
+            credential_origins: std::iter::once(profile.target.base_url.origin())
+                .chain(profile.baas.iter().map(|b| b.url.origin()))
+                .collect(),
             timeout,
             cookies: Arc::default(),
             credentials: Arc::new(credentials),
@@ -311,14 +316,20 @@ impl Http {
         }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| HttpError::Transport(e.to_string()))?;
-        if credential.is_some() || request.credential.is_some() {
-            let origin = request.url.origin();
-            if origin != self.credential_origin {
-                return Err(HttpError::CredentialOffOrigin {
-                    origin: origin.ascii_serialization(),
-                    allowed: self.credential_origin.ascii_serialization(),
-                });
-            }
+        let origin = request.url.origin();
+        if let Some((identity, _)) = credential
+            && !identity.origins.contains(&origin)
+        {
+            return Err(HttpError::CredentialOffOrigin {
+                origin: origin.ascii_serialization(),
+                allowed: listed(&identity.origins),
+            });
+        }
+        if request.credential.is_some() && !self.credential_origins.contains(&origin) {
+            return Err(HttpError::CredentialOffOrigin {
+                origin: origin.ascii_serialization(),
+                allowed: listed(&self.credential_origins),
+            });
         }
         let mut url = request.url.clone();
         if let Some(Credential::Query(name, value)) = &request.credential {
@@ -340,6 +351,9 @@ impl Http {
             Some(Credential::Cookie(name, value)) => {
                 builder.header("cookie", format!("{name}={value}"))
             }
+            Some(Credential::Headers(pairs)) => pairs.iter().fold(builder, |b, (name, value)| {
+                b.header(name.as_str(), value.as_str())
+            }),
             Some(Credential::Query(..)) | None => builder,
         };
         if let Some(form) = &request.form {
@@ -561,4 +575,13 @@ fn tls_config(profile: &Profile) -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// Origins as an error names them: `https://a, https://b`.
+fn listed(origins: &[Origin]) -> String {
+    origins
+        .iter()
+        .map(Origin::ascii_serialization)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

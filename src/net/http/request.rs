@@ -48,6 +48,9 @@ pub enum Credential {
     /// The whole `Authorization` header value, e.g. `Bearer x` or `Basic x`.
     Authorization(String),
     Header(String, String),
+    /// Several headers, as a data API's client sends its key (`apikey` beside
+    /// `Authorization`).
+    Headers(Vec<(String, String)>),
     Cookie(String, String),
     Query(String, String),
 }

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use crate::verdicts::{Case, cases};
 
+mod baas;
 pub(super) mod discovered;
 mod express;
 mod mail;

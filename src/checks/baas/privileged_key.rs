@@ -1,0 +1,98 @@
+//! `baas.privileged-key`: the key a data API client is created with in the app's scripts is
+//! the public one. A `service_role` JWT or a `sb_secret_` key bypasses every rule; a
+//! publishable key (anon, `sb_publishable_`) is meant to be public and is said to be so,
+//! since other scanners flag it and users rotate the wrong key.
+
+use super::cfg::BaasKind;
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
+
+pub struct PrivilegedKey;
+
+/// Roles whose key bypasses row security.
+const PRIVILEGED_ROLES: [&str; 2] = ["service_role", "supabase_admin"];
+
+impl Check for PrivilegedKey {
+    fn id(&self) -> &str {
+        "baas.privileged-key"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        super::applicability(profile)
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let bundle = crate::shipped::collect(ctx).await;
+            let surface = crate::discovery::surface(ctx).await;
+            if surface.baas.is_empty() && ctx.profile.baas.is_none() {
+                // Nothing says the app uses such an API: the family's SKIP.
+                return match super::configured(ctx).await {
+                    Err(skip) => skip,
+                    Ok(_) => Finding::error("unreachable: [baas] is declared"),
+                };
+            }
+            let mut observations = bundle.page_error_observations();
+            observations.extend(bundle.unscanned_observations());
+            for client in &surface.baas {
+                let subject = format!(
+                    "{:?} client for {} ({})",
+                    client.kind, client.url, client.found_in
+                );
+                let key = client.key.as_deref().unwrap_or_default();
+                if !key.is_empty() {
+                    // A key seen in what the app serves is redacted like the profile's.
+                    ctx.redactor.add(key.to_string());
+                }
+                let role = client.role.as_deref();
+                let observation = if key.starts_with("sb_secret_")
+                    || role.is_some_and(|r| PRIVILEGED_ROLES.contains(&r))
+                {
+                    Observation::new(
+                        Status::Fail,
+                        subject,
+                        format!(
+                            "created with a privileged key ({}): anyone who opens the page reads, changes and deletes every row, past every row security policy",
+                            role.unwrap_or("sb_secret_")
+                        ),
+                    )
+                } else if client.kind == BaasKind::PocketBase {
+                    Observation::new(
+                        Status::Pass,
+                        subject,
+                        "created with no key: what protects the data is each collection's rules (baas.public-read, baas.cross-tenant)",
+                    )
+                } else {
+                    Observation::new(
+                        Status::Pass,
+                        subject,
+                        format!(
+                            "created with the publishable key ({}): meant to be public and not a finding by itself; what protects the data is row security (baas.public-read)",
+                            role.unwrap_or("sb_publishable_")
+                        ),
+                    )
+                };
+                observations.push(ctx_redacted(ctx, observation));
+            }
+            if surface.baas.is_empty() {
+                observations.push(Observation::new(
+                    Status::Info,
+                    format!("{} script(s) read", surface.scripts_read),
+                    "no data API client is created with a literal URL and key in the pages' scripts",
+                ));
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+/// The key itself never reaches a report, publishable or not.
+fn ctx_redacted(ctx: &Ctx, observation: Observation) -> Observation {
+    Observation::new(
+        observation.status,
+        ctx.redactor.redact(&observation.subject),
+        ctx.redactor.redact(&observation.detail),
+    )
+}

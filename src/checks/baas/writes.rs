@@ -1,0 +1,330 @@
+//! `baas.public-write`: the rules refuse writes from the public key and from another user.
+//! Each probe is undone or not tried:
+//! - an update by another user rewrites one field of the owner's row with the value it
+//!   already holds, asking for the rows it touched back (a write the rules filter answers
+//!   2xx and touches none, so only the rows returned prove it);
+//! - an insert (a copy of the owner's row) is tried only with `[baas] service_key`, which
+//!   deletes the row it made at once; without it, the insert is not tried and the report
+//!   says so.
+//!
+//! Every write sent is listed in the report's writes, with what became of it.
+
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
+
+use super::api::{self, Caller, Listing};
+use super::cfg::{Baas, BaasKind};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::ctx::Ctx;
+use crate::profile::{Environment, Identity, Method, Profile};
+use crate::result::{Finding, Observation, Status};
+use crate::writes::{WriteOutcome, WriteState};
+
+pub struct PublicWrite;
+
+/// Fields a copy of a row leaves out: the API fills them.
+const FILLED_BY_THE_API: [&str; 9] = [
+    "id",
+    "created",
+    "updated",
+    "created_at",
+    "updated_at",
+    "collectionId",
+    "collectionName",
+    "expand",
+    "inserted_at",
+];
+
+/// The writes the family sent in this audit, for the report.
+#[derive(Default)]
+struct Sent(Mutex<Vec<WriteOutcome>>);
+
+fn record(ctx: &Ctx, outcome: WriteOutcome) {
+    let sent = ctx.slot(|_| Sent::default());
+    sent.0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(outcome);
+}
+
+/// What the family's write probes did, for the report's writes.
+pub fn done(ctx: &Ctx) -> Vec<WriteOutcome> {
+    let sent = ctx.slot(|_| Sent::default());
+    sent.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+impl Check for PublicWrite {
+    fn id(&self) -> &str {
+        "baas.public-write"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        super::applicability(profile)
+    }
+
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let baas = match super::configured(ctx).await {
+                Ok(baas) => baas,
+                Err(skip) => return skip,
+            };
+            if ctx.profile.target.environment == Environment::Production
+                && !ctx.consent.production_writes
+            {
+                return Finding::error(
+                    "not sent: environment = \"production\" needs --allow-production-writes for write probes",
+                );
+            }
+            let users = super::users(ctx, baas);
+            let (tables, _) = super::tables(ctx, baas).await;
+            let mut observations = Vec::new();
+            for named in tables.iter().filter(|n| !baas.is_public(&n.name)) {
+                let owners = super::owners_rows(ctx, baas, &users, &named.name).await;
+                let Some((owner, rows)) = owners.first() else {
+                    continue;
+                };
+                let Some(row) = rows.first().and_then(Value::as_object) else {
+                    continue;
+                };
+                for other in users.iter().filter(|u| u.name != owner.name) {
+                    observations.push(update(ctx, baas, &named.name, owner, other, row).await);
+                }
+                let callers = std::iter::once(Caller::Public).chain(
+                    users
+                        .iter()
+                        .filter(|u| u.name != owner.name)
+                        .map(|u| Caller::Identity(u)),
+                );
+                for caller in callers {
+                    observations.push(insert(ctx, baas, &named.name, owner, caller, row).await);
+                }
+            }
+            if !observations
+                .iter()
+                .any(|o| matches!(o.status, Status::Pass | Status::Fail))
+            {
+                let mut skip = Finding::skip(
+                    "baas.identities",
+                    "no write could be judged: the probes copy a row an identity of [baas] identities is served (and inserts need [baas] service_key to be undone)",
+                );
+                skip.evidence = observations;
+                return skip;
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+/// `other` rewrites one field of `owner`'s row with the value it holds.
+async fn update(
+    ctx: &Ctx,
+    baas: &Baas,
+    table: &str,
+    owner: &Identity,
+    other: &Identity,
+    row: &Map<String, Value>,
+) -> Observation {
+    let id = api::row_key(&Value::Object(row.clone()));
+    let subject = format!(
+        "update of {owner}'s {table} row {id} as {other}",
+        owner = owner.name,
+        other = other.name
+    );
+    let Some((field, value)) = row
+        .iter()
+        .find(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
+    else {
+        return Observation::new(Status::Info, subject, "the row has no field to rewrite");
+    };
+    let Some(url) = api::row_url(baas, table, &id) else {
+        return Observation::new(Status::Error, subject, "no URL for the row");
+    };
+    let body = Value::Object(Map::from_iter([(field.clone(), value.clone())]));
+    let request = api::request(baas, Method::Patch, url.clone(), Caller::Identity(other))
+        .with_json(Some(body))
+        .with_header("prefer", "return=representation".into());
+    let listing = api::ask(ctx, baas, &request).await;
+    let touched = listing.rows().len();
+    record(
+        ctx,
+        WriteOutcome {
+            request: format!("PATCH {url}"),
+            accepted: touched,
+            state: WriteState::Unchanged,
+            detail: format!(
+                "as {}: `{field}` rewritten with the value it held ({touched} row(s) touched)",
+                other.name
+            ),
+        },
+    );
+    match listing {
+        Listing::Rows(rows) if !rows.is_empty() => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "the API let {} change `{field}` of a row only {} should change",
+                other.name, owner.name
+            ),
+        ),
+        Listing::Rows(_) => Observation::new(
+            Status::Pass,
+            subject,
+            "touched no row: the rules filtered it out",
+        ),
+        Listing::Refused(..) => Observation::new(Status::Pass, subject, listing.describe()),
+        // PocketBase answers a record its rules hide as not found.
+        Listing::Missing => Observation::new(
+            Status::Pass,
+            subject,
+            format!("not found for {}: the rules hide the row", other.name),
+        ),
+        Listing::Unexpected(what) => Observation::new(
+            Status::Info,
+            subject,
+            format!("not accepted, for another reason than the rules: {what}"),
+        ),
+        Listing::Unreachable(why) => Observation::new(Status::Error, subject, why),
+    }
+}
+
+/// `caller` inserts a copy of `owner`'s row; the service key deletes what it made.
+async fn insert(
+    ctx: &Ctx,
+    baas: &Baas,
+    table: &str,
+    owner: &Identity,
+    caller: Caller<'_>,
+    row: &Map<String, Value>,
+) -> Observation {
+    let subject = format!(
+        "insert into {table} as {} (a copy of {}'s row)",
+        caller.name(baas.kind),
+        owner.name
+    );
+    if baas.service_key.is_none() {
+        return Observation::new(
+            Status::Skip,
+            subject,
+            "not tried: nothing could undo it; add [baas] service_key (from the environment) to delete what an insert makes",
+        );
+    }
+    let Some(url) = api::insert_url(baas, table) else {
+        return Observation::new(Status::Error, subject, "no URL for the table");
+    };
+    let copy: Map<String, Value> = row
+        .iter()
+        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let request = api::request(baas, Method::Post, url.clone(), caller)
+        .with_json(Some(Value::Object(copy)))
+        .with_header("prefer", "return=representation".into());
+    match api::ask(ctx, baas, &request).await {
+        Listing::Rows(made) if !made.is_empty() => {
+            let undone = undo(ctx, baas, table, &made).await;
+            record(
+                ctx,
+                WriteOutcome {
+                    request: format!("POST {url}"),
+                    accepted: made.len(),
+                    state: if undone.is_ok() {
+                        WriteState::Restored
+                    } else {
+                        WriteState::LeftChanged
+                    },
+                    detail: match &undone {
+                        Ok(ids) => format!(
+                            "as {}: inserted and deleted with the service key (row {ids})",
+                            caller.name(baas.kind)
+                        ),
+                        Err(why) => {
+                            format!("as {}: inserted, and left: {why}", caller.name(baas.kind))
+                        }
+                    },
+                },
+            );
+            Observation::new(
+                Status::Fail,
+                subject,
+                format!(
+                    "the API inserted {} row(s) for {}{}",
+                    made.len(),
+                    caller.name(baas.kind),
+                    match undone {
+                        Ok(_) => " (deleted again with the service key)".to_string(),
+                        Err(why) => format!(" (NOT deleted: {why})"),
+                    }
+                ),
+            )
+        }
+        Listing::Rows(_) => {
+            // 2xx with no row back: it may have inserted without saying so.
+            record(
+                ctx,
+                WriteOutcome {
+                    request: format!("POST {url}"),
+                    accepted: 1,
+                    state: WriteState::NotRestorable,
+                    detail: format!(
+                        "as {}: 2xx with no row returned; what it made (if anything) is unknown",
+                        caller.name(baas.kind)
+                    ),
+                },
+            );
+            Observation::new(
+                Status::Error,
+                subject,
+                "answered 2xx without the row it inserted: cannot tell whether it wrote",
+            )
+        }
+        refused @ Listing::Refused(..) => {
+            Observation::new(Status::Pass, subject, refused.describe())
+        }
+        Listing::Missing => Observation::new(Status::Info, subject, "no such table to insert into"),
+        Listing::Unexpected(what) => Observation::new(
+            Status::Info,
+            subject,
+            format!("not accepted, for another reason than the rules: {what}"),
+        ),
+        Listing::Unreachable(why) => Observation::new(Status::Error, subject, why),
+    }
+}
+
+/// Deletes the rows an insert made, with the service key; their ids, or why not.
+async fn undo(ctx: &Ctx, baas: &Baas, table: &str, made: &[Value]) -> Result<String, String> {
+    let mut ids = Vec::new();
+    for row in made {
+        let id = api::row_key(row);
+        let url = api::row_url(baas, table, &id).ok_or("no URL for the row")?;
+        let mut request = api::request(baas, Method::Delete, url, Caller::Service);
+        if baas.kind == BaasKind::Supabase {
+            request = request.with_header("prefer", "return=representation".into());
+        }
+        let response = ctx
+            .http
+            .send(&request)
+            .await
+            .map_err(|e| ctx.redactor.redact(&e.to_string()))?;
+        let deleted = match baas.kind {
+            // The rows it deleted come back.
+            BaasKind::Supabase => matches!(
+                api::read_answer(baas.kind, response.status, &response.body, response.truncated),
+                Listing::Rows(rows) if !rows.is_empty()
+            ),
+            BaasKind::PocketBase => response.status == 204,
+        };
+        if !deleted {
+            return Err(format!(
+                "the service key's delete of row {id} answered {}",
+                response.status
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids.join(", "))
+}
