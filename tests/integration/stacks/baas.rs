@@ -366,6 +366,77 @@ fn observation<'r>(
         .collect()
 }
 
+/// (check, evidence subject it starts with, status in the wrong variant, in the right one).
+type Item = (&'static str, &'static str, &'static str, &'static str);
+
+const SUPABASE_ITEMS: &[Item] = &[
+    // Row security never enabled on tables made by SQL.
+    ("baas.public-read", "profiles", "FAIL", "PASS"),
+    ("baas.public-read", "password_resets", "FAIL", "PASS"),
+    // A view without security_invoker reads past row security.
+    ("baas.public-read", "note_summaries", "FAIL", "PASS"),
+    ("baas.public-read", "invoices", "PASS", "PASS"),
+    ("baas.public-read", "posts", "INFO", "INFO"),
+    // A read policy `using (true)`.
+    ("baas.cross-tenant", "notes as mallory", "FAIL", "PASS"),
+    ("baas.cross-tenant", "invoices as mallory", "PASS", "PASS"),
+    // An insert policy `with check (true)`.
+    (
+        "baas.public-write",
+        "insert into notes as the public key",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "baas.public-write",
+        "update of alice's notes row",
+        "FAIL",
+        "PASS",
+    ),
+    // A security definer function granted to anon.
+    (
+        "baas.functions",
+        "rpc/search_notes (named in",
+        "FAIL",
+        "PASS",
+    ),
+];
+
+const POCKETBASE_ITEMS: &[Item] = &[
+    // List rule "" (anyone).
+    ("baas.public-read", "notes", "FAIL", "PASS"),
+    ("baas.public-read", "invoices", "PASS", "PASS"),
+    ("baas.public-read", "GET", "PASS", "PASS"),
+    // List rule `@request.auth.id != ""` where the view rule is the owner's.
+    ("baas.cross-tenant", "messages as mallory", "FAIL", "PASS"),
+    // Users listed to every user, e-mails shown.
+    ("baas.cross-tenant", "users as mallory", "FAIL", "PASS"),
+    ("baas.cross-tenant", "invoices as mallory", "PASS", "PASS"),
+    // Create rule "" (anyone).
+    (
+        "baas.public-write",
+        "insert into notes as anyone",
+        "FAIL",
+        "PASS",
+    ),
+];
+
+/// Lines for each item whose observations are not all at the status its variant expects.
+fn items_off(report: &serde_json::Value, variant: &str, items: &[Item]) -> Vec<String> {
+    let mut off = Vec::new();
+    for (check, subject, wrong, right) in items {
+        let expected = if variant == "wrong" { wrong } else { right };
+        let lines = observation(report, check, subject);
+        if lines.is_empty() || lines.iter().any(|l| l["status"] != *expected) {
+            off.push(format!(
+                "{variant} {check} {subject}: expected {expected}, saw {}",
+                serde_json::Value::from(lines.into_iter().cloned().collect::<Vec<_>>())
+            ));
+        }
+    }
+    off
+}
+
 fn audit_with(
     name: &str,
     profile: &str,
