@@ -82,7 +82,42 @@ impl Surface {
                 }
             }
         }
+        let page_origin = bundle
+            .pages_read
+            .first()
+            .map(|p| p.url.origin().ascii_serialization());
+        surface.drop_data_api_requests(page_origin.as_deref());
         surface
+    }
+
+    /// Requests into a data API the scripts create a client for are its client's own (the
+    /// PocketBase SDK's `/api/batch`), not routes of the app: the baas family probes that
+    /// API. `page_origin` is what a relative path is relative to.
+    fn drop_data_api_requests(&mut self, page_origin: Option<&str>) {
+        let under_api = |client: &BaasClient, request: &Request| {
+            let Ok(client_url) = url::Url::parse(&client.url) else {
+                return false;
+            };
+            let origin = client_url.origin().ascii_serialization();
+            let same = match &request.target.origin {
+                Some(o) => *o == origin,
+                None => page_origin == Some(origin.as_str()),
+            };
+            let prefixes: &[&str] = match client.kind {
+                BaasKind::PocketBase => &["/api/"],
+                BaasKind::Supabase => &[
+                    "/rest/v1",
+                    "/auth/v1",
+                    "/storage/v1",
+                    "/functions/v1",
+                    "/realtime/v1",
+                ],
+            };
+            same && prefixes.iter().any(|p| request.target.path.starts_with(p))
+        };
+        let clients = self.baas.clone();
+        self.requests
+            .retain(|d| !clients.iter().any(|c| under_api(c, &d.request)));
     }
 
     /// Adds what one script (or original source) says, found in `found_in`.

@@ -166,7 +166,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         };
         let key = match client.role.as_deref() {
             Some("service_role") => {
-                " with a service_role key: a privileged key shipped to every visitor (secrets.client-bundle)"
+                " with a service_role key: a privileged key shipped to every visitor (baas.privileged-key)"
             }
             _ if client.key.is_some() => " with its public key",
             _ => "",

@@ -3,6 +3,7 @@
 //! tool could not know is marked `FILL IN`, and secrets are `${VAR}` references, so the
 //! file is safe to commit and `validate` says what is missing.
 
+pub mod baas;
 pub mod discovered;
 pub mod ids;
 pub mod measure;
@@ -42,6 +43,8 @@ pub struct Starter {
     pub own_user: Option<String>,
     /// The spec's URL, when the app serves it: `--probe` reads it again as each identity.
     pub spec_url: Option<url::Url>,
+    /// The data API the scripts talk to: `[baas]`.
+    pub baas: Option<baas::BaasStarter>,
 }
 
 /// A login operation: its path, the body's field names, and where the answer's token is.
@@ -480,6 +483,10 @@ impl Starter {
             );
         }
 
+        if let Some(section) = &self.baas {
+            out.push_str(&baas::render(section));
+            out.push('\n');
+        }
         match &self.health_path {
             Some(path) => {
                 let _ = writeln!(out, "[health]\npath = {}", quote(path));

@@ -176,5 +176,6 @@ pub async fn apply(
     }
     let surface = crate::discovery::Surface::of(&bundle);
     super::discovered::apply(&surface, &base, starter);
+    super::baas::apply(&surface, &base, starter);
     Ok(())
 }

@@ -220,9 +220,16 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 struct Supabase {
     postgres: Postgres,
     _server: Process,
-    _nginx: Nginx,
+    nginx: Nginx,
     gateway: u16,
     web: u16,
+}
+
+impl Supabase {
+    /// nginx's access log: every request the gateway and the front end's host answered.
+    fn nginx_log(&self) -> PathBuf {
+        self.nginx.dir().join("logs/access.log")
+    }
 }
 
 fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
@@ -304,7 +311,7 @@ fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
         Supabase {
             postgres,
             _server: server,
-            _nginx: nginx,
+            nginx,
             gateway,
             web,
         },
@@ -699,4 +706,141 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
         "verdicts off the matrix:\n{}",
         wrong.join("\n")
     );
+}
+
+/// `init --url` on the front end alone writes `[baas]`, and the run from what it wrote
+/// finds every planted mistake (inserts aside: init leaves the service key commented out,
+/// and `[baas] public` to the user). Before `[baas]` is there, the API found in the scripts
+/// is a SKIP naming `baas.url`, and no request reaches it: the scope guard holds.
+fn init_from_the_front_end(url: &str, env: &[(String, String)], dir: &Path, name: &str) -> String {
+    let out = dir.join(format!("{name}-init.toml"));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let init = crate::support::launch_audit(
+        &["init", "--url", url, "--out", out.to_str().expect("path")],
+        &env,
+    );
+    assert_eq!(
+        init.status.code(),
+        Some(0),
+        "{name} init: {}",
+        crate::support::stderr(&init)
+    );
+    let text = std::fs::read_to_string(&out).expect("profile written");
+    if std::env::var_os("STACKS_VERBOSE").is_some() {
+        eprintln!("{name}: init wrote\n{text}");
+    }
+    text
+}
+
+const FAMILY: [&str; 5] = [
+    "baas.privileged-key",
+    "baas.public-read",
+    "baas.cross-tenant",
+    "baas.public-write",
+    "baas.functions",
+];
+
+/// The items a profile init wrote can show: no insert (no service key), no declared-public
+/// table.
+fn without_inserts(items: &[Item]) -> Vec<Item> {
+    items
+        .iter()
+        .filter(|(_, subject, wrong, _)| !subject.starts_with("insert") && *wrong != "INFO")
+        .copied()
+        .collect()
+}
+
+#[test]
+fn init_from_a_supabase_front_end_writes_baas_and_the_run_finds_every_mistake() {
+    let (scratch, stack) = start_supabase("wrong", "supabase-wrong");
+    let env = vec![
+        ("ALICE_TOKEN".to_string(), key("alice")),
+        ("MALLORY_TOKEN".into(), key("mallory")),
+        ("SUPABASE_ANON_KEY".into(), key("anon")),
+    ];
+    let text = init_from_the_front_end(
+        &format!("http://127.0.0.1:{}/", stack.web),
+        &env,
+        scratch.path(),
+        "supabase",
+    );
+    assert!(
+        text.contains(&format!(
+            "[baas]\nkind = \"supabase\"\nurl = \"http://127.0.0.1:{}\"",
+            stack.gateway
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&key("service_role")),
+        "the privileged key is never written"
+    );
+    // Without [baas]: the scope guard.
+    let unscoped = text[..text.find("[baas]").expect("[baas]")].to_string()
+        + &text[text
+            .find("identities = [\"alice\", \"mallory\"]\n")
+            .expect("identities line")
+            + 34..];
+    let report = audit_with(
+        "supabase-unscoped",
+        &unscoped,
+        &FAMILY,
+        &env,
+        scratch.path(),
+    );
+    for check in &FAMILY[1..] {
+        let result = report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["id"] == *check)
+            .expect("result");
+        assert_eq!(result["status"], "SKIP", "{check}: {result}");
+        assert_eq!(
+            result["needs"], "baas.url",
+            "{check} names the key: {result}"
+        );
+    }
+    let log = std::fs::read_to_string(stack.nginx_log()).expect("access log");
+    assert!(
+        !log.contains("/rest/v1/"),
+        "nothing reached the API the profile does not name:\n{log}"
+    );
+    // With it: every mistake.
+    let report = audit_with("supabase-from-init", &text, &FAMILY, &env, scratch.path());
+    let off = items_off(&report, "wrong", &without_inserts(SUPABASE_ITEMS));
+    assert!(off.is_empty(), "from init's profile:\n{}", off.join("\n"));
+    let privileged = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "baas.privileged-key")
+        .expect("result");
+    assert_eq!(privileged["status"], "FAIL", "{privileged}");
+}
+
+#[test]
+fn init_from_a_pocketbase_front_end_writes_baas_and_the_run_finds_every_mistake() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let pb = start_pocketbase("wrong", scratch.path());
+    let env = vec![
+        ("ALICE_USER".to_string(), "alice@acme.test".to_string()),
+        ("ALICE_PASSWORD".into(), "AlicePassw0rd!".into()),
+        ("MALLORY_USER".into(), "mallory@globex.test".into()),
+        ("MALLORY_PASSWORD".into(), "MalloryPassw0rd!".into()),
+    ];
+    let text = init_from_the_front_end(
+        &format!("http://127.0.0.1:{}/", pb.port),
+        &env,
+        scratch.path(),
+        "pocketbase",
+    );
+    assert!(text.contains("kind = \"pocketbase\""), "{text}");
+    assert!(
+        text.contains("path = \"/api/collections/users/auth-with-password\""),
+        "{text}"
+    );
+    let report = audit_with("pocketbase-from-init", &text, &FAMILY, &env, scratch.path());
+    let off = items_off(&report, "wrong", &without_inserts(POCKETBASE_ITEMS));
+    assert!(off.is_empty(), "from init's profile:\n{}", off.join("\n"));
 }

@@ -1,0 +1,94 @@
+//! `init`: the `[baas]` section, from the data API client the pages' scripts create (its
+//! URL and the kind of key it carries). Keys are written as `${VAR}`s: the publishable key
+//! the scripts carry is the one to export; a privileged one is never written.
+
+use std::fmt::Write as _;
+
+use super::{LoginStarter, Starter};
+use crate::discovery::{BaasKind, Surface};
+
+/// The data API the scripts talk to.
+#[derive(Clone, Debug)]
+pub struct BaasStarter {
+    pub kind: BaasKind,
+    pub url: String,
+    pub found_in: String,
+    /// The key's role, when it is a JWT (`anon`, `service_role`), or its prefix kind.
+    pub key_kind: Option<String>,
+}
+
+/// PocketBase's own login for the users collection.
+const POCKETBASE_LOGIN: &str = "/api/collections/users/auth-with-password";
+
+/// Takes the first client the scripts create; a PocketBase app's identities log in through
+/// its own login route when the scripts showed no other.
+pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
+    let Some(client) = surface.baas.first() else {
+        return;
+    };
+    let key_kind = client.role.clone().or_else(|| {
+        client.key.as_deref().map(|k| {
+            if k.starts_with("sb_secret_") {
+                "sb_secret".to_string()
+            } else {
+                "publishable".to_string()
+            }
+        })
+    });
+    if client.kind == BaasKind::PocketBase && starter.login.is_none() {
+        let path = if client.url.trim_end_matches('/') == own_origin.trim_end_matches('/') {
+            POCKETBASE_LOGIN.to_string()
+        } else {
+            format!("{}{POCKETBASE_LOGIN}", client.url.trim_end_matches('/'))
+        };
+        starter.login = Some(LoginStarter {
+            path,
+            user_field: "identity".into(),
+            password_field: "password".into(),
+            token_pointer: Some("/token".into()),
+        });
+    }
+    starter.baas = Some(BaasStarter {
+        kind: client.kind,
+        url: client.url.clone(),
+        found_in: client.found_in.clone(),
+        key_kind,
+    });
+}
+
+fn privileged(kind: Option<&str>) -> bool {
+    matches!(kind, Some("service_role" | "supabase_admin" | "sb_secret"))
+}
+
+/// The section's text.
+pub fn render(baas: &BaasStarter) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n# The data API the browser talks to directly, created in\n#   {}\n# The baas.* checks probe it as the key the app ships and as alice and mallory, its users.",
+        baas.found_in
+    );
+    out.push_str("[baas]\n");
+    match baas.kind {
+        BaasKind::Supabase => {
+            out.push_str("kind = \"supabase\"\n");
+            let _ = writeln!(out, "url = \"{}\"", baas.url);
+            if privileged(baas.key_kind.as_deref()) {
+                out.push_str("key = \"${SUPABASE_ANON_KEY}\"   # FILL IN: the scripts carry a privileged key, not the publishable one (baas.privileged-key); export the anon key\n");
+            } else {
+                out.push_str("key = \"${SUPABASE_ANON_KEY}\"   # the publishable key the scripts carry: export it (public by design)\n");
+            }
+            out.push_str("# service_key = \"${SUPABASE_SERVICE_ROLE_KEY}\"   # lets the insert probes run: it deletes the rows they make\n");
+        }
+        BaasKind::PocketBase => {
+            out.push_str("kind = \"pocketbase\"\n");
+            let _ = writeln!(out, "url = \"{}\"", baas.url);
+            out.push_str("# service_key = \"${PB_SUPERUSER_TOKEN}\"   # lets the insert probes run: it deletes the records they make\n");
+        }
+    }
+    out.push_str("identities = [\"alice\", \"mallory\"]\n");
+    out.push_str(
+        "# public = [\"posts\"]   # FILL IN: tables or collections meant to be read by anyone\n",
+    );
+    out
+}
