@@ -48,6 +48,10 @@ pub struct Surface {
     /// Each (method, target) once, in the order found.
     pub requests: Vec<Discovered>,
     pub baas: Vec<BaasClient>,
+    /// Keys that bypass a data API's rules, anywhere in the scripts.
+    pub privileged_keys: Vec<services::PrivilegedKey>,
+    /// Firebase projects the scripts configure (`initializeApp`), with the script.
+    pub firebase: Vec<(String, String)>,
     pub resources: Vec<Resource>,
     /// GraphQL endpoints (paths or URLs), each once.
     pub graphql_endpoints: Vec<String>,
@@ -70,6 +74,11 @@ impl Surface {
                 surface.partial.push(format!("{}: {why}", script.name));
             }
             surface.read(&script.facts, &script.name);
+            for key in services::privileged_keys(&script.text, &script.name) {
+                if !surface.privileged_keys.iter().any(|k| k.value == key.value) {
+                    surface.privileged_keys.push(key);
+                }
+            }
         }
         // A served source map's original sources say what the minifier folded away.
         for map in &bundle.maps {
@@ -165,6 +174,11 @@ impl Surface {
                     args,
                     found_in: found_in.to_string(),
                 });
+            }
+            if let Some(project) = services::firebase_project_of(call)
+                && !self.firebase.iter().any(|(p, _)| *p == project)
+            {
+                self.firebase.push((project, found_in.to_string()));
             }
             if let Some(endpoint) = services::graphql_endpoint_of(call) {
                 push_once(&mut self.graphql_endpoints, endpoint);

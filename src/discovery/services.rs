@@ -27,13 +27,17 @@ pub struct BaasClient {
 
 /// The `role` claim of a JWT-shaped key, `None` when it is not one.
 pub fn jwt_role(key: &str) -> Option<String> {
+    jwt_claims(key)?.get("role")?.as_str().map(str::to_string)
+}
+
+/// The claims of a JWT-shaped string (not verified: what it says of itself).
+fn jwt_claims(key: &str) -> Option<serde_json::Value> {
     let mut parts = key.split('.');
     let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("role")?.as_str().map(str::to_string)
+    serde_json::from_slice(&bytes).ok()
 }
 
 fn is_api_key(text: &str) -> bool {
@@ -87,6 +91,74 @@ pub fn url_only_client(call: &Call, found_in: &str) -> Option<BaasClient> {
         key: None,
         role: None,
         found_in: found_in.to_string(),
+    })
+}
+
+/// A key in a script that bypasses a data API's rules, wherever it sits (not only in a
+/// client's constructor).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrivilegedKey {
+    /// What it is: `a Supabase service_role JWT`, `a PocketBase superuser token`.
+    pub what: String,
+    pub value: String,
+    pub found_in: String,
+}
+
+/// PocketBase's `_superusers` collection: its id is fixed since 0.23.
+const POCKETBASE_SUPERUSERS: &str = "pbc_3142635823";
+
+/// The privileged keys in a script's text: JWTs whose claims give a privileged role or a
+/// PocketBase superuser, and Supabase secret keys.
+pub fn privileged_keys(text: &str, found_in: &str) -> Vec<PrivilegedKey> {
+    static SHAPES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let shapes = SHAPES.get_or_init(|| {
+        regex::Regex::new(
+            r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|sb_secret_[A-Za-z0-9_-]{16,}",
+        )
+        .expect("a valid pattern")
+    });
+    let mut found: Vec<PrivilegedKey> = Vec::new();
+    for candidate in shapes.find_iter(text).map(|m| m.as_str()) {
+        let what = if candidate.starts_with("sb_secret_") {
+            "a Supabase secret key (sb_secret_)".to_string()
+        } else {
+            let Some(claims) = jwt_claims(candidate) else {
+                continue;
+            };
+            let role = claims.get("role").and_then(serde_json::Value::as_str);
+            let collection = claims
+                .get("collectionId")
+                .and_then(serde_json::Value::as_str);
+            let kind = claims.get("type").and_then(serde_json::Value::as_str);
+            if let Some(role @ ("service_role" | "supabase_admin")) = role {
+                format!("a Supabase {role} JWT")
+            } else if collection == Some(POCKETBASE_SUPERUSERS) || kind == Some("admin") {
+                "a PocketBase superuser token".to_string()
+            } else {
+                continue;
+            }
+        };
+        if !found.iter().any(|k| k.value == candidate) && found.len() < 20 {
+            found.push(PrivilegedKey {
+                what,
+                value: candidate.to_string(),
+                found_in: found_in.to_string(),
+            });
+        }
+    }
+    found
+}
+
+/// A Firebase web app's configuration: `initializeApp({apiKey, projectId, …})` under any
+/// name. Its `apiKey` is publishable; what protects the data is its Security Rules.
+pub fn firebase_project_of(call: &Call) -> Option<String> {
+    call.args.iter().find_map(|arg| match arg {
+        Literal::Object(members) => {
+            let key = members.get("apiKey").and_then(Literal::text)?;
+            let project = members.get("projectId").and_then(Literal::text)?;
+            key.starts_with("AIza").then(|| project.to_string())
+        }
+        _ => None,
     })
 }
 
@@ -180,5 +252,53 @@ mod tests {
         );
         let endpoints: Vec<String> = facts.calls.iter().filter_map(graphql_endpoint_of).collect();
         assert_eq!(endpoints, ["/graphql"]);
+    }
+
+    fn jwt(claims: &str) -> String {
+        let b64 = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
+        format!(
+            "{}.{}.c2lnbmF0dXJlLWJ5dGVz",
+            b64(r#"{"alg":"HS256"}"#),
+            b64(claims)
+        )
+    }
+
+    #[test]
+    fn privileged_keys_are_found_anywhere_and_publishable_ones_are_not() {
+        let service = jwt(r#"{"role":"service_role","iss":"supabase"}"#);
+        let anon = jwt(r#"{"role":"anon","iss":"supabase"}"#);
+        let superuser = jwt(r#"{"collectionId":"pbc_3142635823","type":"auth","id":"x"}"#);
+        let user = jwt(r#"{"collectionId":"_pb_users_auth_","type":"auth","id":"y"}"#);
+        let text = format!(
+            r#"const admin={{key:"{service}"}};const a="{anon}";localStorage.t="{superuser}";const u="{user}";const s="sb_secret_abcdefghijklmnopqrst";"#
+        );
+        let found: Vec<String> = privileged_keys(&text, "app.js")
+            .into_iter()
+            .map(|k| k.what)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "a Supabase service_role JWT",
+                "a PocketBase superuser token",
+                "a Supabase secret key (sb_secret_)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_firebase_config_and_a_renamed_pocketbase_client_are_recognised() {
+        let facts = read(
+            r#"const app=Q({apiKey:"AIzaSyA-launch-audit-0000000000000000",authDomain:"x.firebaseapp.com",projectId:"acme-prod"});const pb=new K("http://127.0.0.1:8090");pb.collection("notes").getList()"#,
+        );
+        let projects: Vec<String> = facts.calls.iter().filter_map(firebase_project_of).collect();
+        assert_eq!(projects, ["acme-prod"]);
+        let clients: Vec<BaasClient> = facts
+            .calls
+            .iter()
+            .filter_map(|c| url_only_client(c, "app.js"))
+            .collect();
+        assert_eq!(clients.len(), 1);
+        assert_eq!(clients[0].url, "http://127.0.0.1:8090");
     }
 }

@@ -176,6 +176,11 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             client.url, client.found_in
         ));
     }
+    for (project, found_in) in &surface.firebase {
+        starter.notes.push(format!(
+            "the browser talks to Firebase project {project} ({found_in}): its apiKey is publishable; its Security Rules are not probed, verify them (baas.privileged-key says OPEN)"
+        ));
+    }
     if !surface.resources.is_empty() {
         let names: Vec<String> = surface
             .resources

@@ -172,11 +172,15 @@ fn keep(name: &str, args: &[Literal]) -> bool {
     let literal_url = |l: &Literal| match l {
         Literal::Text(t) => url_like(t),
         Literal::Template(parts) => parts.first().is_some_and(|p| url_like(p)),
-        Literal::Object(members) => ["url", "uri"].iter().any(|k| {
-            members
-                .get(*k)
-                .is_some_and(|u| u.text().is_some_and(url_like))
-        }),
+        Literal::Object(members) => {
+            ["url", "uri"].iter().any(|k| {
+                members
+                    .get(*k)
+                    .is_some_and(|u| u.text().is_some_and(url_like))
+            })
+            // A Firebase web config (`initializeApp({apiKey, projectId})`).
+            || (members.contains_key("apiKey") && members.contains_key("projectId"))
+        }
         _ => false,
     };
     args.iter().any(literal_url)

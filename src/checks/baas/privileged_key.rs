@@ -27,7 +27,14 @@ impl Check for PrivilegedKey {
         Box::pin(async move {
             let bundle = crate::shipped::collect(ctx).await;
             let surface = crate::discovery::surface(ctx).await;
-            if surface.baas.is_empty() && ctx.profile.baas.is_none() {
+            let superusers = surface.resources.iter().find(|r| {
+                r.kind == crate::discovery::ResourceKind::Collection && r.name == "_superusers"
+            });
+            if surface.baas.is_empty()
+                && ctx.profile.baas.is_none()
+                && surface.privileged_keys.is_empty()
+                && surface.firebase.is_empty()
+            {
                 // Nothing says the app uses such an API: the family's SKIP.
                 return match super::configured(ctx).await {
                     Err(skip) => skip,
@@ -76,7 +83,45 @@ impl Check for PrivilegedKey {
                 };
                 observations.push(ctx_redacted(ctx, observation));
             }
-            if surface.baas.is_empty() {
+            // Privileged keys anywhere else in the scripts (a client made elsewhere, a key
+            // kept for an admin screen).
+            for key in &surface.privileged_keys {
+                ctx.redactor.add(key.value.clone());
+                if surface
+                    .baas
+                    .iter()
+                    .any(|c| c.key.as_deref() == Some(key.value.as_str()))
+                {
+                    continue;
+                }
+                observations.push(Observation::new(
+                    Status::Fail,
+                    key.found_in.clone(),
+                    format!(
+                        "carries {}: whoever opens the page holds it and passes every rule",
+                        key.what
+                    ),
+                ));
+            }
+            if let Some(superusers) = superusers {
+                observations.push(Observation::new(
+                    Status::Fail,
+                    superusers.found_in.clone(),
+                    "signs in to PocketBase's _superusers collection from the browser: superuser credentials ship with the page",
+                ));
+            }
+            for (project, found_in) in &surface.firebase {
+                observations.push(Observation::new(
+                    Status::Open,
+                    format!("Firebase project {project} ({found_in})"),
+                    "its web apiKey is publishable and not a finding; its Security Rules are not probed (no Firebase server runs here): verify that the Firestore, Realtime Database and Storage rules refuse reads and writes without request.auth and scope them to request.auth.uid",
+                ));
+            }
+            if surface.baas.is_empty()
+                && surface.privileged_keys.is_empty()
+                && superusers.is_none()
+                && surface.firebase.is_empty()
+            {
                 observations.push(Observation::new(
                     Status::Info,
                     format!("{} script(s) read", surface.scripts_read),
