@@ -712,6 +712,7 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
 /// finds every planted mistake (inserts aside: init leaves the service key commented out,
 /// and `[baas] public` to the user). Before `[baas]` is there, the API found in the scripts
 /// is a SKIP naming `baas.url`, and no request reaches it: the scope guard holds.
+#[allow(clippy::print_stderr)] // STACKS_VERBOSE output, for whoever reads what init wrote
 fn init_from_the_front_end(url: &str, env: &[(String, String)], dir: &Path, name: &str) -> String {
     let out = dir.join(format!("{name}-init.toml"));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
