@@ -86,6 +86,13 @@ async fn configured(ctx: &Ctx) -> Result<&Baas, Finding> {
         return Ok(baas);
     }
     let surface = crate::discovery::surface(ctx).await;
+    if surface.baas.is_empty() {
+        // Pages that could not be read say nothing about the API they talk to.
+        let bundle = crate::shipped::collect(ctx).await;
+        if bundle.pages_read.is_empty() && !bundle.page_errors.is_empty() {
+            return Err(Finding::from_observations(bundle.page_error_observations()));
+        }
+    }
     Err(match surface.baas.first() {
         Some(client) => Finding::skip(
             "baas.url",
