@@ -27,9 +27,7 @@ impl Check for PrivilegedKey {
         Box::pin(async move {
             let bundle = crate::shipped::collect(ctx).await;
             let surface = crate::discovery::surface(ctx).await;
-            let superusers = surface.resources.iter().find(|r| {
-                r.kind == crate::discovery::ResourceKind::Collection && r.name == "_superusers"
-            });
+
             if surface.baas.is_empty()
                 && ctx.profile.baas.is_none()
                 && surface.privileged_keys.is_empty()
@@ -103,13 +101,6 @@ impl Check for PrivilegedKey {
                     ),
                 ));
             }
-            if let Some(superusers) = superusers {
-                observations.push(Observation::new(
-                    Status::Fail,
-                    superusers.found_in.clone(),
-                    "signs in to PocketBase's _superusers collection from the browser: superuser credentials ship with the page",
-                ));
-            }
             for (project, found_in) in &surface.firebase {
                 observations.push(Observation::new(
                     Status::Open,
@@ -119,7 +110,6 @@ impl Check for PrivilegedKey {
             }
             if surface.baas.is_empty()
                 && surface.privileged_keys.is_empty()
-                && superusers.is_none()
                 && surface.firebase.is_empty()
             {
                 observations.push(Observation::new(
