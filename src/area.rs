@@ -57,6 +57,7 @@ impl Area {
         match family {
             "auth" | "webhooks" => Area::AuthAndSessions,
             "access" | "baas" => Area::TenantsAndRoles,
+            "graphql" => Area::InputAndErrors,
             "input" | "ai" => Area::InputAndErrors,
             "secrets" | "exposure" | "logs" => Area::Secrets,
             "ratelimit" => Area::RateLimits,

@@ -12,6 +12,7 @@ pub mod dns;
 pub mod edge;
 pub mod email;
 pub mod exposure;
+pub mod graphql;
 pub mod handover;
 pub mod headers;
 pub mod health;
@@ -44,6 +45,7 @@ pub(crate) fn registered() -> Vec<crate::check::Registered> {
         edge::checks(),
         email::checks(),
         exposure::checks(),
+        graphql::checks(),
         handover::checks(),
         headers::checks(),
         health::checks(),

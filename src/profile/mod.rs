@@ -84,6 +84,8 @@ pub struct Profile {
     pub journeys: Vec<crate::checks::journeys::cfg::Journey>,
     /// `[[tokens]]`: the links in those journeys whose lifecycle `tokens.*` checks.
     pub tokens: Vec<crate::checks::journeys::cfg::Token>,
+    /// `[[graphql]]`: the GraphQL endpoints and the operations to ask through them.
+    pub graphql: Vec<crate::checks::graphql::cfg::Graphql>,
     /// `[baas]`: the back end as a service the browser talks to directly.
     pub baas: Option<crate::checks::baas::cfg::Baas>,
     /// `[attest.<item>]`: handover items answered for by a person, by item name.
@@ -317,6 +319,13 @@ impl Validator<'_> {
             crate::checks::baas::cfg::validate(raw, &target, &mut identities, self)
         });
         let routes = self.routes(raw.routes, &tenants);
+        let graphql = crate::checks::graphql::cfg::validate(
+            raw.graphql,
+            &target,
+            &tenants,
+            &identities,
+            self,
+        );
         let health = raw
             .health
             .map(|health| crate::checks::health::cfg::validate(health, &identities, self));
@@ -396,6 +405,7 @@ impl Validator<'_> {
             email,
             ai_endpoints,
             webhooks,
+            graphql,
             baas,
             subdomains,
             extra_secrets: std::mem::take(&mut self.extra_secrets),

@@ -69,6 +69,9 @@ pub struct RawProfile {
     pub journeys: Vec<crate::checks::journeys::cfg::RawJourney>,
     #[serde(default)]
     pub tokens: Vec<crate::checks::journeys::cfg::RawToken>,
+    /// Owned by the graphql family: the GraphQL endpoints and their operations.
+    #[serde(default)]
+    pub graphql: Vec<crate::checks::graphql::cfg::RawGraphql>,
     /// Owned by the baas family: the data API the browser talks to.
     pub baas: Option<crate::checks::baas::cfg::RawBaas>,
     /// Handover item (`rollback-plan`) → who answered for it.

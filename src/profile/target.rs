@@ -109,6 +109,8 @@ pub enum Absent {
     AuditTrail,
     /// No back end as a service the browser talks to directly (`baas.*` are N/A).
     Baas,
+    /// No GraphQL endpoint (`graphql.*` are N/A).
+    Graphql,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.

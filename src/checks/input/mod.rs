@@ -2,7 +2,7 @@
 
 mod error_leak;
 mod malformed;
-mod signatures;
+pub mod signatures;
 
 use std::sync::Arc;
 

@@ -51,6 +51,32 @@ fn compiled() -> &'static Compiled {
     })
 }
 
+/// The signatures a body carries, by index, read as sent and unescaped.
+fn matches(body: &[u8]) -> Vec<usize> {
+    // Error pages are read up to the usual body cap; only a client script is longer,
+    // and undoing escapes over all of one would copy it several times over.
+    let body = &body[..body.len().min(crate::net::MAX_BODY)];
+    let text = String::from_utf8_lossy(body);
+    let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
+    // Frameworks print traces escaped: HTML pages (Express's development handler writes
+    // `<br> &nbsp; &nbsp;at`) and JSON strings (`"stack":"Error: x\n    at …"`).
+    if let Some(unescaped) = unescaped(&text) {
+        matched.extend(compiled().set.matches(&unescaped));
+        matched.sort_unstable();
+        matched.dedup();
+    }
+    matched
+}
+
+/// What stack traces, debug pages or database errors `body` carries: each signature's
+/// description (`Node.js stack trace`), once. Other families' answers are read with it.
+pub fn leaks_in(body: &[u8]) -> Vec<&'static str> {
+    matches(body)
+        .into_iter()
+        .map(|i| compiled().signatures[i].what.as_str())
+        .collect()
+}
+
 /// A response that carried an error signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeakHit {
@@ -107,18 +133,7 @@ impl SignatureScan {
     }
 
     fn scan(&self, request: &str, status: u16, body: &[u8]) {
-        // Error pages are read up to the usual body cap; only a client script is longer,
-        // and undoing escapes over all of one would copy it several times over.
-        let body = &body[..body.len().min(crate::net::MAX_BODY)];
-        let text = String::from_utf8_lossy(body);
-        let mut matched: Vec<usize> = compiled().set.matches(&text).into_iter().collect();
-        // Frameworks print traces escaped: HTML pages (Express's development handler writes
-        // `<br> &nbsp; &nbsp;at`) and JSON strings (`"stack":"Error: x\n    at …"`).
-        if let Some(unescaped) = unescaped(&text) {
-            matched.extend(compiled().set.matches(&unescaped));
-            matched.sort_unstable();
-            matched.dedup();
-        }
+        let matched = matches(body);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         for index in matched {
             if state.2.len() >= MAX_HITS {

@@ -14,6 +14,7 @@ use crate::verdicts::{Case, cases};
 mod baas;
 pub(super) mod discovered;
 mod express;
+mod graphql;
 mod mail;
 mod nginx;
 mod proxy;

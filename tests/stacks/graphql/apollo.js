@@ -49,6 +49,15 @@ const server = new ApolloServer({
 
 server.start().then(() => {
   const app = express();
+  // For the test that holds the audit to its caps: one line per request, its size.
+  const log = process.env.LAUNCH_AUDIT_REQUEST_LOG;
+  if (log) {
+    const fs = require("node:fs");
+    app.use((req, _res, next) => {
+      fs.appendFileSync(log, `${req.method} ${req.originalUrl.length} ${req.headers["content-length"] || 0}\n`);
+      next();
+    });
+  }
   // The wrong app reads HTML forms on every path (its settings page posts one).
   if (!right) app.use(express.urlencoded({ extended: false }));
   app.use(

@@ -1,0 +1,187 @@
+//! `graphql.access`: the operations `[[graphql]]` declares, asked through the graph as REST
+//! routes are: as the owner (whose tenant fills the variables; served is the control), as
+//! an identity of another tenant with the owner's variables, and with no login. An object
+//! fetched by id without an owner check, or a field reachable without login, is a FAIL;
+//! fields in `public_fields` may answer strangers.
+
+use serde_json::{Value, json};
+
+use super::cfg::Operation;
+use super::client::{self, Send};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::ctx::Ctx;
+use crate::profile::{Identity, Profile};
+use crate::result::{Finding, Observation, Status};
+
+pub struct Access;
+
+/// The identity whose tenant fills every placeholder of the operation's variables.
+pub(super) fn owner_of<'a>(ctx: &'a Ctx, operation: &Operation) -> Option<&'a Identity> {
+    ctx.profile.active_identities().find(|identity| {
+        let values = ctx.profile.tenant_values(identity);
+        operation
+            .placeholders
+            .iter()
+            .all(|p| values.contains_key(p))
+    })
+}
+
+/// The operation's variables with `identity`'s tenant values in its placeholders.
+fn filled(ctx: &Ctx, operation: &Operation, identity: &Identity) -> Value {
+    let values = ctx.profile.tenant_values(identity);
+    let variables = operation
+        .variables
+        .iter()
+        .map(|(key, value)| {
+            let value = match value.as_str() {
+                Some(text) => {
+                    let mut text = text.to_string();
+                    for (name, filled) in &values {
+                        text = text.replace(&format!("{{{name}}}"), filled);
+                    }
+                    Value::String(text)
+                }
+                None => value.clone(),
+            };
+            (key.clone(), value)
+        })
+        .collect::<serde_json::Map<_, _>>();
+    json!({"query": operation.query, "variables": variables})
+}
+
+impl Check for Access {
+    fn id(&self) -> &str {
+        "graphql.access"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        if profile.graphql.iter().all(|g| g.operations.is_empty()) && !profile.graphql.is_empty() {
+            return Applicability::Skip {
+                key: "graphql.operations",
+                reason: "[[graphql]] declares no operations to ask as each identity".into(),
+            };
+        }
+        super::applicability(profile)
+    }
+
+    fn uses_identities(&self) -> bool {
+        true
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let endpoints = match super::endpoints(ctx).await {
+                Ok(e) => e,
+                Err(finding) => return finding,
+            };
+            let mut observations = Vec::new();
+            for endpoint in &endpoints {
+                for operation in endpoint.operations.iter().filter(|o| !o.mutation) {
+                    observations.extend(ask_around(ctx, endpoint, operation).await);
+                }
+            }
+            if observations.is_empty() {
+                return Finding::skip(
+                    "graphql.operations",
+                    "no read operation declared in [[graphql]] operations: declare the queries the app makes, with their ids as {placeholders} from [tenants.*]",
+                );
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+async fn ask_around(
+    ctx: &Ctx,
+    endpoint: &client::Endpoint,
+    operation: &Operation,
+) -> Vec<Observation> {
+    let url = &endpoint.url;
+    let public = operation
+        .root_fields
+        .iter()
+        .all(|f| endpoint.public_fields.contains(f));
+    let Some(owner) = owner_of(ctx, operation) else {
+        return vec![Observation::new(
+            Status::Info,
+            format!("`{}` at {url}", operation.name),
+            "no identity's tenant gives its placeholders",
+        )];
+    };
+    let body = filled(ctx, operation, owner);
+    let subject = |who: &str| format!("`{}` ({}'s) as {who}", operation.name, owner.name);
+    let owners = match client::ask(ctx, url, Send::Json(body.clone()), Some(owner)).await {
+        Ok(answer) if answer.served() => answer,
+        Ok(answer) => {
+            return vec![Observation::new(
+                Status::Info,
+                subject(&owner.name),
+                format!(
+                    "the owner is not served ({}): nothing to compare",
+                    answer.describe()
+                ),
+            )];
+        }
+        Err(why) => {
+            return vec![Observation::new(
+                Status::Error,
+                subject(&owner.name),
+                why.to_string(),
+            )];
+        }
+    };
+    let mut observations = Vec::new();
+    if public {
+        observations.push(Observation::new(
+            Status::Info,
+            subject("anyone"),
+            "public by declaration ([[graphql]] public_fields): not compared",
+        ));
+        return observations;
+    }
+    let strangers = ctx
+        .profile
+        .active_identities()
+        .filter(|i| i.name != owner.name && i.tenant.is_some() && i.tenant != owner.tenant);
+    for other in strangers {
+        let subject = subject(&format!(
+            "{} ({})",
+            other.name,
+            other.tenant.as_deref().unwrap_or("")
+        ));
+        observations.push(
+            match client::ask(ctx, url, Send::Json(body.clone()), Some(other)).await {
+                // With ids, anything served is the owner's object; without, the same answer is.
+                Ok(answer)
+                    if answer.served()
+                        && (!operation.placeholders.is_empty() || answer.data == owners.data) =>
+                {
+                    Observation::new(
+                        Status::Fail,
+                        subject,
+                        format!("served {}'s answer: {}", owner.name, answer.describe()),
+                    )
+                }
+                Ok(answer) => Observation::new(Status::Pass, subject, answer.describe()),
+                Err(why @ client::Failure::NotGraphql(_)) => {
+                    Observation::new(Status::Pass, subject, format!("refused ({why})"))
+                }
+                Err(why) => Observation::new(Status::Error, subject, why.to_string()),
+            },
+        );
+    }
+    let subject = subject("no login");
+    observations.push(match client::ask(ctx, url, Send::Json(body), None).await {
+        Ok(answer) if answer.served() => Observation::new(
+            Status::Fail,
+            subject,
+            format!("served without a login: {}", answer.describe()),
+        ),
+        Ok(answer) => Observation::new(Status::Pass, subject, answer.describe()),
+        Err(why @ client::Failure::NotGraphql(_)) => {
+            Observation::new(Status::Pass, subject, format!("refused ({why})"))
+        }
+        Err(why) => Observation::new(Status::Error, subject, why.to_string()),
+    });
+    observations
+}

@@ -1,0 +1,202 @@
+//! `graphql.limits`: one small request must not make the server do unbounded work. Each
+//! probe is bounded (documented in the catalogue) and has its control:
+//! - aliases: the same field under 5 aliases is executed (the control), under 100 it
+//!   must be refused;
+//! - depth: a 12-deep document must meet a depth rule. Made-up fields show the rule at
+//!   validation (a limited server names the depth); only an executed deep document (the
+//!   introspection schema nests, when introspection is on) proves there is none;
+//! - batching: an array of 20 operations in one request must not all be executed.
+
+use serde_json::{Value, json};
+
+use super::client::{self, Answer, Send};
+use crate::check::{Applicability, Check, CheckFuture};
+use crate::ctx::Ctx;
+use crate::profile::Profile;
+use crate::result::{Finding, Observation, Status};
+
+pub struct Limits;
+
+/// The caps: what the probes send at most.
+pub const ALIASES: usize = 100;
+pub const CONTROL_ALIASES: usize = 5;
+pub const DEPTH: usize = 12;
+pub const BATCH: usize = 20;
+
+impl Check for Limits {
+    fn id(&self) -> &str {
+        "graphql.limits"
+    }
+
+    fn applies(&self, profile: &Profile) -> Applicability {
+        super::applicability(profile)
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let endpoints = match super::endpoints(ctx).await {
+                Ok(e) => e,
+                Err(finding) => return finding,
+            };
+            let mut observations = Vec::new();
+            for endpoint in &endpoints {
+                let url = &endpoint.url;
+                // A field strangers may ask: aliases of `__typename` prove nothing (it costs
+                // nothing, and limiters rightly let it through).
+                if let Some(public) = endpoint.public_fields.first() {
+                    observations
+                        .push(aliases(ctx, url, &format!("{public} {{ __typename }}")).await);
+                } else {
+                    observations.push(Observation::new(
+                        Status::Info,
+                        format!("{ALIASES} aliases at {url}"),
+                        "no field strangers may ask is known (aliases of __typename cost nothing and prove nothing): name one in [[graphql]] public_fields",
+                    ));
+                }
+                observations.push(depth(ctx, url).await);
+                // Batching.
+                let subject = format!("a batch of {BATCH} operations at {url}");
+                let batch: Vec<Value> = (0..BATCH)
+                    .map(|_| json!({"query": "{__typename}"}))
+                    .collect();
+                observations.push(match client::ask(ctx, url, Send::Json(Value::Array(batch)), None).await {
+                    Ok(answer) => match &answer.batch {
+                        Some(items) if items.iter().filter(|i| i.get("data").is_some_and(|d| !d.is_null())).count() >= BATCH => {
+                            Observation::new(
+                                Status::Fail,
+                                subject,
+                                format!("all {BATCH} executed in one request: a limiter that counts requests sees one"),
+                            )
+                        }
+                        _ => Observation::new(Status::Pass, subject, format!("not executed as a batch: {}", answer.describe())),
+                    },
+                    Err(why @ client::Failure::NotGraphql(_)) => {
+                        Observation::new(Status::Pass, subject, format!("refused: {why}"))
+                    }
+                    Err(why) => Observation::new(Status::Error, subject, why.to_string()),
+                });
+            }
+            Finding::from_observations(observations)
+        })
+    }
+}
+
+/// The same field under a few aliases (executed: the control), then under [`ALIASES`].
+async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
+    let aliased = |n: usize| {
+        let body: Vec<String> = (0..n).map(|i| format!("a{i}: {field}")).collect();
+        format!("{{ {} }}", body.join(" "))
+    };
+    let subject = format!("{ALIASES} aliases of `{field}` at {url}");
+    let control = client::ask(
+        ctx,
+        url,
+        Send::Json(json!({"query": aliased(CONTROL_ALIASES)})),
+        None,
+    )
+    .await;
+    let probe = client::ask(
+        ctx,
+        url,
+        Send::Json(json!({"query": aliased(ALIASES)})),
+        None,
+    )
+    .await;
+    match (control, probe) {
+        (Ok(control), _) if !control.served() => Observation::new(
+            Status::Info,
+            subject,
+            format!(
+                "even {CONTROL_ALIASES} aliases were not executed ({}): nothing to compare",
+                control.describe()
+            ),
+        ),
+        (Ok(_), Ok(probe)) if aliases_executed(&probe) >= ALIASES => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "all {ALIASES} executed in one request ({} ms)",
+                probe.elapsed.as_millis()
+            ),
+        ),
+        (Ok(_), Ok(probe)) => Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "refused while {CONTROL_ALIASES} were executed: {}",
+                probe.describe()
+            ),
+        ),
+        (Err(why), _) | (_, Err(why)) => Observation::new(Status::Error, subject, why.to_string()),
+    }
+}
+
+/// How many aliases an answer's `data` carries, executed.
+fn aliases_executed(answer: &Answer) -> usize {
+    answer
+        .data
+        .as_ref()
+        .and_then(Value::as_object)
+        .map_or(0, |d| d.values().filter(|v| !v.is_null()).count())
+}
+
+/// A document `DEPTH` fields deep: made-up names, or the introspection schema's own nesting.
+fn deep(made_up: bool) -> String {
+    if made_up {
+        let mut doc = "launchAuditLeaf".to_string();
+        for level in (0..DEPTH).rev() {
+            doc = format!("launchAuditNest{level} {{ {doc} }}");
+        }
+        format!("{{ {doc} }}")
+    } else {
+        // __schema { types { fields { type { ofType { ofType … { name } } } } } }
+        let mut doc = "name".to_string();
+        for _ in 0..DEPTH - 4 {
+            doc = format!("ofType {{ {doc} }}");
+        }
+        format!("{{ __schema {{ types {{ fields {{ type {{ {doc} }} }} }} }} }}")
+    }
+}
+
+async fn depth(ctx: &Ctx, url: &url::Url) -> Observation {
+    let subject = format!("a {DEPTH}-deep document at {url}");
+    let made_up = match client::ask(ctx, url, Send::Json(json!({"query": deep(true)})), None).await
+    {
+        Ok(answer) => answer,
+        Err(why) => return Observation::new(Status::Error, subject, why.to_string()),
+    };
+    if made_up.messages().to_ascii_lowercase().contains("depth") {
+        return Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "refused for its depth: {}",
+                made_up.messages().chars().take(140).collect::<String>()
+            ),
+        );
+    }
+    match client::ask(ctx, url, Send::Json(json!({"query": deep(false)})), None).await {
+        Ok(answer) if answer.served() => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "executed ({} ms): no depth limit, so nesting multiplies the work of one request",
+                answer.elapsed.as_millis()
+            ),
+        ),
+        Ok(answer) if answer.messages().to_ascii_lowercase().contains("depth") => Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "refused for its depth: {}",
+                answer.messages().chars().take(140).collect::<String>()
+            ),
+        ),
+        Ok(_) => Observation::new(
+            Status::Info,
+            subject,
+            "no depth rule named at validation, and no deep document could be executed (introspection is off): declare a nested operation in [[graphql]] operations to measure it",
+        ),
+        Err(why) => Observation::new(Status::Error, subject, why.to_string()),
+    }
+}

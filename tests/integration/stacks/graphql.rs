@@ -1,0 +1,286 @@
+//! GraphQL, real servers: Apollo Server 5 (on Express 5) and GraphQL Yoga 5 from npm
+//! (tests/stacks/graphql, pinned by its package-lock), each right and wrong, serving one
+//! app with two tenants. Every case of `tests/verdicts.toml` for stacks `apollo` and `yoga`
+//! must be met, and each planted mistake must show as its own evidence line.
+
+use std::process::Command;
+
+use super::{Child, cases_of, checks_of, off_the_matrix, stacks_dir};
+use crate::support::run_checks;
+
+fn start(server: &str, variant: &str) -> Child {
+    start_logging(server, variant, None)
+}
+
+/// Starts a server; with `log`, Apollo writes one line per request there (its size).
+fn start_logging(server: &str, variant: &str, log: Option<&std::path::Path>) -> Child {
+    let dir = stacks_dir().join("graphql");
+    let mut command = Command::new("node");
+    command
+        .arg(dir.join(format!("{server}.js")))
+        .arg(variant)
+        .env("NODE_PATH", dir.join("node_modules"))
+        .current_dir(&dir);
+    if let Some(log) = log {
+        command.env("LAUNCH_AUDIT_REQUEST_LOG", log);
+    }
+    Child::start(command, &format!("{server} ({variant})"))
+}
+
+fn profile(server: &str, variant: &str, port: u16) -> String {
+    let login = |who: &str| {
+        format!(
+            r#"tenant = "{tenant}"
+[identities.{name}.login]
+path = "/graphql"
+json = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "${{{who}_USER}}", p = "${{{who}_PASSWORD}}" }} }}
+token_pointer = "/data/login/token"
+"#,
+            name = who.to_ascii_lowercase(),
+            tenant = if who == "ALICE" { "acme" } else { "globex" },
+        )
+    };
+    format!(
+        r#"# The GraphQL app on {server} ({variant})
+[target]
+name = "{server}-{variant}"
+base_url = "http://127.0.0.1:{port}/"
+environment = "production"
+
+[identities.alice]
+{alice}
+[identities.mallory]
+{mallory}
+[tenants.acme]
+invoice_id = "10"
+org_id = "1"
+
+[tenants.globex]
+invoice_id = "20"
+org_id = "2"
+
+[[graphql]]
+path = "/graphql"
+public_fields = ["posts"]
+
+[[graphql.operations]]
+name = "invoice by id"
+query = "query($id: ID!) {{ invoice(id: $id) {{ id title }} }}"
+variables = {{ id = "{{invoice_id}}" }}
+
+[[graphql.operations]]
+name = "org by id"
+query = "query($id: ID!) {{ org(id: $id) {{ name }} }}"
+variables = {{ id = "{{org_id}}" }}
+
+[[graphql.operations]]
+name = "search"
+query = "query($term: String!) {{ search(term: $term) {{ id }} }}"
+variables = {{ term = "hosting" }}
+
+[[graphql.operations]]
+name = "posts"
+query = "{{ posts {{ title }} }}"
+"#,
+        alice = login("ALICE"),
+        mallory = login("MALLORY"),
+    )
+}
+
+const LOGINS: [(&str, &str); 4] = [
+    ("ALICE_USER", "alice@acme.test"),
+    ("ALICE_PASSWORD", "AlicePassw0rd!"),
+    ("MALLORY_USER", "mallory@globex.test"),
+    ("MALLORY_PASSWORD", "MalloryPassw0rd!"),
+];
+
+/// (check, evidence subject it starts with, status on wrong, on right); `{url}` is the
+/// endpoint.
+type Item = (&'static str, &'static str, &'static str, &'static str);
+
+const ITEMS: &[Item] = &[
+    (
+        "graphql.schema-exposure",
+        "introspection at",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "graphql.schema-exposure",
+        "field suggestions at",
+        "FAIL",
+        "PASS",
+    ),
+    ("graphql.schema-exposure", "GET ", "FAIL", "PASS"),
+    ("graphql.limits", "100 aliases", "FAIL", "PASS"),
+    ("graphql.limits", "a 12-deep document", "FAIL", "PASS"),
+    (
+        "graphql.csrf",
+        "mutation { __typename } by POST as an HTML form",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "graphql.csrf",
+        "mutation { __typename } by GET",
+        "PASS",
+        "PASS",
+    ),
+    (
+        "graphql.access",
+        "`invoice by id` (alice's) as mallory",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "graphql.access",
+        "`org by id` (alice's) as no login",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "graphql.access",
+        "`search` (alice's) as mallory",
+        "PASS",
+        "PASS",
+    ),
+    (
+        "graphql.access",
+        "`posts` (alice's) as anyone",
+        "INFO",
+        "INFO",
+    ),
+];
+
+/// Lines for each item whose evidence is missing or not at its variant's status.
+fn items_off(report: &serde_json::Value, variant: &str, extra: &[Item]) -> Vec<String> {
+    let mut off = Vec::new();
+    for (check, subject, wrong, right) in ITEMS.iter().chain(extra) {
+        let expected = if variant == "wrong" { wrong } else { right };
+        let lines: Vec<&serde_json::Value> = report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["id"] == *check)
+            .flat_map(|r| r["evidence"].as_array().into_iter().flatten())
+            .filter(|o| {
+                o["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+            })
+            .collect();
+        if lines.is_empty() || lines.iter().any(|l| l["status"] != *expected) {
+            off.push(format!(
+                "{variant} {check} {subject}: expected {expected}, saw {lines:?}"
+            ));
+        }
+    }
+    off
+}
+
+fn meets(server: &str, extra: &[Item]) {
+    let mut wrong = Vec::new();
+    for (variant, cases) in &cases_of(server) {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start(server, variant);
+        let text = profile(server, variant, child.port("port"));
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(&path, &text).expect("profile");
+        let json = scratch.path().join("run.json");
+        let report = run_checks(&path, &checks_of(cases), &LOGINS, &json);
+        wrong.extend(off_the_matrix(server, variant, cases, &report));
+        wrong.extend(items_off(&report, variant, extra));
+        let out = report.to_string();
+        for token in ["tok-alice-6f1c0d8e2b", "tok-mallory-93ab77e1c4"] {
+            assert!(
+                !out.contains(token),
+                "{server}/{variant}: a session token is redacted"
+            );
+        }
+        let again = run_checks(
+            &path,
+            &checks_of(cases),
+            &LOGINS,
+            &scratch.path().join("again.json"),
+        );
+        assert_eq!(
+            super::statuses(&report),
+            super::statuses(&again),
+            "{server}/{variant}: the same verdicts in a second run"
+        );
+    }
+    assert!(wrong.is_empty(), "off the matrix:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn apollo_server_variants_meet_the_verdict_matrix() {
+    meets(
+        "apollo",
+        &[
+            ("graphql.errors", "an unknown field", "FAIL", "PASS"),
+            ("graphql.limits", "a batch of 20", "FAIL", "PASS"),
+            (
+                "graphql.errors",
+                "`search` as alice with a quote",
+                "FAIL",
+                "PASS",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn graphql_yoga_variants_meet_the_verdict_matrix() {
+    meets(
+        "yoga",
+        &[
+            ("graphql.errors", "an unknown field", "PASS", "PASS"),
+            // `batching: true` caps a batch at 10 operations by default: 20 are refused.
+            ("graphql.limits", "a batch of 20", "PASS", "PASS"),
+            (
+                "graphql.errors",
+                "`search` as alice with a quote",
+                "FAIL",
+                "PASS",
+            ),
+        ],
+    );
+}
+
+/// Nothing the family sends exceeds its documented caps: the server counts what arrives
+/// (the wrong Apollo, which executes everything, so no probe stops early).
+#[test]
+fn the_family_sends_bounded_documents_a_bounded_number_of_times() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let log = scratch.path().join("requests.log");
+    let child = start_logging("apollo", "wrong", Some(&log));
+    let path = scratch.path().join("audit.toml");
+    std::fs::write(&path, profile("apollo", "wrong", child.port("port"))).expect("profile");
+    let family = [
+        "graphql.schema-exposure",
+        "graphql.limits",
+        "graphql.csrf",
+        "graphql.errors",
+        "graphql.access",
+    ];
+    run_checks(&path, &family, &LOGINS, &scratch.path().join("run.json"));
+    let lines = std::fs::read_to_string(&log).expect("request log");
+    let sizes: Vec<usize> = lines
+        .lines()
+        .map(|l| {
+            l.split(' ')
+                .skip(1)
+                .map(|n| n.parse::<usize>().unwrap_or(usize::MAX))
+                .sum()
+        })
+        .collect();
+    // 100 aliases of `posts { __typename }` are the largest document: about 3 KiB.
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    assert!(
+        largest <= 8 * 1024,
+        "a request of {largest} bytes:\n{lines}"
+    );
+    // Confirmation 1, schema 1+1+1, limits 2+2+1, csrf 4, errors 3, access 4 operations
+    // x 4 callers, logins 2: about 40; the bound leaves room, never a thousand.
+    assert!(sizes.len() <= 60, "{} requests:\n{lines}", sizes.len());
+}
