@@ -22,7 +22,36 @@ pub struct RawGraphql {
     pub public_fields: Vec<String>,
     #[serde(default)]
     pub operations: Vec<RawOperation>,
+    /// The login mutation, for `graphql.login-limit`.
+    pub login: Option<RawLogin>,
 }
+
+/// A login mutation's field and the arguments of a failed attempt.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogin {
+    /// The mutation's field (`login`).
+    pub field: Spanned<String>,
+    /// Arguments of one failed attempt: an identifier the app accepts, a wrong password
+    /// (`{ email = "nobody@acme.test", password = "wrong" }`). String values only.
+    pub arguments: BTreeMap<String, String>,
+    /// The selection on its result (`token`); default `__typename`.
+    pub selection: Option<String>,
+    /// By which attempt a limiter must answer (default 10, at most 20).
+    pub max_attempts: Option<Spanned<usize>>,
+}
+
+/// A login mutation, validated.
+#[derive(Clone, Debug)]
+pub struct LoginMutation {
+    pub field: String,
+    pub arguments: BTreeMap<String, String>,
+    pub selection: String,
+    pub max_attempts: usize,
+}
+
+/// The most attempts one probe request carries.
+pub const MAX_LOGIN_ATTEMPTS: usize = 20;
 
 /// An operation the checks ask as each identity.
 #[derive(Debug, Deserialize)]
@@ -41,6 +70,7 @@ pub struct Graphql {
     pub path: String,
     pub public_fields: Vec<String>,
     pub operations: Vec<Operation>,
+    pub login: Option<LoginMutation>,
 }
 
 #[derive(Clone, Debug)]
@@ -136,10 +166,39 @@ pub(crate) fn validate(
                 mutation: document.mutation,
             });
         }
+        let login = raw.login.and_then(|login| {
+            let max_attempts = login.max_attempts.as_ref().map_or(10, |m| *m.get_ref());
+            if let Some(m) = &login.max_attempts
+                && !(1..MAX_LOGIN_ATTEMPTS).contains(m.get_ref())
+            {
+                v.blame(
+                    m,
+                    &format!("{key}.login.max_attempts"),
+                    format!("between 1 and {}", MAX_LOGIN_ATTEMPTS - 1),
+                );
+                return None;
+            }
+            let field = login.field.get_ref();
+            if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                v.blame(
+                    &login.field,
+                    &format!("{key}.login.field"),
+                    "expected a GraphQL field name",
+                );
+                return None;
+            }
+            Some(LoginMutation {
+                field: field.clone(),
+                arguments: login.arguments,
+                selection: login.selection.unwrap_or_else(|| "__typename".into()),
+                max_attempts,
+            })
+        });
         endpoints.push(Graphql {
             path: raw.path.into_inner(),
             public_fields: raw.public_fields,
             operations,
+            login,
         });
     }
     endpoints

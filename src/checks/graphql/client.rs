@@ -36,6 +36,7 @@ pub struct Endpoint {
     pub source: String,
     pub public_fields: Vec<String>,
     pub operations: Vec<Operation>,
+    pub login: Option<super::cfg::LoginMutation>,
 }
 
 /// A GraphQL answer: its HTTP status, the `data` and `errors` members, the whole text
@@ -248,6 +249,7 @@ async fn find(ctx: &Ctx) -> Result<Vec<Endpoint>, Finding> {
                 source,
                 public_fields: graphql.map(|g| g.public_fields.clone()).unwrap_or_default(),
                 operations: graphql.map(|g| g.operations.clone()).unwrap_or_default(),
+                login: graphql.and_then(|g| g.login.clone()),
             }),
             Err(why) if !guessed => refused.push(format!("{url} ({source}): {why}")),
             Err(_) => {}

@@ -5,7 +5,9 @@
 //! - `graphql.csrf`: mutations over GET or a simple content type refused;
 //! - `graphql.errors`: stack traces and internals in `errors`;
 //! - `graphql.access`: the declared operations asked as the owner, another tenant and a
-//!   stranger (the owner served is the control).
+//!   stranger (the owner served is the control);
+//! - `graphql.login-limit`: failed logins as aliases and as a batch in one request meet the
+//!   limiter as many requests would.
 //!
 //! Every probe is a document of a known, bounded size (`limits` says each cap), sent to an
 //! endpoint confirmed by its answer to `{__typename}` ([`client`]).
@@ -18,6 +20,7 @@ mod access;
 mod csrf;
 mod errors;
 mod limits;
+mod login_limit;
 mod schema_exposure;
 
 use crate::check::{Applicability, Registered};
@@ -33,6 +36,7 @@ pub fn checks() -> Vec<Registered> {
         Registered::one(csrf::Csrf),
         Registered::one(errors::Errors),
         Registered::one(access::Access),
+        Registered::one(login_limit::LoginLimit),
     ]
 }
 

@@ -6,7 +6,36 @@
 use std::process::Command;
 
 use super::{Child, cases_of, checks_of, off_the_matrix, stacks_dir};
-use crate::support::run_checks;
+use crate::support::{launch_audit, read_json};
+
+/// Runs `checks` on the profile at `path` (production: the login burst has consent).
+fn run_checks(
+    path: &std::path::Path,
+    checks: &[&str],
+    env: &[(&str, &str)],
+    json: &std::path::Path,
+) -> serde_json::Value {
+    let mut args = vec![
+        "run",
+        "-c",
+        path.to_str().expect("UTF-8 path"),
+        "--allow-production-load",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().expect("UTF-8 path"),
+    ];
+    for check in checks {
+        args.extend(["--only", check]);
+    }
+    let run = launch_audit(&args, env);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{}",
+        crate::support::stderr(&run)
+    );
+    read_json(json)
+}
 
 fn start(server: &str, variant: &str) -> Child {
     start_logging(server, variant, None)
@@ -62,6 +91,12 @@ org_id = "2"
 [[graphql]]
 path = "/graphql"
 public_fields = ["posts"]
+
+[graphql.login]
+field = "login"
+arguments = {{ email = "nobody@acme.test", password = "not-the-password" }}
+selection = "token"
+max_attempts = 4
 
 [[graphql.operations]]
 name = "invoice by id"
@@ -220,6 +255,12 @@ fn apollo_server_variants_meet_the_verdict_matrix() {
             ("graphql.errors", "an unknown field", "FAIL", "PASS"),
             ("graphql.limits", "a batch of 20", "FAIL", "PASS"),
             (
+                "graphql.login-limit",
+                "6 failed logins as a batch",
+                "FAIL",
+                "PASS",
+            ),
+            (
                 "graphql.errors",
                 "`search` as alice with a quote",
                 "FAIL",
@@ -237,6 +278,12 @@ fn graphql_yoga_variants_meet_the_verdict_matrix() {
             ("graphql.errors", "an unknown field", "PASS", "PASS"),
             // `batching: true` caps a batch at 10 operations by default: 20 are refused.
             ("graphql.limits", "a batch of 20", "PASS", "PASS"),
+            (
+                "graphql.login-limit",
+                "6 failed logins as a batch",
+                "FAIL",
+                "PASS",
+            ),
             (
                 "graphql.errors",
                 "`search` as alice with a quote",
@@ -262,6 +309,7 @@ fn the_family_sends_bounded_documents_a_bounded_number_of_times() {
         "graphql.csrf",
         "graphql.errors",
         "graphql.access",
+        "graphql.login-limit",
     ];
     run_checks(&path, &family, &LOGINS, &scratch.path().join("run.json"));
     let lines = std::fs::read_to_string(&log).expect("request log");
