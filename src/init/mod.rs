@@ -5,6 +5,7 @@
 
 pub mod baas;
 pub mod discovered;
+pub mod graphql;
 pub mod ids;
 pub mod measure;
 pub mod openapi;
@@ -45,6 +46,8 @@ pub struct Starter {
     pub spec_url: Option<url::Url>,
     /// The data API the scripts talk to: `[baas]`.
     pub baas: Option<baas::BaasStarter>,
+    /// The GraphQL endpoints they talk to: `[[graphql]]`.
+    pub graphql: Vec<graphql::GraphqlStarter>,
 }
 
 /// A login operation: its path, the body's field names, and where the answer's token is.
@@ -485,6 +488,10 @@ impl Starter {
 
         if let Some(section) = &self.baas {
             out.push_str(&baas::render(section));
+            out.push('\n');
+        }
+        for section in &self.graphql {
+            out.push_str(&graphql::render(section));
             out.push('\n');
         }
         match &self.health_path {

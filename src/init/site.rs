@@ -177,5 +177,6 @@ pub async fn apply(
     let surface = crate::discovery::Surface::of(&bundle);
     super::discovered::apply(&surface, &base, starter);
     super::baas::apply(&surface, &base, starter);
+    super::graphql::apply(&surface, &base, starter);
     Ok(())
 }

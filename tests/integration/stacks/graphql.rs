@@ -332,3 +332,60 @@ fn the_family_sends_bounded_documents_a_bounded_number_of_times() {
     // x 4 callers, logins 2: about 40; the bound leaves room, never a thousand.
     assert!(sizes.len() <= 60, "{} requests:\n{lines}", sizes.len());
 }
+
+/// `init --url` on the app's page writes `[[graphql]]` from the endpoint its script asks,
+/// with the script's operation as a suggestion; the run from that profile finds what a
+/// stranger can see on the wrong server.
+#[test]
+fn init_writes_graphql_from_the_pages_script() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let child = start("apollo", "wrong");
+    let url = format!("http://127.0.0.1:{}/", child.port("port"));
+    let out = scratch.path().join("init.toml");
+    let init = launch_audit(
+        &["init", "--url", &url, "--out", out.to_str().expect("path")],
+        &[],
+    );
+    assert_eq!(
+        init.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&init)
+    );
+    let text = std::fs::read_to_string(&out).expect("profile written");
+    assert!(text.contains("[[graphql]]\npath = \"/graphql\""), "{text}");
+    assert!(
+        text.contains("# query = \"query Invoice($id: ID!)"),
+        "{text}"
+    );
+    let env = [
+        ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
+        ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
+    ];
+    let report = run_checks(
+        &out,
+        &[
+            "graphql.schema-exposure",
+            "graphql.csrf",
+            "graphql.errors",
+            "graphql.access",
+        ],
+        &env,
+        &scratch.path().join("run.json"),
+    );
+    let status = |id: &str| {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    // init writes staging: schema exposure is a WARN there.
+    assert_eq!(status("graphql.schema-exposure"), "WARN", "{report}");
+    assert_eq!(status("graphql.csrf"), "FAIL", "{report}");
+    assert_eq!(status("graphql.errors"), "FAIL", "{report}");
+    // Its operation is a suggestion until the user gives its ids.
+    assert_eq!(status("graphql.access"), "SKIP", "{report}");
+}

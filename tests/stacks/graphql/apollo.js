@@ -60,6 +60,22 @@ server.start().then(() => {
   }
   // The wrong app reads HTML forms on every path (its settings page posts one).
   if (!right) app.use(express.urlencoded({ extended: false }));
+  // The app's page: its script asks the endpoint as the browser does (what `init --url`
+  // reads to write [[graphql]]).
+  app.get("/", (_req, res) => {
+    res.type("html").send(`<!doctype html><title>Invoices</title><div id="root"></div><script>
+      const INVOICE = "query Invoice($id: ID!) { invoice(id: $id) { id title amount } }";
+      async function show(id) {
+        const answer = await fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer " + localStorage.token },
+          body: JSON.stringify({ query: INVOICE, variables: { id } }),
+        });
+        document.querySelector("#root").textContent = JSON.stringify(await answer.json());
+      }
+      show(location.hash.slice(1) || "10");
+    </script>`);
+  });
   app.use(
     "/graphql",
     express.json(),
