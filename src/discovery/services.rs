@@ -5,13 +5,7 @@ use base64::Engine as _;
 
 use crate::shipped::js::{Call, Literal};
 
-/// The kind of data API a client is made for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum BaasKind {
-    /// A PostgREST data API behind a gateway that takes an `apikey` (Supabase and alikes).
-    Supabase,
-    PocketBase,
-}
+pub use crate::checks::baas::cfg::BaasKind;
 
 /// A back-end-as-a-service client the scripts create.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,11 +8,18 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-pub use crate::discovery::services::BaasKind;
 use crate::profile::identity::Identity;
 use crate::profile::secret::Secret;
 use crate::profile::target::{Absent, Target};
 use crate::profile::validator::{Validator, list_or_none};
+
+/// The kind of data API: what the profile declares and what discovery recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BaasKind {
+    /// A PostgREST data API behind a gateway that takes an `apikey` (Supabase and alikes).
+    Supabase,
+    PocketBase,
+}
 
 /// `[baas]` as written.
 #[derive(Debug, Deserialize)]

@@ -2,7 +2,8 @@
 //! The control is the owner's own listing: a table where no user is served rows proves
 //! nothing. Catches what row security was meant to stop and did not: a table without it, a
 //! policy written `using (true)`, a view that reads past it, a PocketBase list rule looser
-//! than its view rule, users' e-mails listed to every user.
+//! than its view rule, users' e-mails listed to every user. On PocketBase the owner's
+//! record is also asked for by id, which its view rule (apart from the list rule) decides.
 
 use std::collections::BTreeSet;
 
@@ -99,6 +100,10 @@ impl Check for CrossTenant {
                             }
                         };
                         observations.push(observation);
+                        if baas.kind == super::cfg::BaasKind::PocketBase {
+                            observations
+                                .push(view(ctx, baas, &named.name, owner, other, rows).await);
+                        }
                     }
                 }
             }
@@ -110,5 +115,42 @@ impl Check for CrossTenant {
             }
             Finding::from_observations(observations)
         })
+    }
+}
+
+/// PocketBase's view rule, apart from its list rule: `other` asks for the owner's first
+/// record by id.
+async fn view(
+    ctx: &Ctx,
+    baas: &super::cfg::Baas,
+    collection: &str,
+    owner: &crate::profile::Identity,
+    other: &crate::profile::Identity,
+    rows: &[serde_json::Value],
+) -> Observation {
+    let id = rows.first().map(api::row_key).unwrap_or_default();
+    let subject = format!(
+        "{collection} record {id} ({}'s) viewed as {}",
+        owner.name, other.name
+    );
+    let Some(url) = api::row_url(baas, collection, &id) else {
+        return Observation::new(Status::Error, subject, "no URL for the record");
+    };
+    let request = api::request(
+        baas,
+        crate::profile::Method::Get,
+        url,
+        Caller::Identity(other),
+    );
+    match api::ask(ctx, baas, &request).await {
+        Listing::Rows(rows) if !rows.is_empty() => Observation::new(
+            Status::Fail,
+            subject,
+            "served: the view rule lets another user read the record",
+        ),
+        Listing::Rows(_) | Listing::Refused(..) | Listing::Missing => {
+            Observation::new(Status::Pass, subject, "not served: the view rule holds")
+        }
+        other => Observation::new(Status::Error, subject, other.describe()),
     }
 }

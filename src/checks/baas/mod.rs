@@ -19,6 +19,7 @@ pub mod api;
 pub mod cfg;
 
 mod cross_tenant;
+mod deletes;
 mod functions;
 mod privileged_key;
 mod public_read;

@@ -5,7 +5,9 @@
 //!   2xx and touches none, so only the rows returned prove it);
 //! - an insert (a copy of the owner's row) is tried only with `[baas] service_key`, which
 //!   deletes the row it made at once; without it, the insert is not tried and the report
-//!   says so.
+//!   says so;
+//! - a delete is tried on a copy of the owner's row the service key made for it, never on
+//!   the owner's own ([`super::deletes`]).
 //!
 //! Every write sent is listed in the report's writes, with what became of it.
 
@@ -24,7 +26,7 @@ use crate::writes::{WriteOutcome, WriteState};
 pub struct PublicWrite;
 
 /// Fields a copy of a row leaves out: the API fills them.
-const FILLED_BY_THE_API: [&str; 9] = [
+pub(super) const FILLED_BY_THE_API: [&str; 9] = [
     "id",
     "created",
     "updated",
@@ -40,7 +42,7 @@ const FILLED_BY_THE_API: [&str; 9] = [
 #[derive(Default)]
 struct Sent(Mutex<Vec<WriteOutcome>>);
 
-fn record(ctx: &Ctx, outcome: WriteOutcome) {
+pub(super) fn record(ctx: &Ctx, outcome: WriteOutcome) {
     let sent = ctx.slot(|_| Sent::default());
     sent.0
         .lock()
@@ -102,6 +104,9 @@ impl Check for PublicWrite {
                 );
                 for caller in callers {
                     observations.push(insert(ctx, baas, &named.name, owner, caller, row).await);
+                    observations.push(
+                        super::deletes::delete(ctx, baas, &named.name, owner, caller, row).await,
+                    );
                 }
             }
             if !observations
@@ -296,7 +301,12 @@ async fn insert(
 }
 
 /// Deletes the rows an insert made, with the service key; their ids, or why not.
-async fn undo(ctx: &Ctx, baas: &Baas, table: &str, made: &[Value]) -> Result<String, String> {
+pub(super) async fn undo(
+    ctx: &Ctx,
+    baas: &Baas,
+    table: &str,
+    made: &[Value],
+) -> Result<String, String> {
     let mut ids = Vec::new();
     for row in made {
         let id = api::row_key(row);

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod document;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -115,7 +117,7 @@ pub(crate) fn validate(
         let mut operations = Vec::new();
         for (j, op) in raw.operations.into_iter().enumerate() {
             let op_key = format!("{key}.operations[{j}]");
-            let document = match super::document::read(op.query.get_ref()) {
+            let document = match document::read(op.query.get_ref()) {
                 Ok(document) => document,
                 Err(why) => {
                     v.blame(
@@ -133,7 +135,7 @@ pub(crate) fn validate(
             let mut placeholders = Vec::new();
             for value in variables.values() {
                 if let Some(text) = value.as_str() {
-                    match crate::profile::placeholder_names(text) {
+                    match crate::profile::validator::placeholder_names(text) {
                         Ok(names) => {
                             for name in names {
                                 if !placeholders.iter().any(|p| p == name) {

@@ -14,7 +14,6 @@
 
 pub mod cfg;
 pub mod client;
-pub mod document;
 
 mod access;
 mod csrf;
