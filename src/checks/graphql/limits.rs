@@ -5,6 +5,8 @@
 //! - depth: a 12-deep document must meet a depth rule. Made-up fields show the rule at
 //!   validation (a limited server names the depth); only an executed deep document (the
 //!   introspection schema nests, when introspection is on) proves there is none;
+//! - tokens: a public field selecting `__typename` about 700 times (about 1,500 tokens,
+//!   about 17 KiB) must be refused, while the same with 5 is executed;
 //! - batching: an array of 20 operations in one request must not all be executed.
 
 use serde_json::{Value, json};
@@ -22,6 +24,9 @@ pub const ALIASES: usize = 100;
 pub const CONTROL_ALIASES: usize = 5;
 pub const DEPTH: usize = 12;
 pub const BATCH: usize = 20;
+/// A document of about this many tokens (a public field's selection repeated): 1,000 is
+/// graphql-armor's default limit.
+pub const TOKENS: usize = 1_500;
 
 impl Check for Limits {
     fn id(&self) -> &str {
@@ -46,6 +51,7 @@ impl Check for Limits {
                 if let Some(public) = endpoint.public_fields.first() {
                     observations
                         .push(aliases(ctx, url, &format!("{public} {{ __typename }}")).await);
+                    observations.push(tokens(ctx, url, public).await);
                 } else {
                     observations.push(Observation::new(
                         Status::Info,
@@ -124,6 +130,55 @@ async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
             subject,
             format!(
                 "refused while {CONTROL_ALIASES} were executed: {}",
+                probe.describe()
+            ),
+        ),
+        (Err(why), _) | (_, Err(why)) => Observation::new(Status::Error, subject, why.to_string()),
+    }
+}
+
+/// A public field selecting `__typename` over and over: a document long in tokens, cheap to
+/// execute (graphql-js merges the repeats), which a token limit refuses at parse time.
+async fn tokens(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
+    let document = |repeats: usize| {
+        format!(
+            "{{ {field} {{ {} }} }}",
+            vec!["__typename"; repeats].join(" ")
+        )
+    };
+    // Each repeat is one token; the braces and the field name a handful more.
+    let repeats = TOKENS - 5;
+    let subject = format!("a document of about {TOKENS} tokens at {url}");
+    let control = client::ask(ctx, url, Send::Json(json!({"query": document(5)})), None).await;
+    let probe = client::ask(
+        ctx,
+        url,
+        Send::Json(json!({"query": document(repeats)})),
+        None,
+    )
+    .await;
+    match (control, probe) {
+        (Ok(control), _) if !control.served() => Observation::new(
+            Status::Info,
+            subject,
+            format!(
+                "even a short one was not executed ({}): nothing to compare",
+                control.describe()
+            ),
+        ),
+        (Ok(_), Ok(probe)) if probe.served() => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "executed ({} ms): no token limit bounds what a document may make the server parse",
+                probe.elapsed.as_millis()
+            ),
+        ),
+        (Ok(_), Ok(probe)) => Observation::new(
+            Status::Pass,
+            subject,
+            format!(
+                "refused while a short one was executed: {}",
                 probe.describe()
             ),
         ),
