@@ -14,8 +14,10 @@ use crate::report::Format;
     about = "Tells whether a web app or API is safe to put in front of its first customers.",
     long_about = "Tells whether a web app or API is safe to put in front of its first customers.\n\n\
         Reads a target profile (TOML), runs its checks concurrently against the target, prints a \
-        scorecard and a launch decision: READY or NOT READY.\n\n\
-        Exit codes: 0 ready, 1 not ready, 2 usage or profile error (nothing was sent).",
+        scorecard and a launch decision: READY, NOT READY (problems found) or NOT VERIFIED (no \
+        problem found, but something critical could not be checked).\n\n\
+        Exit codes: 0 ready, 1 not ready or not verified, 2 usage or profile error (nothing \
+        was sent).",
     after_help = "New here? `launch-audit demo` audits a bundled loopback target; \
         `launch-audit explain ID` tells what a check looks for."
 )]

@@ -1,4 +1,11 @@
-//! READY or NOT READY, and what blocks it. Pure: a function of the results.
+//! The launch decision in three parts, and what blocks it. Pure: a function of the results.
+//!
+//! - problems found: FAIL and ERROR (and WARN under `--fail-on warn`): NOT READY;
+//! - not verified: critical and high checks that could not run, each naming the key that
+//!   lets it run: with no problem, NOT VERIFIED;
+//! - handover items still OPEN: with no problem, NOT VERIFIED too.
+//!
+//! Only an audit with none of the three is READY.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +25,14 @@ pub enum FailOn {
     New,
 }
 
+/// Which part of the decision a blocker belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    Problem,
+    NotVerified,
+    Open,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocker {
     pub id: String,
@@ -26,12 +41,75 @@ pub struct Blocker {
     pub reason: String,
 }
 
+impl Blocker {
+    /// Its part of the decision, from its status.
+    pub fn part(&self) -> Part {
+        match self.status {
+            Status::Skip => Part::NotVerified,
+            Status::Open => Part::Open,
+            _ => Part::Problem,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub ready: bool,
-    /// "READY" or "NOT READY".
+    /// "READY", "NOT READY" (problems found) or "NOT VERIFIED" (none found, but something
+    /// critical is not verified or a handover item is open).
     pub verdict: String,
+    /// Problems found: FAIL and ERROR (and WARN under `--fail-on warn`).
+    #[serde(default)]
+    pub problems: usize,
+    /// Critical and high checks that could not run.
+    #[serde(default)]
+    pub not_verified: usize,
+    /// Handover items left OPEN.
+    #[serde(default)]
+    pub open: usize,
     pub blockers: Vec<Blocker>,
+}
+
+impl Decision {
+    /// How many blockers are in `part` (counted from the blockers, so reports of older
+    /// versions, which carry no counts, read the same).
+    pub fn count(&self, part: Part) -> usize {
+        self.blockers.iter().filter(|b| b.part() == part).count()
+    }
+
+    /// The one line a founder reads first.
+    pub fn headline(&self) -> String {
+        let problems = self.count(Part::Problem);
+        let not_verified = self.count(Part::NotVerified);
+        let open = self.count(Part::Open);
+        if self.ready {
+            return "READY".into();
+        }
+        if problems > 0 {
+            return format!("NOT READY: {problems} problem(s) found");
+        }
+        let mut left = Vec::new();
+        if not_verified > 0 {
+            left.push(format!(
+                "{not_verified} critical or high check(s) not verified"
+            ));
+        }
+        if open > 0 {
+            left.push(format!("{open} handover item(s) open"));
+        }
+        format!("NOT VERIFIED: no problem found; {}", left.join(", "))
+    }
+
+    /// The verdict word alone: READY, NOT READY or NOT VERIFIED.
+    pub fn word(&self) -> &'static str {
+        if self.ready {
+            "READY"
+        } else if self.count(Part::Problem) > 0 {
+            "NOT READY"
+        } else {
+            "NOT VERIFIED"
+        }
+    }
 }
 
 /// Every FAIL and ERROR blocks; a critical or high check that did not run blocks, and so
@@ -93,14 +171,28 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
             reason: "no check ran".into(),
         });
     }
-    // Worst first: the order a founder should fix them in.
-    blockers.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
+    // Problems first, worst first: the order a founder should act in; then what is not
+    // verified, then the open handover items.
+    blockers.sort_by(|a, b| {
+        a.part()
+            .cmp(&b.part())
+            .then_with(|| a.severity.cmp(&b.severity))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     let ready = blockers.is_empty();
-    Decision {
+    let mut decision = Decision {
         ready,
-        verdict: if ready { "READY" } else { "NOT READY" }.into(),
+        verdict: String::new(),
+        problems: 0,
+        not_verified: 0,
+        open: 0,
         blockers,
-    }
+    };
+    decision.problems = decision.count(Part::Problem);
+    decision.not_verified = decision.count(Part::NotVerified);
+    decision.open = decision.count(Part::Open);
+    decision.verdict = decision.word().into();
+    decision
 }
 
 #[cfg(test)]
@@ -134,5 +226,32 @@ mod tests {
         let na = result("e", Severity::Critical, Status::NotApplicable);
         assert!(decide(&[pass, na.clone()], FailOn::Fail).ready);
         assert!(!decide(&[na], FailOn::Fail).ready, "nothing ran");
+    }
+
+    #[test]
+    fn three_parts_problems_first_then_what_is_not_verified() {
+        let pass = result("a.pass", Severity::Critical, Status::Pass);
+        let skipped = result("b.skip", Severity::Critical, Status::Skip);
+        let open = result("c.open", Severity::High, Status::Open);
+        let unverified = decide(&[pass.clone(), skipped.clone(), open.clone()], FailOn::Fail);
+        assert_eq!(unverified.verdict, "NOT VERIFIED");
+        assert_eq!(
+            (
+                unverified.problems,
+                unverified.not_verified,
+                unverified.open
+            ),
+            (0, 1, 1)
+        );
+        assert_eq!(
+            unverified.headline(),
+            "NOT VERIFIED: no problem found; 1 critical or high check(s) not verified, 1 handover item(s) open"
+        );
+        let failed = result("z.fail", Severity::Low, Status::Fail);
+        let broken = decide(&[pass, skipped, open, failed], FailOn::Fail);
+        assert_eq!(broken.verdict, "NOT READY");
+        assert_eq!(broken.headline(), "NOT READY: 1 problem(s) found");
+        // The low FAIL comes before the critical SKIP: problems first.
+        assert_eq!(broken.blockers[0].id, "z.fail");
     }
 }

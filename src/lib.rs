@@ -2,7 +2,7 @@
 //! customers.
 //!
 //! Flow: `profile` (TOML → validated [`profile::Profile`]) → `registry` (every check) →
-//! `engine` (concurrent, timed, redacted) → `decision` (READY / NOT READY) → `report`.
+//! `engine` (concurrent, timed, redacted) → `decision` (READY / NOT READY / NOT VERIFIED) → `report`.
 //! Checks reach the network only through `net`, via the shared `ctx::Ctx`.
 
 pub mod area;

@@ -229,13 +229,20 @@ pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<div class=\"banner {}\"><div class=\"verdict\">{}</div>{} checks: {}{}</div>",
         if ready { "ready" } else { "notready" },
-        if ready { "READY" } else { "NOT READY" },
+        run.decision.word(),
         run.results.len(),
         esc(&super::status_counts(run)),
         if ready {
             String::new()
         } else {
-            format!(" · {} blocker(s)", run.decision.blockers.len())
+            format!(
+                " · {}",
+                esc(run
+                    .decision
+                    .headline()
+                    .split_once(": ")
+                    .map_or("", |(_, rest)| rest))
+            )
         }
     )?;
     chart(run, out)?;

@@ -23,12 +23,12 @@ fn escape(text: &str) -> String {
 }
 
 pub(super) fn render(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
-    let verdict = if run.decision.ready {
-        "✅ READY"
-    } else {
-        "❌ NOT READY"
+    let mark = match run.decision.word() {
+        "READY" => "✅",
+        "NOT READY" => "❌",
+        _ => "⚠️",
     };
-    writeln!(out, "## launch-audit: {verdict}\n")?;
+    writeln!(out, "## launch-audit: {mark} {}\n", run.decision.headline())?;
     writeln!(
         out,
         "**{}** ({}) · {} checks: {} · launch-audit {} · {}\n",

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
+use crate::decision::Part;
 use crate::result::Status;
 use crate::run::AuditRun;
 
@@ -152,19 +153,25 @@ fn decision_line(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let counts = super::status_counts(run);
+    let headline = run.decision.headline();
+    let (word, rest) = headline.split_once(':').unwrap_or((headline.as_str(), ""));
+    let code = match run.decision.word() {
+        "READY" => "1;32",
+        "NOT READY" => "1;31",
+        _ => "1;33",
+    };
     if run.decision.ready {
         writeln!(
             out,
             "{}: {} checks ({counts})",
-            paint(style, "READY", "1;32"),
+            paint(style, word, code),
             run.results.len()
         )?;
     } else {
         writeln!(
             out,
-            "{}: {} blocker(s) among {} checks ({counts})",
-            paint(style, "NOT READY", "1;31"),
-            run.decision.blockers.len(),
+            "{}:{rest}, among {} checks ({counts})",
+            paint(style, word, code),
             run.results.len()
         )?;
     }
@@ -179,8 +186,16 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
     if run.decision.blockers.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nBlocking the launch:")?;
-    for blocker in run.decision.blockers.iter().take(BLOCKERS_SHOWN) {
+    let problems: Vec<&crate::decision::Blocker> = run
+        .decision
+        .blockers
+        .iter()
+        .filter(|b| b.part() == Part::Problem)
+        .collect();
+    if !problems.is_empty() {
+        writeln!(out, "\nProblems found:")?;
+    }
+    for blocker in problems.iter().take(BLOCKERS_SHOWN) {
         let fix = run
             .results
             .iter()
@@ -201,11 +216,57 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
             )
         )?;
     }
-    let rest = run.decision.blockers.len().saturating_sub(BLOCKERS_SHOWN);
+    let rest = problems.len().saturating_sub(BLOCKERS_SHOWN);
     if rest > 0 {
         writeln!(
             out,
             "  … and {rest} more: `launch-audit run -v`, the HTML report, or `launch-audit explain ID`"
+        )?;
+    }
+    // What could not run, grouped by the profile key that lets it run.
+    let mut by_key: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for blocker in run
+        .decision
+        .blockers
+        .iter()
+        .filter(|b| b.part() == Part::NotVerified)
+    {
+        let result = run.results.iter().find(|r| r.id == blocker.id);
+        // The key that lets it run, or (left out by the command line, say) why it did not.
+        let how = match result.and_then(|r| r.needs.as_deref()) {
+            Some(key) => format!("add `{key}`"),
+            None => format!(
+                "not run ({})",
+                result.map_or(blocker.reason.as_str(), |r| r.summary.as_str())
+            ),
+        };
+        by_key.entry(how).or_default().push(&blocker.id);
+    }
+    if !by_key.is_empty() {
+        writeln!(out, "\nTo verify:")?;
+        for (how, ids) in &by_key {
+            writeln!(
+                out,
+                "{}",
+                clip(&format!("  {how}: {}", ids.join(", ")), width)
+            )?;
+        }
+    }
+    let open: Vec<&str> = run
+        .decision
+        .blockers
+        .iter()
+        .filter(|b| b.part() == Part::Open)
+        .map(|b| b.id.as_str())
+        .collect();
+    if !open.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            clip(
+                &format!("\nHandover items open: {}", open.join(", ")),
+                width
+            )
         )?;
     }
     Ok(())
@@ -260,20 +321,26 @@ fn decision(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Resu
         }
     };
     let counts = super::status_counts(run);
+    let headline = run.decision.headline();
+    let (word, rest) = headline.split_once(':').unwrap_or((headline.as_str(), ""));
+    let code = match run.decision.word() {
+        "READY" => "32",
+        "NOT READY" => "31",
+        _ => "33",
+    };
     if run.decision.ready {
         writeln!(
             out,
             "{}: {} checks ({counts})",
-            paint("READY", "32"),
+            paint(word, code),
             run.results.len()
         )?;
         return Ok(());
     }
     writeln!(
         out,
-        "{}: {} blocker(s) among {} checks ({counts})",
-        paint("NOT READY", "31"),
-        run.decision.blockers.len(),
+        "{}:{rest}, among {} checks ({counts})",
+        paint(word, code),
         run.results.len()
     )?;
     for cause in &run.causes {
