@@ -209,6 +209,17 @@ pub fn run_checks(
     env: &[(&str, &str)],
     json: &Path,
 ) -> serde_json::Value {
+    run_checks_with(profile, checks, &[], env, json)
+}
+
+/// [`run_checks`] with more arguments (a consent flag).
+pub fn run_checks_with(
+    profile: &Path,
+    checks: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+    json: &Path,
+) -> serde_json::Value {
     let mut args = vec![
         "run",
         "-c",
@@ -218,6 +229,7 @@ pub fn run_checks(
         "--out",
         json.to_str().expect("UTF-8 path"),
     ];
+    args.extend(extra);
     for check in checks {
         args.extend(["--only", check]);
     }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::api::{self, Caller, Listing};
 use super::cfg::{Baas, BaasKind};
-use super::writes::{FILLED_BY_THE_API, record, undo};
+use super::writes::{insert_copy, record, undo};
 use crate::ctx::Ctx;
 use crate::profile::{Identity, Method};
 use crate::result::{Observation, Status};
@@ -33,15 +33,7 @@ pub(super) async fn delete(
     let Some(insert_url) = api::insert_url(baas, table) else {
         return Observation::new(Status::Error, subject, "no URL for the table");
     };
-    let copy: Map<String, Value> = row
-        .iter()
-        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let request = api::request(baas, Method::Post, insert_url.clone(), Caller::Service)
-        .with_json(Some(Value::Object(copy)))
-        .with_header("prefer", "return=representation".into());
-    let made = match api::ask(ctx, baas, &request).await {
+    let made = match insert_copy(ctx, baas, &insert_url, Caller::Service, row).await {
         Listing::Rows(made) if !made.is_empty() => made,
         other => {
             return Observation::new(

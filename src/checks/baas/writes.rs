@@ -26,7 +26,7 @@ use crate::writes::{WriteOutcome, WriteState};
 pub struct PublicWrite;
 
 /// Fields a copy of a row leaves out: the API fills them.
-pub(super) const FILLED_BY_THE_API: [&str; 9] = [
+const FILLED_BY_THE_API: [&str; 9] = [
     "id",
     "created",
     "updated",
@@ -221,15 +221,7 @@ async fn insert(
     let Some(url) = api::insert_url(baas, table) else {
         return Observation::new(Status::Error, subject, "no URL for the table");
     };
-    let copy: Map<String, Value> = row
-        .iter()
-        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let request = api::request(baas, Method::Post, url.clone(), caller)
-        .with_json(Some(Value::Object(copy)))
-        .with_header("prefer", "return=representation".into());
-    match api::ask(ctx, baas, &request).await {
+    match insert_copy(ctx, baas, &url, caller, row).await {
         Listing::Rows(made) if !made.is_empty() => {
             let undone = undo(ctx, baas, table, &made).await;
             record(
@@ -298,6 +290,26 @@ async fn insert(
         ),
         Listing::Unreachable(why) => Observation::new(Status::Error, subject, why),
     }
+}
+
+/// Inserts a copy of `row` (less what the API fills in) as `caller`, asking for the rows
+/// made back: the insert probe's, and the delete probe's copy (made with the service key).
+pub(super) async fn insert_copy(
+    ctx: &Ctx,
+    baas: &Baas,
+    url: &url::Url,
+    caller: Caller<'_>,
+    row: &Map<String, Value>,
+) -> Listing {
+    let copy: Map<String, Value> = row
+        .iter()
+        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let request = api::request(baas, Method::Post, url.clone(), caller)
+        .with_json(Some(Value::Object(copy)))
+        .with_header("prefer", "return=representation".into());
+    api::ask(ctx, baas, &request).await
 }
 
 /// Deletes the rows an insert made, with the service key; their ids, or why not.

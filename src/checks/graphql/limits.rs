@@ -94,22 +94,8 @@ async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
         format!("{{ {} }}", body.join(" "))
     };
     let subject = format!("{ALIASES} aliases of `{field}` at {url}");
-    let control = client::ask(
-        ctx,
-        url,
-        Send::Json(json!({"query": aliased(CONTROL_ALIASES)})),
-        None,
-    )
-    .await;
-    let probe = client::ask(
-        ctx,
-        url,
-        Send::Json(json!({"query": aliased(ALIASES)})),
-        None,
-    )
-    .await;
-    match (control, probe) {
-        (Ok(control), _) if !control.served() => Observation::new(
+    match short_then_long(ctx, url, &aliased(CONTROL_ALIASES), &aliased(ALIASES)).await {
+        Compared::ShortRefused(control) => Observation::new(
             Status::Info,
             subject,
             format!(
@@ -117,7 +103,7 @@ async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 control.describe()
             ),
         ),
-        (Ok(_), Ok(probe)) if aliases_executed(&probe) >= ALIASES => Observation::new(
+        Compared::Long(probe) if aliases_executed(&probe) >= ALIASES => Observation::new(
             Status::Fail,
             subject,
             format!(
@@ -125,7 +111,7 @@ async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 probe.elapsed.as_millis()
             ),
         ),
-        (Ok(_), Ok(probe)) => Observation::new(
+        Compared::Long(probe) => Observation::new(
             Status::Pass,
             subject,
             format!(
@@ -133,7 +119,7 @@ async fn aliases(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 probe.describe()
             ),
         ),
-        (Err(why), _) | (_, Err(why)) => Observation::new(Status::Error, subject, why.to_string()),
+        Compared::Failed(why) => Observation::new(Status::Error, subject, why.to_string()),
     }
 }
 
@@ -147,18 +133,9 @@ async fn tokens(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
         )
     };
     // Each repeat is one token; the braces and the field name a handful more.
-    let repeats = TOKENS - 5;
     let subject = format!("a document of about {TOKENS} tokens at {url}");
-    let control = client::ask(ctx, url, Send::Json(json!({"query": document(5)})), None).await;
-    let probe = client::ask(
-        ctx,
-        url,
-        Send::Json(json!({"query": document(repeats)})),
-        None,
-    )
-    .await;
-    match (control, probe) {
-        (Ok(control), _) if !control.served() => Observation::new(
+    match short_then_long(ctx, url, &document(5), &document(TOKENS - 5)).await {
+        Compared::ShortRefused(control) => Observation::new(
             Status::Info,
             subject,
             format!(
@@ -166,7 +143,7 @@ async fn tokens(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 control.describe()
             ),
         ),
-        (Ok(_), Ok(probe)) if probe.served() => Observation::new(
+        Compared::Long(probe) if probe.served() => Observation::new(
             Status::Fail,
             subject,
             format!(
@@ -174,7 +151,7 @@ async fn tokens(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 probe.elapsed.as_millis()
             ),
         ),
-        (Ok(_), Ok(probe)) => Observation::new(
+        Compared::Long(probe) => Observation::new(
             Status::Pass,
             subject,
             format!(
@@ -182,7 +159,28 @@ async fn tokens(ctx: &Ctx, url: &url::Url, field: &str) -> Observation {
                 probe.describe()
             ),
         ),
-        (Err(why), _) | (_, Err(why)) => Observation::new(Status::Error, subject, why.to_string()),
+        Compared::Failed(why) => Observation::new(Status::Error, subject, why.to_string()),
+    }
+}
+
+/// A probe and its control: the same kind of document, short then long.
+enum Compared {
+    /// The short one was not executed: the long one's refusal would prove nothing.
+    ShortRefused(Answer),
+    /// The short one was executed; the long one's answer.
+    Long(Answer),
+    Failed(client::Failure),
+}
+
+async fn short_then_long(ctx: &Ctx, url: &url::Url, short: &str, long: &str) -> Compared {
+    let ask = |document: &str| client::ask(ctx, url, Send::Json(json!({"query": document})), None);
+    match ask(short).await {
+        Ok(control) if !control.served() => Compared::ShortRefused(control),
+        Ok(_) => match ask(long).await {
+            Ok(probe) => Compared::Long(probe),
+            Err(why) => Compared::Failed(why),
+        },
+        Err(why) => Compared::Failed(why),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use super::{Child, cases_of, checks_of, off_the_matrix, stacks_dir};
-use crate::support::{launch_audit, read_json};
+use crate::support::{launch_audit, run_checks_with};
 
 /// Runs `checks` on the profile at `path` (production: the login burst has consent).
 fn run_checks(
@@ -15,26 +15,7 @@ fn run_checks(
     env: &[(&str, &str)],
     json: &std::path::Path,
 ) -> serde_json::Value {
-    let mut args = vec![
-        "run",
-        "-c",
-        path.to_str().expect("UTF-8 path"),
-        "--allow-production-load",
-        "--format",
-        "json",
-        "--out",
-        json.to_str().expect("UTF-8 path"),
-    ];
-    for check in checks {
-        args.extend(["--only", check]);
-    }
-    let run = launch_audit(&args, env);
-    assert!(
-        matches!(run.status.code(), Some(0 | 1)),
-        "{}",
-        crate::support::stderr(&run)
-    );
-    read_json(json)
+    run_checks_with(path, checks, &["--allow-production-load"], env, json)
 }
 
 fn start(server: &str, variant: &str) -> Child {
