@@ -243,18 +243,6 @@ fn apollo_server_variants_meet_the_verdict_matrix() {
         &[
             ("graphql.errors", "an unknown field", "FAIL", "PASS"),
             ("graphql.limits", "a batch of 20", "FAIL", "PASS"),
-            (
-                "graphql.login-limit",
-                "6 failed logins as a batch",
-                "FAIL",
-                "PASS",
-            ),
-            (
-                "graphql.errors",
-                "`search` as alice with a quote",
-                "FAIL",
-                "PASS",
-            ),
         ],
     );
 }
@@ -267,18 +255,6 @@ fn graphql_yoga_variants_meet_the_verdict_matrix() {
             ("graphql.errors", "an unknown field", "PASS", "PASS"),
             // `batching: true` caps a batch at 10 operations by default: 20 are refused.
             ("graphql.limits", "a batch of 20", "PASS", "PASS"),
-            (
-                "graphql.login-limit",
-                "6 failed logins as a batch",
-                "FAIL",
-                "PASS",
-            ),
-            (
-                "graphql.errors",
-                "`search` as alice with a quote",
-                "FAIL",
-                "PASS",
-            ),
         ],
     );
 }
