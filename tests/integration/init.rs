@@ -67,6 +67,10 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
     );
     let text = std::fs::read_to_string(&out).unwrap();
     let profile: toml::Table = toml::from_str(&text).unwrap();
+    // The spec's GraphQL endpoint becomes [[graphql]] (under the server's path), never a
+    // route the REST checks would probe.
+    assert!(text.contains("[[graphql]]\npath = \"/graphql\""), "{text}");
+    assert!(!text.contains("path = \"/graphql\"\nauth"), "{text}");
 
     assert_eq!(
         profile["target"]["base_url"].as_str(),

@@ -300,6 +300,18 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
     let mut health: Option<(usize, String)> = None;
     for (spec_path, item) in paths {
         let item = deref(spec, item);
+        // A GraphQL endpoint is one path for the whole API: [[graphql]], not a route the
+        // REST checks would probe with a body they cannot write.
+        if spec_path.trim_end_matches('/').ends_with("graphql") {
+            let path = format!("{prefix}{spec_path}");
+            if !starter.graphql.iter().any(|g| g.path == path) {
+                starter.graphql.push(super::graphql::GraphqlStarter {
+                    path,
+                    documents: Vec::new(),
+                });
+            }
+            continue;
+        }
         let (path, renames) = resource_placeholders(spec_path);
         let path = format!("{prefix}{path}");
         let shared: Vec<&Value> = item
