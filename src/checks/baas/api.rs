@@ -46,8 +46,12 @@ pub enum Listing {
     Rows(Vec<Value>),
     /// No such table, view, collection or function (the API said so).
     Missing,
-    /// Refused: a status and the API's message.
+    /// Refused by the rules (the database or the collection's rule): a status and the API's
+    /// message.
     Refused(u16, String),
+    /// The caller's key or token was not accepted (the gateway, an invalid JWT): nothing is
+    /// known of the rules behind it.
+    NotAdmitted(u16, String),
     /// Not an answer of this API (another status, a body that is not its JSON).
     Unexpected(String),
     /// No answer at all.
@@ -67,6 +71,9 @@ impl Listing {
             Listing::Rows(rows) => format!("served {} row(s)", rows.len()),
             Listing::Missing => "no such table".into(),
             Listing::Refused(status, message) => format!("refused ({status}: {message})"),
+            Listing::NotAdmitted(status, message) => format!(
+                "the credential was not accepted ({status}: {message}), so the rules were never asked"
+            ),
             Listing::Unexpected(what) | Listing::Unreachable(what) => what.clone(),
         }
     }
@@ -205,9 +212,20 @@ pub fn read_answer(kind: BaasKind, status: u16, body: &[u8], truncated: bool) ->
         {
             Listing::Missing
         }
+        // The key or token itself not accepted: a gateway's refusal (no code of the API's
+        // own), PostgREST's JWT errors (PGRST30x), PocketBase's 401. It says nothing about
+        // the rows behind it, so no check may read it as the rules at work.
+        (401 | 403, _)
+            if match kind {
+                BaasKind::Supabase => code.is_empty() || code.starts_with("PGRST30"),
+                BaasKind::PocketBase => status == 401,
+            } =>
+        {
+            Listing::NotAdmitted(status, message)
+        }
+        // The database refusing (permission denied or a row security violation: 42501 in
+        // PostgREST, PGRST504 "Database error" in postrust), PocketBase's superusers-only rule.
         (401 | 403, _) => Listing::Refused(status, message),
-        // PocketBase answers a record its rules filter out as missing.
-        (404, _) => Listing::Refused(status, message),
         // PocketBase: a rule that refuses a create or update (its field errors are empty).
         (400, Some(Value::Object(error)))
             if kind == BaasKind::PocketBase

@@ -95,7 +95,10 @@ impl Check for CrossTenant {
                             Listing::Refused(..) => {
                                 Observation::new(Status::Pass, subject, listing.describe())
                             }
-                            Listing::Missing | Listing::Unexpected(_) | Listing::Unreachable(_) => {
+                            Listing::Missing
+                            | Listing::NotAdmitted(..)
+                            | Listing::Unexpected(_)
+                            | Listing::Unreachable(_) => {
                                 Observation::new(Status::Error, subject, listing.describe())
                             }
                         };

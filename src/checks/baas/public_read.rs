@@ -98,6 +98,9 @@ impl Check for PublicRead {
                             ),
                         }
                     }
+                    Listing::NotAdmitted(..) => {
+                        Observation::new(Status::Error, subject, listing.describe())
+                    }
                     Listing::Unexpected(what) => Observation::new(
                         Status::Error,
                         subject,
@@ -116,7 +119,9 @@ impl Check for PublicRead {
             if baas.kind == BaasKind::PocketBase {
                 observations.extend(collections_index(ctx, baas, &users).await);
             }
-            if !judged {
+            // Nothing judged and nothing broken: nothing to say but the key to add. An ERROR
+            // (a key the API refused, an answer not its own) is said as one.
+            if !judged && !observations.iter().any(|o| o.status == Status::Error) {
                 let mut skip = Finding::skip(
                     "baas.identities",
                     "no table answered the public key with rows, and none served rows to an identity: name the API's users in [baas] identities (and the tables they own in [baas] tables) so a refusal can be told from an empty table",

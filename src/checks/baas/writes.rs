@@ -69,6 +69,12 @@ impl Check for PublicWrite {
         true
     }
 
+    fn phase(&self) -> crate::check::Phase {
+        // It inserts and deletes rows in the tables the read checks list: after them, and
+        // alone, so no listing ever races a probe's row.
+        crate::check::Phase::Load
+    }
+
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let baas = match super::configured(ctx).await {
@@ -111,7 +117,7 @@ impl Check for PublicWrite {
             }
             if !observations
                 .iter()
-                .any(|o| matches!(o.status, Status::Pass | Status::Fail))
+                .any(|o| matches!(o.status, Status::Pass | Status::Fail | Status::Error))
             {
                 let mut skip = Finding::skip(
                     "baas.identities",
@@ -162,7 +168,7 @@ async fn update(
             accepted: touched,
             state: WriteState::Unchanged,
             detail: format!(
-                "as {}: `{field}` rewritten with the value it held ({touched} row(s) touched)",
+                "as {}: `{field}` rewritten with the value it held ({touched} row(s) touched; the API's own timestamps, such as PocketBase's `updated`, may move)",
                 other.name
             ),
         },
@@ -182,6 +188,7 @@ async fn update(
             "touched no row: the rules filtered it out",
         ),
         Listing::Refused(..) => Observation::new(Status::Pass, subject, listing.describe()),
+        Listing::NotAdmitted(..) => Observation::new(Status::Error, subject, listing.describe()),
         // PocketBase answers a record its rules hide as not found.
         Listing::Missing => Observation::new(
             Status::Pass,
@@ -281,6 +288,9 @@ async fn insert(
         }
         refused @ Listing::Refused(..) => {
             Observation::new(Status::Pass, subject, refused.describe())
+        }
+        unadmitted @ Listing::NotAdmitted(..) => {
+            Observation::new(Status::Error, subject, unadmitted.describe())
         }
         Listing::Missing => Observation::new(Status::Info, subject, "no such table to insert into"),
         Listing::Unexpected(what) => Observation::new(

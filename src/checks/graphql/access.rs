@@ -162,8 +162,21 @@ async fn ask_around(
                         format!("served {}'s answer: {}", owner.name, answer.describe()),
                     )
                 }
-                Ok(answer) => Observation::new(Status::Pass, subject, answer.describe()),
-                Err(why @ client::Failure::NotGraphql(_)) => {
+                // Refused: a PASS only once the stranger is shown to be signed in and served
+                // by the same operation with its own tenant's values.
+                Ok(answer) => match served_its_own(ctx, url, operation, other).await {
+                    true => Observation::new(Status::Pass, subject, answer.describe()),
+                    false => Observation::new(
+                        Status::Info,
+                        subject,
+                        format!(
+                            "{}; but {} is not served its own either, so the refusal may be its login's, not the owner check's",
+                            answer.describe(),
+                            other.name
+                        ),
+                    ),
+                },
+                Err(why @ client::Failure::NotGraphql(status)) if status < 500 => {
                     Observation::new(Status::Pass, subject, format!("refused ({why})"))
                 }
                 Err(why) => Observation::new(Status::Error, subject, why.to_string()),
@@ -178,10 +191,32 @@ async fn ask_around(
             format!("served without a login: {}", answer.describe()),
         ),
         Ok(answer) => Observation::new(Status::Pass, subject, answer.describe()),
-        Err(why @ client::Failure::NotGraphql(_)) => {
+        Err(why @ client::Failure::NotGraphql(status)) if status < 500 => {
             Observation::new(Status::Pass, subject, format!("refused ({why})"))
         }
         Err(why) => Observation::new(Status::Error, subject, why.to_string()),
     });
     observations
+}
+
+/// Whether `identity` is served the operation with its own tenant's values: the control
+/// that its refusal of another tenant's is the owner check, not a failed login.
+async fn served_its_own(
+    ctx: &Ctx,
+    url: &url::Url,
+    operation: &Operation,
+    identity: &Identity,
+) -> bool {
+    let values = ctx.profile.tenant_values(identity);
+    if !operation
+        .placeholders
+        .iter()
+        .all(|p| values.contains_key(p))
+    {
+        return false;
+    }
+    let body = filled(ctx, operation, identity);
+    client::ask(ctx, url, Send::Json(body), Some(identity))
+        .await
+        .is_ok_and(|answer| answer.served())
 }

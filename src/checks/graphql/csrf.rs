@@ -75,7 +75,7 @@ impl Check for Csrf {
                         ),
                         Ok(answer) => Observation::new(Status::Pass, subject, answer.describe()),
                         // Not even a GraphQL answer: not executed.
-                        Err(why @ client::Failure::NotGraphql(_)) => {
+                        Err(why @ client::Failure::NotGraphql(status)) if status < 500 => {
                             Observation::new(Status::Pass, subject, format!("not executed ({why})"))
                         }
                         Err(why) => Observation::new(Status::Error, subject, why.to_string()),

@@ -76,7 +76,7 @@ impl Check for Limits {
                         }
                         _ => Observation::new(Status::Pass, subject, format!("not executed as a batch: {}", answer.describe())),
                     },
-                    Err(why @ client::Failure::NotGraphql(_)) => {
+                    Err(why @ client::Failure::NotGraphql(status)) if status < 500 => {
                         Observation::new(Status::Pass, subject, format!("refused: {why}"))
                     }
                     Err(why) => Observation::new(Status::Error, subject, why.to_string()),

@@ -145,7 +145,8 @@ fn judge(
 ) -> Observation {
     let answer = match answer {
         Ok(answer) => answer,
-        Err(why @ client::Failure::NotGraphql(_)) => {
+        // Not a GraphQL answer, and not a server error: the request was turned away.
+        Err(why @ client::Failure::NotGraphql(status)) if status < 500 => {
             return Observation::new(Status::Pass, subject, format!("not executed ({why})"));
         }
         Err(why) => return Observation::new(Status::Error, subject, why.to_string()),

@@ -851,3 +851,33 @@ fn init_from_a_pocketbase_front_end_writes_baas_and_the_run_finds_every_mistake(
     let off = items_off(&report, "wrong", &without_inserts(POCKETBASE_ITEMS));
     assert!(off.is_empty(), "from init's profile:\n{}", off.join("\n"));
 }
+
+/// A public key the API does not accept is refused before any rule is asked: that refusal
+/// is never a PASS, though the owner is served rows (the control holds, the probe did not
+/// reach what it judges).
+#[test]
+fn a_key_the_api_does_not_accept_is_never_read_as_the_rules() {
+    let (scratch, stack) = start_supabase("right", "supabase-right");
+    let mut env = supabase_env();
+    for (name, value) in &mut env {
+        if name == "SUPABASE_ANON_KEY" {
+            *value = "not-a-jwt".into();
+        }
+    }
+    let profile = supabase_profile(&stack, "right");
+    let report = audit_with(
+        "supabase-bad-key",
+        &profile,
+        &["baas.public-read"],
+        &env,
+        scratch.path(),
+    );
+    let result = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "baas.public-read")
+        .expect("result");
+    assert_eq!(result["status"], "ERROR", "{result}");
+    assert!(result.to_string().contains("was not accepted"), "{result}");
+}

@@ -355,3 +355,51 @@ fn init_writes_graphql_from_the_pages_script() {
     // Its operation is a suggestion until the user gives its ids.
     assert_eq!(status("graphql.access"), "SKIP", "{report}");
 }
+
+/// A stranger whose token the server does not take is refused everything: that refusal of
+/// the owner's object is not the owner check, so it is never a PASS.
+#[test]
+fn a_stranger_who_is_not_signed_in_proves_no_owner_check() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let child = start("apollo", "right");
+    let text = profile("apollo", "right", child.port("port"));
+    // mallory presents a token the app never issued instead of logging in.
+    let start = text
+        .find("[identities.mallory.login]")
+        .expect("mallory's login");
+    let end = start + text[start..].find("token_pointer").expect("pointer");
+    let end = end + text[end..].find('\n').expect("line end") + 1;
+    let text = format!(
+        "{}token = \"not-a-session\"\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    let path = scratch.path().join("audit.toml");
+    std::fs::write(&path, &text).expect("profile");
+    let report = run_checks(
+        &path,
+        &["graphql.access"],
+        &LOGINS,
+        &scratch.path().join("run.json"),
+    );
+    let access = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "graphql.access")
+        .expect("graphql.access");
+    let lines: Vec<&serde_json::Value> = access["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter(|o| {
+            o["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("as mallory"))
+        })
+        .collect();
+    assert!(!lines.is_empty(), "{access}");
+    for line in lines {
+        assert_eq!(line["status"], "INFO", "{line}");
+    }
+}
