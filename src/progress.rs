@@ -19,6 +19,8 @@ pub struct LoadProgress {
     phase: Mutex<&'static str>,
     /// Checks running now, with when they started.
     running: Mutex<Vec<(String, Instant)>>,
+    /// Checks waiting on purpose (a link's lifetime, an entry's arrival), with what for.
+    waiting: Mutex<Vec<(String, String)>>,
 }
 
 /// The whole audit, for drawing between loads.
@@ -29,6 +31,25 @@ pub struct AuditSnapshot {
     pub phase: &'static str,
     /// The check running longest, and for how long.
     pub slowest: Option<(String, u128)>,
+    /// A check waiting on purpose, and what it waits for: the progress line says so, so a
+    /// pause reads as the wait it is.
+    pub waiting: Option<(String, String)>,
+}
+
+/// Marks a check as waiting on purpose until dropped.
+pub struct Waiting<'a> {
+    progress: &'a LoadProgress,
+    id: String,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut waiting) = self.progress.waiting.lock()
+            && let Some(at) = waiting.iter().position(|(id, _)| *id == self.id)
+        {
+            waiting.remove(at);
+        }
+    }
 }
 
 /// A snapshot for drawing.
@@ -84,6 +105,18 @@ impl LoadProgress {
         }
     }
 
+    /// Check `id` waits on purpose (`what`: "for the reset link to expire (750ms)") until
+    /// the guard is dropped.
+    pub fn waiting(&self, id: &str, what: String) -> Waiting<'_> {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            waiting.push((id.to_string(), what));
+        }
+        Waiting {
+            progress: self,
+            id: id.to_string(),
+        }
+    }
+
     pub fn check_finished(&self, id: &str) {
         if let Ok(mut running) = self.running.lock() {
             running.retain(|(running, _)| running != id);
@@ -108,6 +141,11 @@ impl LoadProgress {
             total,
             phase: self.phase.lock().map(|p| *p).unwrap_or(""),
             slowest,
+            waiting: self
+                .waiting
+                .lock()
+                .ok()
+                .and_then(|waiting| waiting.first().cloned()),
         })
     }
 
@@ -148,6 +186,19 @@ mod tests {
         assert_eq!(
             snapshot.slowest.map(|(id, _)| id).as_deref(),
             Some("tls.protocols")
+        );
+        {
+            let _wait = progress.waiting("tls.protocols", "for a handshake".into());
+            let waiting = progress.audit().unwrap().waiting;
+            assert_eq!(
+                waiting,
+                Some(("tls.protocols".into(), "for a handshake".into()))
+            );
+        }
+        assert_eq!(
+            progress.audit().unwrap().waiting,
+            None,
+            "the guard ended it"
         );
     }
 }

@@ -89,13 +89,16 @@ fn draw(progress: &LoadProgress, stop: &AtomicBool) {
                     });
                     current.set_length(audit.total as u64);
                     current.set_position(audit.done as u64);
-                    current.set_message(match &audit.slowest {
-                        Some((id, ms)) => format!(
+                    current.set_message(match (&audit.waiting, &audit.slowest) {
+                        (Some((id, what)), _) => {
+                            format!("{} · {id} is waiting {what}", audit.phase)
+                        }
+                        (None, Some((id, ms))) => format!(
                             "{} · slowest running: {id} ({:.1} s)",
                             audit.phase,
                             *ms as f64 / 1000.0
                         ),
-                        None => audit.phase.to_string(),
+                        (None, None) => audit.phase.to_string(),
                     });
                 }
             }

@@ -238,6 +238,7 @@ impl Check for AuditTrailCheck {
             let method = route.method;
             let mut polls = 0;
             let mut last_new: Vec<Value>;
+            let mut waiting = None;
             loop {
                 polls += 1;
                 match read().await {
@@ -269,7 +270,18 @@ impl Check for AuditTrailCheck {
                 if written_at.elapsed() >= trail.wait || polls >= MAX_POLLS {
                     break;
                 }
-                tokio::time::sleep(POLL_EVERY).await;
+                waiting.get_or_insert_with(|| {
+                    ctx.load_progress.waiting(
+                        self.id(),
+                        format!(
+                            "for the audit log's entry (up to {})",
+                            humantime::format_duration(trail.wait)
+                        ),
+                    )
+                });
+                // The last read falls on the deadline, not up to a poll past it.
+                let left = trail.wait.saturating_sub(written_at.elapsed());
+                tokio::time::sleep(POLL_EVERY.min(left)).await;
             }
             evidence.push(Observation::new(
                 Status::Fail,

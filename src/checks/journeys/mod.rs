@@ -167,7 +167,7 @@ impl Check for JourneyCheck {
             }
             let _turn = turns::turn(ctx, journey).await;
             let started = Instant::now();
-            let mut walk = walk::Walk::new(ctx, journey);
+            let mut walk = walk::Walk::new(ctx, journey, self.id());
             let outcomes = walk.through(journey.steps.len() - 1).await;
             let total = journey.steps.len();
             let elapsed = started.elapsed();

@@ -60,7 +60,7 @@ impl Check for SessionRevocation {
                     )];
                 }
                 let journey = &ctx.profile.journeys[token.journey];
-                let mut walk = Walk::new(ctx, journey);
+                let mut walk = Walk::new(ctx, journey, self.id());
                 // The controls (each credential served before the reset) and the reset itself.
                 let outcomes = walk.through(token.used_by).await;
                 if outcomes.len() != token.used_by + 1 || !outcomes.iter().all(StepOutcome::met) {

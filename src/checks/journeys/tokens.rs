@@ -19,8 +19,17 @@ use crate::ctx::Ctx;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
-/// The slack added to a declared lifetime before the expired link is tried.
-const AFTER_LIFETIME: Duration = Duration::from_secs(1);
+/// The slack added to a declared lifetime before the expired link is tried: a second, for
+/// servers that keep expiry times in whole seconds; half the lifetime when it is stated
+/// under a second (a server that expires links in milliseconds keeps time in them).
+fn after_lifetime(lifetime: Duration) -> Duration {
+    const SECOND: Duration = Duration::from_secs(1);
+    if lifetime < SECOND {
+        lifetime / 2
+    } else {
+        SECOND
+    }
+}
 
 /// `[network] check_timeout` plus the longest token's waits: its walks run one after
 /// another (three at most, each with its mail waits), then its lifetime is waited out.
@@ -31,7 +40,7 @@ pub(super) fn tokens_timeout(profile: &Profile) -> Duration {
         .map(|t| {
             let journey = &profile.journeys[t.journey];
             mail_waits(profile, journey) * 3
-                + t.lifetime.map_or(Duration::ZERO, |l| l + AFTER_LIFETIME)
+                + t.lifetime.map_or(Duration::ZERO, |l| l + after_lifetime(l))
                 + super::turn_waits(profile, journey)
         })
         .max()
@@ -105,9 +114,13 @@ pub(super) fn label(ctx: &Ctx, token: &Token) -> String {
 }
 
 /// A walk through the step that extracts the link; `Err` holds the evidence of where it broke.
-pub(super) async fn issue<'a>(ctx: &'a Ctx, token: &Token) -> Result<Walk<'a>, Vec<Observation>> {
+pub(super) async fn issue<'a>(
+    ctx: &'a Ctx,
+    token: &Token,
+    check: &'a str,
+) -> Result<Walk<'a>, Vec<Observation>> {
     let journey = &ctx.profile.journeys[token.journey];
-    let mut walk = Walk::new(ctx, journey);
+    let mut walk = Walk::new(ctx, journey, check);
     let outcomes = walk.through(token.issued_by).await;
     if outcomes.len() == token.issued_by + 1 && outcomes.iter().all(StepOutcome::met) {
         Ok(walk)
@@ -214,7 +227,7 @@ impl Check for SingleUse {
             ctx,
             &[TokenKind::Reset, TokenKind::Invite, TokenKind::Verification],
             move |token| async move {
-                let mut walk = match issue(ctx, token).await {
+                let mut walk = match issue(ctx, token, self.id()).await {
                     Ok(walk) => walk,
                     Err(evidence) => return evidence,
                 };
@@ -294,7 +307,7 @@ impl Check for Expiry {
                     )];
                 }
                 // The control: a fresh link, spent by its own account, works.
-                let mut fresh = match issue(ctx, token).await {
+                let mut fresh = match issue(ctx, token, self.id()).await {
                     Ok(walk) => walk,
                     Err(evidence) => return evidence,
                 };
@@ -327,17 +340,26 @@ impl Check for Expiry {
                     Some(tried) => tried,
                     None => {
                         let lifetime = token.lifetime.unwrap_or_default();
-                        let mut stale = match issue(ctx, token).await {
+                        let mut stale = match issue(ctx, token, self.id()).await {
                             Ok(walk) => walk,
                             Err(evidence) => return evidence,
                         };
-                        tokio::time::sleep(lifetime + AFTER_LIFETIME).await;
+                        let old = lifetime + after_lifetime(lifetime);
+                        let _waiting = ctx.load_progress.waiting(
+                            self.id(),
+                            format!(
+                                "for the {} link to expire ({})",
+                                token.kind.as_str(),
+                                humantime::format_duration(old)
+                            ),
+                        );
+                        tokio::time::sleep(old).await;
                         let tried = stale.step(token.used_by).await;
                         (
                             tried,
                             format!(
                                 "a link {} old (lifetime {})",
-                                humantime::format_duration(lifetime + AFTER_LIFETIME),
+                                humantime::format_duration(old),
                                 humantime::format_duration(lifetime)
                             ),
                         )
@@ -392,11 +414,11 @@ impl Check for AccountBinding {
             move |token| async move {
                 let subject = label(ctx, token);
                 // Two new accounts, each with its own link.
-                let owner = match issue(ctx, token).await {
+                let owner = match issue(ctx, token, self.id()).await {
                     Ok(walk) => walk,
                     Err(evidence) => return evidence,
                 };
-                let mut other = match issue(ctx, token).await {
+                let mut other = match issue(ctx, token, self.id()).await {
                     Ok(walk) => walk,
                     Err(evidence) => return evidence,
                 };

@@ -88,6 +88,8 @@ fn fresh_run() -> String {
 
 pub struct Walk<'a> {
     ctx: &'a Ctx,
+    /// The check walking, named in the progress line while it waits for mail.
+    check: &'a str,
     pub journey: &'a Journey,
     pub vars: BTreeMap<String, String>,
     /// host → cookie name → value.
@@ -97,11 +99,12 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub fn new(ctx: &'a Ctx, journey: &'a Journey) -> Walk<'a> {
+    pub fn new(ctx: &'a Ctx, journey: &'a Journey, check: &'a str) -> Walk<'a> {
         let mut vars = BTreeMap::new();
         vars.insert(RUN_PLACEHOLDER.to_string(), fresh_run());
         Walk {
             ctx,
+            check,
             journey,
             vars,
             jar: HashMap::new(),
@@ -378,6 +381,7 @@ impl<'a> Walk<'a> {
         let deadline = Instant::now() + mail.wait;
         let taken = self.ctx.slot(|_| super::turns::TakenMessages::default());
         let mut looked = 0usize;
+        let mut waiting = None;
         loop {
             let messages = mailbox::messages_to(self.ctx, &mail.source, to)
                 .await
@@ -439,6 +443,15 @@ impl<'a> Walk<'a> {
                     mail.source.describe()
                 )));
             }
+            waiting.get_or_insert_with(|| {
+                self.ctx.load_progress.waiting(
+                    self.check,
+                    format!(
+                        "for mail to {to} (up to {})",
+                        humantime::format_duration(mail.wait)
+                    ),
+                )
+            });
             tokio::time::sleep(POLL_EVERY).await;
         }
     }
