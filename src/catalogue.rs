@@ -120,10 +120,11 @@ pub fn lookup_for(id: &str, domain: &str) -> Option<CheckMeta> {
 pub fn lookup(id: &str) -> Option<&'static CheckMeta> {
     entries().iter().find(|meta| meta.id == id).or_else(|| {
         // `ratelimit.login` and its siblings share the `ratelimit.<name>` entry, and
-        // every `journey.<name>` the `journey.<name>` one.
-        ["ratelimit.", "journey."].iter().find_map(|family| {
-            let template = format!("{family}<name>");
-            id.starts_with(family)
+        // every `journey.<name>` the `journey.<name>` one; so does the family's own id
+        // (`ratelimit`), which stands for it when the profile declares no entry.
+        ["ratelimit", "journey"].iter().find_map(|family| {
+            let template = format!("{family}.<name>");
+            (id == *family || id.starts_with(&format!("{family}.")))
                 .then(|| entries().iter().find(|meta| meta.id == template))
                 .flatten()
         })

@@ -108,20 +108,27 @@ pub struct PerEntry {
 }
 
 impl PerEntry {
-    /// The checks `profile` makes; with no entries, one that SKIPs naming the key.
+    /// The checks `profile` makes; with no entries, one that SKIPs naming the key. It
+    /// carries the family's own id (`ratelimit`), never the catalogue's template
+    /// (`ratelimit.<name>`), so no report shows a placeholder.
     pub fn for_profile(&self, profile: &Profile) -> Vec<std::sync::Arc<dyn Check>> {
         let made = (self.make)(profile);
         if made.is_empty() {
-            vec![self.unconfigured()]
+            vec![self.stand_in(crate::result::family_of(self.id))]
         } else {
             made
         }
     }
 
-    /// Stands for the family when the section is empty: a SKIP naming the key.
-    pub fn unconfigured(&self) -> std::sync::Arc<dyn Check> {
+    /// The catalogue's template (`ratelimit.<name>`), for listing what the tool knows.
+    pub fn template(&self) -> std::sync::Arc<dyn Check> {
+        self.stand_in(self.id)
+    }
+
+    /// A SKIP naming the key, under `id`.
+    fn stand_in(&self, id: &'static str) -> std::sync::Arc<dyn Check> {
         std::sync::Arc::new(Unconfigured {
-            id: self.id,
+            id,
             key: self.key,
             skip_reason: self.skip_reason,
         })

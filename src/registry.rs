@@ -26,7 +26,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         .into_iter()
         .map(|entry| match entry {
             Registered::One(check) => check,
-            Registered::PerEntry(family) => family.unconfigured(),
+            Registered::PerEntry(family) => family.template(),
         })
         .collect()
 }
