@@ -77,6 +77,21 @@ pub(crate) fn production_refusal(ctx: &Ctx, what: &str) -> Option<crate::result:
 
 /// A part the profile declares none of (`key` is its section): N/A only when `[target]
 /// has_no` states it is absent, since silence is not a statement; otherwise SKIP.
+/// N/A when the profile states `part` is absent, saying what that leaves out.
+pub(crate) fn stated_absent(
+    profile: &crate::profile::Profile,
+    part: crate::profile::Absent,
+    what: &str,
+) -> Option<crate::check::Applicability> {
+    profile
+        .target
+        .has_no
+        .contains(&part)
+        .then(|| crate::check::Applicability::NotApplicable {
+            reason: format!("the profile states {what} ([target] has_no)"),
+        })
+}
+
 pub(crate) fn absent_or_skip(
     profile: &crate::profile::Profile,
     part: crate::profile::Absent,

@@ -331,6 +331,15 @@ impl Validator<'_> {
             .map(|health| crate::checks::health::cfg::validate(health, &identities, self));
         let auth = self.auth(raw.auth);
         let session = raw.session.map(|session| self.session(session));
+        if target.has_no.contains(&Absent::Mail) {
+            crate::checks::email::cfg::refuse_mail_settings(
+                &raw.email,
+                raw.mail
+                    .as_ref()
+                    .and_then(crate::checks::journeys::cfg::RawMail::place),
+                self,
+            );
+        }
         let email = self.email(raw.email);
         let webhooks = crate::checks::webhooks::cfg::validate(raw.webhooks, &target, self);
         let ai_endpoints = raw

@@ -111,6 +111,12 @@ pub enum Absent {
     Baas,
     /// No GraphQL endpoint (`graphql.*` are N/A).
     Graphql,
+    /// No pages or scripts served to a browser: an API-only deploy (the checks that read
+    /// pages and their scripts are N/A).
+    Frontend,
+    /// The domain sends no mail at all, from the app or anything else (DKIM, the app's
+    /// delivered mail and mailed links are N/A; SPF must then authorise nothing).
+    Mail,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.
@@ -136,6 +142,20 @@ pub struct RawNetwork {
 impl Validator<'_> {
     pub(crate) fn target(&mut self, raw: RawTarget) -> Target {
         let base_url = self.url(&raw.base_url, "target.base_url");
+        if raw.has_no.contains(&Absent::Frontend) {
+            for (key, first) in [
+                ("pages", raw.pages.first()),
+                ("asset_hosts", raw.asset_hosts.first()),
+            ] {
+                if let Some(first) = first {
+                    self.blame(
+                        first,
+                        &format!("target.{key}[0]"),
+                        "[target] has_no says the app serves no front end, yet its pages or scripts are named: remove one of the two",
+                    );
+                }
+            }
+        }
         let entry_points = raw
             .entry_points
             .iter()

@@ -208,3 +208,73 @@ fn an_unreachable_nameserver_is_error_never_pass() {
         }
     }
 }
+
+/// `has_no = ["mail"]`: a domain that sends no mail. DKIM, the app's delivered mail and
+/// mailed links are N/A; SPF still runs, and asks for `v=spf1 -all`. Declaring the senders,
+/// selectors or mailbox beside it is a profile error at the place that says otherwise.
+#[test]
+fn a_domain_that_sends_no_mail_is_stated_and_held_to_it() {
+    let stated = |text: String| text.replace("has_no = [", "has_no = [\"mail\", ");
+    let contradicted = Setup::start_edited(Mode::Hardened, stated);
+    let output = contradicted.run(&["--only", "email"]);
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    for key in ["email.dkim_selectors[0]", "email.senders[0]", "`mail`"] {
+        assert!(said.contains(key), "{key} in {said}");
+    }
+    assert!(said.contains("sends no mail"), "{said}");
+
+    let setup = Setup::start_edited(Mode::Hardened, |text| {
+        let mail = text.find("# Where the app's mail arrives").unwrap();
+        let attest = text.find("\n[attest.").unwrap();
+        let text = format!("{}{}", &text[..mail], &text[attest..]);
+        stated(text)
+            .replace("dkim_selectors = [\"s1\", \"s2\"]\n", "")
+            .replace(
+                "senders = [\"192.0.2.10\", \"include:_spf.mailer.acme.test\"]\n",
+                "",
+            )
+    });
+    let json = setup.path("run.json");
+    let output = setup.run(&[
+        "--only",
+        "email",
+        "--only",
+        "tokens",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert!(matches!(output.status.code(), Some(0 | 1)));
+    let report = read_json(&json);
+    let status = |id: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for id in [
+        "email.dkim",
+        "email.delivered",
+        "tokens.single-use",
+        "tokens.expiry",
+        "tokens.account-binding",
+        "tokens.session-revocation",
+    ] {
+        assert_eq!(status(id), "N/A", "{id}");
+    }
+    // The hardened zone authorises its senders: right for a domain that sends, not for
+    // one that says it sends nothing.
+    let spf = lines(&report, "email.spf");
+    assert!(
+        has(&spf, &["WARN", "sends no mail", "`v=spf1 -all`"]),
+        "{spf:#?}"
+    );
+    assert_eq!(status("email.dmarc"), "PASS", "DMARC still runs");
+}

@@ -241,3 +241,36 @@ fn the_bundle_is_fetched_once_for_both_checks_that_read_it() {
         "once per origin (app.acme.test and acme.test), not once per check"
     );
 }
+
+/// `has_no = ["frontend"]`, an API-only deploy: the checks that read pages and their
+/// scripts are N/A, by statement. Naming pages beside it is a profile error.
+#[test]
+fn an_api_only_deploy_states_it_has_no_front_end() {
+    let stated = |text: String| text.replace("has_no = [", "has_no = [\"frontend\", ");
+    let setup = Setup::start_edited(Mode::Vulnerable, stated);
+    let report = audit(
+        &setup,
+        &[
+            "secrets.client-bundle",
+            "exposure.source-maps",
+            "tls.mixed-content",
+        ],
+    );
+    for id in [
+        "secrets.client-bundle",
+        "exposure.source-maps",
+        "tls.mixed-content",
+    ] {
+        assert_eq!(status_of(&report, id), "N/A", "{id}");
+    }
+    let contradicted = Setup::start_edited(Mode::Hardened, |text| {
+        stated(text).replace("[target]\n", "[target]\npages = [\"/app\"]\n")
+    });
+    let output = contradicted.run(&["--only", "secrets"]);
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("target.pages[0]") && said.contains("serves no front end"),
+        "{said}"
+    );
+}

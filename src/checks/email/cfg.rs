@@ -9,6 +9,29 @@ use url::Url;
 
 use crate::profile::validator::Validator;
 
+/// `has_no = ["mail"]` beside settings that say the domain sends mail: each contradiction
+/// is a profile error at the first place that says so.
+pub(crate) fn refuse_mail_settings(
+    raw: &RawEmail,
+    mailbox: Option<&Spanned<String>>,
+    v: &mut Validator<'_>,
+) {
+    let said = [
+        (raw.dkim_selectors.first(), "email.dkim_selectors[0]"),
+        (raw.senders.first(), "email.senders[0]"),
+        (mailbox, "mail"),
+    ];
+    for (place, key) in said {
+        if let Some(place) = place {
+            v.blame(
+                place,
+                key,
+                "[target] has_no says the domain sends no mail, yet this says it does: remove one of the two",
+            );
+        }
+    }
+}
+
 /// A sender the domain's SPF must authorise.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sender {

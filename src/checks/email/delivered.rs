@@ -95,6 +95,13 @@ impl Check for MailDelivered {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Mail,
+            "the domain sends no mail",
+        ) {
+            return absent;
+        }
         if profile.journeys.iter().any(|j| j.reads_mail()) {
             Applicability::Run
         } else {

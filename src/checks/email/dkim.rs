@@ -91,6 +91,13 @@ impl Check for Dkim {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Mail,
+            "the domain sends no mail",
+        ) {
+            return absent;
+        }
         if profile.email.dkim_selectors.is_empty() {
             return Applicability::Skip {
                 key: "email.dkim_selectors",

@@ -14,7 +14,14 @@ impl Check for ClientBundle {
         "secrets.client-bundle"
     }
 
-    fn applies(&self, _profile: &Profile) -> Applicability {
+    fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Frontend,
+            "the app serves no front end: no page or script to read",
+        ) {
+            return absent;
+        }
         Applicability::Run
     }
 

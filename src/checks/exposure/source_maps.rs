@@ -16,7 +16,14 @@ impl Check for SourceMaps {
         "exposure.source-maps"
     }
 
-    fn applies(&self, _profile: &Profile) -> Applicability {
+    fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Frontend,
+            "the app serves no front end: no page or script to read",
+        ) {
+            return absent;
+        }
         Applicability::Run
     }
 

@@ -51,6 +51,12 @@ pub(super) fn tokens_timeout(profile: &Profile) -> Duration {
 pub(super) fn needs_tokens(profile: &Profile, kinds: &[TokenKind], what: &str) -> Applicability {
     if profile.tokens.iter().any(|t| kinds.contains(&t.kind)) {
         Applicability::Run
+    } else if let Some(absent) = crate::checks::stated_absent(
+        profile,
+        crate::profile::Absent::Mail,
+        "the domain sends no mail: no link is mailed",
+    ) {
+        absent
     } else {
         Applicability::Skip {
             key: "tokens",

@@ -381,6 +381,13 @@ impl Check for MixedContent {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Frontend,
+            "the app serves no front end: no page or script to read",
+        ) {
+            return absent;
+        }
         if pages_of(profile).is_empty() {
             Applicability::Skip {
                 key: "target.pages",

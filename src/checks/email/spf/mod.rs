@@ -15,7 +15,7 @@ use crate::check::{Applicability, Check, CheckFuture};
 use crate::checks::email::cfg::Sender;
 use crate::ctx::Ctx;
 use crate::net::Dns;
-use crate::profile::Profile;
+use crate::profile::{Absent, Profile};
 use crate::result::{Finding, Observation, Status};
 use eval::{Fetched, MAX_DNS_TERMS, MAX_VOID_LOOKUPS, SpfResult};
 use syntax::{Mechanism, Qualifier, Record};
@@ -305,7 +305,14 @@ impl Check for Spf {
             };
             let (status, detail) = all_verdict(&record);
             observations.push(Observation::new(status, &subject, detail));
-            if has_null_mx(ctx, domain).await == Some(true) && text.trim() != "v=spf1 -all" {
+            let sends_none = ctx.profile.target.has_no.contains(&Absent::Mail);
+            if sends_none && text.trim() != "v=spf1 -all" {
+                observations.push(Observation::new(
+                    Status::Warn,
+                    &subject,
+                    "the profile states the domain sends no mail: publish exactly `v=spf1 -all`, so nobody can send as it",
+                ));
+            } else if has_null_mx(ctx, domain).await == Some(true) && text.trim() != "v=spf1 -all" {
                 observations.push(Observation::new(
                     Status::Warn,
                     &subject,

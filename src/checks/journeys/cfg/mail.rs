@@ -39,6 +39,16 @@ pub struct RawMail {
     pub sender: Option<Spanned<String>>,
 }
 
+impl RawMail {
+    /// Where the section says the mail is read, for pointing at it.
+    pub fn place(&self) -> Option<&Spanned<String>> {
+        self.imap
+            .as_ref()
+            .or(self.catcher.as_ref())
+            .or(self.maildir.as_ref())
+    }
+}
+
 /// Where the app's mail is read.
 #[derive(Debug)]
 pub enum MailSource {
