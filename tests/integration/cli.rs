@@ -130,30 +130,48 @@ fn only_selects_by_family_and_quiet_prints_just_the_decision() {
 #[test]
 fn a_terminal_sees_the_audit_progress_and_quiet_sees_none() {
     let binary = env!("CARGO_BIN_EXE_launch-audit");
-    let on_terminal = |extra: &str| {
+    let on_terminal = |command: &str, exit: i32| {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("terminal.log");
         let output = std::process::Command::new("script")
             .args(["-q", "-e", "-c"])
-            .arg(format!("{binary} demo --hardened {extra}"))
+            .arg(format!("{binary} {command}"))
             .arg(&log)
             .output()
             .expect("util-linux script runs");
         let shown = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
-        assert_eq!(output.status.code(), Some(0), "{}{shown}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(exit),
+            "{}{shown}",
+            stderr(&output)
+        );
         shown
     };
-    let shown = on_terminal("");
+    let shown = on_terminal("demo --hardened", 0);
     assert!(
         shown.contains(" checks · ") && shown.contains("probes"),
         "{shown}"
     );
-    // tokens.expiry waits out the fixture's link lifetime on purpose, and says so.
+    // Without an old link to try, tokens.expiry waits the fixture's 2s link lifetime out on
+    // purpose, and says so.
+    let waiting = crate::support::Setup::start_edited(fixtures::Mode::Hardened, |text| {
+        text.lines()
+            .filter(|line| !line.starts_with("expired = "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    // Exit 1: NOT VERIFIED, as the checks left out did not run.
+    let shown = on_terminal(
+        &format!("run -c {} --only tokens.expiry", waiting.profile.display()),
+        1,
+    );
     assert!(
-        shown.contains("tokens.expiry is waiting for the"),
+        shown.contains("tokens.expiry is waiting for the reset link to expire (3s)")
+            || shown.contains("tokens.expiry is waiting for the invite link to expire (3s)"),
         "{shown}"
     );
-    let quiet = on_terminal("-q");
+    let quiet = on_terminal("demo --hardened -q", 0);
     assert!(!quiet.contains(" checks · "), "{quiet}");
 }
 

@@ -19,17 +19,9 @@ use crate::ctx::Ctx;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
 
-/// The slack added to a declared lifetime before the expired link is tried: a second, for
-/// servers that keep expiry times in whole seconds; half the lifetime when it is stated
-/// under a second (a server that expires links in milliseconds keeps time in them).
-fn after_lifetime(lifetime: Duration) -> Duration {
-    const SECOND: Duration = Duration::from_secs(1);
-    if lifetime < SECOND {
-        lifetime / 2
-    } else {
-        SECOND
-    }
-}
+/// The slack added to a declared lifetime before the expired link is tried: servers that
+/// keep expiry times in whole seconds honour a link up to a second past it.
+const AFTER_LIFETIME: Duration = Duration::from_secs(1);
 
 /// `[network] check_timeout` plus the longest token's waits: its walks run one after
 /// another (three at most, each with its mail waits), then its lifetime is waited out.
@@ -40,7 +32,7 @@ pub(super) fn tokens_timeout(profile: &Profile) -> Duration {
         .map(|t| {
             let journey = &profile.journeys[t.journey];
             mail_waits(profile, journey) * 3
-                + t.lifetime.map_or(Duration::ZERO, |l| l + after_lifetime(l))
+                + t.lifetime.map_or(Duration::ZERO, |l| l + AFTER_LIFETIME)
                 + super::turn_waits(profile, journey)
         })
         .max()
@@ -350,7 +342,7 @@ impl Check for Expiry {
                             Ok(walk) => walk,
                             Err(evidence) => return evidence,
                         };
-                        let old = lifetime + after_lifetime(lifetime);
+                        let old = lifetime + AFTER_LIFETIME;
                         let _waiting = ctx.load_progress.waiting(
                             self.id(),
                             format!(

@@ -47,8 +47,7 @@ pub struct RawToken {
     /// The step that spends it.
     pub used_by: Spanned<String>,
     /// How long the app says the link works (staging set short, e.g. "3s"): the expiry check
-    /// waits this long plus a second (half the lifetime when it is under a second), at most
-    /// 120s.
+    /// waits this long plus a second, at most 120s.
     pub lifetime: Option<Spanned<String>>,
     /// A link issued longer ago than its lifetime and never used (`${OLD_RESET_LINK}`):
     /// the expiry check tries it instead of waiting.
