@@ -1,8 +1,10 @@
 //! The launch decision in three parts, and what blocks it. Pure: a function of the results.
 //!
-//! - problems found: FAIL and ERROR (and WARN under `--fail-on warn`): NOT READY;
+//! - problems found: FAIL, and ERROR where the check reached what it audits and met
+//!   something broken (and WARN under `--fail-on warn`): NOT READY;
 //! - not verified: critical and high checks that could not run, each naming the key that
-//!   lets it run: with no problem, NOT VERIFIED;
+//!   lets it run, and ERRORs that never reached what they audit (nothing answered them):
+//!   with no problem, NOT VERIFIED;
 //! - handover items still OPEN: with no problem, NOT VERIFIED too.
 //!
 //! Only an audit with none of the three is READY.
@@ -39,6 +41,9 @@ pub struct Blocker {
     pub status: Status,
     pub severity: Severity,
     pub reason: String,
+    /// An ERROR that nothing it audits answered: not verified rather than a problem.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreached: bool,
 }
 
 impl Blocker {
@@ -46,6 +51,7 @@ impl Blocker {
     pub fn part(&self) -> Part {
         match self.status {
             Status::Skip => Part::NotVerified,
+            Status::Error if self.unreached => Part::NotVerified,
             Status::Open => Part::Open,
             _ => Part::Problem,
         }
@@ -58,10 +64,11 @@ pub struct Decision {
     /// "READY", "NOT READY" (problems found) or "NOT VERIFIED" (none found, but something
     /// critical is not verified or a handover item is open).
     pub verdict: String,
-    /// Problems found: FAIL and ERROR (and WARN under `--fail-on warn`).
+    /// Problems found: FAIL and ERROR that reached the target (and WARN under
+    /// `--fail-on warn`).
     #[serde(default)]
     pub problems: usize,
-    /// Critical and high checks that could not run.
+    /// Critical and high checks that could not run, and ERRORs that reached nothing.
     #[serde(default)]
     pub not_verified: usize,
     /// Handover items left OPEN.
@@ -90,9 +97,7 @@ impl Decision {
         }
         let mut left = Vec::new();
         if not_verified > 0 {
-            left.push(format!(
-                "{not_verified} critical or high check(s) not verified"
-            ));
+            left.push(format!("{not_verified} check(s) not verified"));
         }
         if open > 0 {
             left.push(format!("{open} handover item(s) open"));
@@ -147,6 +152,7 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
                 status: r.status,
                 severity: r.severity,
                 reason,
+                unreached: r.unreached,
             })
         })
         .collect();
@@ -169,6 +175,7 @@ pub fn decide(results: &[CheckResult], fail_on: FailOn) -> Decision {
             status: Status::Skip,
             severity: Severity::Critical,
             reason: "no check ran".into(),
+            unreached: false,
         });
     }
     // Problems first, worst first: the order a founder should act in; then what is not
@@ -245,7 +252,7 @@ mod tests {
         );
         assert_eq!(
             unverified.headline(),
-            "NOT VERIFIED: no problem found; 1 critical or high check(s) not verified, 1 handover item(s) open"
+            "NOT VERIFIED: no problem found; 1 check(s) not verified, 1 handover item(s) open"
         );
         let failed = result("z.fail", Severity::Low, Status::Fail);
         let broken = decide(&[pass, skipped, open, failed], FailOn::Fail);
@@ -253,5 +260,23 @@ mod tests {
         assert_eq!(broken.headline(), "NOT READY: 1 problem(s) found");
         // The low FAIL comes before the critical SKIP: problems first.
         assert_eq!(broken.blockers[0].id, "z.fail");
+    }
+
+    #[test]
+    fn an_error_that_reached_nothing_is_to_verify_not_a_problem() {
+        let pass = result("a.pass", Severity::Critical, Status::Pass);
+        let unreached = CheckResult {
+            unreached: true,
+            ..result("b.down", Severity::Critical, Status::Error)
+        };
+        let verdict = decide(&[pass.clone(), unreached.clone()], FailOn::Fail);
+        assert_eq!(verdict.verdict, "NOT VERIFIED");
+        assert_eq!((verdict.problems, verdict.not_verified), (0, 1));
+        // One that reached the app and met something broken is a problem, first.
+        let broken = result("c.broken", Severity::Low, Status::Error);
+        let verdict = decide(&[pass, unreached, broken], FailOn::Fail);
+        assert_eq!(verdict.verdict, "NOT READY");
+        assert_eq!((verdict.problems, verdict.not_verified), (1, 1));
+        assert_eq!(verdict.blockers[0].id, "c.broken");
     }
 }

@@ -112,7 +112,7 @@ async fn run_phase(
         let task_check = check.clone();
         let task_ctx = ctx.clone();
         let check_timeout = check.timeout(&ctx.profile);
-        let handle = tasks.spawn(async move {
+        let handle = tasks.spawn(crate::net::contact::scoped(async move {
             match tokio::time::timeout(check_timeout, task_check.run(&task_ctx)).await {
                 Ok(finding) => finding,
                 Err(_) => Finding::error(format!(
@@ -120,14 +120,15 @@ async fn run_phase(
                     humantime::format_duration(check_timeout)
                 )),
             }
-        });
+        }));
         running.insert(handle.id(), (check, meta, Instant::now()));
     }
 
     ctx.load_progress.phase(phase, running.len());
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (id, finding) = match joined {
-            Ok((id, finding)) => (id, finding),
+        // A crash is ours, not the target's: it counts as reached, a problem to report.
+        let (id, (finding, answered)) = match joined {
+            Ok((id, outcome)) => (id, outcome),
             Err(error) => {
                 let id = error.id();
                 let reason = if error.is_panic() {
@@ -135,12 +136,19 @@ async fn run_phase(
                 } else {
                     "the check was cancelled".to_string()
                 };
-                (id, Finding::error(reason))
+                (id, (Finding::error(reason), true))
             }
         };
         if let Some((check, meta, started)) = running.remove(&id) {
             ctx.load_progress.check_finished(check.id());
-            results.push(ran(&*check, meta, finding, started.elapsed(), ctx));
+            results.push(ran(
+                &*check,
+                meta,
+                finding,
+                answered,
+                started.elapsed(),
+                ctx,
+            ));
         }
     }
     results
@@ -186,6 +194,7 @@ fn unrun(check: &dyn Check, title: String, severity: Severity, summary: String) 
         duration_ms: 0,
         waiver: None,
         novelty: None,
+        unreached: false,
     }
 }
 
@@ -193,6 +202,7 @@ fn ran(
     check: &dyn Check,
     meta: &CheckMeta,
     finding: Finding,
+    answered: bool,
     elapsed: Duration,
     ctx: &Ctx,
 ) -> CheckResult {
@@ -239,6 +249,7 @@ fn ran(
             total: c.total,
             left: c.left.iter().map(|why| redact(why)).collect(),
         }),
+        unreached: finding.status == Status::Error && !answered,
         needs: finding.needs.clone(),
         evidence: finding
             .evidence

@@ -291,6 +291,10 @@ pub struct CheckResult {
     /// With `--baseline`, for non-passing results: whether the previous run had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty: Option<Novelty>,
+    /// For ERROR: nothing the check audits answered it (the origin was down, a gate stood
+    /// in front, its input was missing), so it is "not verified", not a problem found.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreached: bool,
 }
 
 #[cfg(test)]
@@ -311,6 +315,7 @@ impl CheckResult {
             duration_ms: 0,
             waiver: None,
             novelty: None,
+            unreached: false,
         }
     }
 }

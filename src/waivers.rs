@@ -197,6 +197,7 @@ pub fn apply(results: &mut [CheckResult], waivers: &[Waiver], today: &str) -> Op
         duration_ms: 0,
         waiver: None,
         novelty: None,
+        unreached: false,
     })
 }
 

@@ -170,7 +170,9 @@ impl Dns {
         }
     }
 
-    /// A and AAAA for `host`. IP literals resolve to themselves.
+    /// A and AAAA for `host`. IP literals resolve to themselves. Mostly asked to connect,
+    /// so an answer here is no contact with what a check audits (the records a check reads
+    /// are: [`Dns::typed`]).
     pub async fn lookup_ip(&self, host: &str) -> Result<Lookup, DnsFailure> {
         if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
             return Ok(Lookup::Found(vec![ip]));
@@ -207,7 +209,17 @@ impl Dns {
             return Ok(DnsAnswer::NoSuchName);
         };
         self.silent(name)?;
-        match self.resolver.lookup(query, kind).await {
+        let answer = self
+            .resolver
+            .lookup(query, kind)
+            .await
+            .map_err(|error| classify(name, error));
+        // A check reading records reached the zone it audits; NXDOMAIN and NODATA are the
+        // nameserver's answers too.
+        if !matches!(answer, Err(Err(_))) {
+            super::contact::answered();
+        }
+        match answer {
             Ok(lookup) => {
                 let records: Vec<(RData, u32)> = lookup
                     .answers()
@@ -224,7 +236,7 @@ impl Dns {
                     DnsAnswer::Records(records)
                 })
             }
-            Err(error) => match classify(name, error)? {
+            Err(classified) => match classified? {
                 Lookup::NoSuchName => Ok(DnsAnswer::NoSuchName),
                 _ => {
                     self.no_cname_loop(name, kind).await?;

@@ -1,6 +1,7 @@
 //! The only door to the network: every check's DNS and HTTP traffic goes through here, so
 //! scope, credentials, timeouts, body caps and redaction are enforced once.
 
+pub mod contact;
 pub mod credentials;
 pub mod dns;
 pub mod http;

@@ -232,9 +232,18 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
         .filter(|b| b.part() == Part::NotVerified)
     {
         let result = run.results.iter().find(|r| r.id == blocker.id);
-        // The key that lets it run, or (left out by the command line, say) why it did not.
+        // The key that lets it run, or (left out by the command line, say) why it did not;
+        // an ERROR that reached nothing, the run's cause or its own.
         let how = match result.and_then(|r| r.needs.as_deref()) {
             Some(key) => format!("add `{key}`"),
+            None if blocker.status == Status::Error => match run.causes.first() {
+                // The cause is said once, at the top of the table.
+                Some(_) => "not reached, first the cause above".to_string(),
+                None => format!(
+                    "not reached ({})",
+                    result.map_or(blocker.reason.as_str(), |r| r.summary.as_str())
+                ),
+            },
             None => format!(
                 "not run ({})",
                 result.map_or(blocker.reason.as_str(), |r| r.summary.as_str())

@@ -8,6 +8,7 @@ use launch_audit::AuditOptions;
 use launch_audit::catalogue::{CheckMeta, Kind};
 use launch_audit::check::{Applicability, Check, CheckFuture};
 use launch_audit::ctx::Ctx;
+use launch_audit::decision::Part;
 use launch_audit::engine::Selection;
 use launch_audit::profile::Profile;
 use launch_audit::registry;
@@ -174,21 +175,24 @@ async fn panicking_and_overrunning_checks_are_errors_and_the_rest_still_report()
         assert_eq!(status(id).0, Status::Pass, "{id} still reports");
     }
     assert!(!run.decision.ready);
-    // Besides the checks left out (SKIP), exactly the four broken ones block.
-    let blocking: Vec<&str> = run
+    // Besides the checks left out (SKIP), exactly the four broken ones block. A crash and
+    // a missing catalogue entry are problems (ours); the two that never contacted the
+    // target (one slept past its timeout, one claimed a PASS it could not show) proved
+    // nothing either way, so they are left to verify, after the problems.
+    let blocking: Vec<(&str, Part)> = run
         .decision
         .blockers
         .iter()
         .filter(|b| b.status != Status::Skip)
-        .map(|b| b.id.as_str())
+        .map(|b| (b.id.as_str(), b.part()))
         .collect();
     assert_eq!(
         blocking,
         [
-            "test.no-evidence",
-            "test.panics",
-            "test.sleeps",
-            "test.uncatalogued"
+            ("test.panics", Part::Problem),
+            ("test.uncatalogued", Part::Problem),
+            ("test.no-evidence", Part::NotVerified),
+            ("test.sleeps", Part::NotVerified),
         ]
     );
 }
@@ -275,6 +279,27 @@ fn target_down_is_error_never_pass() {
         causes[0].contains("did not answer when the audit started")
             && causes[0].contains("app.acme.test"),
         "{causes:?}"
+    );
+    // Nothing the ERRORs audit answered them: they are to verify, not problems found. The
+    // one exception reached what it audits: the domain's nameserver published an MTA-STS
+    // policy whose host then refused the connection, which breaks the policy for every
+    // sender, so it is a problem.
+    for result in report["results"].as_array().unwrap() {
+        if result["status"] == "ERROR" && result["id"] != "email.mta-sts" {
+            assert_eq!(result["unreached"], true, "{result}");
+        }
+    }
+    let decision = &report["decision"];
+    assert_eq!(decision["verdict"], "NOT READY", "{decision}");
+    assert_eq!(decision["problems"], 1, "{decision}");
+    assert_eq!(decision["blockers"][0]["id"], "email.mta-sts", "{decision}");
+    let table = stdout(&setup.run(&["--only", "headers", "--only", "cors"]));
+    assert!(
+        table.contains("NOT VERIFIED: no problem found;")
+            && table.contains(
+                "not reached, first the cause above: cors.origin-policy, headers.security"
+            ),
+        "{table}"
     );
 }
 

@@ -421,6 +421,11 @@ impl Http {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        // The app itself answered (its own page, or its own failure), not a gate in front:
+        // whatever the body does next, the check reached what it audits.
+        if super::reached::gate_of(status, &headers, None).is_none() {
+            super::contact::answered();
+        }
         if !request.unrecorded && !request.provokes_limit {
             self.limited.sent(status, &described);
         }
