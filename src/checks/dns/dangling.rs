@@ -86,7 +86,7 @@ impl Check for Dangling {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        super::needs_dns_names(profile)
+        super::needs_host_names(profile, true)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {

@@ -23,7 +23,7 @@ impl Check for Resolution {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        needs_dns_names(profile)
+        needs_host_names(profile, false)
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
@@ -75,6 +75,19 @@ pub(crate) fn needs_dns_names(profile: &Profile) -> Applicability {
     {
         Applicability::NotApplicable {
             reason: "every host is an IP literal and no [target] domain is named: there is no DNS name to check".into(),
+        }
+    } else {
+        Applicability::Run
+    }
+}
+
+/// N/A when no host the profile names has a name (IP literals only), nor, with
+/// `subdomains`, does `[dns] subdomains` list one: the domain's own records (CAA, mail) are
+/// other checks' to read, and there is no host name to resolve or follow.
+pub(crate) fn needs_host_names(profile: &Profile, subdomains: bool) -> Applicability {
+    if profile.dns_names().is_empty() && (!subdomains || profile.subdomains.is_empty()) {
+        Applicability::NotApplicable {
+            reason: "every host the profile names is an IP literal: there is no host name to resolve (the domain's own records are read by dns.caa and email.*)".into(),
         }
     } else {
         Applicability::Run

@@ -25,7 +25,31 @@ pub(super) fn start_with_front_end(variant: &str, build: &str, dir: &Path) -> Ch
     start_serving(variant, dir, Some(&dist))
 }
 
+/// The complete right app (the READY baseline): its mail through MailDev's SMTP port,
+/// DKIM-signed for `domain` with the key at `dkim_key`; `flaw` plants one mistake.
+pub(super) fn start_complete(
+    dir: &Path,
+    smtp: u16,
+    domain: &str,
+    dkim_key: &Path,
+    flaw: Option<&str>,
+) -> Child {
+    let mut env = vec![
+        ("SMTP_PORT", smtp.to_string()),
+        ("MAIL_DOMAIN", domain.to_string()),
+        ("DKIM_KEY", dkim_key.display().to_string()),
+    ];
+    if let Some(flaw) = flaw {
+        env.push(("LAUNCH_AUDIT_FLAW", flaw.to_string()));
+    }
+    launch("right", dir, None, &env)
+}
+
 fn start_serving(variant: &str, dir: &Path, front_end: Option<&Path>) -> Child {
+    launch(variant, dir, front_end, &[])
+}
+
+fn launch(variant: &str, dir: &Path, front_end: Option<&Path>, env: &[(&str, String)]) -> Child {
     let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
     std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
     std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
@@ -47,6 +71,7 @@ fn start_serving(variant: &str, dir: &Path, front_end: Option<&Path>) -> Child {
     if let Some(dist) = front_end {
         command.env("FRONTEND_DIST", dist);
     }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
     Child::start(command, &format!("express ({variant})"))
 }
 

@@ -125,16 +125,16 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-struct MailDev {
+pub(super) struct MailDev {
     process: std::process::Child,
-    smtp: u16,
-    web: u16,
+    pub(super) smtp: u16,
+    pub(super) web: u16,
     _dir: tempfile::TempDir,
 }
 
 /// The two MailDev lines in use: 2 serves its API at the root, 3 under `/api`.
 #[derive(Clone, Copy, Debug)]
-enum MailDevVersion {
+pub(super) enum MailDevVersion {
     Two,
     Three,
 }
@@ -164,7 +164,7 @@ impl MailDevVersion {
 }
 
 impl MailDev {
-    fn start(version: MailDevVersion) -> MailDev {
+    pub(super) fn start(version: MailDevVersion) -> MailDev {
         let script = version.script();
         assert!(
             script.exists(),

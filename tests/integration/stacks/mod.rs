@@ -19,6 +19,7 @@ mod mail;
 mod nginx;
 mod proxy;
 mod python;
+mod ready;
 
 /// A Stripe live key that no Stripe account holds (secret-shaped, for the scan only); the
 /// Express and Flask apps plant the same one.

@@ -11,6 +11,13 @@
 //   empty-page     right, with an invoices route whose every answer is an empty page in a
 //                  pagination envelope (as Strapi answers): nothing there is anyone's
 //
+// The complete app (issue 36's READY baseline): with SMTP_PORT set, sign-up mails a
+// verification link and a reset request mails its link through that SMTP server (MailDev),
+// DKIM-signed with the key at DKIM_KEY for MAIL_DOMAIN; a new password ends the account's
+// sessions. LAUNCH_AUDIT_FLAW plants one mistake in the right variant (FLAWS below), for
+// the one-flaw-one-FAIL matrix. Every variant logs each request (method, path, status) to
+// DIR/app.log and redirects plain HTTP on a second port to HTTPS.
+//
 // Usage: node app.js VARIANT DIR   (DIR holds cert.pem and key.pem)
 // With FRONTEND_DIST set, the pages are that built front end (tests/stacks/frontend) instead
 // of the one-line page. /openapi.json is the API's own spec, role-filtered.
@@ -20,7 +27,9 @@
 
 "use strict";
 
+const crypto = require("crypto");
 const fs = require("fs");
+const http = require("http");
 const https = require("https");
 const path = require("path");
 const express = require("express");
@@ -38,6 +47,27 @@ if (!["right", "wrong", "trusted-proxy", "half-fixed", "empty-page"].includes(va
   process.exit(2);
 }
 const wrong = variant === "wrong";
+// One planted mistake each, on the right variant only.
+const FLAWS = ["cors-reflect", "no-login-limit", "unscoped-list", "reusable-reset"];
+const flaw = process.env.LAUNCH_AUDIT_FLAW || "";
+if (flaw && (variant !== "right" || !FLAWS.includes(flaw))) {
+  console.error(`LAUNCH_AUDIT_FLAW: one of ${FLAWS.join(", ")}, on the right variant`);
+  process.exit(2);
+}
+const mailDomain = process.env.MAIL_DOMAIN || "acme.test";
+const mailer = process.env.SMTP_PORT
+  ? require("nodemailer").createTransport({
+      host: "127.0.0.1",
+      port: Number(process.env.SMTP_PORT),
+      secure: false,
+      ignoreTLS: true,
+      dkim: {
+        domainName: mailDomain,
+        keySelector: "s1",
+        privateKey: fs.readFileSync(process.env.DKIM_KEY, "utf8"),
+      },
+    })
+  : null;
 // The development error handler prints stacks; production prints "Internal Server Error".
 const appEnv = wrong ? "development" : "production";
 
@@ -64,7 +94,9 @@ const notes = [];
 
 function sign(name, expiresIn) {
   const user = users[name];
-  return jwt.sign({ sub: name, email: user.email, org: user.org, role: user.role }, SECRET, {
+  // `gen`: the account's password generation; a new password ends the tokens before it.
+  const claims = { sub: name, email: user.email, org: user.org, role: user.role, gen: user.gen || 0 };
+  return jwt.sign(claims, SECRET, {
     algorithm: "HS256",
     expiresIn,
   });
@@ -80,6 +112,12 @@ if (variant === "trusted-proxy") {
 if (!wrong) {
   app.use(helmet());
 }
+// One line per request, no header or query: what the app's log keeps.
+const accessLog = fs.createWriteStream(path.join(dir, "app.log"), { flags: "a" });
+app.use((req, res, next) => {
+  res.on("finish", () => accessLog.write(`${new Date().toISOString()} ${req.method} ${req.path} ${res.statusCode}\n`));
+  next();
+});
 app.use(cookieParser());
 app.use(express.json({ limit: "100kb" }));
 app.use(
@@ -96,7 +134,7 @@ app.use(
   }),
 );
 
-const corsPolicy = wrong
+const corsPolicy = wrong || flaw === "cors-reflect"
   ? // Reflects any Origin, with credentials.
     cors({ origin: true, credentials: true })
   : cors({ origin: [ALLOWED_ORIGIN], credentials: true });
@@ -164,7 +202,7 @@ const loginLimiter = rateLimit({
   validate: { trustProxy: false },
 });
 const loginRoute = [];
-if (!wrong) {
+if (!wrong && flaw !== "no-login-limit") {
   loginRoute.push(loginLimiter);
 }
 app.post("/auth/login", ...loginRoute, (req, res) => {
@@ -174,7 +212,7 @@ app.post("/auth/login", ...loginRoute, (req, res) => {
     return res.status(400).json({ error: "email must be an email address" });
   }
   const name = Object.keys(users).find((n) => users[n].email === email);
-  if (!name || password !== PASSWORD) {
+  if (!name || password !== (users[name].password || PASSWORD)) {
     return res.status(401).json({ error: "invalid credentials" });
   }
   req.session.user = name;
@@ -184,12 +222,31 @@ app.post("/auth/login", ...loginRoute, (req, res) => {
 // Password reset, as a staging build runs it: the link's token comes back in the answer
 // instead of by mail. A link works once, for RESET_TTL_MS. Wrong: an expired link throws
 // (as an unhandled TokenExpiredError does) and the error handler answers 500.
+// With a mailer, the link goes by mail to an account's address, and the new password ends
+// the account's sessions.
 const RESET_TTL_MS = 1000;
 const resets = new Map();
-app.post("/auth/reset-request", (req, res) => {
-  const token = require("crypto").randomBytes(16).toString("hex");
-  resets.set(token, { issued: Date.now(), used: false });
-  res.status(202).json({ token });
+const origin = () => `https://127.0.0.1:${appPort}`;
+async function send(to, subject, text) {
+  await mailer.sendMail({ from: `Acme <no-reply@${mailDomain}>`, to, subject, text });
+}
+app.post("/auth/reset-request", async (req, res, next) => {
+  const token = crypto.randomBytes(16).toString("hex");
+  if (!mailer) {
+    resets.set(token, { issued: Date.now(), used: false });
+    return res.status(202).json({ token });
+  }
+  const email = req.body && req.body.email;
+  const name = Object.keys(users).find((n) => users[n].email === email);
+  if (name) {
+    resets.set(token, { issued: Date.now(), used: false, user: name });
+    try {
+      await send(email, "Reset your password", `Set a new password: ${origin()}/reset?token=${token}\n`);
+    } catch (err) {
+      return next(err);
+    }
+  }
+  res.status(202).json({ sent: true });
 });
 app.post("/auth/reset", (req, res, next) => {
   const link = resets.get(req.body && req.body.token);
@@ -199,8 +256,69 @@ app.post("/auth/reset", (req, res, next) => {
     if (wrong) return next(new Error("TokenExpiredError: reset link expired"));
     return res.status(410).json({ error: "this link has expired" });
   }
-  link.used = true;
+  if (flaw !== "reusable-reset") link.used = true;
+  if (link.user) {
+    const password = req.body && req.body.password;
+    if (typeof password !== "string" || password.length < 8) {
+      return res.status(400).json({ error: "a password of 8 characters or more" });
+    }
+    users[link.user].password = password;
+    users[link.user].gen = (users[link.user].gen || 0) + 1;
+  }
   res.json({ reset: true });
+});
+
+// Sign-up and address verification (with a mailer): a new account in an org of its own,
+// a session at once, and a link that verifies the account it was sent to, and no other.
+const verifications = new Map();
+let signups = 0;
+function signedIn(req) {
+  const header = req.get("authorization") || "";
+  if (!header.startsWith("Bearer ")) return null;
+  try {
+    const claims = jwt.verify(header.slice(7), SECRET, { algorithms: ["HS256"] });
+    const user = users[claims.sub];
+    return user && (claims.gen || 0) === (user.gen || 0) ? claims : null;
+  } catch (err) {
+    return null;
+  }
+}
+app.post("/auth/signup", async (req, res, next) => {
+  if (!mailer) return res.status(404).json({ error: "not found" });
+  const { email, password } = req.body || {};
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email) || typeof password !== "string" || password.length < 8) {
+    return res.status(400).json({ error: "an email and a password of 8 characters or more" });
+  }
+  if (Object.values(users).some((u) => u.email === email) || signups >= 200) {
+    return res.status(409).json({ error: "that address has an account" });
+  }
+  signups += 1;
+  const name = `signup-${signups}`;
+  users[name] = { email, org: `s${signups}`, role: "member", password, verified: false, gen: 0 };
+  const token = crypto.randomBytes(16).toString("hex");
+  verifications.set(token, { user: name, used: false });
+  try {
+    await send(email, "Verify your address", `Verify it: ${origin()}/auth/verify?token=${token}\n`);
+  } catch (err) {
+    return next(err);
+  }
+  res.status(201).json({ session: sign(name, "1h") });
+});
+app.get("/auth/verify", (req, res) => {
+  const claims = signedIn(req);
+  if (!claims) return res.status(401).json({ error: "sign in first" });
+  const link = verifications.get(typeof req.query.token === "string" ? req.query.token : "");
+  if (!link) return res.status(404).json({ error: "unknown link" });
+  if (link.used) return res.status(410).json({ error: "this link was already used" });
+  if (link.user !== claims.sub) return res.status(403).json({ error: "this link belongs to another account" });
+  link.used = true;
+  users[link.user].verified = true;
+  res.json({ verified: true });
+});
+app.get("/auth/account", (req, res) => {
+  const claims = signedIn(req);
+  if (!claims) return res.status(401).json({ error: "sign in first" });
+  res.json({ email: claims.email, verified: !!users[claims.sub].verified });
 });
 
 // A return URL after login.
@@ -222,6 +340,10 @@ function requireAuth(req, res, next) {
   try {
     // Wrong: "expired tokens kept failing in testing".
     req.user = jwt.verify(token, SECRET, { algorithms: ["HS256"], ignoreExpiration: wrong });
+    const user = users[req.user.sub];
+    if (!wrong && (!user || (req.user.gen || 0) !== (user.gen || 0))) {
+      return res.status(401).json({ error: "invalid token" });
+    }
     next();
   } catch (err) {
     res.status(401).json({ error: "invalid token" });
@@ -333,7 +455,7 @@ app.get("/api/projects/:id", (req, res) => {
 
 // The list: only the caller's org's projects (wrong and half-fixed: every org's).
 app.get("/api/projects", (req, res) => {
-  const unscoped = wrong || variant === "half-fixed";
+  const unscoped = wrong || variant === "half-fixed" || flaw === "unscoped-list";
   const list = Object.entries(projects)
     .filter(([, p]) => unscoped || p.org === req.user.org)
     .map(([id, p]) => ({ id, ...p }));
@@ -368,11 +490,20 @@ const tls = {
   key: fs.readFileSync(path.join(dir, "key.pem")),
 };
 let cdnPort = 0;
+let appPort = 0;
+// Plain HTTP: a permanent redirect to the same path over HTTPS.
+const redirector = http.createServer((req, res) => {
+  res.writeHead(301, { Location: `https://127.0.0.1:${appPort}${req.url}` });
+  res.end();
+});
 const cdnServer = https.createServer(tls, cdn).listen(0, "127.0.0.2", () => {
   cdnPort = cdnServer.address().port;
   const appServer = https.createServer(tls, app).listen(0, "127.0.0.1", () => {
+    appPort = appServer.address().port;
+    redirector.listen(0, "127.0.0.1", () => {
     const ready = {
-      port: appServer.address().port,
+      port: appPort,
+      http_port: redirector.address().port,
       cdn_port: cdnPort,
       tokens: {
         alice: sign("alice", "1h"),
@@ -383,6 +514,7 @@ const cdnServer = https.createServer(tls, cdn).listen(0, "127.0.0.2", () => {
       password: PASSWORD,
     };
     process.stdout.write(JSON.stringify(ready) + "\n");
+    });
   });
 });
 process.stdin.on("end", () => process.exit(0));
