@@ -1,7 +1,7 @@
 //! What to do about a result, by its status: one place for every report and the next-task
-//! list. A FAIL or WARN gets the catalogue's fix; an ERROR is no finding about the app, so
-//! it gets what lets the check decide (the run's root cause when there is one), never the
-//! FAIL's fix; a SKIP gets the key to add; an OPEN item what to do and how to attest it.
+//! list. A FAIL or WARN gets the catalogue's fix; an ERROR is no verdict on the rule, so
+//! it gets what lets the check decide (the run's root cause when there is one; what broke
+//! when it reached the app, what it could not reach otherwise), never the FAIL's fix; a SKIP gets the key to add; an OPEN item what to do and how to attest it.
 
 use crate::catalogue;
 use crate::result::{CheckResult, Status};
@@ -34,8 +34,12 @@ pub fn remedy(result: &CheckResult, causes: &[String], domain: &str) -> String {
         }
         Status::Error => match causes.first() {
             Some(cause) => format!("Not decided yet, no finding: first the run's cause: {cause}."),
+            None if result.unreached => format!(
+                "Not decided yet, no finding: it reached nothing it audits; fix what its evidence names (a profile key, the network, an origin that is down), then `launch-audit run --only {}`.",
+                result.id
+            ),
             None => format!(
-                "Not decided yet, no finding: fix what its evidence names (a route, a profile key, the network), then `launch-audit run --only {}`.",
+                "It reached the app and met something broken (a crash, an answer cut short, a hang): fix what its evidence names, then `launch-audit run --only {}`.",
                 result.id
             ),
         },
@@ -78,6 +82,16 @@ mod tests {
             "an ERROR is not told the FAIL's fix: {error}"
         );
         assert!(error.contains("--only secrets.client-bundle"), "{error}");
+        assert!(error.contains("met something broken"), "{error}");
+        let unreached = CheckResult {
+            unreached: true,
+            ..result(id, Status::Error)
+        };
+        let unreached = remedy(&unreached, &[], "acme.test");
+        assert!(
+            unreached.contains("reached nothing it audits"),
+            "{unreached}"
+        );
         let caused = remedy(
             &result(id, Status::Error),
             &["the target limited this audit".into()],

@@ -217,7 +217,7 @@ impl Dns {
         // A check reading records reached the zone it audits; NXDOMAIN and NODATA are the
         // nameserver's answers too.
         if !matches!(answer, Err(Err(_))) {
-            super::contact::answered();
+            super::contact::dns_answered();
         }
         match answer {
             Ok(lookup) => {

@@ -24,9 +24,6 @@ pub struct TableStyle {
     pub width: Option<u16>,
 }
 
-/// Blockers listed with their fix; the rest are counted (all are in `-v` and the reports).
-const BLOCKERS_SHOWN: usize = 10;
-
 pub(super) fn render(run: &AuditRun, style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
     if style.quiet {
         return decision(run, style, out);
@@ -195,7 +192,9 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
     if !problems.is_empty() {
         writeln!(out, "\nProblems found:")?;
     }
-    for blocker in problems.iter().take(BLOCKERS_SHOWN) {
+    // Every problem, worst first, each on one line: none hides behind a count, and what
+    // is left to verify comes after them.
+    for blocker in &problems {
         let fix = run
             .results
             .iter()
@@ -216,13 +215,6 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
             )
         )?;
     }
-    let rest = problems.len().saturating_sub(BLOCKERS_SHOWN);
-    if rest > 0 {
-        writeln!(
-            out,
-            "  … and {rest} more: `launch-audit run -v`, the HTML report, or `launch-audit explain ID`"
-        )?;
-    }
     // What could not run, grouped by the profile key that lets it run.
     let mut by_key: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for blocker in run
@@ -239,10 +231,8 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
             None if blocker.status == Status::Error => match run.causes.first() {
                 // The cause is said once, at the top of the table.
                 Some(_) => "not reached, first the cause above".to_string(),
-                None => format!(
-                    "not reached ({})",
-                    result.map_or(blocker.reason.as_str(), |r| r.summary.as_str())
-                ),
+                // Its own cause is in its row and evidence; the ids must fit the line.
+                None => "not reached, see its evidence".to_string(),
             },
             None => format!(
                 "not run ({})",
@@ -269,13 +259,11 @@ fn blockers(run: &AuditRun, width: usize, out: &mut dyn Write) -> io::Result<()>
         .map(|b| b.id.as_str())
         .collect();
     if !open.is_empty() {
+        writeln!(out)?;
         writeln!(
             out,
             "{}",
-            clip(
-                &format!("\nHandover items open: {}", open.join(", ")),
-                width
-            )
+            clip(&format!("Handover items open: {}", open.join(", ")), width)
         )?;
     }
     Ok(())

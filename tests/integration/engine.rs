@@ -280,19 +280,17 @@ fn target_down_is_error_never_pass() {
             && causes[0].contains("app.acme.test"),
         "{causes:?}"
     );
-    // Nothing the ERRORs audit answered them: they are to verify, not problems found. The
-    // one exception reached what it audits: the domain's nameserver published an MTA-STS
-    // policy whose host then refused the connection, which breaks the policy for every
-    // sender, so it is a problem.
+    // Nothing the ERRORs audit answered them: they are to verify, not problems found, and
+    // the decision says so (NOT VERIFIED, exit 1). email.mta-sts read its DNS record, but
+    // the policy host it then asked never answered: not reached either.
     for result in report["results"].as_array().unwrap() {
-        if result["status"] == "ERROR" && result["id"] != "email.mta-sts" {
+        if result["status"] == "ERROR" {
             assert_eq!(result["unreached"], true, "{result}");
         }
     }
     let decision = &report["decision"];
-    assert_eq!(decision["verdict"], "NOT READY", "{decision}");
-    assert_eq!(decision["problems"], 1, "{decision}");
-    assert_eq!(decision["blockers"][0]["id"], "email.mta-sts", "{decision}");
+    assert_eq!(decision["verdict"], "NOT VERIFIED", "{decision}");
+    assert_eq!(decision["problems"], 0, "{decision}");
     let table = stdout(&setup.run(&["--only", "headers", "--only", "cors"]));
     assert!(
         table.contains("NOT VERIFIED: no problem found;")

@@ -451,36 +451,134 @@ const FROM_SPEC: &[&str] = &[
 
 /// The whole path: the spec the app serves → `init --openapi URL --probe` with two logins
 /// (the only values typed by hand) → `run` reaches the hand-written profile's verdicts.
+/// The two logins `init --probe` is given against the fixture, as its environment.
+const CREDENTIALS: [(&str, &str); 4] = [
+    ("ALICE_USER", "alice@acme.test"),
+    ("ALICE_PASSWORD", fixtures::auth::PASSWORD),
+    ("MALLORY_USER", "bob@globex.test"),
+    ("MALLORY_PASSWORD", fixtures::auth::PASSWORD),
+];
+
+/// `init --openapi` of the fixture's served spec with `--probe` and two logins: the
+/// profile's path and what init printed.
+fn init_from_the_served_spec(setup: &Setup) -> (std::path::PathBuf, std::process::Output) {
+    let out = setup.path("from-spec.toml");
+    let spec = format!("{}/openapi.json", setup.target.https_origin("app"));
+    let dns = setup.target.dns_addr().to_string();
+    let ca = setup.path("fixture-ca.pem");
+    let output = launch_audit(
+        &[
+            "init",
+            "--openapi",
+            &spec,
+            "--probe",
+            "--nameserver",
+            &dns,
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &CREDENTIALS,
+    );
+    (out, output)
+}
+
+/// The first screen of an audit run with nothing but what `init` wrote: on the correct
+/// app it says no problem was found and lists what to add, by the key that adds it; on the
+/// flawed app every problem comes first, worst first, before anything left to verify or
+/// open. The decision part of each is a snapshot (ports normalised):
+/// tests/snapshots/init-only-{hardened,vulnerable}.txt.
+#[test]
+fn an_init_only_profile_says_what_was_found_then_what_to_add() {
+    for mode in [Mode::Hardened, Mode::Vulnerable] {
+        let setup = Setup::start(mode);
+        let (profile, output) = init_from_the_served_spec(&setup);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let run = launch_audit(&["run", "-c", profile.to_str().unwrap()], &CREDENTIALS);
+        assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+        let screen = stdout(&run);
+        let lines: Vec<&str> = screen.lines().collect();
+        let headline = lines.get(1).copied().unwrap_or_default();
+        let first_blocker = lines
+            .iter()
+            .position(|l| {
+                ["Problems found:", "To verify:", "Handover items open:"]
+                    .iter()
+                    .any(|section| l.starts_with(section))
+            })
+            .unwrap_or_else(|| panic!("no blocker section:\n{screen}"));
+        let decision: String = std::iter::once(headline)
+            .chain(
+                lines[first_blocker..]
+                    .iter()
+                    .copied()
+                    .take_while(|l| !l.starts_with("write: ")),
+            )
+            .map(|l| format!("{}\n", without_ports(l)))
+            .collect();
+        match mode {
+            Mode::Hardened => {
+                assert!(
+                    headline.starts_with("NOT VERIFIED: no problem found;"),
+                    "{screen}"
+                );
+                assert!(!screen.contains("Problems found:"), "{screen}");
+                assert!(screen.contains("To verify:\n  add `"), "{screen}");
+            }
+            Mode::Vulnerable => {
+                assert!(headline.starts_with("NOT READY: "), "{screen}");
+                // Every FAIL and ERROR line comes before the first thing to verify or open.
+                let problems_end = decision
+                    .find("\nTo verify:")
+                    .or_else(|| decision.find("\nHandover items open:"))
+                    .unwrap_or(decision.len());
+                let fails = screen.lines().filter(|l| l.contains(", FAIL]")).count();
+                assert_eq!(
+                    decision[..problems_end].matches(", FAIL]").count(),
+                    fails,
+                    "{decision}"
+                );
+                assert!(fails > 0 && !decision[problems_end..].contains(", FAIL]"));
+            }
+        }
+        let snapshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/snapshots/init-only-{}.txt", mode.name()));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&snapshot, &decision).unwrap();
+        }
+        let expected = std::fs::read_to_string(&snapshot)
+            .unwrap_or_else(|_| panic!("{} (UPDATE_SNAPSHOTS=1 writes it)", snapshot.display()));
+        assert_eq!(
+            decision, expected,
+            "{mode:?}: the first screen changed; review, then UPDATE_SNAPSHOTS=1"
+        );
+    }
+}
+
+/// `:41283` → `:PORT`: the fixture's ports change every run.
+fn without_ports(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(':') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        if (4..=5).contains(&digits) {
+            out.push_str("PORT");
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn from_the_served_spec_and_two_logins_to_the_same_verdicts() {
     for mode in [Mode::Vulnerable, Mode::Hardened] {
         let setup = Setup::start(mode);
-        let out = setup.path("from-spec.toml");
-        let spec = format!("{}/openapi.json", setup.target.https_origin("app"));
-        let dns = setup.target.dns_addr().to_string();
-        let ca = setup.path("fixture-ca.pem");
-        let password = fixtures::auth::PASSWORD;
-        let credentials = [
-            ("ALICE_USER", "alice@acme.test"),
-            ("ALICE_PASSWORD", password),
-            ("MALLORY_USER", "bob@globex.test"),
-            ("MALLORY_PASSWORD", password),
-        ];
-        let output = launch_audit(
-            &[
-                "init",
-                "--openapi",
-                &spec,
-                "--probe",
-                "--nameserver",
-                &dns,
-                "--ca-file",
-                ca.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            &credentials,
-        );
+        let (out, output) = init_from_the_served_spec(&setup);
+        let credentials = CREDENTIALS;
         assert_eq!(
             output.status.code(),
             Some(0),

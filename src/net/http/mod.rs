@@ -386,6 +386,7 @@ impl Http {
         } else {
             self.politeness.slot(&origin).await
         };
+        super::contact::http_sent();
         let started = Instant::now();
         let deadline = tokio::time::Instant::from_std(started + self.timeout);
         let exchange = async {
@@ -424,7 +425,7 @@ impl Http {
         // The app itself answered (its own page, or its own failure), not a gate in front:
         // whatever the body does next, the check reached what it audits.
         if super::reached::gate_of(status, &headers, None).is_none() {
-            super::contact::answered();
+            super::contact::http_answered();
         }
         if !request.unrecorded && !request.provokes_limit {
             self.limited.sent(status, &described);
