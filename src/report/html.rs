@@ -120,9 +120,21 @@ fn summary(run: &AuditRun, out: &mut dyn Write) -> io::Result<()> {
             format!("Nothing blocks the launch; {open} finding(s) below the bar are worth a look.")
         }
     } else {
+        use crate::decision::Part;
+        let parts: Vec<String> = [
+            (Part::Problem, "problem(s) found"),
+            (Part::NotVerified, "check(s) not verified"),
+            (Part::Open, "handover item(s) open"),
+        ]
+        .iter()
+        .filter_map(|(part, words)| {
+            let n = run.decision.count(*part);
+            (n > 0).then(|| format!("{n} {words}"))
+        })
+        .collect();
         format!(
-            "The launch is blocked by {} finding(s). The most urgent fixes:",
-            run.decision.blockers.len()
+            "The launch is blocked: {}. The most urgent first:",
+            parts.join(", ")
         )
     };
     writeln!(out, "<p>{}</p>", esc(&sentence))?;
