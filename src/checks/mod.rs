@@ -92,6 +92,28 @@ pub(crate) fn stated_absent(
         })
 }
 
+/// N/A when the profile states the app serves no front end (an API-only deploy).
+pub(crate) fn front_end_absent(
+    profile: &crate::profile::Profile,
+) -> Option<crate::check::Applicability> {
+    stated_absent(
+        profile,
+        crate::profile::Absent::Frontend,
+        "the app serves no front end: no page or script to read",
+    )
+}
+
+/// N/A when the profile states the domain sends no mail.
+pub(crate) fn mail_absent(
+    profile: &crate::profile::Profile,
+) -> Option<crate::check::Applicability> {
+    stated_absent(
+        profile,
+        crate::profile::Absent::Mail,
+        "the domain sends no mail",
+    )
+}
+
 pub(crate) fn absent_or_skip(
     profile: &crate::profile::Profile,
     part: crate::profile::Absent,

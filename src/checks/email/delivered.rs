@@ -95,11 +95,7 @@ impl Check for MailDelivered {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        if let Some(absent) = crate::checks::stated_absent(
-            profile,
-            crate::profile::Absent::Mail,
-            "the domain sends no mail",
-        ) {
+        if let Some(absent) = crate::checks::mail_absent(profile) {
             return absent;
         }
         if profile.journeys.iter().any(|j| j.reads_mail()) {

@@ -91,11 +91,7 @@ impl Check for Dkim {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        if let Some(absent) = crate::checks::stated_absent(
-            profile,
-            crate::profile::Absent::Mail,
-            "the domain sends no mail",
-        ) {
+        if let Some(absent) = crate::checks::mail_absent(profile) {
             return absent;
         }
         if profile.email.dkim_selectors.is_empty() {

@@ -17,11 +17,7 @@ impl Check for SourceMaps {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        if let Some(absent) = crate::checks::stated_absent(
-            profile,
-            crate::profile::Absent::Frontend,
-            "the app serves no front end: no page or script to read",
-        ) {
+        if let Some(absent) = crate::checks::front_end_absent(profile) {
             return absent;
         }
         Applicability::Run
