@@ -5,6 +5,7 @@
 
 use crate::checks::auth::cfg::AuthPolicy;
 use crate::ctx::Ctx;
+use crate::net::contact::Shared;
 use crate::net::{Fetched, HttpRequest};
 use crate::profile::{Environment, FilledRoute, Identity, Route};
 
@@ -148,7 +149,7 @@ pub struct Control<'a> {
 type CachedControl = Result<(String, FilledRoute, std::sync::Arc<Fetched>), String>;
 
 /// Each route's control for this audit, indexed like `profile.routes` (a [`Ctx::slot`]).
-struct Controls(Vec<tokio::sync::OnceCell<CachedControl>>);
+struct Controls(Vec<tokio::sync::OnceCell<Shared<CachedControl>>>);
 
 /// `route` fetched by the first active identity that may use it and can fill it — once per
 /// audit: every check asking for the same route's control shares that answer. An error says
@@ -165,12 +166,15 @@ pub async fn control<'a>(ctx: &'a Ctx, route: &Route) -> Result<Control<'a>, Str
         return find_control(ctx, route).await;
     };
     let cached = cell
-        .get_or_init(|| async {
-            find_control(ctx, route)
-                .await
-                .map(|b| (b.identity.name.clone(), b.filled, b.response))
+        .get_or_init(|| {
+            Shared::compute(async {
+                find_control(ctx, route)
+                    .await
+                    .map(|b| (b.identity.name.clone(), b.filled, b.response))
+            })
         })
         .await
+        .read()
         .clone();
     let (name, filled, response) = cached?;
     let identity = ctx

@@ -12,6 +12,7 @@
 pub mod calls;
 pub mod services;
 
+use crate::net::contact::Shared;
 use std::sync::Arc;
 
 use crate::ctx::Ctx;
@@ -349,12 +350,15 @@ pub fn same_route(a: &str, b: &str) -> bool {
 
 /// The surface, read once per audit however many checks ask.
 pub async fn surface(ctx: &Ctx) -> Arc<Surface> {
-    let cell = ctx.slot(|_| tokio::sync::OnceCell::<Arc<Surface>>::new());
-    cell.get_or_init(|| async {
-        let bundle = crate::shipped::collect(ctx).await;
-        Arc::new(Surface::of(&bundle))
+    let cell = ctx.slot(|_| tokio::sync::OnceCell::<Shared<Arc<Surface>>>::new());
+    cell.get_or_init(|| {
+        Shared::compute(async {
+            let bundle = crate::shipped::collect(ctx).await;
+            Arc::new(Surface::of(&bundle))
+        })
     })
     .await
+    .read()
     .clone()
 }
 

@@ -14,6 +14,7 @@ pub mod js;
 mod literal;
 pub mod maps;
 
+use crate::net::contact::Shared;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -261,10 +262,11 @@ async fn read_facts(text: Arc<String>) -> Arc<ScriptFacts> {
 
 /// The bundle, fetched once per audit however many checks read it.
 pub async fn collect(ctx: &Ctx) -> Arc<Bundle> {
-    let collected = ctx.slot(|_| tokio::sync::OnceCell::<Arc<Bundle>>::new());
+    let collected = ctx.slot(|_| tokio::sync::OnceCell::<Shared<Arc<Bundle>>>::new());
     collected
-        .get_or_init(|| async { Arc::new(fetch(ctx).await) })
+        .get_or_init(|| Shared::compute(async { Arc::new(fetch(ctx).await) }))
         .await
+        .read()
         .clone()
 }
 

@@ -3,6 +3,7 @@
 //! answer reads (rows, missing, refused). One listing per caller and table per audit,
 //! shared by the family's checks.
 
+use crate::net::contact::Shared;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -262,7 +263,7 @@ pub async fn ask(ctx: &Ctx, baas: &Baas, request: &HttpRequest<'_>) -> Listing {
     }
 }
 
-type Listings = Mutex<HashMap<(String, String), Arc<tokio::sync::OnceCell<Listing>>>>;
+type Listings = Mutex<HashMap<(String, String), Arc<tokio::sync::OnceCell<Shared<Listing>>>>>;
 
 /// The rows `caller` is served by `name`'s listing, asked once per audit.
 pub async fn list(ctx: &Ctx, baas: &Baas, caller: Caller<'_>, name: &str) -> Listing {
@@ -274,12 +275,15 @@ pub async fn list(ctx: &Ctx, baas: &Baas, caller: Caller<'_>, name: &str) -> Lis
             .or_default()
             .clone()
     };
-    cell.get_or_init(|| async {
-        let Some(url) = list_url(baas, name) else {
-            return Listing::Unexpected(format!("`{name}` makes no URL under {}", baas.url));
-        };
-        ask(ctx, baas, &request(baas, Method::Get, url, caller)).await
+    cell.get_or_init(|| {
+        Shared::compute(async {
+            let Some(url) = list_url(baas, name) else {
+                return Listing::Unexpected(format!("`{name}` makes no URL under {}", baas.url));
+            };
+            ask(ctx, baas, &request(baas, Method::Get, url, caller)).await
+        })
     })
     .await
+    .read()
     .clone()
 }

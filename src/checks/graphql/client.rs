@@ -3,6 +3,7 @@
 //! paths; each confirmed only when it answers `{__typename}` as GraphQL does (the control
 //! every check of the family stands on).
 
+use crate::net::contact::Shared;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -195,9 +196,11 @@ async fn confirmed(ctx: &Ctx, url: &Url) -> Result<(), String> {
 
 /// The endpoints every check of the family probes, or the SKIP/ERROR saying why none.
 pub async fn endpoints(ctx: &Ctx) -> Arc<Result<Vec<Endpoint>, Finding>> {
-    let cell = ctx.slot(|_| tokio::sync::OnceCell::<Arc<Result<Vec<Endpoint>, Finding>>>::new());
-    cell.get_or_init(|| async { Arc::new(find(ctx).await) })
+    let cell =
+        ctx.slot(|_| tokio::sync::OnceCell::<Shared<Arc<Result<Vec<Endpoint>, Finding>>>>::new());
+    cell.get_or_init(|| Shared::compute(async { Arc::new(find(ctx).await) }))
         .await
+        .read()
         .clone()
 }
 
