@@ -15,7 +15,7 @@ use super::probe;
 pub struct PrivateContent;
 
 fn eligible(route: &Route) -> bool {
-    route.auth == Auth::Required && route.method.is_safe()
+    route.auth == Auth::Required && route.only_reads()
 }
 
 impl Check for PrivateContent {

@@ -176,11 +176,7 @@ impl Check for OriginPolicy {
                 identity: None,
             }];
             let mut left = Vec::new();
-            let safe_routes: Vec<_> = profile
-                .routes
-                .iter()
-                .filter(|r| r.method.is_safe())
-                .collect();
+            let safe_routes: Vec<_> = profile.routes.iter().filter(|r| r.only_reads()).collect();
             for route in safe_routes.iter().take(MAX_ROUTES) {
                 // A legitimate caller's request, so the answer is the API's own.
                 match crate::checks::probe::control(ctx, route).await {

@@ -72,10 +72,11 @@ fn error_envelope<'p>(response: &Fetched, pointer: Option<&'p str>) -> Option<&'
     set.then_some(pointer)
 }
 
-/// Whether write probes may touch this route: safe methods always; unsafe ones only when
-/// the route opts in, and against production only with `--allow-production-writes`.
+/// Whether write probes may touch this route: routes that only read always (a safe method,
+/// or `reads = true`); unsafe ones only when the route opts in, and against production
+/// only with `--allow-production-writes`.
 pub fn may_probe(ctx: &Ctx, route: &Route) -> bool {
-    route.method.is_safe()
+    route.only_reads()
         || (route.allow_writes
             && (ctx.profile.target.environment != Environment::Production
                 || ctx.consent.production_writes))

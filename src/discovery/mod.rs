@@ -299,6 +299,7 @@ impl Surface {
                     query: d.request.target.query.clone(),
                     body: None,
                     allow_writes: false,
+                    reads: false,
                     onboarding: false,
                 };
                 (route, d.found_in.clone())

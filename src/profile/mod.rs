@@ -435,6 +435,26 @@ mod tests {
         assert!(placeholder_names("/c/{oops").is_err());
         assert!(placeholder_names("/c/}").is_err());
         assert!(placeholder_names("/c/{}").is_err());
+        // Doubled braces are literal: a GraphQL document beside a placeholder.
+        let document = "{{ org(id: \"{org_id}\") {{ name }} }}";
+        assert_eq!(placeholder_names(document).unwrap(), ["org_id"]);
+        let route = routes::Route {
+            name: "org".into(),
+            method: routes::Method::Post,
+            path: "/graphql".into(),
+            auth: routes::Auth::Required,
+            roles: vec![],
+            hidden: false,
+            query: vec![],
+            body: Some(serde_json::json!({ "query": document })),
+            allow_writes: false,
+            reads: true,
+            onboarding: false,
+        };
+        let values = BTreeMap::from([("org_id".to_string(), "1".to_string())]);
+        let filled = route.fill(&values).expect("filled");
+        assert_eq!(filled.body.unwrap()["query"], "{ org(id: \"1\") { name } }");
+        assert!(route.only_reads());
     }
 
     #[test]

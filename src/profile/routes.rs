@@ -22,11 +22,19 @@ pub struct Route {
     /// JSON body, strings with `{placeholders}`.
     pub body: Option<serde_json::Value>,
     pub allow_writes: bool,
+    /// A POST (or other unsafe method) that only reads, as a GraphQL query or a search
+    /// does: probed like a GET, without `allow_writes`.
+    pub reads: bool,
     /// Loaded by `latency.p95`.
     pub onboarding: bool,
 }
 
 impl Route {
+    /// Whether sending it changes nothing: a safe method, or a route stated to only read.
+    pub fn only_reads(&self) -> bool {
+        self.method.is_safe() || self.reads
+    }
+
     /// Every placeholder the route uses, in the path, the query and the body.
     pub fn placeholders(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
@@ -71,12 +79,25 @@ pub struct FilledRoute {
     pub body: Option<serde_json::Value>,
 }
 
-/// Replaces `{name}` with `values[name]`.
+/// Replaces `{name}` with `values[name]`, and `{{`/`}}` with a literal brace.
 fn fill(template: &str, values: &BTreeMap<String, String>) -> Option<String> {
-    let mut out = template.to_string();
-    for name in placeholder_names(template).ok()? {
-        out = out.replace(&format!("{{{name}}}"), values.get(name)?);
+    placeholder_names(template).ok()?;
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find(['{', '}']) {
+        out.push_str(&rest[..at]);
+        let brace = rest.as_bytes()[at] as char;
+        if rest[at + 1..].starts_with(brace) {
+            out.push(brace);
+            rest = &rest[at + 2..];
+            continue;
+        }
+        // Validated: `{name}`.
+        let close = at + 1 + rest[at + 1..].find('}')?;
+        out.push_str(values.get(&rest[at + 1..close])?);
+        rest = &rest[close + 1..];
     }
+    out.push_str(rest);
     Some(out)
 }
 
@@ -136,6 +157,9 @@ pub struct RawRoute {
     /// Write probes (cross-tenant, role matrix) may use this route's unsafe method.
     #[serde(default)]
     pub allow_writes: bool,
+    /// The route's unsafe method only reads (a GraphQL query over POST): probed like a GET.
+    #[serde(default)]
+    pub reads: Option<Spanned<bool>>,
     /// Part of the onboarding path `latency.p95` loads.
     #[serde(default)]
     pub onboarding: bool,
@@ -215,6 +239,22 @@ impl Validator<'_> {
                         self.placeholders(&spanned, &format!("{key}.body"), tenants);
                     }
                 }
+                let reads = route.reads.as_ref().is_some_and(|r| *r.get_ref());
+                if let Some(flag) = route.reads.as_ref().filter(|r| *r.get_ref()) {
+                    if route.method.is_safe() {
+                        self.blame(
+                            flag,
+                            &format!("{key}.reads"),
+                            format!("{} already only reads: `reads` is for a POST (or other unsafe method) that does, such as a GraphQL query", route.method.as_str()),
+                        );
+                    } else if route.allow_writes {
+                        self.blame(
+                            flag,
+                            &format!("{key}.reads"),
+                            "a route that only reads writes nothing: drop `allow_writes` or `reads`",
+                        );
+                    }
+                }
                 Route {
                     name: route.name,
                     method: route.method,
@@ -229,6 +269,7 @@ impl Validator<'_> {
                         .collect(),
                     body,
                     allow_writes: route.allow_writes,
+                    reads,
                     onboarding: route.onboarding,
                 }
             })

@@ -221,20 +221,28 @@ pub(crate) fn list_or_none<'a>(names: impl Iterator<Item = &'a String>) -> Strin
     }
 }
 
-/// The `{names}` in a route path, in order.
+/// The `{names}` in a route path, query value or body string, in order. `{{` and `}}` are
+/// a literal `{` and `}` (a GraphQL document in a body: `{{ me {{ email }} }}`).
 pub fn placeholder_names(path: &str) -> Result<Vec<&str>, String> {
     let mut names = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find(['{', '}']) {
+        let doubled = rest[open + 1..].starts_with(rest.as_bytes()[open] as char);
+        if doubled {
+            rest = &rest[open + 2..];
+            continue;
+        }
         if rest.as_bytes()[open] == b'}' {
-            return Err("`}` without an opening `{`".to_string());
+            return Err("`}` without an opening `{` (write `}}` for a literal `}`)".to_string());
         }
         let tail = &rest[open + 1..];
-        let close = tail.find('}').ok_or("`{` without a closing `}`")?;
+        let close = tail
+            .find('}')
+            .ok_or("`{` without a closing `}` (write `{{` for a literal `{`)")?;
         let name = &tail[..close];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!(
-                "`{{{name}}}` is not a placeholder: use letters, digits and `_`"
+                "`{{{name}}}` is not a placeholder: use letters, digits and `_` (write `{{{{` and `}}}}` for literal braces)"
             ));
         }
         names.push(name);

@@ -41,7 +41,20 @@ fn example_profile_is_valid() {
     };
     let profile = launch_audit::profile::load(&path, &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(profile.identities.len(), 6);
-    assert_eq!(profile.routes.len(), 3);
+    assert_eq!(profile.routes.len(), 4);
+    // Literal braces in a body, and a POST that only reads.
+    let search = &profile.routes[2];
+    assert!(search.reads && search.only_reads() && !search.allow_writes);
+    let filled = search
+        .fill(&std::collections::BTreeMap::from([(
+            "community_id".to_string(),
+            "101".to_string(),
+        )]))
+        .expect("filled");
+    assert_eq!(
+        filled.body.expect("a body")["filter"],
+        "{ \"role\": \"member\" }"
+    );
     assert_eq!(profile.rate_limits.len(), 1);
     assert!(profile.latency.is_some() && profile.routes.iter().any(|r| r.onboarding));
     assert_eq!(profile.tls.hosts.len(), 1);

@@ -274,3 +274,29 @@ fn max_attempts_has_a_default() {
         launch_audit::checks::ratelimit::cfg::DEFAULT_MAX_ATTEMPTS
     );
 }
+
+#[test]
+fn reads_on_a_get_route_is_refused() {
+    assert_rejected(
+        |t| t.replacen("[[routes]]\n", "[[routes]]\nreads = true # marked\n", 1),
+        "true # marked",
+        "routes[0].reads",
+        &["already only reads"],
+    );
+}
+
+#[test]
+fn an_unclosed_brace_says_how_to_write_a_literal_one() {
+    assert_rejected(
+        |t| {
+            t.replacen(
+                "[[routes]]\n",
+                "[[routes]]\nquery = { q = \"{ oops\" }\n",
+                1,
+            )
+        },
+        "\"{ oops\"",
+        "routes[0].query.q",
+        &["write `{{` for a literal `{`"],
+    );
+}

@@ -34,7 +34,7 @@ pub fn list_routes(ctx: &Ctx) -> impl Iterator<Item = &Route> {
     ctx.profile
         .routes
         .iter()
-        .filter(|r| r.method.is_safe() && r.auth == Auth::Required && r.placeholders().is_empty())
+        .filter(|r| r.only_reads() && r.auth == Auth::Required && r.placeholders().is_empty())
 }
 
 /// A leaf as the text it would be compared by: strings as they are, numbers printed.

@@ -88,7 +88,7 @@ impl Check for TenantIsolation {
                     // a stranger could then be shown. Without it, neither an empty answer
                     // nor a page of counters (`"total":0`) to a stranger proves anything.
                     let mut owner_asked = false;
-                    if route.method.is_safe()
+                    if route.only_reads()
                         && let Some(owner) = probe::member_of(ctx, owner_tenant, route)
                     {
                         match probe::request(ctx, route, &owned, Some(owner)) {
@@ -164,7 +164,7 @@ impl Check for TenantIsolation {
                             Admission::Refused(how) => {
                                 Observation::new(Status::Pass, subject, format!("refused: {how}"))
                             }
-                            Admission::Served if !route.method.is_safe() => Observation::new(
+                            Admission::Served if !route.only_reads() => Observation::new(
                                 Status::Fail,
                                 subject,
                                 format!("the cross-tenant write was accepted: {}", response.status),

@@ -75,7 +75,7 @@ pub(crate) fn validate(
     };
     // `allow_writes` is the check's to ask for (it SKIPs without it), not the profile's
     // validity: taking it away must not break the profile.
-    let writable = |r: &Route| !r.method.is_safe() && identity.may_use(&r.roles);
+    let writable = |r: &Route| !r.only_reads() && identity.may_use(&r.roles);
     let writable_first = routes
         .iter()
         .position(|r| writable(r) && r.allow_writes)

@@ -66,8 +66,8 @@ impl Check for JwtTampering {
                 // Routes where the genuine token works: elsewhere a refusal proves nothing.
                 let mut reached = Vec::new();
                 let mut tried = Vec::new();
-                for route in required_routes(ctx)
-                    .filter(|r| r.method.is_safe() && identity.may_use(&r.roles))
+                for route in
+                    required_routes(ctx).filter(|r| r.only_reads() && identity.may_use(&r.roles))
                 {
                     routes_declared.insert(route.path.as_str());
                     match probe::control_as(ctx, route, identity).await {

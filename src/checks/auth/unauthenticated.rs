@@ -27,7 +27,7 @@ async fn public_but_refused(ctx: &Ctx) -> Vec<Observation> {
         .profile
         .routes
         .iter()
-        .filter(|r| r.auth == Auth::Public && r.method.is_safe())
+        .filter(|r| r.auth == Auth::Public && r.only_reads())
     {
         let Some(filled) = route.fill(&values) else {
             continue;

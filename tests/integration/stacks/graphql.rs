@@ -403,3 +403,43 @@ fn a_stranger_who_is_not_signed_in_proves_no_owner_check() {
         assert_eq!(line["status"], "INFO", "{line}");
     }
 }
+
+/// A route whose body is a GraphQL document: literal braces written `{{` and `}}` beside a
+/// tenant placeholder, a POST stated to only read (`reads = true`), so the route checks
+/// probe it like a GET, without `allow_writes`, on production. On Yoga, wrong answers
+/// `org(id)` to a stranger and to the other tenant; right refuses both with an error in
+/// `errors` (`[auth] error_pointer`), after serving the owner.
+#[test]
+fn a_graphql_query_declared_as_a_route_is_probed_like_a_get() {
+    for (variant, expected) in [("wrong", "FAIL"), ("right", "PASS")] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("yoga", variant);
+        let text = format!(
+            r#"{}
+[auth]
+error_pointer = "/errors"
+
+[[routes]]
+name = "an org, by a GraphQL query"
+method = "POST"
+path = "/graphql"
+auth = "required"
+reads = true
+body = {{ query = "{{{{ org(id: \"{{org_id}}\") {{{{ name }}}} }}}}" }}
+"#,
+            profile("yoga", variant, child.port("port"))
+        );
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(&path, &text).expect("profile");
+        let checks = ["auth.unauthenticated", "access.tenant-isolation"];
+        let report = run_checks(&path, &checks, &LOGINS, &scratch.path().join("run.json"));
+        for check in checks {
+            let result = crate::support::result(&report, check);
+            assert_eq!(result["status"], expected, "{variant} {check}: {result}");
+            assert!(
+                result.to_string().contains("POST /graphql"),
+                "{variant} {check} sent the route: {result}"
+            );
+        }
+    }
+}
