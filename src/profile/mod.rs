@@ -318,7 +318,7 @@ impl Validator<'_> {
         let baas = raw.baas.and_then(|raw| {
             crate::checks::baas::cfg::validate(raw, &target, &mut identities, self)
         });
-        let routes = self.routes(raw.routes, &tenants);
+        let routes = self.routes(raw.routes, &tenants, target.has_no.contains(&Absent::Roles));
         let graphql = crate::checks::graphql::cfg::validate(
             raw.graphql,
             &target,

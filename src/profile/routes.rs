@@ -212,11 +212,19 @@ impl Validator<'_> {
         &mut self,
         raw: Vec<RawRoute>,
         tenants: &BTreeMap<String, BTreeMap<String, String>>,
+        no_roles: bool,
     ) -> Vec<Route> {
         raw.into_iter()
             .enumerate()
             .map(|(i, route)| {
                 let key = format!("routes[{i}]");
+                if no_roles && !route.roles.is_empty() {
+                    self.blame(
+                        &route.path,
+                        &format!("{key}.roles"),
+                        "[target] has_no says the app has no roles, yet this route names the roles allowed on it: remove one of the two",
+                    );
+                }
                 if !route.path.get_ref().starts_with('/') {
                     self.blame(
                         &route.path,

@@ -117,6 +117,8 @@ pub enum Absent {
     /// The domain sends no mail at all, from the app or anything else (DKIM, the app's
     /// delivered mail and mailed links are N/A; SPF must then authorise nothing).
     Mail,
+    /// No roles: every signed-in user may do the same (`access.role-matrix` is N/A).
+    Roles,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.

@@ -350,3 +350,49 @@ fn a_route_declared_public_that_refuses_strangers_is_said() {
         "{unauthenticated}"
     );
 }
+
+/// `has_no = ["roles"]`: an app where every signed-in user may do the same states it, and
+/// the role matrix is N/A instead of a critical SKIP; a route naming roles beside that
+/// statement is a profile error.
+#[test]
+fn an_app_without_roles_says_so() {
+    let stated = |text: String| {
+        let text = text.replace("has_no = [", "has_no = [\"roles\", ");
+        // Every route's `roles` goes: the statement is that none has any.
+        text.lines()
+            .filter(|line| !line.starts_with("roles = "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let setup = Setup::start_edited(Mode::Hardened, stated);
+    let json = setup.path("run.json");
+    let output = setup.run(&[
+        "--only",
+        "access.role-matrix",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = read_json(&json);
+    let matrix = result(&report, "access.role-matrix");
+    assert_eq!(matrix["status"], "N/A", "{matrix}");
+    assert!(
+        matrix["summary"]
+            .as_str()
+            .unwrap()
+            .contains("every signed-in user may do the same"),
+        "{matrix}"
+    );
+    let contradicted = Setup::start_edited(Mode::Hardened, |text| {
+        text.replace("has_no = [", "has_no = [\"roles\", ")
+    });
+    let output = contradicted.run(&[]);
+    let said = crate::support::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(".roles`") && said.contains("has no roles"),
+        "{said}"
+    );
+}

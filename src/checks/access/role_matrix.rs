@@ -32,14 +32,20 @@ impl Check for RoleMatrix {
                 Applicability::Run
             } else {
                 Applicability::Skip {
-                    key: "identities.<name>.roles",
+                    key: "identities.NAME.roles",
                     reason: "every identity holds a role each route allows, so no refusal would be tested: add an identity without the route's role (a member for admin routes)".into(),
                 }
             }
+        } else if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::Roles,
+            "every signed-in user may do the same: no role gates a route",
+        ) {
+            absent
         } else {
             Applicability::Skip {
                 key: "routes.roles",
-                reason: "no route declares the roles allowed on it".into(),
+                reason: "no route declares the roles allowed on it (or state `has_no = [\"roles\"]` in [target] if every signed-in user may do the same)".into(),
             }
         }
     }
