@@ -26,6 +26,29 @@ pub use services::{BaasClient, BaasKind, ResourceKind};
 /// them): a bundle may call thousands, and each costs a few requests per identity.
 pub const MAX_PROBED: usize = 50;
 
+/// Undeclared routes the checks will probe, and how many more the scripts call beyond
+/// [`MAX_PROBED`], which are not probed (and the evidence says so).
+#[derive(Debug, Default)]
+pub struct Undeclared {
+    pub routes: Vec<(Route, String)>,
+    pub unprobed: usize,
+}
+
+impl Undeclared {
+    /// An INFO line naming the routes left out by the cap, when there are any.
+    pub fn unprobed_note(&self, what: &str) -> Option<crate::result::Observation> {
+        (self.unprobed > 0).then(|| {
+            crate::result::Observation::new(
+                crate::result::Status::Info,
+                format!("{} more {what} the scripts call", self.unprobed),
+                format!(
+                    "not probed: at most {MAX_PROBED} undeclared routes are, per audit; declare the ones that matter in [[routes]]"
+                ),
+            )
+        })
+    }
+}
+
 /// A request the scripts make, and the first script it was found in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discovered {
@@ -211,7 +234,7 @@ impl Surface {
     /// base_url's path (a browser's `/api/x` is the route `/x` of a base_url ending in
     /// `/api`), and no declared route of the same method matching the path. `found_in`
     /// names the script.
-    pub fn undeclared_reads(&self, profile: &Profile) -> Vec<(Route, String)> {
+    pub fn undeclared_reads(&self, profile: &Profile) -> Undeclared {
         self.undeclared(profile, |path| {
             (!path.contains('{')).then(|| path.to_string())
         })
@@ -221,7 +244,7 @@ impl Surface {
     /// profile does not declare, where each hole is named like one of the profile's tenant
     /// values (`{orgs_id}` is `org`): as routes whose placeholders those values fill, so
     /// each tenant's object can be asked for as another tenant.
-    pub fn undeclared_records(&self, profile: &Profile) -> Vec<(Route, String)> {
+    pub fn undeclared_records(&self, profile: &Profile) -> Undeclared {
         let keys: Vec<&String> = match profile.tenants.values().next() {
             Some(first) => first
                 .keys()
@@ -232,7 +255,7 @@ impl Surface {
                         .all(|values| values.contains_key(*k))
                 })
                 .collect(),
-            None => return Vec::new(),
+            None => return Undeclared::default(),
         };
         self.undeclared(profile, |path| {
             let names = crate::profile::validator::placeholder_names(path).ok()?;
@@ -257,15 +280,12 @@ impl Surface {
     /// is the route `/x` of a base_url ending in `/api`), with no query placeholder, whose
     /// path `shape` accepts (and may rewrite), and which no declared route of the same
     /// method matches.
-    fn undeclared(
-        &self,
-        profile: &Profile,
-        shape: impl Fn(&str) -> Option<String>,
-    ) -> Vec<(Route, String)> {
+    fn undeclared(&self, profile: &Profile, shape: impl Fn(&str) -> Option<String>) -> Undeclared {
         let base = &profile.target.base_url;
         let own = base.origin().ascii_serialization();
         let prefix = base.path().trim_end_matches('/');
-        self.requests
+        let routes = self
+            .requests
             .iter()
             .filter(|d| d.request.method == Method::Get)
             .filter(|d| d.request.target.origin.as_deref().is_none_or(|o| o == own))
@@ -303,9 +323,11 @@ impl Surface {
                     onboarding: false,
                 };
                 (route, d.found_in.clone())
-            })
-            .take(MAX_PROBED)
-            .collect()
+            });
+        let mut routes: Vec<(Route, String)> = routes.collect();
+        let unprobed = routes.len().saturating_sub(MAX_PROBED);
+        routes.truncate(MAX_PROBED);
+        Undeclared { routes, unprobed }
     }
 }
 
@@ -401,10 +423,28 @@ mod tests {
         };
         let reads: Vec<String> = surface
             .undeclared_reads(&profile)
+            .routes
             .into_iter()
             .map(|(route, _)| route.path)
             .collect();
         assert_eq!(reads, ["/projects", "/teams"]);
+        // Past the cap, the routes left out are counted and said, never dropped silently.
+        let many = Surface {
+            requests: (0..MAX_PROBED + 3)
+                .map(|i| get(&format!("/api/r{i}"), None))
+                .collect(),
+            ..Surface::default()
+        };
+        let capped = many.undeclared_reads(&profile);
+        assert_eq!((capped.routes.len(), capped.unprobed), (MAX_PROBED, 3));
+        let note = capped.unprobed_note("reads").expect("said");
+        assert!(note.subject.starts_with("3 more reads") && note.detail.contains("at most 50"));
+        assert!(
+            surface
+                .undeclared_reads(&profile)
+                .unprobed_note("reads")
+                .is_none()
+        );
     }
 
     #[test]

@@ -120,7 +120,7 @@ async fn compared(ctx: &Ctx) -> Vec<(Route, Option<String>)> {
     let surface = crate::discovery::surface(ctx).await;
     super::declared_then_discovered(
         list_routes(ctx).filter(|r| probe::may_probe(ctx, r)),
-        surface.undeclared_reads(&ctx.profile),
+        surface.undeclared_reads(&ctx.profile).routes,
     )
 }
 
@@ -131,7 +131,12 @@ pub async fn count(ctx: &Ctx) -> usize {
 
 /// Compares every list route across tenants.
 pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
-    let mut observations = Vec::new();
+    let surface = crate::discovery::surface(ctx).await;
+    let mut observations: Vec<Observation> = surface
+        .undeclared_reads(&ctx.profile)
+        .unprobed_note("list routes")
+        .into_iter()
+        .collect();
     for (route, found_in) in compared(ctx).await {
         let route = &route;
         let callers: Vec<&Identity> = ctx

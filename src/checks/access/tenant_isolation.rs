@@ -45,12 +45,14 @@ impl Check for TenantIsolation {
             // The routes that take a tenant's ids: those declared, then those the pages'
             // scripts call with a hole named like a tenant value (discovered).
             let surface = crate::discovery::surface(ctx).await;
+            let undeclared = surface.undeclared_records(&ctx.profile);
+            observations.extend(undeclared.unprobed_note("record routes"));
             let routes = super::declared_then_discovered(
                 ctx.profile
                     .routes
                     .iter()
                     .filter(|r| !r.placeholders().is_empty()),
-                surface.undeclared_records(&ctx.profile),
+                undeclared.routes,
             );
             let lists = super::list_routes::count(ctx).await;
             let declared = routes.len() + lists;

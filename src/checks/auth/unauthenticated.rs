@@ -59,8 +59,9 @@ async fn public_but_refused(ctx: &Ctx) -> Vec<Observation> {
 /// identity is served is not judged.
 async fn discovered_reads(ctx: &Ctx) -> Vec<Observation> {
     let surface = crate::discovery::surface(ctx).await;
-    let mut seen = Vec::new();
-    for (route, found_in) in surface.undeclared_reads(&ctx.profile) {
+    let undeclared = surface.undeclared_reads(&ctx.profile);
+    let mut seen: Vec<Observation> = undeclared.unprobed_note("reads").into_iter().collect();
+    for (route, found_in) in undeclared.routes {
         let subject = format!("GET {} (discovered: called by {found_in})", route.path);
         let control = match probe::control(ctx, &route).await {
             Ok(control) => control,
