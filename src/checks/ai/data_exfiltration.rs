@@ -29,6 +29,10 @@ fn urls(answer: &str) -> Vec<String> {
 }
 
 impl Check for DataExfiltration {
+    fn timeout(&self, profile: &Profile) -> std::time::Duration {
+        super::turns_timeout(profile)
+    }
+
     fn id(&self) -> &str {
         "ai.data-exfiltration"
     }
@@ -64,6 +68,7 @@ impl Check for DataExfiltration {
                 let Some((owner, marker)) = &endpoint.tenant_canary else {
                     continue;
                 };
+                let _turn = super::conversation(ctx, endpoint).await;
                 if let Some(failed) = super::control_failed(ctx, endpoint).await {
                     observations.push(failed);
                     continue;

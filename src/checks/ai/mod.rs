@@ -25,6 +25,42 @@ use crate::net::HttpRequest;
 use crate::profile::Profile;
 use crate::result::Finding;
 
+/// One lock per endpoint that keeps a conversation (`history = true`).
+#[derive(Default)]
+struct Conversations(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+);
+
+/// The endpoint to oneself while the guard lives, when it keeps the conversation: the
+/// three checks ask as the same identity, so their turns must not interleave (another
+/// check's message between a multi-turn probe's setup and its question would read as the
+/// model refusing). `None` for an endpoint without history: each request stands alone.
+async fn conversation(
+    ctx: &Ctx,
+    endpoint: &AiEndpoint,
+) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    if !endpoint.history {
+        return None;
+    }
+    let lock = {
+        let conversations = ctx.slot(|_| Conversations::default());
+        let mut locks = conversations.0.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(endpoint.name.clone()).or_default().clone()
+    };
+    Some(lock.lock_owned().await)
+}
+
+/// `[network] check_timeout`, three times over when an endpoint keeps the conversation:
+/// each of the three checks may wait for the other two to finish their turns.
+fn turns_timeout(profile: &Profile) -> std::time::Duration {
+    let waits = if profile.ai_endpoints.iter().any(|e| e.history) {
+        3
+    } else {
+        1
+    };
+    profile.network.check_timeout * waits
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProbeFile {

@@ -11,6 +11,10 @@ use crate::result::{Finding, Observation, Status};
 pub struct PromptInjection;
 
 impl Check for PromptInjection {
+    fn timeout(&self, profile: &Profile) -> std::time::Duration {
+        super::turns_timeout(profile)
+    }
+
     fn id(&self) -> &str {
         "ai.prompt-injection"
     }
@@ -30,6 +34,7 @@ impl Check for PromptInjection {
             }
             let mut observations = Vec::new();
             for endpoint in &ctx.profile.ai_endpoints {
+                let _turn = super::conversation(ctx, endpoint).await;
                 if let Some(failed) = super::control_failed(ctx, endpoint).await {
                     observations.push(failed);
                     continue;

@@ -51,6 +51,10 @@ async fn read_state(ctx: &Ctx, endpoint: &AiEndpoint, path: &str) -> Result<Stri
 }
 
 impl Check for ToolAbuse {
+    fn timeout(&self, profile: &Profile) -> std::time::Duration {
+        super::turns_timeout(profile)
+    }
+
     fn id(&self) -> &str {
         "ai.tool-abuse"
     }
@@ -98,6 +102,7 @@ impl Check for ToolAbuse {
                 let AiTools::Verify(verify) = &endpoint.tools else {
                     continue;
                 };
+                let _turn = super::conversation(ctx, endpoint).await;
                 let other_ids = ctx
                     .profile
                     .identities
