@@ -25,6 +25,9 @@ pub struct RateLimit {
     pub pace: Duration,
     /// 429 plus what the profile adds.
     pub limit_statuses: Vec<u16>,
+    /// Error codes (or words of the message) in a GraphQL answer's `errors` that mean
+    /// limited: a GraphQL server says so in a 200.
+    pub limit_errors: Vec<String>,
 }
 
 /// Bursts send at most this many requests, whatever the profile says.
@@ -60,6 +63,10 @@ pub struct RawRateLimit {
     /// Statuses that mean "limited" besides 429 (423, 503 with Retry-After…).
     #[serde(default)]
     pub limit_statuses: Vec<Spanned<i64>>,
+    /// A GraphQL mutation's limiter answers 200 with an error: its `extensions.code`
+    /// (`RATE_LIMITED`) or words of its message (`too many attempts`).
+    #[serde(default)]
+    pub limit_errors: Vec<Spanned<String>>,
 }
 
 impl Validator<'_> {
@@ -160,6 +167,16 @@ impl Validator<'_> {
                 }
             }
         }
+        for (i, said) in raw.limit_errors.iter().enumerate() {
+            if said.get_ref().trim().is_empty() {
+                self.blame(
+                    said,
+                    &format!("{key}.limit_errors[{i}]"),
+                    "expected an error code such as `RATE_LIMITED`, or words of the message",
+                );
+                ok = false;
+            }
+        }
         if raw.body.is_some() && raw.form.is_some() {
             self.blame(&raw.path, key, "give `body` (JSON) or `form`, not both");
             ok = false;
@@ -177,6 +194,11 @@ impl Validator<'_> {
             burst,
             pace,
             limit_statuses,
+            limit_errors: raw
+                .limit_errors
+                .into_iter()
+                .map(|e| e.into_inner().trim().to_string())
+                .collect(),
         })
     }
 }

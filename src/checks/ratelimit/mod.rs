@@ -63,8 +63,35 @@ enum Outcome {
 
 /// Whether `response` is a limiting answer: a listed status (503 only with Retry-After).
 fn limiting(limit: &RateLimit, response: &Fetched) -> bool {
-    limit.limit_statuses.contains(&response.status)
-        && (response.status != 503 || response.header("retry-after").is_some())
+    (limit.limit_statuses.contains(&response.status)
+        && (response.status != 503 || response.header("retry-after").is_some()))
+        || graphql_limited(limit, response)
+}
+
+/// A GraphQL answer (any status) whose `errors` name a limit the profile lists: an
+/// error's `extensions.code` equal to one, or its message containing one (any case).
+fn graphql_limited(limit: &RateLimit, response: &Fetched) -> bool {
+    if limit.limit_errors.is_empty() {
+        return false;
+    }
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+        return false;
+    };
+    let Some(errors) = body.get("errors").and_then(|e| e.as_array()) else {
+        return false;
+    };
+    errors.iter().any(|error| {
+        let code = error.pointer("/extensions/code").and_then(|c| c.as_str());
+        let message = error
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default()
+            .to_lowercase();
+        limit
+            .limit_errors
+            .iter()
+            .any(|said| code == Some(said.as_str()) || message.contains(&said.to_lowercase()))
+    })
 }
 
 fn retry_hints(response: &Fetched) -> Vec<String> {

@@ -443,3 +443,42 @@ body = {{ query = "{{{{ org(id: \"{{org_id}}\") {{{{ name }}}} }}}}" }}
         }
     }
 }
+
+/// A `[[rate_limits]]` entry naming a GraphQL mutation: its limiter answers 200 with an
+/// error (`RATE_LIMITED`), which `limit_errors` names. Right Yoga limits logins per
+/// e-mail and is seen to at attempt 6 (a WARN only because its answer does not say when
+/// to come back: no Retry-After); wrong counts HTTP requests against an allowance the
+/// burst stays under (FAIL).
+#[test]
+fn a_rate_limit_on_a_login_mutation_reads_the_limiter_in_errors() {
+    for (variant, expected) in [("wrong", "FAIL"), ("right", "WARN")] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("yoga", variant);
+        let text = format!(
+            r#"{}
+[[rate_limits]]
+name = "graphql-login"
+path = "/graphql"
+body = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "burst@acme.test", p = "not-the-password" }} }}
+limit_errors = ["RATE_LIMITED"]
+max_attempts = 6
+burst = 10
+"#,
+            profile("yoga", variant, child.port("port"))
+        );
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(&path, &text).expect("profile");
+        let report = run_checks(
+            &path,
+            &["ratelimit.graphql-login"],
+            &LOGINS,
+            &scratch.path().join("run.json"),
+        );
+        let result = crate::support::result(&report, "ratelimit.graphql-login");
+        assert_eq!(result["status"], expected, "{variant}: {result}");
+        let limited = result
+            .to_string()
+            .contains("limited at attempt 6 of at most 6");
+        assert_eq!(limited, variant == "right", "{variant}: {result}");
+    }
+}
