@@ -148,11 +148,19 @@ impl Check for DirectoryListing {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let bundle = crate::shipped::collect(ctx).await;
-            let mut observations = bundle.page_error_observations();
+            // An API-only deploy (`has_no = ["frontend"]`) ships no pages to read: its root
+            // directory is asked for a listing like any other, and a 404 there is its own
+            // answer, not a page that failed to load.
+            let pages = crate::checks::front_end_absent(&ctx.profile).is_none();
+            let mut observations = if pages {
+                bundle.page_error_observations()
+            } else {
+                Vec::new()
+            };
             for page in bundle
                 .pages_read
                 .iter()
-                .filter(|p| p.url.path().ends_with('/'))
+                .filter(|p| pages && p.url.path().ends_with('/'))
             {
                 let body = String::from_utf8_lossy(&page.response.body);
                 observations.push(match listing_of(&body) {
@@ -178,6 +186,9 @@ impl Check for DirectoryListing {
                 });
             }
             let mut folders: Vec<Url> = Vec::new();
+            if !pages && ctx.profile.target.base_url.path().ends_with('/') {
+                folders.push(ctx.profile.target.base_url.clone());
+            }
             for url in bundle.scripts.iter().filter_map(|s| s.url.as_ref()) {
                 for folder in folders_of(url) {
                     if ctx.http.in_scope(folder.host_str().unwrap_or_default())

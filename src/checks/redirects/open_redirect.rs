@@ -84,6 +84,11 @@ impl Check for OpenRedirect {
 
     fn applies(&self, profile: &Profile) -> Applicability {
         if Self::paths(profile).is_empty() {
+            // An API-only deploy has no login page or other page taking a return URL; a
+            // redirecting endpoint it does have (an OAuth callback) is named to be judged.
+            if let Some(absent) = crate::checks::front_end_absent(profile) {
+                return absent;
+            }
             Applicability::Skip {
                 key: "redirects.paths",
                 reason: "no page that takes a return URL is named ([redirects] paths or [auth] login_path)".into(),

@@ -37,6 +37,52 @@ fn start_logging(server: &str, variant: &str, log: Option<&std::path::Path>) -> 
     Child::start(command, &format!("{server} ({variant})"))
 }
 
+/// Yoga's right variant, complete (the READY baseline): over HTTPS with a minted chain
+/// (its root as `ca.pem` in `dir`), plain HTTP redirecting to it, each request logged to
+/// `dir/access.log`; `flaw` plants one mistake.
+pub(super) fn start_complete(dir: &std::path::Path, flaw: Option<&str>) -> Child {
+    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
+    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
+    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    let stack = stacks_dir().join("graphql");
+    let mut command = Command::new("node");
+    command
+        .arg(stack.join("yoga.js"))
+        .arg("right")
+        .env("NODE_PATH", stack.join("node_modules"))
+        .env("TLS_DIR", dir)
+        .env("ACCESS_LOG", dir.join("access.log"))
+        .current_dir(&stack);
+    if let Some(flaw) = flaw {
+        command.env("LAUNCH_AUDIT_FLAW", flaw);
+    }
+    Child::start(command, "yoga (right, complete)")
+}
+
+/// The `[identities.*]` that log in through the login mutation, as `profile` writes them.
+pub(super) fn login_identities() -> String {
+    let login = |who: &str| {
+        format!(
+            r#"[identities.{name}]
+tenant = "{tenant}"
+[identities.{name}.login]
+path = "/graphql"
+json = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "${{{who}_USER}}", p = "${{{who}_PASSWORD}}" }} }}
+token_pointer = "/data/login/token"
+"#,
+            name = who.to_ascii_lowercase(),
+            tenant = if who == "ALICE" { "acme" } else { "globex" },
+        )
+    };
+    format!(
+        "{}
+{}",
+        login("ALICE"),
+        login("MALLORY")
+    )
+}
+
 fn profile(server: &str, variant: &str, port: u16) -> String {
     let login = |who: &str| {
         format!(
@@ -103,7 +149,7 @@ query = "{{ posts {{ title }} }}"
     )
 }
 
-const LOGINS: [(&str, &str); 4] = [
+pub(super) const LOGINS: [(&str, &str); 4] = [
     ("ALICE_USER", "alice@acme.test"),
     ("ALICE_PASSWORD", "AlicePassw0rd!"),
     ("MALLORY_USER", "mallory@globex.test"),

@@ -253,46 +253,67 @@ signed_in_by = ["signed in before the reset"]
 /// whole catalogue, and returns (exit code, JSON report).
 fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
     let scratch = tempfile::tempdir().expect("temp dir");
-    let zone = match flaw.map(|f| &f.plant) {
-        Some(Plant::Zone(right, wrong)) => {
-            let text = zone();
-            assert!(text.contains(right), "the zone says {right}");
-            text.replace(right, wrong)
-        }
-        _ => zone(),
-    };
-    let dns = fixtures::dns_zone::ZoneDnsServer::start(vec![(DOMAIN.to_string(), zone)])
-        .expect("the zone's nameserver starts");
+    let dns = serve_zone(DOMAIN, zone(), flaw);
     let maildev = MailDev::start(MailDevVersion::Two);
-    let app_flaw = match flaw.map(|f| &f.plant) {
-        Some(Plant::App(name)) => Some(*name),
-        _ => None,
-    };
     let server = express::start_complete(
         scratch.path(),
         maildev.smtp,
         DOMAIN,
         &keys().join("jwt-rs256.key.pem"),
-        app_flaw,
+        app_flaw(flaw),
     );
     repository(scratch.path());
     let profile = complete_profile(&server, dns.addr(), maildev.web);
-    let path = scratch.path().join("complete.toml");
-    std::fs::write(&path, &profile).expect("profile");
-    let report = scratch.path().join("complete.json");
-    let output = crate::support::launch_audit(
-        &[
-            "run",
-            "-c",
-            path.to_str().expect("utf-8"),
-            "-q",
-            "--format",
-            "json",
-            "--out",
-            report.to_str().expect("utf-8"),
-        ],
-        &[],
-    );
+    run_complete(scratch.path(), &profile, &[], &[])
+}
+
+/// The zone for `domain`, with the flaw's record rewritten when it plants one there.
+fn serve_zone(
+    domain: &str,
+    text: String,
+    flaw: Option<&Flaw>,
+) -> fixtures::dns_zone::ZoneDnsServer {
+    let text = match flaw.map(|f| &f.plant) {
+        Some(Plant::Zone(right, wrong)) => {
+            assert!(text.contains(right), "the zone says {right}");
+            text.replace(right, wrong)
+        }
+        _ => text,
+    };
+    fixtures::dns_zone::ZoneDnsServer::start(vec![(domain.to_string(), text)])
+        .expect("the zone's nameserver starts")
+}
+
+/// The flaw the app plants itself (`LAUNCH_AUDIT_FLAW`), if that is where it goes.
+fn app_flaw(flaw: Option<&Flaw>) -> Option<&'static str> {
+    match flaw.map(|f| &f.plant) {
+        Some(Plant::App(name)) => Some(*name),
+        _ => None,
+    }
+}
+
+/// Audits `profile` (written into `dir`) with the whole catalogue; (exit code, report).
+fn run_complete(
+    dir: &Path,
+    profile: &str,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value) {
+    let path = dir.join("complete.toml");
+    std::fs::write(&path, profile).expect("profile");
+    let report = dir.join("complete.json");
+    let mut args = vec![
+        "run",
+        "-c",
+        path.to_str().expect("utf-8"),
+        "-q",
+        "--format",
+        "json",
+        "--out",
+        report.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(flags);
+    let output = crate::support::launch_audit(&args, env);
     let code = output.status.code().expect("an exit code");
     let text = std::fs::read_to_string(&report).unwrap_or_else(|_| {
         panic!(
@@ -321,11 +342,20 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn a_correct_app_is_ready_and_one_flaw_gives_one_fail() {
-    let (code, baseline) = audit_complete(None);
+    meets_the_one_flaw_matrix(FLAWS, audit_complete);
+}
+
+/// The baseline is READY, and each flaw moves exactly its checks, each to its status;
+/// a FAIL makes the run NOT READY, a warning alone leaves it READY.
+fn meets_the_one_flaw_matrix(
+    flaws: &[Flaw],
+    audit: impl Fn(Option<&Flaw>) -> (i32, serde_json::Value),
+) {
+    let (code, baseline) = audit(None);
     let baseline = statuses_checked_ready(code, &baseline);
     let mut wrong = Vec::new();
-    for flaw in FLAWS {
-        let (_, report) = audit_complete(Some(flaw));
+    for flaw in flaws {
+        let (_, report) = audit(Some(flaw));
         let moved: Vec<(String, String, String)> = statuses(&report)
             .into_iter()
             .filter(|(id, status, _)| {
@@ -345,7 +375,6 @@ fn a_correct_app_is_ready_and_one_flaw_gives_one_fail() {
                 flaw.name, flaw.moves
             ));
         }
-        // A FAIL is a problem found: NOT READY; a warning alone leaves it READY.
         let verdict = if flaw.moves.iter().any(|(_, status)| *status == "FAIL") {
             "NOT READY"
         } else {
@@ -375,4 +404,198 @@ fn statuses_checked_ready(code: i32, report: &serde_json::Value) -> Vec<(String,
         report["decision"]
     );
     all
+}
+
+/// The GraphQL API's domain: it sends no mail (`has_no = ["mail"]`), so SPF authorises
+/// nothing, DMARC rejects, and a null MX says it takes none.
+const GRAPHQL_DOMAIN: &str = "yoga.test";
+
+fn graphql_zone() -> String {
+    format!(
+        r#"$ORIGIN {GRAPHQL_DOMAIN}.
+$TTL 300
+@       IN SOA  ns1.{GRAPHQL_DOMAIN}. hostmaster.{GRAPHQL_DOMAIN}. ( 2026120601 3600 600 86400 300 )
+@       IN NS   ns1.{GRAPHQL_DOMAIN}.
+ns1     IN A    127.0.0.1
+@       IN A    127.0.0.1
+@       IN MX   0 .
+@       IN TXT  "v=spf1 -all"
+_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{GRAPHQL_DOMAIN}"
+@       IN CAA  0 issue "launch-audit-test-ca.{GRAPHQL_DOMAIN}"
+@       IN CAA  0 iodef "mailto:security@{GRAPHQL_DOMAIN}"
+"#
+    )
+}
+
+const GRAPHQL_FLAWS: &[Flaw] = &[
+    Flaw {
+        name: "introspection left on",
+        plant: Plant::App("introspection"),
+        // On staging, by the family's rule (FAIL on production): the baseline is staging, as
+        // its certificate comes from a private CA, which production would FAIL.
+        moves: &[("graphql.schema-exposure", "WARN")],
+    },
+    Flaw {
+        name: "resolver errors unmasked",
+        plant: Plant::App("unmasked-errors"),
+        // The same leak seen twice: in the graph's `errors`, and by the input family's probe of
+        // the POST route the profile declares.
+        moves: &[("graphql.errors", "FAIL"), ("input.error-leak", "FAIL")],
+    },
+];
+
+/// The GraphQL API complete: GraphQL Yoga right (tests/stacks/graphql) over HTTPS, an
+/// API-only deploy with no mail and no roles, its reads declared as POST routes that only
+/// read, its login limited per e-mail (`limit_errors`), a journey through the graph.
+fn graphql_profile(server: &Child, dns: std::net::SocketAddr) -> String {
+    let port = server.port("port");
+    let http = server.port("http_port");
+    let expired = server.text("/expired");
+    let identities = super::graphql::login_identities();
+    let attestations: String = attestations();
+    format!(
+        r#"[target]
+name = "Yoga (right, complete)"
+base_url = "https://127.0.0.1:{port}/"
+entry_points = ["http://127.0.0.1:{http}/"]
+domain = "{GRAPHQL_DOMAIN}"
+allowed_origins = ["https://app.acme.test"]
+environment = "staging"
+has_no = ["frontend", "mail", "roles", "webhooks", "ai_endpoints", "audit_trail", "baas"]
+
+[network]
+nameservers = ["{dns}"]
+ca_file = "ca.pem"
+timeout = "5s"
+
+[auth]
+error_pointer = "/errors"
+
+{identities}
+[identities.alice_expired]
+token = "{expired}"
+tenant = "acme"
+expired = true
+
+[tenants.acme]
+invoice_id = "10"
+org_id = "1"
+
+[tenants.globex]
+invoice_id = "20"
+org_id = "2"
+
+[health]
+path = "/health"
+
+[[routes]]
+name = "an org"
+method = "POST"
+path = "/graphql"
+auth = "required"
+reads = true
+body = {{ query = "{{{{ org(id: \"{{org_id}}\") {{{{ name }}}} }}}}" }}
+
+[[routes]]
+name = "my invoices"
+method = "POST"
+path = "/graphql"
+auth = "required"
+reads = true
+onboarding = true
+body = {{ query = "{{{{ invoices {{{{ id title }}}} }}}}" }}
+
+[[rate_limits]]
+name = "login"
+path = "/graphql"
+body = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "burst@acme.test", p = "not-the-password" }} }}
+limit_errors = ["RATE_LIMITED"]
+max_attempts = 6
+burst = 10
+
+[latency]
+p95 = "500ms"
+rate = 20
+duration = "500ms"
+warmup = "100ms"
+
+[source]
+path = "repo"
+
+[logs]
+files = ["access.log"]
+
+[[graphql]]
+path = "/graphql"
+public_fields = ["posts"]
+
+[graphql.login]
+field = "login"
+arguments = {{ email = "nobody@acme.test", password = "not-the-password" }}
+selection = "token"
+max_attempts = 4
+
+[[graphql.operations]]
+name = "invoice by id"
+query = "query($id: ID!) {{ invoice(id: $id) {{ id title }} }}"
+variables = {{ id = "{{invoice_id}}" }}
+
+[[graphql.operations]]
+name = "org by id"
+query = "query($id: ID!) {{ org(id: $id) {{ name }} }}"
+variables = {{ id = "{{org_id}}" }}
+
+[[graphql.operations]]
+name = "search"
+query = "query($term: String!) {{ search(term: $term) {{ id }} }}"
+variables = {{ term = "hosting" }}
+
+[[graphql.operations]]
+name = "posts"
+query = "{{ posts {{ title }} }}"
+
+[[journeys]]
+name = "sign in and see my invoices"
+allow_writes = true
+budget = "10s"
+steps = [
+  {{ name = "sign in", path = "/graphql", body = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "${{ALICE_USER}}", p = "${{ALICE_PASSWORD}}" }} }}, expect = {{ status = 200 }}, extract = {{ session = {{ json = "/data/login/token" }} }} }},
+  {{ name = "my invoices", path = "/graphql", headers = {{ Authorization = "Bearer {{session}}" }}, body = {{ query = "{{ invoices {{ id }} }}" }}, expect = {{ json = {{ "/data/invoices/0/id" = "10" }} }} }},
+]
+{attestations}"#
+    )
+}
+
+/// Every handover item, attested.
+fn attestations() -> String {
+    [
+        "environments-separated",
+        "rollback-plan",
+        "uptime-monitoring",
+        "dns-ownership",
+        "backups",
+        "error-tracking",
+        "onboarding-by-hand",
+    ]
+    .iter()
+    .map(|item| {
+        format!(
+            "\n[attest.{item}]\nby = \"Dana Developer\"\non = 2026-12-01\nnote = \"done for the launch\"\n"
+        )
+    })
+    .collect()
+}
+
+fn audit_graphql(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dns = serve_zone(GRAPHQL_DOMAIN, graphql_zone(), flaw);
+    let server = super::graphql::start_complete(scratch.path(), app_flaw(flaw));
+    repository(scratch.path());
+    let profile = graphql_profile(&server, dns.addr());
+    run_complete(scratch.path(), &profile, &[], &super::graphql::LOGINS)
+}
+
+#[test]
+fn a_correct_graphql_api_is_ready_and_one_flaw_gives_one_fail() {
+    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, audit_graphql);
 }

@@ -42,8 +42,12 @@ const unauthenticated = () =>
   new GraphQLError("sign in first", { extensions: { code: "UNAUTHENTICATED", http: { status: 200 } } });
 const forbidden = () => new GraphQLError("not yours", { extensions: { code: "FORBIDDEN" } });
 
+// Sessions that expired: the store dropped them, so they sign nobody in.
+const expiredTokens = ["tok-alice-expired-5d2c0e91"];
+
 function userOf(authorization) {
   const token = (authorization || "").replace(/^Bearer /i, "");
+  if (expiredTokens.includes(token)) return null;
   return users.find((u) => u.token === token) || null;
 }
 
@@ -127,4 +131,4 @@ let requests = 0;
 // A per-request identity for the wrong limiter: every HTTP request is a new key.
 const requestId = () => ++requests;
 
-module.exports = { typeDefs, resolvers, userOf, requestId, users };
+module.exports = { typeDefs, resolvers, userOf, requestId, users, expiredTokens };
