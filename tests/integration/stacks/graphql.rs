@@ -60,8 +60,8 @@ pub(super) fn start_complete(dir: &std::path::Path, flaw: Option<&str>) -> Child
     Child::start(command, "yoga (right, complete)")
 }
 
-/// The `[identities.*]` that log in through the login mutation, as `profile` writes them.
-pub(super) fn login_identities() -> String {
+/// The `[identities.*]` that log in through the login mutation.
+fn login_identities() -> String {
     let login = |who: &str| {
         format!(
             r#"[identities.{name}]
@@ -83,30 +83,11 @@ token_pointer = "/data/login/token"
     )
 }
 
-fn profile(server: &str, variant: &str, port: u16) -> String {
-    let login = |who: &str| {
-        format!(
-            r#"tenant = "{tenant}"
-[identities.{name}.login]
-path = "/graphql"
-json = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "${{{who}_USER}}", p = "${{{who}_PASSWORD}}" }} }}
-token_pointer = "/data/login/token"
-"#,
-            name = who.to_ascii_lowercase(),
-            tenant = if who == "ALICE" { "acme" } else { "globex" },
-        )
-    };
+/// The app's two tenants, `[[graphql]]` with its login and operations: what every profile
+/// of these stacks holds after its `[target]`.
+pub(super) fn app_sections() -> String {
     format!(
-        r#"# The GraphQL app on {server} ({variant})
-[target]
-name = "{server}-{variant}"
-base_url = "http://127.0.0.1:{port}/"
-environment = "production"
-
-[identities.alice]
-{alice}
-[identities.mallory]
-{mallory}
+        r#"{identities}
 [tenants.acme]
 invoice_id = "10"
 org_id = "1"
@@ -144,8 +125,20 @@ variables = {{ term = "hosting" }}
 name = "posts"
 query = "{{ posts {{ title }} }}"
 "#,
-        alice = login("ALICE"),
-        mallory = login("MALLORY"),
+        identities = login_identities(),
+    )
+}
+
+fn profile(server: &str, variant: &str, port: u16) -> String {
+    format!(
+        r#"# The GraphQL app on {server} ({variant})
+[target]
+name = "{server}-{variant}"
+base_url = "http://127.0.0.1:{port}/"
+environment = "production"
+
+{}"#,
+        app_sections()
     )
 }
 

@@ -170,22 +170,7 @@ fn complete_profile(server: &Child, dns: std::net::SocketAddr, catcher: u16) -> 
             "name = \"current user\"\npath = \"/api/me\"\nauth = \"required\"\nonboarding = true\n",
         );
     assert!(text.contains(&format!("domain = \"{DOMAIN}\"")), "{text}");
-    let attestations: String = [
-        "environments-separated",
-        "rollback-plan",
-        "uptime-monitoring",
-        "dns-ownership",
-        "backups",
-        "error-tracking",
-        "onboarding-by-hand",
-    ]
-    .iter()
-    .map(|item| {
-        format!(
-            "\n[attest.{item}]\nby = \"Dana Developer\"\non = 2026-12-01\nnote = \"done for the launch\"\n"
-        )
-    })
-    .collect();
+    let attestations = attestations();
     format!(
         r#"{text}
 [email]
@@ -451,7 +436,7 @@ fn graphql_profile(server: &Child, dns: std::net::SocketAddr) -> String {
     let port = server.port("port");
     let http = server.port("http_port");
     let expired = server.text("/expired");
-    let identities = super::graphql::login_identities();
+    let app = super::graphql::app_sections();
     let attestations: String = attestations();
     format!(
         r#"[target]
@@ -471,19 +456,11 @@ timeout = "5s"
 [auth]
 error_pointer = "/errors"
 
-{identities}
+{app}
 [identities.alice_expired]
 token = "{expired}"
 tenant = "acme"
 expired = true
-
-[tenants.acme]
-invoice_id = "10"
-org_id = "1"
-
-[tenants.globex]
-invoice_id = "20"
-org_id = "2"
 
 [health]
 path = "/health"
@@ -524,35 +501,6 @@ path = "repo"
 
 [logs]
 files = ["access.log"]
-
-[[graphql]]
-path = "/graphql"
-public_fields = ["posts"]
-
-[graphql.login]
-field = "login"
-arguments = {{ email = "nobody@acme.test", password = "not-the-password" }}
-selection = "token"
-max_attempts = 4
-
-[[graphql.operations]]
-name = "invoice by id"
-query = "query($id: ID!) {{ invoice(id: $id) {{ id title }} }}"
-variables = {{ id = "{{invoice_id}}" }}
-
-[[graphql.operations]]
-name = "org by id"
-query = "query($id: ID!) {{ org(id: $id) {{ name }} }}"
-variables = {{ id = "{{org_id}}" }}
-
-[[graphql.operations]]
-name = "search"
-query = "query($term: String!) {{ search(term: $term) {{ id }} }}"
-variables = {{ term = "hosting" }}
-
-[[graphql.operations]]
-name = "posts"
-query = "{{ posts {{ title }} }}"
 
 [[journeys]]
 name = "sign in and see my invoices"
