@@ -171,24 +171,14 @@ fn complete_profile(server: &Child, dns: std::net::SocketAddr, catcher: u16) -> 
         );
     assert!(text.contains(&format!("domain = \"{DOMAIN}\"")), "{text}");
     let attestations = attestations();
+    let operations = operations("app.log");
     format!(
         r#"{text}
 [email]
 dkim_selectors = ["s1"]
 senders = ["127.0.0.1"]
 
-[latency]
-p95 = "500ms"
-rate = 20
-duration = "500ms"
-warmup = "100ms"
-
-[source]
-path = "repo"
-
-[logs]
-files = ["app.log"]
-
+{operations}
 [mail]
 catcher = "http://127.0.0.1:{catcher}"
 wait = "10s"
@@ -438,6 +428,7 @@ fn graphql_profile(server: &Child, dns: std::net::SocketAddr) -> String {
     let expired = server.text("/expired");
     let app = super::graphql::app_sections();
     let attestations: String = attestations();
+    let operations = operations("access.log");
     format!(
         r#"[target]
 name = "Yoga (right, complete)"
@@ -490,18 +481,7 @@ limit_errors = ["RATE_LIMITED"]
 max_attempts = 6
 burst = 10
 
-[latency]
-p95 = "500ms"
-rate = 20
-duration = "500ms"
-warmup = "100ms"
-
-[source]
-path = "repo"
-
-[logs]
-files = ["access.log"]
-
+{operations}
 [[journeys]]
 name = "sign in and see my invoices"
 allow_writes = true
@@ -511,6 +491,25 @@ steps = [
   {{ name = "my invoices", path = "/graphql", headers = {{ Authorization = "Bearer {{session}}" }}, body = {{ query = "{{ invoices {{ id }} }}" }}, expect = {{ json = {{ "/data/invoices/0/id" = "10" }} }} }},
 ]
 {attestations}"#
+    )
+}
+
+/// What a launch keeps running: the load on the onboarding routes, the repository (written
+/// by `repository`) and the app's log file.
+fn operations(log: &str) -> String {
+    format!(
+        r#"[latency]
+p95 = "500ms"
+rate = 20
+duration = "500ms"
+warmup = "100ms"
+
+[source]
+path = "repo"
+
+[logs]
+files = ["{log}"]
+"#
     )
 }
 
