@@ -297,7 +297,12 @@ impl Queue {
 }
 
 /// The entry pages the profile names: base_url, canonical, `[target] pages`.
+/// The pages a browser opens first; none where the profile states the app serves no front
+/// end (an API-only deploy): there is nothing to read, and its `/` is no page that failed.
 fn entry_pages(ctx: &Ctx) -> Vec<Url> {
+    if crate::checks::front_end_absent(&ctx.profile).is_some() {
+        return Vec::new();
+    }
     let mut pages: Vec<Url> = vec![ctx.profile.target.base_url.clone()];
     for page in ctx
         .profile

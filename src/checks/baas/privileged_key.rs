@@ -20,7 +20,13 @@ impl Check for PrivilegedKey {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        super::applicability(profile)
+        // Keys are looked for in the scripts the app ships; an API-only deploy ships none.
+        match super::applicability(profile) {
+            Applicability::Run => {
+                crate::checks::front_end_absent(profile).unwrap_or(Applicability::Run)
+            }
+            other => other,
+        }
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {

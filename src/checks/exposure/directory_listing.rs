@@ -148,19 +148,11 @@ impl Check for DirectoryListing {
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
         Box::pin(async move {
             let bundle = crate::shipped::collect(ctx).await;
-            // An API-only deploy (`has_no = ["frontend"]`) ships no pages to read: its root
-            // directory is asked for a listing like any other, and a 404 there is its own
-            // answer, not a page that failed to load.
-            let pages = crate::checks::front_end_absent(&ctx.profile).is_none();
-            let mut observations = if pages {
-                bundle.page_error_observations()
-            } else {
-                Vec::new()
-            };
+            let mut observations = bundle.page_error_observations();
             for page in bundle
                 .pages_read
                 .iter()
-                .filter(|p| pages && p.url.path().ends_with('/'))
+                .filter(|p| p.url.path().ends_with('/'))
             {
                 let body = String::from_utf8_lossy(&page.response.body);
                 observations.push(match listing_of(&body) {
@@ -186,7 +178,10 @@ impl Check for DirectoryListing {
                 });
             }
             let mut folders: Vec<Url> = Vec::new();
-            if !pages && ctx.profile.target.base_url.path().ends_with('/') {
+            // An API-only deploy ships no pages (`has_no = ["frontend"]`): its root directory
+            // is asked for a listing like any other.
+            let api_only = crate::checks::front_end_absent(&ctx.profile).is_some();
+            if api_only && ctx.profile.target.base_url.path().ends_with('/') {
                 folders.push(ctx.profile.target.base_url.clone());
             }
             for url in bundle.scripts.iter().filter_map(|s| s.url.as_ref()) {

@@ -68,6 +68,16 @@ fn limiting(limit: &RateLimit, response: &Fetched) -> bool {
         || graphql_limited(limit, response)
 }
 
+/// How a limiting answer said so: its status, or, for a success, the limit error it
+/// carried (a GraphQL limiter answers 200).
+fn limit_answer(status: u16) -> String {
+    if (200..300).contains(&status) {
+        format!("{status} with a limit error in `errors`")
+    } else {
+        status.to_string()
+    }
+}
+
 /// A GraphQL answer (any status) whose `errors` name a limit the profile lists: an
 /// error's `extensions.code` equal to one, or its message containing one (any case).
 fn graphql_limited(limit: &RateLimit, response: &Fetched) -> bool {
@@ -217,7 +227,7 @@ async fn burst(ctx: &Ctx, limit: &RateLimit, spoof: bool) -> Outcome {
                 slowed: slowed(&took),
             };
         }
-        if malformed(&response) {
+        if malformed(limit, &response) {
             last_malformed = Some(format!(
                 "{} {}",
                 response.status,
@@ -266,7 +276,16 @@ const CREDENTIAL_WORDS: &[&str] = &[
 
 /// An answer that refuses the attempt's shape, not its credentials: a 422, or a 400 that
 /// speaks of validation and not of credentials.
-fn malformed(response: &Fetched) -> bool {
+fn malformed(limit: &RateLimit, response: &Fetched) -> bool {
+    // A GraphQL document the server refused before running it (a parse or validation
+    // error) answers `errors` without `data`: no resolver judged a password.
+    if !limit.limit_errors.is_empty()
+        && let Ok(body) = serde_json::from_slice::<serde_json::Value>(&response.body)
+        && body.get("errors").is_some()
+        && body.get("data").is_none()
+    {
+        return true;
+    }
     let body = String::from_utf8_lossy(&response.body[..response.body.len().min(4096)])
         .to_ascii_lowercase();
     let speaks = |words: &[&str]| words.iter().any(|w| body.contains(w));
@@ -468,7 +487,8 @@ impl Check for Burst {
                         (
                             Status::Fail,
                             format!(
-                                "limited only at attempt {attempt} ({status}), after max_attempts {}",
+                                "limited only at attempt {attempt} ({}), after max_attempts {}",
+                                limit_answer(status),
                                 limit.max_attempts
                             ),
                         )
@@ -476,8 +496,9 @@ impl Check for Burst {
                         (
                             Status::Pass,
                             format!(
-                                "limited at attempt {attempt} of at most {} ({status})",
-                                limit.max_attempts
+                                "limited at attempt {attempt} of at most {} ({})",
+                                limit.max_attempts,
+                                limit_answer(status)
                             ),
                         )
                     };
@@ -509,7 +530,7 @@ impl Check for Burst {
                 Outcome::Limited { attempt, status, .. } => observations.push(Observation::new(
                     Status::Pass,
                     spoof_subject,
-                    format!("still limited at attempt {attempt} ({status}): spoofed addresses do not reset the limit"),
+                    format!("still limited at attempt {attempt} ({}): spoofed addresses do not reset the limit", limit_answer(status)),
                 )),
             }
             Finding::from_observations(observations)

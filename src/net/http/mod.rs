@@ -95,6 +95,9 @@ pub struct Http {
     untrusted: Arc<Untrusted>,
     /// "PATCH /api/x/1" → how many writes the target accepted (2xx), load included.
     accepted_writes: Arc<Mutex<HashMap<String, usize>>>,
+    /// The app's login page (`[auth] login_path`): a redirect there is a gate's answer, not
+    /// the app's, when the running check's contact is noted.
+    login_path: Option<Arc<str>>,
     /// Origins that did not answer the preflight: nothing more is sent there.
     unreachable: Arc<super::preflight::Unreachable>,
     /// A few requests in flight per origin; connections the target dropped.
@@ -138,6 +141,7 @@ impl Http {
             limited: Arc::default(),
             untrusted: Arc::default(),
             accepted_writes: Arc::default(),
+            login_path: profile.auth.login_path.as_deref().map(Arc::from),
             unreachable: Arc::default(),
             politeness: Arc::new(Politeness::new(profile.network.max_connections)),
         })
@@ -424,7 +428,7 @@ impl Http {
         let headers = response.headers().clone();
         // The app itself answered (its own page, or its own failure), not a gate in front:
         // whatever the body does next, the check reached what it audits.
-        if super::reached::gate_of(status, &headers, None).is_none() {
+        if super::reached::gate_of(status, &headers, self.login_path.as_deref()).is_none() {
             super::contact::http_answered();
         }
         if !request.unrecorded && !request.provokes_limit {

@@ -517,7 +517,34 @@ burst = 10
         assert_eq!(result["status"], expected, "{variant}: {result}");
         let limited = result
             .to_string()
-            .contains("limited at attempt 6 of at most 6");
+            .contains("limited at attempt 6 of at most 6 (200 with a limit error");
         assert_eq!(limited, variant == "right", "{variant}: {result}");
     }
+    // A document the server refuses before running it (no `data`) never judged a password:
+    // the burst proves nothing, an ERROR, not the wrong server's FAIL.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let child = start("yoga", "wrong");
+    let text = format!(
+        r#"{}
+[[rate_limits]]
+name = "graphql-login"
+path = "/graphql"
+body = {{ query = "mutation {{ logn(email: \"burst@acme.test\", password: \"x\") {{ token }} }}" }}
+limit_errors = ["RATE_LIMITED"]
+max_attempts = 6
+burst = 10
+"#,
+        profile("yoga", "wrong", child.port("port"))
+    );
+    let path = scratch.path().join("audit.toml");
+    std::fs::write(&path, &text).expect("profile");
+    let report = run_checks(
+        &path,
+        &["ratelimit.graphql-login"],
+        &LOGINS,
+        &scratch.path().join("run.json"),
+    );
+    let result = crate::support::result(&report, "ratelimit.graphql-login");
+    assert_eq!(result["status"], "ERROR", "{result}");
+    assert!(result.to_string().contains("malformed"), "{result}");
 }
