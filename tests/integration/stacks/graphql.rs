@@ -37,10 +37,10 @@ fn start_logging(server: &str, variant: &str, log: Option<&std::path::Path>) -> 
     Child::start(command, &format!("{server} ({variant})"))
 }
 
-/// Yoga's right variant, complete (the READY baseline): over HTTPS with a minted chain
+/// `server`'s right variant, complete (the READY baseline): over HTTPS with a minted chain
 /// (its root as `ca.pem` in `dir`), plain HTTP redirecting to it, each request logged to
 /// `dir/access.log`; `flaw` plants one mistake.
-pub(super) fn start_complete(dir: &std::path::Path, flaw: Option<&str>) -> Child {
+pub(super) fn start_complete(server: &str, dir: &std::path::Path, flaw: Option<&str>) -> Child {
     let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
     std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
     std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
@@ -48,7 +48,7 @@ pub(super) fn start_complete(dir: &std::path::Path, flaw: Option<&str>) -> Child
     let stack = stacks_dir().join("graphql");
     let mut command = Command::new("node");
     command
-        .arg(stack.join("yoga.js"))
+        .arg(stack.join(format!("{server}.js")))
         .arg("right")
         .env("NODE_PATH", stack.join("node_modules"))
         .env("TLS_DIR", dir)
@@ -57,7 +57,7 @@ pub(super) fn start_complete(dir: &std::path::Path, flaw: Option<&str>) -> Child
     if let Some(flaw) = flaw {
         command.env("LAUNCH_AUDIT_FLAW", flaw);
     }
-    Child::start(command, "yoga (right, complete)")
+    Child::start(command, &format!("{server} (right, complete)"))
 }
 
 /// The `[identities.*]` that log in through the login mutation.

@@ -10,6 +10,9 @@
 //! - plain HTTP redirecting to HTTPS, a git repository, the app's request log;
 //! - every handover item attested, and the parts it does not have stated in `has_no`.
 //!
+//! The same is done for a GraphQL API, on GraphQL Yoga and on Apollo Server (their `right`
+//! variants complete: HTTPS, an API-only deploy whose domain sends no mail).
+//!
 //! A complete profile audits that READY, exit 0. Then each single planted misconfiguration
 //! (one change in the app, or one record in the zone) moves exactly the check it should,
 //! to FAIL (DMARC's monitoring-only policy to WARN, by design), and no other.
@@ -381,23 +384,21 @@ fn statuses_checked_ready(code: i32, report: &serde_json::Value) -> Vec<(String,
     all
 }
 
-/// The GraphQL API's domain: it sends no mail (`has_no = ["mail"]`), so SPF authorises
-/// nothing, DMARC rejects, and a null MX says it takes none.
-const GRAPHQL_DOMAIN: &str = "yoga.test";
-
-fn graphql_zone() -> String {
+/// The GraphQL API's domain (one per server): it sends no mail (`has_no = ["mail"]`), so SPF
+/// authorises nothing, DMARC rejects, and a null MX says it takes none.
+fn graphql_zone(domain: &str) -> String {
     format!(
-        r#"$ORIGIN {GRAPHQL_DOMAIN}.
+        r#"$ORIGIN {domain}.
 $TTL 300
-@       IN SOA  ns1.{GRAPHQL_DOMAIN}. hostmaster.{GRAPHQL_DOMAIN}. ( 2026120601 3600 600 86400 300 )
-@       IN NS   ns1.{GRAPHQL_DOMAIN}.
+@       IN SOA  ns1.{domain}. hostmaster.{domain}. ( 2026120601 3600 600 86400 300 )
+@       IN NS   ns1.{domain}.
 ns1     IN A    127.0.0.1
 @       IN A    127.0.0.1
 @       IN MX   0 .
 @       IN TXT  "v=spf1 -all"
-_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{GRAPHQL_DOMAIN}"
-@       IN CAA  0 issue "launch-audit-test-ca.{GRAPHQL_DOMAIN}"
-@       IN CAA  0 iodef "mailto:security@{GRAPHQL_DOMAIN}"
+_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{domain}"
+@       IN CAA  0 issue "launch-audit-test-ca.{domain}"
+@       IN CAA  0 iodef "mailto:security@{domain}"
 "#
     )
 }
@@ -419,10 +420,11 @@ const GRAPHQL_FLAWS: &[Flaw] = &[
     },
 ];
 
-/// The GraphQL API complete: GraphQL Yoga right (tests/stacks/graphql) over HTTPS, an
-/// API-only deploy with no mail and no roles, its reads declared as POST routes that only
-/// read, its login limited per e-mail (`limit_errors`), a journey through the graph.
-fn graphql_profile(server: &Child, dns: std::net::SocketAddr) -> String {
+/// The GraphQL API complete: `name`'s right variant (tests/stacks/graphql) over HTTPS at
+/// `domain`, an API-only deploy with no mail and no roles, its reads declared as POST
+/// routes that only read, its login limited per e-mail (`limit_errors`), a journey through
+/// the graph.
+fn graphql_profile(name: &str, domain: &str, server: &Child, dns: std::net::SocketAddr) -> String {
     let port = server.port("port");
     let http = server.port("http_port");
     let expired = server.text("/expired");
@@ -431,10 +433,10 @@ fn graphql_profile(server: &Child, dns: std::net::SocketAddr) -> String {
     let operations = operations("access.log");
     format!(
         r#"[target]
-name = "Yoga (right, complete)"
+name = "{name} (right, complete)"
 base_url = "https://127.0.0.1:{port}/"
 entry_points = ["http://127.0.0.1:{http}/"]
-domain = "{GRAPHQL_DOMAIN}"
+domain = "{domain}"
 allowed_origins = ["https://app.acme.test"]
 environment = "staging"
 has_no = ["frontend", "mail", "roles", "webhooks", "ai_endpoints", "audit_trail", "baas"]
@@ -533,16 +535,23 @@ fn attestations() -> String {
     .collect()
 }
 
-fn audit_graphql(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
+/// Audits `server` (tests/stacks/graphql/`server`.js) complete, with `flaw` planted.
+fn audit_graphql(server: &str, flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
     let scratch = tempfile::tempdir().expect("temp dir");
-    let dns = serve_zone(GRAPHQL_DOMAIN, graphql_zone(), flaw);
-    let server = super::graphql::start_complete(scratch.path(), app_flaw(flaw));
+    let domain = format!("{server}.test");
+    let dns = serve_zone(&domain, graphql_zone(&domain), flaw);
+    let child = super::graphql::start_complete(server, scratch.path(), app_flaw(flaw));
     repository(scratch.path());
-    let profile = graphql_profile(&server, dns.addr());
+    let profile = graphql_profile(server, &domain, &child, dns.addr());
     run_complete(scratch.path(), &profile, &[], &super::graphql::LOGINS)
 }
 
 #[test]
-fn a_correct_graphql_api_is_ready_and_one_flaw_gives_one_fail() {
-    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, audit_graphql);
+fn a_correct_graphql_yoga_api_is_ready_and_one_flaw_gives_one_fail() {
+    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, |flaw| audit_graphql("yoga", flaw));
+}
+
+#[test]
+fn a_correct_apollo_server_api_is_ready_and_one_flaw_gives_one_fail() {
+    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, |flaw| audit_graphql("apollo", flaw));
 }
