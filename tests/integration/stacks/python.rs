@@ -8,6 +8,11 @@ use std::process::Command;
 use super::{Child, stacks_dir};
 
 fn start(variant: &str, dir: &Path) -> Child {
+    Child::start(command(variant, dir), &format!("flask ({variant})"))
+}
+
+/// The app in `variant`, its project folder under `dir`.
+fn command(variant: &str, dir: &Path) -> Command {
     let python = stacks_dir().join("venv/bin/python");
     assert!(
         python.exists(),
@@ -18,7 +23,35 @@ fn start(variant: &str, dir: &Path) -> Child {
     let project = dir.join("project");
     let mut command = Command::new(python);
     command.arg(app).arg(variant).arg(&project);
-    Child::start(command, &format!("flask ({variant})"))
+    command
+}
+
+/// The complete right app (the READY baseline): HTTPS with a minted chain (its root as
+/// `ca.pem` in `dir`), plain HTTP redirecting to it, each request logged to `dir/app.log`,
+/// its mail through MailDev's SMTP port, DKIM-signed for `domain` with the key at
+/// `dkim_key`; `flaw` plants one mistake.
+pub(super) fn start_complete(
+    dir: &Path,
+    smtp: u16,
+    domain: &str,
+    dkim_key: &Path,
+    flaw: Option<&str>,
+) -> Child {
+    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
+    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
+    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    let mut command = command("right", dir);
+    command
+        .env("TLS_DIR", dir)
+        .env("ACCESS_LOG", dir.join("app.log"))
+        .env("SMTP_PORT", smtp.to_string())
+        .env("MAIL_DOMAIN", domain)
+        .env("DKIM_KEY", dkim_key);
+    if let Some(flaw) = flaw {
+        command.env("LAUNCH_AUDIT_FLAW", flaw);
+    }
+    Child::start(command, "flask (right, complete)")
 }
 
 fn profile(variant: &str, server: &Child) -> String {

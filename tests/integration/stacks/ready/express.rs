@@ -1,0 +1,101 @@
+//! The Express stack complete (tests/stacks/express/app.js, `right`), with its domain's
+//! zone, its mail through MailDev 2, journeys, load, logs, repository and attestations.
+
+use super::{
+    Flaw, Plant, app_flaw, attestations, keys, mail_sections, mail_zone, meets_the_one_flaw_matrix,
+    operations, repository, run_complete, serve_zone,
+};
+use crate::stacks::Child;
+use crate::stacks::mail::{MailDev, MailDevVersion};
+
+const DOMAIN: &str = "express.test";
+
+const FLAWS: &[Flaw] = &[
+    Flaw {
+        name: "CORS reflects any origin, with credentials",
+        plant: Plant::App("cors-reflect"),
+        moves: &[("cors.origin-policy", "FAIL")],
+    },
+    Flaw {
+        name: "the login has no rate limit",
+        plant: Plant::App("no-login-limit"),
+        moves: &[("ratelimit.login", "FAIL")],
+    },
+    Flaw {
+        name: "a scoped record route beside an unscoped list",
+        plant: Plant::App("unscoped-list"),
+        moves: &[("access.tenant-isolation", "FAIL")],
+    },
+    Flaw {
+        name: "a reset link that works twice",
+        plant: Plant::App("reusable-reset"),
+        moves: &[("tokens.single-use", "FAIL")],
+    },
+    Flaw {
+        name: "SPF +all",
+        plant: Plant::Zone("\"v=spf1 ip4:127.0.0.1 -all\"", "\"v=spf1 +all\""),
+        moves: &[("email.spf", "FAIL")],
+    },
+    Flaw {
+        name: "DMARC that only monitors",
+        plant: Plant::Zone("p=reject; sp=reject;", "p=none;"),
+        // A deliberate stage of a DMARC rollout, so a warning, not a FAIL: READY stays.
+        moves: &[("email.dmarc", "WARN")],
+    },
+];
+
+/// The complete profile: the Express stack's own (routes, identities, tenants, login burst)
+/// with the domain, mail, journeys, load, logs, repository and attestations added.
+fn complete_profile(server: &Child, dns: std::net::SocketAddr, catcher: u16) -> String {
+    let text = crate::stacks::express::profile("right", server);
+    // Its JSON-token reset journey gives way to the real mail journeys below.
+    let text = &text[..text.find("[[journeys]]").expect("the stack's journey")];
+    let http = server.port("http_port");
+    let text = text
+        .replace(
+            "environment = \"staging\"\nhas_no = [\"webhooks\", \"ai_endpoints\"]\n",
+            &format!(
+                "environment = \"staging\"\ndomain = \"{DOMAIN}\"\nentry_points = [\"http://127.0.0.1:{http}/\"]\nhas_no = [\"webhooks\", \"ai_endpoints\", \"audit_trail\", \"baas\", \"graphql\"]\n"
+            ),
+        )
+        .replace(
+            "[network]\n",
+            &format!("[network]\nnameservers = [\"{dns}\"]\n"),
+        )
+        .replace(
+            "name = \"current user\"\npath = \"/api/me\"\nauth = \"required\"\n",
+            "name = \"current user\"\npath = \"/api/me\"\nauth = \"required\"\nonboarding = true\n",
+        );
+    assert!(text.contains(&format!("domain = \"{DOMAIN}\"")), "{text}");
+    let attestations = attestations();
+    let operations = operations("app.log");
+    let mail = mail_sections(DOMAIN, catcher);
+    format!(
+        r#"{text}
+{mail}
+{operations}{attestations}"#
+    )
+}
+
+/// Starts the complete stack with `flaw` planted (none: the baseline), audits it with the
+/// whole catalogue, and returns (exit code, JSON report).
+fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dns = serve_zone(DOMAIN, mail_zone(DOMAIN), flaw);
+    let maildev = MailDev::start(MailDevVersion::Two);
+    let server = crate::stacks::express::start_complete(
+        scratch.path(),
+        maildev.smtp,
+        DOMAIN,
+        &keys().join("jwt-rs256.key.pem"),
+        app_flaw(flaw),
+    );
+    repository(scratch.path());
+    let profile = complete_profile(&server, dns.addr(), maildev.web);
+    run_complete(scratch.path(), &profile, &[], &[])
+}
+
+#[test]
+fn a_correct_app_is_ready_and_one_flaw_gives_one_fail() {
+    meets_the_one_flaw_matrix(FLAWS, audit_complete);
+}

@@ -1,0 +1,347 @@
+//! Issue 36: a correct app reaches READY, and one flaw gives one FAIL.
+//!
+//! The baseline is the real Express stack configured right (tests/stacks/express/app.js,
+//! `right`) with everything a launch needs around it, each part real and on loopback:
+//! - its domain, `express.test`, served by an authoritative nameserver (hickory, from the
+//!   zone file below) with SPF, DKIM, DMARC, MX and CAA;
+//! - its mail (sign-up verification, password reset) sent through MailDev 2's SMTP server,
+//!   DKIM-signed by nodemailer with the key the zone publishes, and read back by the
+//!   journeys from MailDev's API;
+//! - plain HTTP redirecting to HTTPS, a git repository, the app's request log;
+//! - every handover item attested, and the parts it does not have stated in `has_no`.
+//!
+//! The same is done for Flask (`flask.rs`: Flask-Limiter, mail DKIM-signed by dkimpy) and
+//! for a GraphQL API on GraphQL Yoga and on Apollo Server (`graphql.rs`: their `right`
+//! variants complete, API-only deploys whose domain sends no mail). Express is
+//! `express.rs`; what they share is here.
+//!
+//! A complete profile audits that READY, exit 0. Then each single planted misconfiguration
+//! (one change in the app, or one record in the zone) moves exactly the check it should,
+//! to FAIL (DMARC's monitoring-only policy to WARN, by design), and no other.
+
+use std::path::Path;
+use std::process::Command;
+
+mod express;
+mod flask;
+mod graphql;
+
+/// One misconfiguration, where it is planted, and the checks it must move (each to the
+/// status named): nothing else may move.
+struct Flaw {
+    name: &'static str,
+    plant: Plant,
+    moves: &'static [(&'static str, &'static str)],
+}
+
+enum Plant {
+    /// `LAUNCH_AUDIT_FLAW` in the app (tests/stacks/express/app.js, FLAWS).
+    App(&'static str),
+    /// One record of the zone rewritten: (what the right zone says, what it says instead).
+    Zone(&'static str, &'static str),
+}
+
+/// The zone of a `domain` that sends mail: everything resolves to loopback, mail is
+/// authenticated as the email checks expect, and only one CA may issue.
+fn mail_zone(domain: &str) -> String {
+    let public_key: String = std::fs::read_to_string(keys().join("jwt-rs256.pub.pem"))
+        .expect("the test DKIM public key")
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    // TXT strings are at most 255 octets each.
+    let dkim = format!("v=DKIM1; k=rsa; p={public_key}")
+        .as_bytes()
+        .chunks(200)
+        .map(|chunk| format!("\"{}\"", String::from_utf8_lossy(chunk)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        r#"$ORIGIN {domain}.
+$TTL 300
+@       IN SOA  ns1.{domain}. hostmaster.{domain}. ( 2026120601 3600 600 86400 300 )
+@       IN NS   ns1.{domain}.
+ns1     IN A    127.0.0.1
+@       IN A    127.0.0.1
+www     IN A    127.0.0.1
+mx1     IN A    127.0.0.1
+@       IN MX   10 mx1.{domain}.
+@       IN TXT  "v=spf1 ip4:127.0.0.1 -all"
+_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{domain}"
+s1._domainkey IN TXT {dkim}
+@       IN CAA  0 issue "launch-audit-test-ca.{domain}"
+@       IN CAA  0 iodef "mailto:security@{domain}"
+"#
+    )
+}
+
+/// The fixture's test keys (fixtures/keys): the RSA pair the zone publishes for DKIM.
+fn keys() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys")
+}
+
+/// The app's repository: what it ships, no secret in it or its history.
+fn repository(dir: &Path) {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).expect("repo dir");
+    std::fs::write(
+        repo.join("README.md"),
+        "# Acme API\n\nSecrets come from the environment.\n",
+    )
+    .expect("README");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stacks/express/package.json"),
+        repo.join("package.json"),
+    )
+    .expect("package.json");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=Dana Developer",
+            "-c",
+            "user.email=dana@express.test",
+            "commit",
+            "-q",
+            "-m",
+            "The API",
+        ],
+    ] {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    }
+}
+
+/// The zone for `domain`, with the flaw's record rewritten when it plants one there.
+fn serve_zone(
+    domain: &str,
+    text: String,
+    flaw: Option<&Flaw>,
+) -> fixtures::dns_zone::ZoneDnsServer {
+    let text = match flaw.map(|f| &f.plant) {
+        Some(Plant::Zone(right, wrong)) => {
+            assert!(text.contains(right), "the zone says {right}");
+            text.replace(right, wrong)
+        }
+        _ => text,
+    };
+    fixtures::dns_zone::ZoneDnsServer::start(vec![(domain.to_string(), text)])
+        .expect("the zone's nameserver starts")
+}
+
+/// The flaw the app plants itself (`LAUNCH_AUDIT_FLAW`), if that is where it goes.
+fn app_flaw(flaw: Option<&Flaw>) -> Option<&'static str> {
+    match flaw.map(|f| &f.plant) {
+        Some(Plant::App(name)) => Some(*name),
+        _ => None,
+    }
+}
+
+/// Audits `profile` (written into `dir`) with the whole catalogue; (exit code, report).
+fn run_complete(
+    dir: &Path,
+    profile: &str,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value) {
+    let path = dir.join("complete.toml");
+    std::fs::write(&path, profile).expect("profile");
+    let report = dir.join("complete.json");
+    let mut args = vec![
+        "run",
+        "-c",
+        path.to_str().expect("utf-8"),
+        "-q",
+        "--format",
+        "json",
+        "--out",
+        report.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(flags);
+    let output = crate::support::launch_audit(&args, env);
+    let code = output.status.code().expect("an exit code");
+    let text = std::fs::read_to_string(&report).unwrap_or_else(|_| {
+        panic!(
+            "no report (exit {code}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (code, serde_json::from_str(&text).expect("JSON report"))
+}
+
+/// Every result as (id, status, summary), in id order.
+fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["status"].as_str().unwrap_or_default().to_string(),
+                r["summary"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The baseline is READY, and each flaw moves exactly its checks, each to its status;
+/// a FAIL makes the run NOT READY, a warning alone leaves it READY.
+fn meets_the_one_flaw_matrix(
+    flaws: &[Flaw],
+    audit: impl Fn(Option<&Flaw>) -> (i32, serde_json::Value),
+) {
+    let (code, baseline) = audit(None);
+    let baseline = statuses_checked_ready(code, &baseline);
+    let mut wrong = Vec::new();
+    for flaw in flaws {
+        let (_, report) = audit(Some(flaw));
+        let moved: Vec<(String, String, String)> = statuses(&report)
+            .into_iter()
+            .filter(|(id, status, _)| {
+                baseline
+                    .iter()
+                    .find(|(base, _, _)| base == id)
+                    .is_none_or(|(_, was, _)| was != status)
+            })
+            .collect();
+        let seen: Vec<(&str, &str)> = moved
+            .iter()
+            .map(|(id, status, _)| (id.as_str(), status.as_str()))
+            .collect();
+        if seen != flaw.moves {
+            wrong.push(format!(
+                "{}: expected exactly {:?} to move, got {moved:#?}",
+                flaw.name, flaw.moves
+            ));
+        }
+        let verdict = if flaw.moves.iter().any(|(_, status)| *status == "FAIL") {
+            "NOT READY"
+        } else {
+            "READY"
+        };
+        assert_eq!(
+            report["decision"]["verdict"], verdict,
+            "{}: {}",
+            flaw.name, report["decision"]
+        );
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The baseline's exit code and decision, with every result that is not a verdict of
+/// "fine" named when it is not READY; returns its statuses.
+fn statuses_checked_ready(code: i32, report: &serde_json::Value) -> Vec<(String, String, String)> {
+    let all = statuses(report);
+    let not_fine: Vec<&(String, String, String)> = all
+        .iter()
+        .filter(|(_, status, _)| !matches!(status.as_str(), "PASS" | "N/A" | "ATTESTED" | "INFO"))
+        .collect();
+    assert_eq!(
+        (code, report["decision"]["verdict"].as_str()),
+        (0, Some("READY")),
+        "the complete right app is READY; what is not: {not_fine:#?}\n{}",
+        report["decision"]
+    );
+    all
+}
+
+/// What an app that sends mail adds to its profile: the domain's mail authentication, the
+/// catcher its mail is read back from, the sign-up and password-reset journeys through
+/// that mail, and their links as `[[tokens]]`. The Express and Flask apps serve the same
+/// routes for these (`/auth/signup`, `/auth/verify`, `/auth/account`, `/auth/reset-request`,
+/// `/auth/reset`).
+fn mail_sections(domain: &str, catcher: u16) -> String {
+    format!(
+        r#"[email]
+dkim_selectors = ["s1"]
+senders = ["127.0.0.1"]
+
+[mail]
+catcher = "http://127.0.0.1:{catcher}"
+wait = "10s"
+sender = "no-reply@{domain}"
+
+[[journeys]]
+name = "onboarding"
+allow_writes = true
+budget = "10s"
+steps = [
+  {{ name = "sign up", path = "/auth/signup", body = {{ email = "founder+{{run}}@{domain}", password = "launch-audit-journey-pw" }}, expect = {{ status = 201 }}, extract = {{ session = {{ json = "/session" }} }} }},
+  {{ name = "verification mail", mail = {{ to = "founder+{{run}}@{domain}", subject = "Verify" }}, extract = {{ verify_link = {{ link = "/auth/verify" }} }} }},
+  {{ name = "verify", follow = "{{verify_link}}", headers = {{ Authorization = "Bearer {{session}}" }}, expect = {{ status = 200 }} }},
+  {{ name = "verified", method = "GET", path = "/auth/account", headers = {{ Authorization = "Bearer {{session}}" }}, expect = {{ json = {{ "/verified" = true }} }} }},
+]
+
+[[journeys]]
+name = "password reset"
+allow_writes = true
+budget = "10s"
+steps = [
+  {{ name = "sign up", path = "/auth/signup", body = {{ email = "reset+{{run}}@{domain}", password = "launch-audit-journey-pw" }}, expect = {{ status = 201 }}, extract = {{ session = {{ json = "/session" }} }} }},
+  {{ name = "signed in before the reset", method = "GET", path = "/auth/account", headers = {{ Authorization = "Bearer {{session}}" }}, expect = {{ status = 200 }} }},
+  {{ name = "ask for a reset", path = "/auth/reset-request", body = {{ email = "reset+{{run}}@{domain}" }}, expect = {{ status = 202 }} }},
+  {{ name = "reset mail", mail = {{ to = "reset+{{run}}@{domain}", subject = "Reset" }}, extract = {{ reset_token = {{ regex = "token=([0-9a-f]+)" }} }} }},
+  {{ name = "set a new password", path = "/auth/reset", body = {{ token = "{{reset_token}}", password = "a-new-journey-password" }}, expect = {{ status = 200 }} }},
+]
+
+[[tokens]]
+kind = "verification"
+journey = "onboarding"
+issued_by = "verification mail"
+used_by = "verify"
+
+[[tokens]]
+kind = "reset"
+journey = "password reset"
+issued_by = "reset mail"
+used_by = "set a new password"
+lifetime = "1s"
+signed_in_by = ["signed in before the reset"]
+"#
+    )
+}
+
+/// What a launch keeps running: the load on the onboarding routes, the repository (written
+/// by `repository`) and the app's log file.
+fn operations(log: &str) -> String {
+    format!(
+        r#"[latency]
+p95 = "500ms"
+rate = 20
+duration = "500ms"
+warmup = "100ms"
+
+[source]
+path = "repo"
+
+[logs]
+files = ["{log}"]
+"#
+    )
+}
+
+/// Every handover item, attested.
+fn attestations() -> String {
+    [
+        "environments-separated",
+        "rollback-plan",
+        "uptime-monitoring",
+        "dns-ownership",
+        "backups",
+        "error-tracking",
+        "onboarding-by-hand",
+    ]
+    .iter()
+    .map(|item| {
+        format!(
+            "\n[attest.{item}]\nby = \"Dana Developer\"\non = 2026-12-01\nnote = \"done for the launch\"\n"
+        )
+    })
+    .collect()
+}
