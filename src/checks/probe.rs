@@ -99,16 +99,32 @@ pub fn route_coverage(ctx: &Ctx, declared: usize, probed: usize) -> crate::resul
     crate::result::Coverage::new("routes", probed, declared, left)
 }
 
-/// The request for a filled route, sent as `identity` (or anonymously).
+/// The request for a filled route, sent as `identity` (or anonymously), with the headers
+/// the app's own client sends there (a data API's public key).
 pub fn request<'a>(
     ctx: &Ctx,
     route: &Route,
     filled: &FilledRoute,
     identity: Option<&'a Identity>,
 ) -> Result<HttpRequest<'a>, String> {
-    Ok(HttpRequest::new(route.method, url_of(ctx, filled)?)
+    let url = url_of(ctx, filled)?;
+    let mut request = HttpRequest::new(route.method, url.clone())
         .with_identity(identity)
-        .with_json(filled.body.clone()))
+        .with_json(filled.body.clone());
+    for (name, value) in client_headers(ctx, &url) {
+        request = request.with_header(&name, value);
+    }
+    Ok(request)
+}
+
+/// What the app's own client adds to every request to `url`, whoever sends it: `[baas]`'s
+/// public key on its data API.
+pub fn client_headers(ctx: &Ctx, url: &url::Url) -> Vec<(String, String)> {
+    ctx.profile
+        .baas
+        .as_ref()
+        .map(|baas| baas.client_headers(url))
+        .unwrap_or_default()
 }
 
 /// The URL of a filled route: its path under base_url, its query appended.
@@ -293,6 +309,45 @@ pub fn carries_data(body: &[u8]) -> bool {
     }
 }
 
+/// A 2xx that lists nothing where the legitimate caller is shown values (`prints`): how row
+/// security and collection rules refuse, filtering every row out instead of answering
+/// 401/403. Returns how it refused, for the evidence. "Nothing" is an empty body, `null`,
+/// `{}`, or JSON whose every list is empty and that has one (`[]`, a page envelope such as
+/// `{"items":[],"page":1,"totalItems":0}`), with no text in it: counters alone are not a
+/// record, but a lone number or flag may be, so it is not taken for nothing.
+pub fn filtered_out(response: &Fetched, prints: &[String]) -> Option<String> {
+    let nothing = match serde_json::from_slice::<serde_json::Value>(&response.body) {
+        Ok(serde_json::Value::Null) => true,
+        Ok(serde_json::Value::Object(map)) if map.is_empty() => true,
+        Ok(value) => {
+            let mut lists = 0;
+            lists_nothing(&value, &mut lists) && lists > 0
+        }
+        Err(_) => String::from_utf8_lossy(&response.body).trim().is_empty(),
+    };
+    ((200..300).contains(&response.status) && !prints.is_empty() && nothing).then(|| {
+        format!(
+            "{} listing nothing (`{}`), where the legitimate caller is shown {} value(s): filtered out, as row security and collection rules refuse",
+            response.status,
+            String::from_utf8_lossy(&response.body).trim().chars().take(80).collect::<String>(),
+            prints.len()
+        )
+    })
+}
+
+/// Whether `value` holds no text and no list with anything in it; counts the lists seen.
+fn lists_nothing(value: &serde_json::Value, lists: &mut usize) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(items) => {
+            *lists += 1;
+            items.is_empty()
+        }
+        serde_json::Value::Object(map) => map.values().all(|v| lists_nothing(v, lists)),
+        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => true,
+    }
+}
+
 fn has_leaf(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::Null => false,
@@ -399,6 +454,38 @@ mod tests {
             ["u_1001"]
         );
         assert_eq!(fingerprints(b"<h1>Dashboard of u_1001</h1>"), ["u_1001"]);
+    }
+
+    #[test]
+    fn an_answer_that_lists_nothing_is_filtered_out_only_against_a_control_with_data() {
+        let answer = |status: u16, body: &str| fetched(status, &[], body);
+        let prints = vec!["alice private note".to_string()];
+        for body in [
+            "[]",
+            "",
+            "{}",
+            "null",
+            r#"{"items":[],"page":1,"perPage":30,"totalItems":0,"totalPages":0}"#,
+        ] {
+            assert!(
+                filtered_out(&answer(200, body), &prints).is_some(),
+                "{body}"
+            );
+            assert!(filtered_out(&answer(200, body), &[]).is_none(), "{body}");
+        }
+        for body in [
+            r#"[{"id":1}]"#,
+            r#"{"balance":1200}"#,
+            r#"{"error":"no"}"#,
+            "42",
+            "<html></html>",
+        ] {
+            assert!(
+                filtered_out(&answer(200, body), &prints).is_none(),
+                "{body}"
+            );
+        }
+        assert!(filtered_out(&answer(500, "[]"), &prints).is_none());
     }
 
     #[test]

@@ -71,7 +71,10 @@ impl Check for JwtTampering {
                 {
                     routes_declared.insert(route.path.as_str());
                     match probe::control_as(ctx, route, identity).await {
-                        Ok(Some(control)) => reached.push((route, control.filled)),
+                        Ok(Some(control)) => {
+                            let prints = probe::fingerprints(&control.response.body);
+                            reached.push((route, control.filled, prints));
+                        }
                         Ok(None) => {}
                         Err(why) => tried.push(format!("{}: {why}", route.path)),
                     }
@@ -100,12 +103,12 @@ impl Check for JwtTampering {
                 let forgeries = jwt::variants(token, &material);
                 // Every forgery on the first route; the sweep on the others, since one route
                 // that reads the token without verifying it (a bare decode) is enough.
-                for (n, (route, filled)) in reached.iter().enumerate() {
+                for (n, (route, filled, prints)) in reached.iter().enumerate() {
                     // A route that serves a caller with no credential at all accepts any
                     // token: that is auth.unauthenticated's finding, not a forgery's.
                     if n > 0
                         && matches!(
-                            super::anonymous_answer(ctx, route, filled).await,
+                            super::anonymous_answer(ctx, route, filled, prints).await,
                             Ok((_, Admission::Served))
                         )
                     {
@@ -117,8 +120,9 @@ impl Check for JwtTampering {
                     for variant in forgeries.iter().filter(|v| n == 0 || v.sweep) {
                         let subject =
                             format!("{on} with {}'s token, {}", identity.name, variant.name);
-                        observations
-                            .push(forge(ctx, route, filled, identity, variant, subject).await);
+                        observations.push(
+                            forge(ctx, route, filled, prints, identity, variant, subject).await,
+                        );
                     }
                 }
             }
@@ -150,6 +154,7 @@ async fn forge(
     ctx: &Ctx,
     route: &crate::profile::Route,
     filled: &crate::profile::FilledRoute,
+    prints: &[String],
     identity: &Identity,
     variant: &jwt::Variant,
     subject: String,
@@ -164,7 +169,7 @@ async fn forge(
             subject,
             ctx.redactor.redact(&error.to_string()),
         ),
-        Ok(response) => match probe::classify(&response, &ctx.profile.auth, route.hidden) {
+        Ok(response) => match super::admission(ctx, &response, prints, route.hidden) {
             Admission::Refused(how) => {
                 Observation::new(Status::Pass, subject, format!("refused: {how}"))
             }

@@ -64,10 +64,14 @@ fn needs_required_routes(profile: &Profile) -> Applicability {
 /// How `route` answers a request that carries no credential: (status, classification), or
 /// why nothing was decided. The control of the checks that judge a credential the app must
 /// not accept: on a route that serves strangers, any token "works".
+///
+/// `prints`: the values the route shows a legitimate caller; an answer that lists none of
+/// anything there ([`probe::filtered_out`]) is a refusal.
 pub(super) async fn anonymous_answer(
     ctx: &Ctx,
     route: &Route,
     filled: &crate::profile::FilledRoute,
+    prints: &[String],
 ) -> Result<(u16, Admission), String> {
     let request = probe::request(ctx, route, filled, None)?;
     let response = ctx
@@ -77,8 +81,26 @@ pub(super) async fn anonymous_answer(
         .map_err(|error| ctx.redactor.redact(&error.to_string()))?;
     Ok((
         response.status,
-        probe::classify(&response, &ctx.profile.auth, route.hidden),
+        admission(ctx, &response, prints, route.hidden),
     ))
+}
+
+/// How the app answered a request that must be refused: [`probe::classify`], with an
+/// answer that lists nothing where the legitimate caller is shown `prints` taken as the
+/// refusal it is (row security, collection rules).
+pub(super) fn admission(
+    ctx: &Ctx,
+    response: &Fetched,
+    prints: &[String],
+    not_found_refuses: bool,
+) -> Admission {
+    match probe::classify(response, &ctx.profile.auth, not_found_refuses) {
+        Admission::Served => match probe::filtered_out(response, prints) {
+            Some(how) => Admission::Refused(how),
+            None => Admission::Served,
+        },
+        other => other,
+    }
 }
 
 /// `token` placed where `scheme` says credentials go.
@@ -120,7 +142,7 @@ fn must_refuse(
             sample.join(", ")
         )
     };
-    match probe::classify(&response, &ctx.profile.auth, not_found_refuses) {
+    match admission(ctx, &response, prints, not_found_refuses) {
         Admission::Refused(how) if leaked.is_empty() => {
             Observation::new(Status::Pass, subject, format!("refused: {how}"))
         }
@@ -178,7 +200,7 @@ async fn must_refuse_everywhere(
         let target = probe::describe(route, &control.filled);
         if open_routes == OpenRoutes::LeftToUnauthenticated
             && let Ok((status, Admission::Served)) =
-                anonymous_answer(ctx, route, &control.filled).await
+                anonymous_answer(ctx, route, &control.filled, &prints).await
         {
             return vec![Observation::new(
                 Status::Info,

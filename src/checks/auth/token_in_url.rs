@@ -45,20 +45,32 @@ impl Check for TokenInUrl {
                 let target = probe::describe(route, &control.filled);
                 // The control: without any credential the route refuses, so a token in the
                 // URL being served means the app read it from there.
-                match anonymous_answer(ctx, route, &control.filled).await {
+                let prints = probe::fingerprints(&control.response.body);
+                match anonymous_answer(ctx, route, &control.filled, &prints).await {
                     Ok((_, Admission::Refused(_))) => {}
+                    // Served to anyone: any token "works" there, which is
+                    // auth.unauthenticated's finding, said there once (as the token checks
+                    // of must_refuse_everywhere leave it).
+                    Ok((status, Admission::Served)) => {
+                        return vec![Observation::new(
+                            Status::Info,
+                            target,
+                            format!(
+                                "served without any credential ({status}): auth.unauthenticated's finding, not judged here"
+                            ),
+                        )];
+                    }
                     Ok((status, _)) => {
                         return vec![Observation::new(
                             Status::Error,
                             target,
                             format!(
-                                "not refused even without a credential ({status}): auth.unauthenticated's finding; whether the URL is read cannot be told"
+                                "not refused without a credential ({status}), so whether the URL is read cannot be told"
                             ),
                         )];
                     }
                     Err(why) => return vec![Observation::new(Status::Error, target, why)],
                 }
-                let prints = probe::fingerprints(&control.response.body);
                 let token = ctx
                     .http
                     .credential_of(control.identity)
@@ -78,6 +90,23 @@ impl Check for TokenInUrl {
                         }
                     };
                     let sent = ctx.http.send(&request).await;
+                    // An API that takes every query parameter for a filter (PostgREST) or
+                    // validates its parameters refuses the unknown one as malformed: the
+                    // token was not read, whatever its refusal statuses are otherwise.
+                    if let Ok(response) = &sent
+                        && matches!(response.status, 400 | 422)
+                        && probe::leaked(&response.body, &prints).is_empty()
+                    {
+                        observations.push(Observation::new(
+                            Status::Pass,
+                            subject,
+                            format!(
+                                "refused as a malformed request ({}): the parameter was not taken for a credential",
+                                response.status
+                            ),
+                        ));
+                        continue;
+                    }
                     observations.push(must_refuse(ctx, subject, sent, &prints, route.hidden));
                 }
                 observations

@@ -74,7 +74,8 @@ async fn discovered_reads(ctx: &Ctx) -> Vec<Observation> {
                 continue;
             }
         };
-        seen.push(match super::anonymous_answer(ctx, &route, &control.filled).await {
+        let prints = probe::fingerprints(&control.response.body);
+        seen.push(match super::anonymous_answer(ctx, &route, &control.filled, &prints).await {
             Ok((_, probe::Admission::Refused(how))) => Observation::new(
                 Status::Pass,
                 subject,

@@ -80,6 +80,23 @@ impl Baas {
             .ok()
     }
 
+    /// The headers the app's own client sends with every request to the REST API, whoever
+    /// is signed in: Supabase's `apikey` (the public key, which its gateway asks of every
+    /// request). Empty for a URL elsewhere. With them, `[[routes]]` and journey steps
+    /// declared on the data API reach the data behind the gateway as the app's client
+    /// does, instead of stopping at the gateway's 401.
+    pub fn client_headers(&self, url: &Url) -> Vec<(String, String)> {
+        let under_rest = self.rest_url("").is_some_and(|base| {
+            base.origin() == url.origin() && url.path().starts_with(base.path())
+        });
+        match (&self.key, self.kind) {
+            (Some(key), BaasKind::Supabase) if under_rest => {
+                vec![("apikey".into(), key.expose().to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     pub fn is_public(&self, name: &str) -> bool {
         self.public.iter().any(|p| p == name)
     }

@@ -98,14 +98,18 @@ impl Check for Endpoint {
                 "/launch-audit-{}-not-a-page",
                 crate::checks::ai::fresh_token().to_ascii_lowercase()
             ));
-            let request = HttpRequest::get(url).with_identity(identity);
+            // Both sent with the headers the app's own client sends there (a data API's key).
+            let get = |url: url::Url| {
+                let mut request = HttpRequest::get(url.clone()).with_identity(identity);
+                for (name, value) in crate::checks::probe::client_headers(ctx, &url) {
+                    request = request.with_header(&name, value);
+                }
+                request
+            };
+            let request = get(url);
             let (answer, control) = tokio::join!(ctx.http.send(&request), async {
                 match unknown {
-                    Ok(unknown) => ctx
-                        .http
-                        .send(&HttpRequest::get(unknown).with_identity(identity))
-                        .await
-                        .ok(),
+                    Ok(unknown) => ctx.http.send(&get(unknown)).await.ok(),
                     Err(_) => None,
                 }
             });

@@ -280,6 +280,9 @@ impl<'a> Walk<'a> {
     ) -> Result<Fetched, Broke> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let mut request = HttpRequest::new(method, url.clone()).with_json(body);
+        for (name, value) in crate::checks::probe::client_headers(self.ctx, &url) {
+            request = request.with_header(&name, value);
+        }
         // The step's headers carry the journey's own credentials: only to base_url's host.
         let own_host = self
             .ctx

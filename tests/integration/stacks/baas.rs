@@ -24,7 +24,7 @@ fn keys() -> serde_json::Value {
     serde_json::from_str(&text).expect("keys.json parses")
 }
 
-fn key(name: &str) -> String {
+pub(super) fn key(name: &str) -> String {
     keys()[name].as_str().expect("a key").to_string()
 }
 
@@ -56,7 +56,7 @@ fn pg_program(name: &str) -> PathBuf {
 }
 
 /// A PostgreSQL cluster of the test's own, stopped on drop.
-struct Postgres {
+pub(super) struct Postgres {
     data: PathBuf,
     port: u16,
 }
@@ -110,7 +110,7 @@ impl Postgres {
         Postgres { data, port }
     }
 
-    fn psql(&self, args: &[&str]) -> String {
+    pub(super) fn psql(&self, args: &[&str]) -> String {
         let out = Command::new(find_program(
             "psql",
             &["/usr/bin", "/usr/lib/postgresql/15/bin"],
@@ -136,7 +136,7 @@ impl Postgres {
     }
 
     /// Rows per table, to compare before and after an audit.
-    fn counts(&self) -> String {
+    pub(super) fn counts(&self) -> String {
         self.psql(&[
             "-c",
             "select string_agg(format('%s=%s', t, n), ' ' order by t) from (select 'notes' t, count(*) n from notes union all select 'profiles', count(*) from profiles union all select 'invoices', count(*) from invoices union all select 'password_resets', count(*) from password_resets union all select 'posts', count(*) from posts) c",
@@ -156,7 +156,7 @@ impl Drop for Postgres {
 }
 
 /// A server process started by the test, killed on drop.
-struct Process(std::process::Child);
+pub(super) struct Process(std::process::Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -184,7 +184,7 @@ fn until_it_answers(port: u16, path: &str, what: &str) {
 
 /// The built front end, copied into `dir` with the API's address in place of the build's
 /// placeholder (as a build with the project URL in its environment would have it).
-fn front_end(build: &str, api: &str, dir: &Path) -> PathBuf {
+pub(super) fn front_end(build: &str, api: &str, dir: &Path) -> PathBuf {
     let built = stacks_dir().join("frontend").join(format!("dist-{build}"));
     let www = dir.join(format!("www-{build}"));
     std::fs::create_dir_all(www.join("assets")).expect("www");
@@ -232,14 +232,14 @@ impl Supabase {
     }
 }
 
-fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let mut permissions = std::fs::metadata(scratch.path())
-        .expect("meta")
-        .permissions();
+/// PostgreSQL with Supabase's roles and the app's schema in `variant` (`right` or `wrong`),
+/// and the PostgREST-compatible server on it: (the cluster, the server, its port). `dir`
+/// is made readable to the unprivileged user PostgreSQL runs as.
+pub(super) fn start_data_api(dir: &Path, variant: &str) -> (Postgres, Process, u16) {
+    let mut permissions = std::fs::metadata(dir).expect("meta").permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(scratch.path(), permissions).expect("chmod");
-    let postgres = Postgres::start(scratch.path());
+    std::fs::set_permissions(dir, permissions).expect("chmod");
+    let postgres = Postgres::start(dir);
     let stack = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stacks/supabase");
     postgres.psql(&["-f", stack.join("roles.sql").to_str().expect("path")]);
     postgres.psql(&[
@@ -272,6 +272,12 @@ fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
         .expect("postrust starts (scripts/test installs it)");
     let server = Process(server);
     until_it_answers(server_port, "/healthz", "postrust");
+    (postgres, server, server_port)
+}
+
+fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let (postgres, server, server_port) = start_data_api(scratch.path(), variant);
     let gateway = free_port();
     let web = free_port();
     let nginx_dir = tempfile::tempdir_in(scratch.path()).expect("nginx dir");

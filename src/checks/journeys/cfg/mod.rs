@@ -49,7 +49,8 @@ pub struct RawStep {
     pub path: Option<Spanned<String>>,
     /// JSON body; strings may hold `{placeholders}` and `${VAR}`s.
     pub body: Option<toml::Table>,
-    /// Extra headers (`Authorization = "Bearer {session}"`); values may hold placeholders.
+    /// Extra headers (`Authorization = "Bearer {session}"`); values may hold placeholders
+    /// and `${VAR}`s.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// …or a wait for mail (`to` may use `${VAR}`)…
@@ -308,7 +309,17 @@ fn validate_step(
         v.blame(&anchor, key, "a step is exactly one of: a request (`path`), a wait for `mail`, or a link to `follow`");
         return None;
     }
-    let mut templated: Vec<String> = raw.headers.values().cloned().collect();
+    // `${VAR}` in header values (a token from the environment), kept secret like a body's.
+    let headers: Vec<(String, String)> = raw
+        .headers
+        .into_iter()
+        .map(|(name, value)| {
+            let mut filled = serde_json::Value::String(value);
+            v.interpolate_json(&mut filled, &anchor, &format!("{key}.headers.{name}"), None);
+            (name, filled.as_str().unwrap_or_default().to_string())
+        })
+        .collect();
+    let mut templated: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
     let action = if let Some(path) = &raw.path {
         if !path.get_ref().starts_with('/') {
             v.blame(
@@ -466,7 +477,7 @@ fn validate_step(
     Some(Step {
         name: raw.name.into_inner(),
         action,
-        headers: raw.headers.into_iter().collect(),
+        headers,
         expect,
         extract,
     })

@@ -2,8 +2,8 @@
 //! zone, its mail through MailDev 2, journeys, load, logs, repository and attestations.
 
 use super::{
-    Flaw, Plant, app_flaw, attestations, keys, mail_sections, mail_zone, meets_the_one_flaw_matrix,
-    operations, repository, run_complete, serve_zone,
+    Baseline, Flaw, Plant, app_flaw, attestations, keys, mail_sections, mail_zone,
+    meets_the_one_flaw_matrix, operations, repository, run_complete, serve_zone,
 };
 use crate::stacks::Child;
 use crate::stacks::mail::{MailDev, MailDevVersion};
@@ -97,5 +97,5 @@ fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
 
 #[test]
 fn a_correct_app_is_ready_and_one_flaw_gives_one_fail() {
-    meets_the_one_flaw_matrix(FLAWS, audit_complete);
+    meets_the_one_flaw_matrix(Baseline::Ready, FLAWS, audit_complete);
 }

@@ -2,29 +2,10 @@
 //! (tests/stacks/graphql) over HTTPS, API-only deploys whose domain sends no mail.
 
 use super::{
-    Flaw, Plant, app_flaw, attestations, meets_the_one_flaw_matrix, operations, repository,
-    run_complete, serve_zone,
+    Baseline, Flaw, Plant, app_flaw, attestations, meets_the_one_flaw_matrix, no_mail_zone,
+    operations, repository, run_complete, serve_zone,
 };
 use crate::stacks::Child;
-
-/// The GraphQL API's domain (one per server): it sends no mail (`has_no = ["mail"]`), so SPF
-/// authorises nothing, DMARC rejects, and a null MX says it takes none.
-fn graphql_zone(domain: &str) -> String {
-    format!(
-        r#"$ORIGIN {domain}.
-$TTL 300
-@       IN SOA  ns1.{domain}. hostmaster.{domain}. ( 2026120601 3600 600 86400 300 )
-@       IN NS   ns1.{domain}.
-ns1     IN A    127.0.0.1
-@       IN A    127.0.0.1
-@       IN MX   0 .
-@       IN TXT  "v=spf1 -all"
-_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{domain}"
-@       IN CAA  0 issue "launch-audit-test-ca.{domain}"
-@       IN CAA  0 iodef "mailto:security@{domain}"
-"#
-    )
-}
 
 const GRAPHQL_FLAWS: &[Flaw] = &[
     Flaw {
@@ -123,7 +104,7 @@ steps = [
 fn audit_graphql(server: &str, flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
     let scratch = tempfile::tempdir().expect("temp dir");
     let domain = format!("{server}.test");
-    let dns = serve_zone(&domain, graphql_zone(&domain), flaw);
+    let dns = serve_zone(&domain, no_mail_zone(&domain), flaw);
     let child = crate::stacks::graphql::start_complete(server, scratch.path(), app_flaw(flaw));
     repository(scratch.path());
     let profile = graphql_profile(server, &domain, &child, dns.addr());
@@ -137,10 +118,14 @@ fn audit_graphql(server: &str, flaw: Option<&Flaw>) -> (i32, serde_json::Value) 
 
 #[test]
 fn a_correct_graphql_yoga_api_is_ready_and_one_flaw_gives_one_fail() {
-    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, |flaw| audit_graphql("yoga", flaw));
+    meets_the_one_flaw_matrix(Baseline::Ready, GRAPHQL_FLAWS, |flaw| {
+        audit_graphql("yoga", flaw)
+    });
 }
 
 #[test]
 fn a_correct_apollo_server_api_is_ready_and_one_flaw_gives_one_fail() {
-    meets_the_one_flaw_matrix(GRAPHQL_FLAWS, |flaw| audit_graphql("apollo", flaw));
+    meets_the_one_flaw_matrix(Baseline::Ready, GRAPHQL_FLAWS, |flaw| {
+        audit_graphql("apollo", flaw)
+    });
 }

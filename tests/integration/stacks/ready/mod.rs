@@ -25,6 +25,7 @@ use std::process::Command;
 mod express;
 mod flask;
 mod graphql;
+mod supabase;
 
 /// One misconfiguration, where it is planted, and the checks it must move (each to the
 /// status named): nothing else may move.
@@ -39,6 +40,8 @@ enum Plant {
     App(&'static str),
     /// One record of the zone rewritten: (what the right zone says, what it says instead).
     Zone(&'static str, &'static str),
+    /// One SQL statement run on the right schema before the app starts.
+    Sql(&'static str),
 }
 
 /// The zone of a `domain` that sends mail: everything resolves to loopback, mail is
@@ -69,6 +72,25 @@ mx1     IN A    127.0.0.1
 @       IN TXT  "v=spf1 ip4:127.0.0.1 -all"
 _dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{domain}"
 s1._domainkey IN TXT {dkim}
+@       IN CAA  0 issue "launch-audit-test-ca.{domain}"
+@       IN CAA  0 iodef "mailto:security@{domain}"
+"#
+    )
+}
+
+/// The zone of a `domain` that sends no mail (`has_no = ["mail"]`): SPF authorises nothing,
+/// DMARC rejects, and a null MX says it takes none.
+fn no_mail_zone(domain: &str) -> String {
+    format!(
+        r#"$ORIGIN {domain}.
+$TTL 300
+@       IN SOA  ns1.{domain}. hostmaster.{domain}. ( 2026120601 3600 600 86400 300 )
+@       IN NS   ns1.{domain}.
+ns1     IN A    127.0.0.1
+@       IN A    127.0.0.1
+@       IN MX   0 .
+@       IN TXT  "v=spf1 -all"
+_dmarc  IN TXT  "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{domain}"
 @       IN CAA  0 issue "launch-audit-test-ca.{domain}"
 @       IN CAA  0 iodef "mailto:security@{domain}"
 "#
@@ -190,14 +212,31 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The baseline is READY, and each flaw moves exactly its checks, each to its status;
-/// a FAIL makes the run NOT READY, a warning alone leaves it READY.
+/// What the right app's audit must come to.
+enum Baseline {
+    /// READY, exit 0.
+    Ready,
+    /// NOT VERIFIED, exit 1, with no problem found: exactly these checks are left to
+    /// verify, each for a reason the stack cannot remove (said where the matrix is).
+    NotVerified(&'static [&'static str]),
+}
+
+/// The baseline comes to what it should, and each flaw moves exactly its checks, each to
+/// its status; a FAIL makes the run NOT READY, a warning alone leaves the baseline's verdict.
 fn meets_the_one_flaw_matrix(
+    expected: Baseline,
     flaws: &[Flaw],
     audit: impl Fn(Option<&Flaw>) -> (i32, serde_json::Value),
 ) {
     let (code, baseline) = audit(None);
-    let baseline = statuses_checked_ready(code, &baseline);
+    let baseline = match expected {
+        Baseline::Ready => statuses_checked_ready(code, &baseline),
+        Baseline::NotVerified(left) => statuses_checked_unverified(code, &baseline, left),
+    };
+    let unflawed = match expected {
+        Baseline::Ready => "READY",
+        Baseline::NotVerified(_) => "NOT VERIFIED",
+    };
     let mut wrong = Vec::new();
     for flaw in flaws {
         let (_, report) = audit(Some(flaw));
@@ -223,7 +262,7 @@ fn meets_the_one_flaw_matrix(
         let verdict = if flaw.moves.iter().any(|(_, status)| *status == "FAIL") {
             "NOT READY"
         } else {
-            "READY"
+            unflawed
         };
         assert_eq!(
             report["decision"]["verdict"], verdict,
@@ -344,4 +383,34 @@ fn attestations() -> String {
         )
     })
     .collect()
+}
+
+/// The baseline's statuses, checked NOT VERIFIED with no problem and exactly `left` to
+/// verify (its blockers).
+fn statuses_checked_unverified(
+    code: i32,
+    report: &serde_json::Value,
+    left: &[&str],
+) -> Vec<(String, String, String)> {
+    let decision = &report["decision"];
+    let mut blockers: Vec<&str> = decision["blockers"]
+        .as_array()
+        .expect("blockers")
+        .iter()
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    blockers.sort_unstable();
+    let mut expected = left.to_vec();
+    expected.sort_unstable();
+    assert_eq!(
+        (
+            code,
+            decision["verdict"].as_str(),
+            decision["problems"].as_u64(),
+            blockers
+        ),
+        (1, Some("NOT VERIFIED"), Some(0), expected),
+        "the complete right app has no problem and only what the stack cannot verify left: {decision}"
+    );
+    statuses(report)
 }
