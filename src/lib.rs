@@ -95,7 +95,7 @@ pub async fn audit(
         .any(|c| c.id().starts_with("dns.") && options.selection.includes(c.id()));
     let mut results = engine::run(checks, &options.selection, ctx.clone()).await;
     let mut writes = writes::restore(&ctx, snapshots).await;
-    writes.extend(checks::baas::writes_done(&ctx));
+    writes.extend(writes::recorded(&ctx));
     let dns_inventory = if wants_inventory {
         inventory::collect(&ctx).await
     } else {

@@ -2,7 +2,9 @@
 //! the audit may use (`allow_writes = true`, unsafe method) is read with GET at the same URL
 //! as its owner; after every check, it is read again, and the fields the route's body
 //! writes are put back where they changed (then read once more to confirm). What could not
-//! be put back is said exactly, per route, in every report.
+//! be put back is said exactly, per route, in every report. Checks whose writes undo
+//! themselves (the data API's, mutations through a graph) note them in the same ledger
+//! ([`record`]), so the report lists every write in one place.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -36,6 +38,27 @@ pub struct WriteOutcome {
     pub accepted: usize,
     pub state: WriteState,
     pub detail: String,
+}
+
+/// The writes checks sent and accounted for themselves (the data API's, mutations through
+/// a graph), for the report beside the write routes' own.
+#[derive(Default)]
+struct Ledger(std::sync::Mutex<Vec<WriteOutcome>>);
+
+/// Notes a write a check sent and what became of it, for the report.
+pub fn record(ctx: &Ctx, outcome: WriteOutcome) {
+    let ledger = ctx.slot(|_| Ledger::default());
+    ledger
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(outcome);
+}
+
+/// Every write [`record`] noted in this audit.
+pub fn recorded(ctx: &Ctx) -> Vec<WriteOutcome> {
+    let ledger = ctx.slot(|_| Ledger::default());
+    ledger.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// The resource of one write route for one tenant, as read before any check ran.

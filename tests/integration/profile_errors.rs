@@ -300,3 +300,34 @@ fn an_unclosed_brace_says_how_to_write_a_literal_one() {
         &["write `{{` for a literal `{`"],
     );
 }
+
+/// A mutation's `read_back` must name a read operation of its endpoint: without one, the
+/// write could not be seen or undone.
+#[test]
+fn a_mutation_read_back_that_names_no_read_is_refused() {
+    assert_rejected(
+        |t| {
+            t.replacen("has_no = [\"baas\", \"graphql\"]", "has_no = [\"baas\"]", 1)
+                + r#"
+[[graphql]]
+path = "/graphql"
+
+[[graphql.operations]]
+name = "an invoice"
+query = "query($id: ID!) { invoice(id: $id) { title } }"
+variables = { id = "1" }
+
+[[graphql.operations]]
+name = "rename"
+query = "mutation($id: ID!, $title: String!) { renameInvoice(id: $id, title: $title) { id } }"
+variables = { id = "1", title = "x" }
+allow_writes = true
+read_back = "an invoce"
+restore = { title = "/data/invoice/title" }
+"#
+        },
+        "\"an invoce\"",
+        "graphql[0].operations[1].read_back",
+        &["not the name of a read operation", "(an invoice)"],
+    );
+}

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 
 use super::api::{self, Caller, Listing};
 use super::cfg::{Baas, BaasKind};
-use super::writes::{insert_copy, record, undo};
+use super::writes::{insert_copy, undo};
 use crate::ctx::Ctx;
 use crate::profile::{Identity, Method};
 use crate::result::{Observation, Status};
-use crate::writes::{WriteOutcome, WriteState};
+use crate::writes::{WriteOutcome, WriteState, record};
 
 pub(super) async fn delete(
     ctx: &Ctx,

@@ -220,5 +220,3 @@ async fn owners_rows<'a>(
     }
     served
 }
-
-pub use writes::done as writes_done;

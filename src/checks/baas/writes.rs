@@ -11,8 +11,6 @@
 //!
 //! Every write sent is listed in the report's writes, with what became of it.
 
-use std::sync::Mutex;
-
 use serde_json::{Map, Value};
 
 use super::api::{self, Caller, Listing};
@@ -21,7 +19,7 @@ use crate::check::{Applicability, Check, CheckFuture};
 use crate::ctx::Ctx;
 use crate::profile::{Environment, Identity, Method, Profile};
 use crate::result::{Finding, Observation, Status};
-use crate::writes::{WriteOutcome, WriteState};
+use crate::writes::{WriteOutcome, WriteState, record};
 
 pub struct PublicWrite;
 
@@ -37,24 +35,6 @@ const FILLED_BY_THE_API: [&str; 9] = [
     "expand",
     "inserted_at",
 ];
-
-/// The writes the family sent in this audit, for the report.
-#[derive(Default)]
-struct Sent(Mutex<Vec<WriteOutcome>>);
-
-pub(super) fn record(ctx: &Ctx, outcome: WriteOutcome) {
-    let sent = ctx.slot(|_| Sent::default());
-    sent.0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(outcome);
-}
-
-/// What the family's write probes did, for the report's writes.
-pub fn done(ctx: &Ctx) -> Vec<WriteOutcome> {
-    let sent = ctx.slot(|_| Sent::default());
-    sent.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
-}
 
 impl Check for PublicWrite {
     fn id(&self) -> &str {

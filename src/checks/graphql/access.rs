@@ -2,7 +2,10 @@
 //! routes are: as the owner (whose tenant fills the variables; served is the control), as
 //! an identity of another tenant with the owner's variables, and with no login. An object
 //! fetched by id without an owner check, or a field reachable without login, is a FAIL;
-//! fields in `public_fields` may answer strangers.
+//! fields in `public_fields` may answer strangers. Mutations are tried the same way where
+//! they can be undone ([`mutations`]).
+
+mod mutations;
 
 use serde_json::{Value, json};
 
@@ -27,7 +30,7 @@ pub(super) fn owner_of<'a>(ctx: &'a Ctx, operation: &Operation) -> Option<&'a Id
 }
 
 /// The operation's variables with `identity`'s tenant values in its placeholders.
-fn filled(ctx: &Ctx, operation: &Operation, identity: &Identity) -> Value {
+pub(super) fn filled(ctx: &Ctx, operation: &Operation, identity: &Identity) -> Value {
     let values = ctx.profile.tenant_values(identity);
     let variables = operation
         .variables
@@ -76,8 +79,12 @@ impl Check for Access {
             };
             let mut observations = Vec::new();
             for endpoint in &endpoints {
-                for operation in endpoint.operations.iter().filter(|o| !o.mutation) {
-                    observations.extend(ask_around(ctx, endpoint, operation).await);
+                for operation in &endpoint.operations {
+                    observations.extend(if operation.mutation {
+                        mutations::try_around(ctx, endpoint, operation).await
+                    } else {
+                        ask_around(ctx, endpoint, operation).await
+                    });
                 }
             }
             if observations.is_empty() {
@@ -201,7 +208,7 @@ async fn ask_around(
 
 /// Whether `identity` is served the operation with its own tenant's values: the control
 /// that its refusal of another tenant's is the owner check, not a failed login.
-async fn served_its_own(
+pub(super) async fn served_its_own(
     ctx: &Ctx,
     url: &url::Url,
     operation: &Operation,

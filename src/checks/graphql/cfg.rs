@@ -65,6 +65,16 @@ pub struct RawOperation {
     /// Its variables; string values may hold `{placeholders}` filled per tenant.
     #[serde(default)]
     pub variables: toml::Table,
+    /// A mutation is tried only with this (and `--allow-production-writes` on production).
+    #[serde(default)]
+    pub allow_writes: bool,
+    /// For a mutation: the read operation (its `name`) whose answer shows what it changes,
+    /// asked before and after every attempt.
+    pub read_back: Option<Spanned<String>>,
+    /// For a mutation: the variables that undo it, each a JSON pointer into `read_back`'s
+    /// answer before (`title = "/data/invoice/title"`). The owner sends them back.
+    #[serde(default)]
+    pub restore: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,8 +94,19 @@ pub struct Operation {
     pub placeholders: Vec<String>,
     /// The root fields it selects, as read from the document.
     pub root_fields: Vec<String>,
-    /// A mutation (only read operations are asked by the access check).
+    /// A mutation: asked by the access check only when it may write and can be undone.
     pub mutation: bool,
+    pub allow_writes: bool,
+    /// How a mutation's effect is seen and undone, when the profile says.
+    pub undo: Option<Undo>,
+}
+
+/// How a mutation is seen and undone: the read operation that shows what it changes, and
+/// the variables (JSON pointers into that read's answer before) that write it back.
+#[derive(Clone, Debug)]
+pub struct Undo {
+    pub read_back: String,
+    pub restore: Vec<(String, String)>,
 }
 
 pub(crate) fn validate(
@@ -114,6 +135,19 @@ pub(crate) fn validate(
             );
             continue;
         }
+        // The read operations' names, which a mutation's read_back may name.
+        let reads: Vec<String> = raw
+            .operations
+            .iter()
+            .filter_map(|op| {
+                let document = document::read(op.query.get_ref()).ok()?;
+                (!document.mutation).then(|| {
+                    op.name
+                        .clone()
+                        .unwrap_or_else(|| document.root_fields.join(", "))
+                })
+            })
+            .collect();
         let mut operations = Vec::new();
         for (j, op) in raw.operations.into_iter().enumerate() {
             let op_key = format!("{key}.operations[{j}]");
@@ -159,6 +193,7 @@ pub(crate) fn validate(
                     );
                 }
             }
+            let undo = undo_of(&op, &op_key, document.mutation, &variables, &reads, v);
             operations.push(Operation {
                 name: op.name.unwrap_or_else(|| document.root_fields.join(", ")),
                 query: op.query.into_inner(),
@@ -166,8 +201,11 @@ pub(crate) fn validate(
                 placeholders,
                 root_fields: document.root_fields,
                 mutation: document.mutation,
+                allow_writes: op.allow_writes,
+                undo,
             });
         }
+
         let login = raw.login.and_then(|login| {
             let max_attempts = login.max_attempts.as_ref().map_or(10, |m| *m.get_ref());
             if let Some(m) = &login.max_attempts
@@ -204,4 +242,67 @@ pub(crate) fn validate(
         });
     }
     endpoints
+}
+
+/// A mutation's `read_back` and `restore`, checked: both or neither, only on a mutation,
+/// each restored variable one the mutation has, each source a JSON pointer.
+fn undo_of(
+    op: &RawOperation,
+    key: &str,
+    mutation: bool,
+    variables: &serde_json::Map<String, serde_json::Value>,
+    reads: &[String],
+    v: &mut Validator<'_>,
+) -> Option<Undo> {
+    if !mutation {
+        if op.allow_writes || op.read_back.is_some() || !op.restore.is_empty() {
+            v.blame(
+                &op.query,
+                key,
+                "allow_writes, read_back and restore are for a mutation; this document reads",
+            );
+        }
+        return None;
+    }
+    let read_back = op.read_back.as_ref()?;
+    if !reads.contains(read_back.get_ref()) {
+        v.blame(
+            read_back,
+            &format!("{key}.read_back"),
+            format!(
+                "`{}` is not the name of a read operation of this endpoint ({})",
+                read_back.get_ref(),
+                list_or_none(reads.iter())
+            ),
+        );
+        return None;
+    }
+    if op.restore.is_empty() {
+        v.blame(
+            read_back,
+            &format!("{key}.restore"),
+            "read_back needs restore: the variables that write the values read back before",
+        );
+        return None;
+    }
+    for (variable, pointer) in &op.restore {
+        if !variables.contains_key(variable) {
+            v.blame(
+                read_back,
+                &format!("{key}.restore.{variable}"),
+                format!("`{variable}` is not one of the mutation's variables"),
+            );
+        }
+        if !pointer.starts_with('/') {
+            v.blame(
+                read_back,
+                &format!("{key}.restore.{variable}"),
+                format!("`{pointer}`: expected a JSON pointer into read_back's answer, such as `/data/invoice/title`"),
+            );
+        }
+    }
+    Some(Undo {
+        read_back: read_back.get_ref().clone(),
+        restore: op.restore.clone().into_iter().collect(),
+    })
 }

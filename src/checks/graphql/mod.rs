@@ -5,7 +5,8 @@
 //! - `graphql.csrf`: mutations over GET or a simple content type refused;
 //! - `graphql.errors`: stack traces and internals in `errors`;
 //! - `graphql.access`: the declared operations asked as the owner, another tenant and a
-//!   stranger (the owner served is the control);
+//!   stranger (the owner served is the control); mutations only where they may write and
+//!   can be undone (`access::mutations`);
 //! - `graphql.login-limit`: failed logins as aliases and as a batch in one request meet the
 //!   limiter as many requests would.
 //!

@@ -8,14 +8,21 @@ use std::process::Command;
 use super::{Child, cases_of, checks_of, off_the_matrix, stacks_dir};
 use crate::support::{launch_audit, run_checks_with};
 
-/// Runs `checks` on the profile at `path` (production: the login burst has consent).
+/// Runs `checks` on the profile at `path` (production: the login burst and the mutation
+/// probe, which undoes its write, have consent).
 fn run_checks(
     path: &std::path::Path,
     checks: &[&str],
     env: &[(&str, &str)],
     json: &std::path::Path,
 ) -> serde_json::Value {
-    run_checks_with(path, checks, &["--allow-production-load"], env, json)
+    run_checks_with(
+        path,
+        checks,
+        &["--allow-production-load", "--allow-production-writes"],
+        env,
+        json,
+    )
 }
 
 fn start(server: &str, variant: &str) -> Child {
@@ -124,6 +131,14 @@ variables = {{ term = "hosting" }}
 [[graphql.operations]]
 name = "posts"
 query = "{{ posts {{ title }} }}"
+
+[[graphql.operations]]
+name = "rename an invoice"
+query = "mutation($id: ID!, $title: String!) {{ renameInvoice(id: $id, title: $title) {{ id }} }}"
+variables = {{ id = "{{invoice_id}}", title = "renamed by launch-audit" }}
+allow_writes = true
+read_back = "invoice by id"
+restore = {{ title = "/data/invoice/title" }}
 "#,
         identities = login_identities(),
     )
@@ -213,7 +228,41 @@ const ITEMS: &[Item] = &[
         "INFO",
         "INFO",
     ),
+    // renameInvoice checks the login but, on the wrong servers, not the owner.
+    (
+        "graphql.access",
+        "`rename an invoice` (alice's) as mallory",
+        "FAIL",
+        "PASS",
+    ),
+    (
+        "graphql.access",
+        "`rename an invoice` (alice's) as no login",
+        "PASS",
+        "PASS",
+    ),
 ];
+
+/// Alice's invoice title as the server holds it, asked as alice over plain HTTP.
+fn invoice_title(port: u16) -> String {
+    use std::io::{Read, Write};
+    let body = r#"{"query":"{ invoice(id: \"10\") { title } }"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer tok-alice-6f1c0d8e2b\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let json = &answer[answer.find("\r\n\r\n").expect("a body") + 4..];
+    let value: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    value["data"]["invoice"]["title"]
+        .as_str()
+        .expect("a title")
+        .to_string()
+}
 
 /// Lines for each item whose evidence is missing or not at its variant's status.
 fn items_off(report: &serde_json::Value, variant: &str, extra: &[Item]) -> Vec<String> {
@@ -250,9 +299,40 @@ fn meets(server: &str, extra: &[Item]) {
         let path = scratch.path().join("audit.toml");
         std::fs::write(&path, &text).expect("profile");
         let json = scratch.path().join("run.json");
+        let title = invoice_title(child.port("port"));
         let report = run_checks(&path, &checks_of(cases), &LOGINS, &json);
         wrong.extend(off_the_matrix(server, variant, cases, &report));
         wrong.extend(items_off(&report, variant, extra));
+        // The mutation probe renamed alice's invoice on the wrong server, and put it back.
+        assert_eq!(
+            invoice_title(child.port("port")),
+            title,
+            "{server}/{variant}: the mutation probe's write is undone"
+        );
+        let mutation = report["writes"]
+            .as_array()
+            .expect("writes")
+            .iter()
+            .find(|w| {
+                w["request"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("mutation `rename an invoice`"))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{server}/{variant}: the mutation is in the writes: {}",
+                    report["writes"]
+                )
+            });
+        assert_eq!(
+            mutation["state"],
+            if *variant == "wrong" {
+                "restored"
+            } else {
+                "unchanged"
+            },
+            "{server}/{variant}: {mutation}"
+        );
         let out = report.to_string();
         for token in ["tok-alice-6f1c0d8e2b", "tok-mallory-93ab77e1c4"] {
             assert!(
