@@ -38,6 +38,9 @@ pub struct Endpoint {
     pub public_fields: Vec<String>,
     pub operations: Vec<Operation>,
     pub login: Option<super::cfg::LoginMutation>,
+    /// Root fields of the queries the pages' scripts carry: what the app itself asks,
+    /// known without introspection.
+    pub shipped_fields: Vec<String>,
 }
 
 /// A GraphQL answer: its HTTP status, the `data` and `errors` members, the whole text
@@ -240,6 +243,7 @@ async fn find(ctx: &Ctx) -> Result<Vec<Endpoint>, Finding> {
             }
         }
     }
+    let shipped_fields = shipped_fields(ctx).await;
     let mut found = Vec::new();
     let mut refused = Vec::new();
     for (url, source, graphql) in candidates {
@@ -253,6 +257,7 @@ async fn find(ctx: &Ctx) -> Result<Vec<Endpoint>, Finding> {
                 public_fields: graphql.map(|g| g.public_fields.clone()).unwrap_or_default(),
                 operations: graphql.map(|g| g.operations.clone()).unwrap_or_default(),
                 login: graphql.and_then(|g| g.login.clone()),
+                shipped_fields: shipped_fields.clone(),
             }),
             Err(why) if !guessed => refused.push(format!("{url} ({source}): {why}")),
             Err(_) => {}
@@ -271,6 +276,24 @@ async fn find(ctx: &Ctx) -> Result<Vec<Endpoint>, Finding> {
         "graphql",
         "no [[graphql]] declared, the pages' scripts name no GraphQL endpoint, and none of the usual paths answered {__typename}: declare the endpoint, or state `has_no = [\"graphql\"]` in [target]",
     ))
+}
+
+/// The root fields of the read documents the pages' scripts carry, each once.
+async fn shipped_fields(ctx: &Ctx) -> Vec<String> {
+    let surface = crate::discovery::surface(ctx).await;
+    let mut fields: Vec<String> = Vec::new();
+    for text in &surface.graphql_documents {
+        if let Ok(document) = super::cfg::document::read(text)
+            && !document.mutation
+        {
+            for field in document.root_fields {
+                if !fields.contains(&field) {
+                    fields.push(field);
+                }
+            }
+        }
+    }
+    fields
 }
 
 /// A path under base_url (its own path kept), or a full URL.

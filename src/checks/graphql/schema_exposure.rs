@@ -54,10 +54,13 @@ impl Check for SchemaExposure {
                     None,
                 )
                 .await;
+                // Fields the app is known to have: declared, then what its scripts ask,
+                // then (below) the schema when introspection hands it out.
                 let mut known: Vec<String> = endpoint
                     .public_fields
                     .iter()
                     .chain(endpoint.operations.iter().flat_map(|o| &o.root_fields))
+                    .chain(&endpoint.shipped_fields)
                     .cloned()
                     .collect();
                 observations.push(match &introspection {
@@ -91,7 +94,8 @@ impl Check for SchemaExposure {
                 });
                 // Suggestions: a root field misspelled.
                 known.extend(COMMON_FIELDS.iter().map(|f| f.to_string()));
-                known.dedup();
+                let mut seen = std::collections::HashSet::new();
+                known.retain(|f| seen.insert(f.clone()));
                 let mut judged = false;
                 for field in known
                     .iter()

@@ -628,3 +628,44 @@ burst = 10
     assert_eq!(result["status"], "ERROR", "{result}");
     assert!(result.to_string().contains("malformed"), "{result}");
 }
+
+/// With nothing declared, the queries the app's own page carries name the fields the
+/// suggestion probe misspells (Apollo's page asks `invoice`), before any guessed name and
+/// before the schema introspection may hand out (staging: a suggestion is a WARN).
+#[test]
+fn the_pages_own_queries_name_the_fields_suggestions_are_asked_about() {
+    for (variant, expected) in [("wrong", "WARN"), ("right", "PASS")] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("apollo", variant);
+        let port = child.port("port");
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[target]\nname = \"apollo-{variant}, nothing declared\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n"
+            ),
+        )
+        .expect("profile");
+        let report = run_checks(
+            &path,
+            &["graphql.schema-exposure"],
+            &[],
+            &scratch.path().join("run.json"),
+        );
+        let subject =
+            format!("field suggestions at http://127.0.0.1:{port}/graphql ({{ invoic }})");
+        let result = report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["id"] == "graphql.schema-exposure")
+            .expect("the check's result");
+        let line = result["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .find(|o| o["subject"] == subject.as_str())
+            .unwrap_or_else(|| panic!("apollo/{variant}: no `{subject}` line: {result}"));
+        assert_eq!(line["status"], expected, "apollo/{variant}: {line}");
+    }
+}
