@@ -7,6 +7,8 @@
 
 mod mutations;
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::{Value, json};
 
 use super::cfg::Operation;
@@ -18,20 +20,98 @@ use crate::result::{Finding, Observation, Status};
 
 pub struct Access;
 
-/// The identity whose tenant fills every placeholder of the operation's variables.
-pub(super) fn owner_of<'a>(ctx: &'a Ctx, operation: &Operation) -> Option<&'a Identity> {
-    ctx.profile.active_identities().find(|identity| {
-        let values = ctx.profile.tenant_values(identity);
-        operation
+/// `identity`'s values for the operations' placeholders: its tenant's (`[tenants.*]`), then
+/// those its own answers give (an operation's `ids`), measured once per audit and identity.
+pub(super) async fn values_of(
+    ctx: &Ctx,
+    endpoint: &client::Endpoint,
+    identity: &Identity,
+) -> BTreeMap<String, String> {
+    let mut values = ctx.profile.tenant_values(identity);
+    let measures: Vec<&Operation> = endpoint
+        .operations
+        .iter()
+        .filter(|o| !o.mutation && !o.ids.is_empty())
+        .collect();
+    if measures.is_empty() {
+        return values;
+    }
+    let cache = ctx.slot(|_| MeasuredIds::default());
+    let key = (endpoint.url.to_string(), identity.name.clone());
+    let cached = cache
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    let measured = match cached {
+        Some(measured) => measured,
+        None => {
+            let mut measured = BTreeMap::new();
+            for operation in measures {
+                if !operation
+                    .placeholders
+                    .iter()
+                    .all(|p| values.contains_key(p))
+                {
+                    continue;
+                }
+                let body = filled(operation, &values);
+                let Ok(answer) =
+                    client::ask(ctx, &endpoint.url, Send::Json(body), Some(identity)).await
+                else {
+                    continue;
+                };
+                let whole = json!({ "data": answer.data });
+                for (name, pointer) in &operation.ids {
+                    let value = match whole.pointer(pointer) {
+                        Some(Value::String(text)) if !text.is_empty() => text.clone(),
+                        Some(Value::Number(number)) => number.to_string(),
+                        _ => continue,
+                    };
+                    measured.entry(name.clone()).or_insert(value);
+                }
+            }
+            cache
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, measured.clone());
+            measured
+        }
+    };
+    for (name, value) in measured {
+        // What the profile declares for the tenant stands; a measured id fills the rest.
+        values.entry(name).or_insert(value);
+    }
+    values
+}
+
+/// Ids measured per (endpoint, identity).
+#[derive(Default)]
+struct MeasuredIds(std::sync::Mutex<HashMap<(String, String), BTreeMap<String, String>>>);
+
+/// The first identity whose values fill every placeholder of the operation, with them.
+pub(super) async fn owner_of<'a>(
+    ctx: &'a Ctx,
+    endpoint: &client::Endpoint,
+    operation: &Operation,
+) -> Option<(&'a Identity, BTreeMap<String, String>)> {
+    for identity in ctx.profile.active_identities() {
+        let values = values_of(ctx, endpoint, identity).await;
+        if operation
             .placeholders
             .iter()
             .all(|p| values.contains_key(p))
-    })
+        {
+            return Some((identity, values));
+        }
+    }
+    None
 }
 
-/// The operation's variables with `identity`'s tenant values in its placeholders.
-pub(super) fn filled(ctx: &Ctx, operation: &Operation, identity: &Identity) -> Value {
-    let values = ctx.profile.tenant_values(identity);
+/// The operation's body, its variables' placeholders filled with `values`.
+pub(super) fn filled(operation: &Operation, values: &BTreeMap<String, String>) -> Value {
     let variables = operation
         .variables
         .iter()
@@ -39,7 +119,7 @@ pub(super) fn filled(ctx: &Ctx, operation: &Operation, identity: &Identity) -> V
             let value = match value.as_str() {
                 Some(text) => {
                     let mut text = text.to_string();
-                    for (name, filled) in &values {
+                    for (name, filled) in values {
                         text = text.replace(&format!("{{{name}}}"), filled);
                     }
                     Value::String(text)
@@ -108,14 +188,14 @@ async fn ask_around(
         .root_fields
         .iter()
         .all(|f| endpoint.public_fields.contains(f));
-    let Some(owner) = owner_of(ctx, operation) else {
+    let Some((owner, values)) = owner_of(ctx, endpoint, operation).await else {
         return vec![Observation::new(
             Status::Info,
             format!("`{}` at {url}", operation.name),
-            "no identity's tenant gives its placeholders",
+            "no identity's tenant or own answers give its placeholders",
         )];
     };
-    let body = filled(ctx, operation, owner);
+    let body = filled(operation, &values);
     let subject = |who: &str| format!("`{}` ({}'s) as {who}", operation.name, owner.name);
     let owners = match client::ask(ctx, url, Send::Json(body.clone()), Some(owner)).await {
         Ok(answer) if answer.served() => answer,
@@ -171,7 +251,7 @@ async fn ask_around(
                 }
                 // Refused: a PASS only once the stranger is shown to be signed in and served
                 // by the same operation with its own tenant's values.
-                Ok(answer) => match served_its_own(ctx, url, operation, other).await {
+                Ok(answer) => match served_its_own(ctx, endpoint, operation, other).await {
                     true => Observation::new(Status::Pass, subject, answer.describe()),
                     false => Observation::new(
                         Status::Info,
@@ -206,15 +286,15 @@ async fn ask_around(
     observations
 }
 
-/// Whether `identity` is served the operation with its own tenant's values: the control
-/// that its refusal of another tenant's is the owner check, not a failed login.
+/// Whether `identity` is served the operation with its own values: the control that its
+/// refusal of another tenant's is the owner check, not a failed login.
 pub(super) async fn served_its_own(
     ctx: &Ctx,
-    url: &url::Url,
+    endpoint: &client::Endpoint,
     operation: &Operation,
     identity: &Identity,
 ) -> bool {
-    let values = ctx.profile.tenant_values(identity);
+    let values = values_of(ctx, endpoint, identity).await;
     if !operation
         .placeholders
         .iter()
@@ -222,8 +302,8 @@ pub(super) async fn served_its_own(
     {
         return false;
     }
-    let body = filled(ctx, operation, identity);
-    client::ask(ctx, url, Send::Json(body), Some(identity))
+    let body = filled(operation, &values);
+    client::ask(ctx, &endpoint.url, Send::Json(body), Some(identity))
         .await
         .is_ok_and(|answer| answer.served())
 }

@@ -75,6 +75,10 @@ pub struct RawOperation {
     /// answer before (`title = "/data/invoice/title"`). The owner sends them back.
     #[serde(default)]
     pub restore: BTreeMap<String, String>,
+    /// For a read: placeholders each identity's own answer to it gives, as JSON pointers
+    /// (`invoice_id = "/data/invoices/0/id"`), so ids are measured, never guessed.
+    #[serde(default)]
+    pub ids: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +103,8 @@ pub struct Operation {
     pub allow_writes: bool,
     /// How a mutation's effect is seen and undone, when the profile says.
     pub undo: Option<Undo>,
+    /// Placeholders an identity's own answer to this read gives: (name, JSON pointer).
+    pub ids: Vec<(String, String)>,
 }
 
 /// How a mutation is seen and undone: the read operation that shows what it changes, and
@@ -148,6 +154,12 @@ pub(crate) fn validate(
                 })
             })
             .collect();
+        // Placeholders the operations' own answers give (`ids`).
+        let measured: Vec<String> = raw
+            .operations
+            .iter()
+            .flat_map(|op| op.ids.keys().cloned())
+            .collect();
         let mut operations = Vec::new();
         for (j, op) in raw.operations.into_iter().enumerate() {
             let op_key = format!("{key}.operations[{j}]");
@@ -182,14 +194,23 @@ pub(crate) fn validate(
                 }
             }
             for name in &placeholders {
-                if !tenants.values().any(|t| t.contains_key(name)) {
+                if !tenants.values().any(|t| t.contains_key(name)) && !measured.contains(name) {
                     v.blame(
                         &op.query,
                         &format!("{op_key}.variables"),
                         format!(
-                            "{{{name}}} is given by no tenant ({})",
+                            "{{{name}}} is given by no tenant ({}) and by no operation's ids",
                             list_or_none(tenants.keys())
                         ),
+                    );
+                }
+            }
+            for (name, pointer) in &op.ids {
+                if document.mutation || !pointer.starts_with('/') {
+                    v.blame(
+                        &op.query,
+                        &format!("{op_key}.ids.{name}"),
+                        "ids are JSON pointers into a read operation's answer, such as `/data/invoices/0/id`",
                     );
                 }
             }
@@ -203,6 +224,7 @@ pub(crate) fn validate(
                 mutation: document.mutation,
                 allow_writes: op.allow_writes,
                 undo,
+                ids: op.ids.into_iter().collect(),
             });
         }
 

@@ -53,7 +53,8 @@ impl Check for Errors {
                     ),
                 ];
                 for operation in endpoint.operations.iter().filter(|o| !o.mutation) {
-                    let Some(owner) = super::access::owner_of(ctx, operation) else {
+                    let Some((owner, _)) = super::access::owner_of(ctx, endpoint, operation).await
+                    else {
                         continue;
                     };
                     let strings = operation.variables.values().any(Value::is_string);

@@ -669,3 +669,34 @@ fn the_pages_own_queries_name_the_fields_suggestions_are_asked_about() {
         assert_eq!(line["status"], expected, "apollo/{variant}: {line}");
     }
 }
+
+/// Ids measured, never guessed: with no `invoice_id` in `[tenants.*]`, each identity's own
+/// `invoices` answer gives its own (`ids`), and the owner check on `invoice(id:)` and on
+/// the rename mutation is judged as with declared ids.
+#[test]
+fn ids_come_from_each_identitys_own_answers() {
+    for variant in ["wrong", "right"] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("yoga", variant);
+        let text = profile("yoga", variant, child.port("port"))
+            .replace("invoice_id = \"10\"\n", "")
+            .replace("invoice_id = \"20\"\n", "")
+            + "\n[[graphql.operations]]\nname = \"my invoices\"\nquery = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }\n";
+        assert!(!text.contains("invoice_id = \"10\""), "{text}");
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(&path, &text).expect("profile");
+        let report = run_checks(
+            &path,
+            &["graphql.access"],
+            &LOGINS,
+            &scratch.path().join("run.json"),
+        );
+        // Every graphql.access item of the matrix (the other checks did not run), among
+        // them `invoice by id` and `rename an invoice` as mallory.
+        let off: Vec<String> = items_off(&report, variant, &[])
+            .into_iter()
+            .filter(|line| line.starts_with(&format!("{variant} graphql.access")))
+            .collect();
+        assert!(off.is_empty(), "yoga/{variant}: {off:?}");
+    }
+}

@@ -57,17 +57,17 @@ pub(super) async fn try_around(
     else {
         return not_tried(format!("read_back `{}` is not declared", undo.read_back));
     };
-    let Some(owner) = owner_of(ctx, mutation).filter(|owner| {
-        let values = ctx.profile.tenant_values(owner);
-        read.placeholders.iter().all(|p| values.contains_key(p))
-    }) else {
+    let Some((owner, values)) = owner_of(ctx, endpoint, mutation)
+        .await
+        .filter(|(_, values)| read.placeholders.iter().all(|p| values.contains_key(p)))
+    else {
         return not_tried(
-            "no identity's tenant gives the placeholders of both the mutation and its read_back"
+            "no identity's values give the placeholders of both the mutation and its read_back"
                 .into(),
         );
     };
     let subject = |who: &str| format!("`{}` ({}'s) as {who}", mutation.name, owner.name);
-    let before = match read_before(ctx, url, mutation, read, undo, owner).await {
+    let before = match read_before(ctx, url, mutation, read, undo, owner, &values).await {
         Ok(before) => before,
         Err(why) => return not_tried(format!("not tried: {why}")),
     };
@@ -99,7 +99,7 @@ pub(super) async fn try_around(
             )];
         }
     }
-    let probe_body = filled(ctx, mutation, owner);
+    let probe_body = filled(mutation, &values);
     let mut ledger = Ledger::default();
     let mut observations = Vec::new();
     let strangers: Vec<&Identity> = ctx
@@ -157,7 +157,7 @@ pub(super) async fn try_around(
                 )
             }
             Ok(answer) => match who {
-                Some(stranger) if !served_its_own(ctx, url, read, stranger).await => {
+                Some(stranger) if !served_its_own(ctx, endpoint, read, stranger).await => {
                     Observation::new(
                         Status::Info,
                         subject,
@@ -189,8 +189,9 @@ async fn read_before(
     read: &Operation,
     undo: &Undo,
     owner: &Identity,
+    values: &std::collections::BTreeMap<String, String>,
 ) -> Result<Before, String> {
-    let read_body = filled(ctx, read, owner);
+    let read_body = filled(read, values);
     let answer = client::ask(ctx, url, Send::Json(read_body.clone()), Some(owner))
         .await
         .map_err(|why| format!("the owner's `{}` failed: {why}", read.name))?;
@@ -202,7 +203,7 @@ async fn read_before(
         ));
     }
     let whole = json!({ "data": answer.data });
-    let mut restore_body = filled(ctx, mutation, owner);
+    let mut restore_body = filled(mutation, values);
     for (variable, pointer) in &undo.restore {
         let value = whole
             .pointer(pointer)
