@@ -48,15 +48,17 @@ impl Check for Limits {
                 let url = &endpoint.url;
                 // A field strangers may ask: aliases of `__typename` prove nothing (it costs
                 // nothing, and limiters rightly let it through).
-                if let Some(public) = endpoint.public_fields.first() {
+                // Declared, or learnt from the app's scripts or the server's suggestions and
+                // seen to execute with no login.
+                if let Some((public, _)) = super::schema::public_field(ctx, endpoint).await {
                     observations
                         .push(aliases(ctx, url, &format!("{public} {{ __typename }}")).await);
-                    observations.push(tokens(ctx, url, public).await);
+                    observations.push(tokens(ctx, url, &public).await);
                 } else {
                     observations.push(Observation::new(
                         Status::Info,
                         format!("{ALIASES} aliases at {url}"),
-                        "no field strangers may ask is known (aliases of __typename cost nothing and prove nothing): name one in [[graphql]] public_fields",
+                        "no field strangers may ask is known (aliases of __typename cost nothing and prove nothing), and none the pages' scripts ask or the server suggests executes with no login: name one in [[graphql]] public_fields",
                     ));
                 }
                 observations.push(depth(ctx, url).await);

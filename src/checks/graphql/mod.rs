@@ -21,6 +21,7 @@ mod csrf;
 mod errors;
 mod limits;
 mod login_limit;
+mod schema;
 mod schema_exposure;
 
 use crate::check::{Applicability, Registered};

@@ -23,9 +23,6 @@ const IDE_MARKERS: [&str; 7] = [
     "graphql voyager",
 ];
 
-/// Root fields to misspell when nothing better is known.
-const COMMON_FIELDS: [&str; 6] = ["users", "user", "viewer", "node", "posts", "orders"];
-
 impl Check for SchemaExposure {
     fn id(&self) -> &str {
         "graphql.schema-exposure"
@@ -93,16 +90,15 @@ impl Check for SchemaExposure {
                     Err(why) => Observation::new(Status::Error, subject, why.to_string()),
                 });
                 // Suggestions: a root field misspelled.
-                known.extend(COMMON_FIELDS.iter().map(|f| f.to_string()));
+                known.extend(super::schema::COMMON_FIELDS.iter().map(|f| f.to_string()));
                 let mut seen = std::collections::HashSet::new();
                 known.retain(|f| seen.insert(f.clone()));
                 let mut judged = false;
-                for field in known
+                for misspelled in known
                     .iter()
-                    .filter(|f| f.len() > 3 && !f.starts_with("__"))
+                    .filter_map(|f| super::schema::misspelled(f))
                     .take(4)
                 {
-                    let misspelled = &field[..field.len() - 1];
                     let subject = format!("field suggestions at {url} ({{ {misspelled} }})");
                     match client::ask(
                         ctx,

@@ -700,3 +700,49 @@ fn ids_come_from_each_identitys_own_answers() {
         assert!(off.is_empty(), "yoga/{variant}: {off:?}");
     }
 }
+
+/// With nothing declared, a field strangers may ask is learnt rather than named: on the
+/// wrong Apollo the page's `invoice` needs an id, so the server's own suggestions name
+/// `posts`, which executes with no login and is aliased 100 times; the right one suggests
+/// nothing, and the alias probe says it has no field to judge with.
+#[test]
+fn a_public_field_is_learnt_from_the_servers_suggestions() {
+    for (variant, subject, expected) in [
+        ("wrong", "100 aliases of `posts { __typename }`", "FAIL"),
+        ("right", "100 aliases at", "INFO"),
+    ] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("apollo", variant);
+        let port = child.port("port");
+        let path = scratch.path().join("audit.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[target]\nname = \"apollo-{variant}, nothing declared\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n"
+            ),
+        )
+        .expect("profile");
+        let report = run_checks(
+            &path,
+            &["graphql.limits"],
+            &[],
+            &scratch.path().join("run.json"),
+        );
+        let off: Vec<String> = items_off(
+            &report,
+            variant,
+            &[("graphql.limits", subject, expected, expected)],
+        )
+        .into_iter()
+        .filter(|line| line.starts_with(&format!("{variant} graphql.limits {subject}:")))
+        .collect();
+        let result = report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["id"] == "graphql.limits")
+            .cloned()
+            .unwrap_or_default();
+        assert!(off.is_empty(), "apollo/{variant}: {off:?}\n{result}");
+    }
+}
