@@ -108,7 +108,15 @@ impl Check for Unauthenticated {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
-        needs_required_routes(profile)
+        // With no protected route declared, the reads the pages' scripts make are still
+        // asked (an identity served there is their control); with none of those either,
+        // the run says which key to add.
+        let discoverable = profile.active_identities().next().is_some()
+            && crate::checks::front_end_absent(profile).is_none();
+        match needs_required_routes(profile) {
+            Applicability::Skip { .. } if discoverable => Applicability::Run,
+            other => other,
+        }
     }
 
     fn run<'a>(&'a self, ctx: &'a Ctx) -> CheckFuture<'a> {
@@ -139,6 +147,17 @@ impl Check for Unauthenticated {
             let mut observations = observations;
             observations.extend(public_but_refused(ctx).await);
             observations.extend(discovered_reads(ctx).await);
+            // Nothing declared and nothing discovered judged (only notes, or nothing): the
+            // key that makes the check run, with the notes kept as its evidence.
+            let declared = ctx.profile.routes.iter().any(|r| r.auth == Auth::Required);
+            if !declared && observations.iter().all(|o| o.status == Status::Info) {
+                let mut skip = Finding::skip(
+                    "routes",
+                    "no route with auth = \"required\" declared, and none of the reads the pages' scripts make could be judged: declare the app's protected [[routes]]",
+                );
+                skip.evidence = observations;
+                return skip;
+            }
             let mut finding = Finding::from_observations(observations);
             finding.coverage = Some(super::required_coverage(ctx));
             finding

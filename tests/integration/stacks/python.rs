@@ -150,3 +150,68 @@ fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
         );
     }
 }
+
+/// With no protected route declared, `auth.unauthenticated` still judges the reads the
+/// page's script makes (`/api/me`, the org's invoices): each served to alice, each refused
+/// to a caller with no credential, so it passes on evidence instead of skipping. With the
+/// identities gone too, nothing can be judged and it says which key to add.
+#[test]
+fn with_no_routes_declared_the_scripts_reads_are_asked_without_credentials() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start("right", scratch.path());
+    let full = profile("right", &server);
+    let without_routes = &full[..full.find("[[routes]]").expect("routes")];
+    let path = scratch.path().join("audit.toml");
+    std::fs::write(&path, without_routes).expect("profile");
+    let report = crate::support::run_checks(
+        &path,
+        &["auth.unauthenticated"],
+        &[],
+        &scratch.path().join("run.json"),
+    );
+    let result = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "auth.unauthenticated")
+        .expect("the check")
+        .clone();
+    assert_eq!(result["status"], "PASS", "{result}");
+    let subjects: Vec<&str> = result["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|o| o["subject"].as_str())
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("GET /api/me (discovered: called by")),
+        "{result}"
+    );
+    // No identity to be served the reads: nothing is judged, and the key is named.
+    let anonymous: String = without_routes
+        .split("\n[")
+        .filter(|section| !section.starts_with("identities.") && !section.starts_with("session]"))
+        .collect::<Vec<_>>()
+        .join("\n[");
+    std::fs::write(&path, &anonymous).expect("profile");
+    let report = crate::support::run_checks(
+        &path,
+        &["auth.unauthenticated"],
+        &[],
+        &scratch.path().join("run2.json"),
+    );
+    let result = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "auth.unauthenticated")
+        .expect("the check")
+        .clone();
+    assert_eq!(
+        (result["status"].as_str(), result["needs"].as_str()),
+        (Some("SKIP"), Some("routes")),
+        "{result}\n{anonymous}"
+    );
+}
