@@ -197,25 +197,9 @@ async fn ask_around(
     };
     let body = filled(operation, &values);
     let subject = |who: &str| format!("`{}` ({}'s) as {who}", operation.name, owner.name);
-    let owners = match client::ask(ctx, url, Send::Json(body.clone()), Some(owner)).await {
-        Ok(answer) if answer.served() => answer,
-        Ok(answer) => {
-            return vec![Observation::new(
-                Status::Info,
-                subject(&owner.name),
-                format!(
-                    "the owner is not served ({}): nothing to compare",
-                    answer.describe()
-                ),
-            )];
-        }
-        Err(why) => {
-            return vec![Observation::new(
-                Status::Error,
-                subject(&owner.name),
-                why.to_string(),
-            )];
-        }
+    let owners = match owner_control(ctx, url, body.clone(), owner, subject(&owner.name)).await {
+        Ok(answer) => answer,
+        Err(why) => return vec![why],
     };
     let mut observations = Vec::new();
     if public {
@@ -226,16 +210,8 @@ async fn ask_around(
         ));
         return observations;
     }
-    let strangers = ctx
-        .profile
-        .active_identities()
-        .filter(|i| i.name != owner.name && i.tenant.is_some() && i.tenant != owner.tenant);
-    for other in strangers {
-        let subject = subject(&format!(
-            "{} ({})",
-            other.name,
-            other.tenant.as_deref().unwrap_or("")
-        ));
+    for (other, label) in strangers(ctx, owner) {
+        let subject = subject(&label);
         observations.push(
             match client::ask(ctx, url, Send::Json(body.clone()), Some(other)).await {
                 // With ids, anything served is the owner's object; without, the same answer is.
@@ -284,6 +260,46 @@ async fn ask_around(
         Err(why) => Observation::new(Status::Error, subject, why.to_string()),
     });
     observations
+}
+
+/// The owner's own request as the control: its answer when executed, else the one
+/// observation saying why nothing can be compared.
+pub(super) async fn owner_control(
+    ctx: &Ctx,
+    url: &url::Url,
+    body: Value,
+    owner: &Identity,
+    subject: String,
+) -> Result<client::Answer, Observation> {
+    match client::ask(ctx, url, Send::Json(body), Some(owner)).await {
+        Ok(answer) if answer.served() => Ok(answer),
+        Ok(answer) => Err(Observation::new(
+            Status::Info,
+            subject,
+            format!(
+                "the owner's own request is not executed ({}): nothing to compare",
+                answer.describe()
+            ),
+        )),
+        Err(why) => Err(Observation::new(Status::Error, subject, why.to_string())),
+    }
+}
+
+/// The identities of other tenants than `owner`'s, each with how evidence names it
+/// (`mallory (globex)`).
+pub(super) fn strangers<'a>(
+    ctx: &'a Ctx,
+    owner: &'a Identity,
+) -> impl Iterator<Item = (&'a Identity, String)> {
+    ctx.profile
+        .active_identities()
+        .filter(|i| i.name != owner.name && i.tenant.is_some() && i.tenant != owner.tenant)
+        .map(|i| {
+            (
+                i,
+                format!("{} ({})", i.name, i.tenant.as_deref().unwrap_or("")),
+            )
+        })
 }
 
 /// Whether `identity` is served the operation with its own values: the control that its

@@ -629,37 +629,34 @@ burst = 10
     assert!(result.to_string().contains("malformed"), "{result}");
 }
 
+/// `check` run on `server`'s `variant` with a profile that declares nothing but the
+/// target: (its port, the report).
+fn audit_undeclared(server: &str, variant: &str, check: &str) -> (u16, serde_json::Value) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let child = start(server, variant);
+    let port = child.port("port");
+    let path = scratch.path().join("audit.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[target]\nname = \"{server}-{variant}, nothing declared\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n"
+        ),
+    )
+    .expect("profile");
+    let report = run_checks(&path, &[check], &[], &scratch.path().join("run.json"));
+    (port, report)
+}
+
 /// With nothing declared, the queries the app's own page carries name the fields the
 /// suggestion probe misspells (Apollo's page asks `invoice`), before any guessed name and
 /// before the schema introspection may hand out (staging: a suggestion is a WARN).
 #[test]
 fn the_pages_own_queries_name_the_fields_suggestions_are_asked_about() {
     for (variant, expected) in [("wrong", "WARN"), ("right", "PASS")] {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let child = start("apollo", variant);
-        let port = child.port("port");
-        let path = scratch.path().join("audit.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[target]\nname = \"apollo-{variant}, nothing declared\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n"
-            ),
-        )
-        .expect("profile");
-        let report = run_checks(
-            &path,
-            &["graphql.schema-exposure"],
-            &[],
-            &scratch.path().join("run.json"),
-        );
+        let (port, report) = audit_undeclared("apollo", variant, "graphql.schema-exposure");
         let subject =
             format!("field suggestions at http://127.0.0.1:{port}/graphql ({{ invoic }})");
-        let result = report["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .find(|r| r["id"] == "graphql.schema-exposure")
-            .expect("the check's result");
+        let result = crate::support::result(&report, "graphql.schema-exposure");
         let line = result["evidence"]
             .as_array()
             .expect("evidence")
@@ -711,23 +708,7 @@ fn a_public_field_is_learnt_from_the_servers_suggestions() {
         ("wrong", "100 aliases of `posts { __typename }`", "FAIL"),
         ("right", "100 aliases at", "INFO"),
     ] {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let child = start("apollo", variant);
-        let port = child.port("port");
-        let path = scratch.path().join("audit.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[target]\nname = \"apollo-{variant}, nothing declared\"\nbase_url = \"http://127.0.0.1:{port}/\"\nenvironment = \"staging\"\n"
-            ),
-        )
-        .expect("profile");
-        let report = run_checks(
-            &path,
-            &["graphql.limits"],
-            &[],
-            &scratch.path().join("run.json"),
-        );
+        let (_, report) = audit_undeclared("apollo", variant, "graphql.limits");
         let off: Vec<String> = items_off(
             &report,
             variant,
@@ -736,13 +717,7 @@ fn a_public_field_is_learnt_from_the_servers_suggestions() {
         .into_iter()
         .filter(|line| line.starts_with(&format!("{variant} graphql.limits {subject}:")))
         .collect();
-        let result = report["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .find(|r| r["id"] == "graphql.limits")
-            .cloned()
-            .unwrap_or_default();
+        let result = crate::support::result(&report, "graphql.limits");
         assert!(off.is_empty(), "apollo/{variant}: {off:?}\n{result}");
     }
 }

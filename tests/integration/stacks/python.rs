@@ -169,13 +169,7 @@ fn with_no_routes_declared_the_scripts_reads_are_asked_without_credentials() {
         &[],
         &scratch.path().join("run.json"),
     );
-    let result = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["id"] == "auth.unauthenticated")
-        .expect("the check")
-        .clone();
+    let result = crate::support::result(&report, "auth.unauthenticated");
     assert_eq!(result["status"], "PASS", "{result}");
     let subjects: Vec<&str> = result["evidence"]
         .as_array()
@@ -202,13 +196,7 @@ fn with_no_routes_declared_the_scripts_reads_are_asked_without_credentials() {
         &[],
         &scratch.path().join("run2.json"),
     );
-    let result = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["id"] == "auth.unauthenticated")
-        .expect("the check")
-        .clone();
+    let result = crate::support::result(&report, "auth.unauthenticated");
     assert_eq!(
         (result["status"].as_str(), result["needs"].as_str()),
         (Some("SKIP"), Some("routes")),

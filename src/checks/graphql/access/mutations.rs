@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::super::cfg::{Operation, Undo};
 use super::super::client::{self, Answer, Endpoint, Send};
-use super::{filled, owner_of, served_its_own};
+use super::{filled, owner_control, owner_of, served_its_own, strangers};
 use crate::ctx::Ctx;
 use crate::profile::{Environment, Identity};
 use crate::result::{Observation, Status};
@@ -72,49 +72,15 @@ pub(super) async fn try_around(
         Err(why) => return not_tried(format!("not tried: {why}")),
     };
     // The control: the owner's own mutation is executed (writing back what is there).
-    match client::ask(
-        ctx,
-        url,
-        Send::Json(before.restore_body.clone()),
-        Some(owner),
-    )
-    .await
-    {
-        Ok(answer) if answer.served() => {}
-        Ok(answer) => {
-            return vec![Observation::new(
-                Status::Info,
-                subject(&owner.name),
-                format!(
-                    "the owner's own mutation is not executed ({}): nothing to compare",
-                    answer.describe()
-                ),
-            )];
-        }
-        Err(why) => {
-            return vec![Observation::new(
-                Status::Error,
-                subject(&owner.name),
-                why.to_string(),
-            )];
-        }
+    let control = subject(&owner.name);
+    if let Err(why) = owner_control(ctx, url, before.restore_body.clone(), owner, control).await {
+        return vec![why];
     }
     let probe_body = filled(mutation, &values);
     let mut ledger = Ledger::default();
     let mut observations = Vec::new();
-    let strangers: Vec<&Identity> = ctx
-        .profile
-        .active_identities()
-        .filter(|i| i.name != owner.name && i.tenant.is_some() && i.tenant != owner.tenant)
-        .collect();
-    let attempts = strangers
-        .iter()
-        .map(|s| {
-            (
-                Some(*s),
-                format!("{} ({})", s.name, s.tenant.as_deref().unwrap_or("")),
-            )
-        })
+    let attempts = strangers(ctx, owner)
+        .map(|(stranger, label)| (Some(stranger), label))
         .chain(std::iter::once((None, "no login".to_string())));
     for (who, name) in attempts {
         let subject = subject(&name);

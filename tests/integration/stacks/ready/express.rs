@@ -2,8 +2,9 @@
 //! zone, its mail through MailDev 2, journeys, load, logs, repository and attestations.
 
 use super::{
-    Baseline, Flaw, Plant, app_flaw, attestations, keys, mail_sections, mail_zone,
-    meets_the_one_flaw_matrix, operations, repository, run_complete, serve_zone,
+    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, app_flaw, attestations,
+    keys, mail_sections, mail_zone, meets_the_one_flaw_matrix, operations, repository,
+    run_complete, serve_zone,
 };
 use crate::stacks::Child;
 use crate::stacks::mail::{MailDev, MailDevVersion};
@@ -11,26 +12,14 @@ use crate::stacks::mail::{MailDev, MailDevVersion};
 const DOMAIN: &str = "express.test";
 
 const FLAWS: &[Flaw] = &[
-    Flaw {
-        name: "CORS reflects any origin, with credentials",
-        plant: Plant::App("cors-reflect"),
-        moves: &[("cors.origin-policy", "FAIL")],
-    },
-    Flaw {
-        name: "the login has no rate limit",
-        plant: Plant::App("no-login-limit"),
-        moves: &[("ratelimit.login", "FAIL")],
-    },
+    CORS_REFLECT,
+    NO_LOGIN_LIMIT,
     Flaw {
         name: "a scoped record route beside an unscoped list",
         plant: Plant::App("unscoped-list"),
         moves: &[("access.tenant-isolation", "FAIL")],
     },
-    Flaw {
-        name: "a reset link that works twice",
-        plant: Plant::App("reusable-reset"),
-        moves: &[("tokens.single-use", "FAIL")],
-    },
+    REUSABLE_RESET,
     Flaw {
         name: "SPF +all",
         plant: Plant::Zone("\"v=spf1 ip4:127.0.0.1 -all\"", "\"v=spf1 +all\""),

@@ -6,23 +6,16 @@ use crate::stacks::Child;
 use crate::stacks::mail::{MailDev, MailDevVersion};
 
 use super::{
-    Baseline, Flaw, Plant, app_flaw, attestations, keys, mail_sections, mail_zone,
-    meets_the_one_flaw_matrix, operations, repository, run_complete, serve_zone,
+    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, app_flaw, attestations,
+    keys, mail_sections, mail_zone, meets_the_one_flaw_matrix, operations, repository,
+    run_complete, serve_zone,
 };
 
 const DOMAIN: &str = "flask.test";
 
 const FLAWS: &[Flaw] = &[
-    Flaw {
-        name: "flask-cors answers every origin, with credentials",
-        plant: Plant::App("cors-reflect"),
-        moves: &[("cors.origin-policy", "FAIL")],
-    },
-    Flaw {
-        name: "the login has no Flask-Limiter limit",
-        plant: Plant::App("no-login-limit"),
-        moves: &[("ratelimit.login", "FAIL")],
-    },
+    CORS_REFLECT,
+    NO_LOGIN_LIMIT,
     Flaw {
         name: "the invoice list filtered by the org the client asks for",
         plant: Plant::App("unscoped-list"),
@@ -34,11 +27,7 @@ const FLAWS: &[Flaw] = &[
             ("input.malformed", "WARN"),
         ],
     },
-    Flaw {
-        name: "a reset link that works twice",
-        plant: Plant::App("reusable-reset"),
-        moves: &[("tokens.single-use", "FAIL")],
-    },
+    REUSABLE_RESET,
 ];
 
 /// The complete profile: the app's tenants, routes and login limit, with the domain, mail,

@@ -44,6 +44,23 @@ enum Plant {
     Sql(&'static str),
 }
 
+/// Flaws the Express and Flask apps both plant (`LAUNCH_AUDIT_FLAW`), each moving one check.
+const CORS_REFLECT: Flaw = Flaw {
+    name: "CORS reflects any origin, with credentials",
+    plant: Plant::App("cors-reflect"),
+    moves: &[("cors.origin-policy", "FAIL")],
+};
+const NO_LOGIN_LIMIT: Flaw = Flaw {
+    name: "the login has no rate limit",
+    plant: Plant::App("no-login-limit"),
+    moves: &[("ratelimit.login", "FAIL")],
+};
+const REUSABLE_RESET: Flaw = Flaw {
+    name: "a reset link that works twice",
+    plant: Plant::App("reusable-reset"),
+    moves: &[("tokens.single-use", "FAIL")],
+};
+
 /// The zone of a `domain` that sends mail: everything resolves to loopback, mail is
 /// authenticated as the email checks expect, and only one CA may issue.
 fn mail_zone(domain: &str) -> String {
