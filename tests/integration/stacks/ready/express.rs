@@ -2,12 +2,10 @@
 //! zone, its mail through MailDev 2, journeys, load, logs, repository and attestations.
 
 use super::{
-    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, app_flaw, attestations,
-    keys, mail_sections, mail_zone, meets_the_one_flaw_matrix, operations, repository,
-    run_complete, serve_zone,
+    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, attestations,
+    audit_mail_app, mail_sections, meets_the_one_flaw_matrix, operations,
 };
 use crate::stacks::Child;
-use crate::stacks::mail::{MailDev, MailDevVersion};
 
 const DOMAIN: &str = "express.test";
 
@@ -69,19 +67,12 @@ fn complete_profile(server: &Child, dns: std::net::SocketAddr, catcher: u16) -> 
 /// Starts the complete stack with `flaw` planted (none: the baseline), audits it with the
 /// whole catalogue, and returns (exit code, JSON report).
 fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let dns = serve_zone(DOMAIN, mail_zone(DOMAIN), flaw);
-    let maildev = MailDev::start(MailDevVersion::Two);
-    let server = crate::stacks::express::start_complete(
-        scratch.path(),
-        maildev.smtp,
+    audit_mail_app(
         DOMAIN,
-        &keys().join("jwt-rs256.key.pem"),
-        app_flaw(flaw),
-    );
-    repository(scratch.path());
-    let profile = complete_profile(&server, dns.addr(), maildev.web);
-    run_complete(scratch.path(), &profile, &[], &[])
+        flaw,
+        crate::stacks::express::start_complete,
+        complete_profile,
+    )
 }
 
 #[test]

@@ -3,12 +3,10 @@
 //! MailDev 2, with its domain's zone, journeys, load, logs, repository and attestations.
 
 use crate::stacks::Child;
-use crate::stacks::mail::{MailDev, MailDevVersion};
 
 use super::{
-    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, app_flaw, attestations,
-    keys, mail_sections, mail_zone, meets_the_one_flaw_matrix, operations, repository,
-    run_complete, serve_zone,
+    Baseline, CORS_REFLECT, Flaw, NO_LOGIN_LIMIT, Plant, REUSABLE_RESET, attestations,
+    audit_mail_app, mail_sections, meets_the_one_flaw_matrix, operations,
 };
 
 const DOMAIN: &str = "flask.test";
@@ -122,19 +120,12 @@ burst = 20
 /// Starts the complete stack with `flaw` planted (none: the baseline), audits it with the
 /// whole catalogue, and returns (exit code, JSON report).
 fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let dns = serve_zone(DOMAIN, mail_zone(DOMAIN), flaw);
-    let maildev = MailDev::start(MailDevVersion::Two);
-    let server = crate::stacks::python::start_complete(
-        scratch.path(),
-        maildev.smtp,
+    audit_mail_app(
         DOMAIN,
-        &keys().join("jwt-rs256.key.pem"),
-        app_flaw(flaw),
-    );
-    repository(scratch.path());
-    let profile = complete_profile(&server, dns.addr(), maildev.web);
-    run_complete(scratch.path(), &profile, &[], &[])
+        flaw,
+        crate::stacks::python::start_complete,
+        complete_profile,
+    )
 }
 
 #[test]

@@ -156,6 +156,31 @@ fn repository(dir: &Path) {
     }
 }
 
+/// Audits an app that sends mail, complete, with `flaw` planted: its zone for `domain`,
+/// MailDev 2, the app `start` launches (in a scratch dir, with MailDev's SMTP port, the
+/// domain, the DKIM key the zone publishes and the app's flaw), a repository, and the
+/// profile `profile` writes (for the app, the zone's nameserver and MailDev's web port).
+fn audit_mail_app(
+    domain: &str,
+    flaw: Option<&Flaw>,
+    start: impl FnOnce(&Path, u16, &str, &Path, Option<&str>) -> crate::stacks::Child,
+    profile: impl FnOnce(&crate::stacks::Child, std::net::SocketAddr, u16) -> String,
+) -> (i32, serde_json::Value) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dns = serve_zone(domain, mail_zone(domain), flaw);
+    let maildev = crate::stacks::mail::MailDev::start(crate::stacks::mail::MailDevVersion::Two);
+    let server = start(
+        scratch.path(),
+        maildev.smtp,
+        domain,
+        &keys().join("jwt-rs256.key.pem"),
+        app_flaw(flaw),
+    );
+    repository(scratch.path());
+    let profile = profile(&server, dns.addr(), maildev.web);
+    run_complete(scratch.path(), &profile, &[], &[])
+}
+
 /// The zone for `domain`, with the flaw's record rewritten when it plants one there.
 fn serve_zone(
     domain: &str,
