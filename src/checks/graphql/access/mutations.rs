@@ -76,6 +76,30 @@ pub(super) async fn try_around(
     if let Err(why) = owner_control(ctx, url, before.restore_body.clone(), owner, control).await {
         return vec![why];
     }
+    // The comparison's own control: after that same-value write, read_back shows what it
+    // showed before. Otherwise (a timestamp in it, a field restore does not cover) a change
+    // could not be told from the probe's, and nothing more is sent.
+    let steady = client::ask(ctx, url, Send::Json(before.read_body.clone()), Some(owner))
+        .await
+        .is_ok_and(|again| again.data == before.answer.data);
+    if !steady {
+        record(
+            ctx,
+            WriteOutcome {
+                request: written_by(mutation, url, owner),
+                accepted: 1,
+                state: WriteState::NotRestorable,
+                detail: format!(
+                    "{}'s own write of the values `{}` showed left it showing something else (or it could not be read): check it by hand",
+                    owner.name, read.name
+                ),
+            },
+        );
+        return not_tried(format!(
+            "not tried: after {}'s own same-value write, `{}` no longer answers as before, so a stranger's change could not be told apart",
+            owner.name, read.name
+        ));
+    }
     let probe_body = filled(mutation, &values);
     let mut ledger = Ledger::default();
     let mut observations = Vec::new();
@@ -255,10 +279,15 @@ impl Ledger {
             ),
         };
         WriteOutcome {
-            request: format!("mutation `{}` at {url} on {}'s", mutation.name, owner.name),
+            request: written_by(mutation, url, owner),
             accepted: self.accepted,
             state,
             detail,
         }
     }
+}
+
+/// How the report's writes name one mutation's writes.
+fn written_by(mutation: &Operation, url: &url::Url, owner: &Identity) -> String {
+    format!("mutation `{}` at {url} on {}'s", mutation.name, owner.name)
 }
