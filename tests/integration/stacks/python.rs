@@ -22,7 +22,8 @@ fn command(variant: &str, dir: &Path) -> Command {
     let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stacks/python/app.py");
     let project = dir.join("project");
     let mut command = Command::new(python);
-    command.arg(app).arg(variant).arg(&project);
+    // No bytecode written beside the app (its `mail` module) in the clone.
+    command.arg("-B").arg(app).arg(variant).arg(&project);
     command
 }
 
