@@ -8,6 +8,9 @@
 mod mutations;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
 
 use serde_json::{Value, json};
 
@@ -36,50 +39,20 @@ pub(super) async fn values_of(
     if measures.is_empty() {
         return values;
     }
-    let cache = ctx.slot(|_| MeasuredIds::default());
-    let key = (endpoint.url.to_string(), identity.name.clone());
-    let cached = cache
-        .0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .cloned();
-    let measured = match cached {
-        Some(measured) => measured,
-        None => {
-            let mut measured = BTreeMap::new();
-            for operation in measures {
-                if !operation
-                    .placeholders
-                    .iter()
-                    .all(|p| values.contains_key(p))
-                {
-                    continue;
-                }
-                let body = filled(operation, &values);
-                let Ok(answer) =
-                    client::ask(ctx, &endpoint.url, Send::Json(body), Some(identity)).await
-                else {
-                    continue;
-                };
-                let whole = json!({ "data": answer.data });
-                for (name, pointer) in &operation.ids {
-                    let value = match whole.pointer(pointer) {
-                        Some(Value::String(text)) if !text.is_empty() => text.clone(),
-                        Some(Value::Number(number)) => number.to_string(),
-                        _ => continue,
-                    };
-                    measured.entry(name.clone()).or_insert(value);
-                }
-            }
-            cache
-                .0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, measured.clone());
-            measured
-        }
+    // Once per endpoint and identity, whichever check asks first (access, errors): the
+    // others wait for that answer rather than asking again.
+    let cell = {
+        let cache = ctx.slot(|_| MeasuredIds::default());
+        let mut cells = cache.0.lock().unwrap_or_else(|p| p.into_inner());
+        cells
+            .entry((endpoint.url.to_string(), identity.name.clone()))
+            .or_default()
+            .clone()
     };
+    let measured = cell
+        .get_or_init(|| measure(ctx, endpoint, identity, &measures, &values))
+        .await
+        .clone();
     for (name, value) in measured {
         // What the profile declares for the tenant stands; a measured id fills the rest.
         values.entry(name).or_insert(value);
@@ -87,9 +60,47 @@ pub(super) async fn values_of(
     values
 }
 
+/// One identity's measured ids, computed once.
+type Measured = Arc<OnceCell<BTreeMap<String, String>>>;
+
 /// Ids measured per (endpoint, identity).
 #[derive(Default)]
-struct MeasuredIds(std::sync::Mutex<HashMap<(String, String), BTreeMap<String, String>>>);
+struct MeasuredIds(std::sync::Mutex<HashMap<(String, String), Measured>>);
+
+/// The values `identity`'s own answers to the `measures` operations give at their `ids`.
+async fn measure(
+    ctx: &Ctx,
+    endpoint: &client::Endpoint,
+    identity: &Identity,
+    measures: &[&Operation],
+    values: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut measured = BTreeMap::new();
+    for operation in measures {
+        if !operation
+            .placeholders
+            .iter()
+            .all(|p| values.contains_key(p))
+        {
+            continue;
+        }
+        let body = filled(operation, values);
+        let Ok(answer) = client::ask(ctx, &endpoint.url, Send::Json(body), Some(identity)).await
+        else {
+            continue;
+        };
+        let whole = json!({ "data": answer.data });
+        for (name, pointer) in &operation.ids {
+            let value = match whole.pointer(pointer) {
+                Some(Value::String(text)) if !text.is_empty() => text.clone(),
+                Some(Value::Number(number)) => number.to_string(),
+                _ => continue,
+            };
+            measured.entry(name.clone()).or_insert(value);
+        }
+    }
+    measured
+}
 
 /// The first identity whose values fill every placeholder of the operation, with them.
 pub(super) async fn owner_of<'a>(

@@ -280,8 +280,14 @@ impl<'a> Walk<'a> {
     ) -> Result<Fetched, Broke> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let mut request = HttpRequest::new(method, url.clone()).with_json(body);
+        // The app's client's own headers (a data API's key), unless the step sets them.
         for (name, value) in crate::checks::probe::client_headers(self.ctx, &url) {
-            request = request.with_header(&name, value);
+            if !headers
+                .iter()
+                .any(|(set, _)| set.eq_ignore_ascii_case(&name))
+            {
+                request = request.with_header(&name, value);
+            }
         }
         // The step's headers carry the journey's own credentials: only to base_url's host.
         let own_host = self

@@ -50,10 +50,7 @@ fn start_serving(variant: &str, dir: &Path, front_end: Option<&Path>) -> Child {
 }
 
 fn launch(variant: &str, dir: &Path, front_end: Option<&Path>, env: &[(&str, String)]) -> Child {
-    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1", "127.0.0.2"]).expect("a chain");
-    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
-    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
-    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    crate::stacks::write_tls_chain(dir, &["127.0.0.1", "127.0.0.2"]);
     let modules = stacks_dir().join("express/node_modules");
     assert!(
         modules.join("express").exists(),

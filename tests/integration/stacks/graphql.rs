@@ -48,10 +48,7 @@ fn start_logging(server: &str, variant: &str, log: Option<&std::path::Path>) -> 
 /// (its root as `ca.pem` in `dir`), plain HTTP redirecting to it, each request logged to
 /// `dir/access.log`; `flaw` plants one mistake.
 pub(super) fn start_complete(server: &str, dir: &std::path::Path, flaw: Option<&str>) -> Child {
-    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
-    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
-    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
-    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    crate::stacks::write_tls_chain(dir, &["127.0.0.1"]);
     let stack = stacks_dir().join("graphql");
     let mut command = Command::new("node");
     command
@@ -570,30 +567,9 @@ body = {{ query = "{{{{ org(id: \"{{org_id}}\") {{{{ name }}}} }}}}" }}
 /// burst stays under (FAIL).
 #[test]
 fn a_rate_limit_on_a_login_mutation_reads_the_limiter_in_errors() {
+    const LOGIN: &str = r#"body = { query = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }", variables = { e = "burst@acme.test", p = "not-the-password" } }"#;
     for (variant, expected) in [("wrong", "FAIL"), ("right", "WARN")] {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let child = start("yoga", variant);
-        let text = format!(
-            r#"{}
-[[rate_limits]]
-name = "graphql-login"
-path = "/graphql"
-body = {{ query = "mutation($e: String!, $p: String!) {{ login(email: $e, password: $p) {{ token }} }}", variables = {{ e = "burst@acme.test", p = "not-the-password" }} }}
-limit_errors = ["RATE_LIMITED"]
-max_attempts = 6
-burst = 10
-"#,
-            profile("yoga", variant, child.port("port"))
-        );
-        let path = scratch.path().join("audit.toml");
-        std::fs::write(&path, &text).expect("profile");
-        let report = run_checks(
-            &path,
-            &["ratelimit.graphql-login"],
-            &LOGINS,
-            &scratch.path().join("run.json"),
-        );
-        let result = crate::support::result(&report, "ratelimit.graphql-login");
+        let result = login_burst(variant, LOGIN);
         assert_eq!(result["status"], expected, "{variant}: {result}");
         let limited = result
             .to_string()
@@ -602,19 +578,22 @@ burst = 10
     }
     // A document the server refuses before running it (no `data`) never judged a password:
     // the burst proves nothing, an ERROR, not the wrong server's FAIL.
+    let result = login_burst(
+        "wrong",
+        r#"body = { query = "mutation { logn(email: \"burst@acme.test\", password: \"x\") { token } }" }"#,
+    );
+    assert_eq!(result["status"], "ERROR", "{result}");
+    assert!(result.to_string().contains("malformed"), "{result}");
+}
+
+/// `ratelimit.graphql-login` on Yoga's `variant`, its burst sending `body` (a TOML line)
+/// and reading the limiter in `errors`: the check's result.
+fn login_burst(variant: &str, body: &str) -> serde_json::Value {
     let scratch = tempfile::tempdir().expect("temp dir");
-    let child = start("yoga", "wrong");
+    let child = start("yoga", variant);
     let text = format!(
-        r#"{}
-[[rate_limits]]
-name = "graphql-login"
-path = "/graphql"
-body = {{ query = "mutation {{ logn(email: \"burst@acme.test\", password: \"x\") {{ token }} }}" }}
-limit_errors = ["RATE_LIMITED"]
-max_attempts = 6
-burst = 10
-"#,
-        profile("yoga", "wrong", child.port("port"))
+        "{}\n[[rate_limits]]\nname = \"graphql-login\"\npath = \"/graphql\"\n{body}\nlimit_errors = [\"RATE_LIMITED\"]\nmax_attempts = 6\nburst = 10\n",
+        profile("yoga", variant, child.port("port"))
     );
     let path = scratch.path().join("audit.toml");
     std::fs::write(&path, &text).expect("profile");
@@ -624,9 +603,7 @@ burst = 10
         &LOGINS,
         &scratch.path().join("run.json"),
     );
-    let result = crate::support::result(&report, "ratelimit.graphql-login");
-    assert_eq!(result["status"], "ERROR", "{result}");
-    assert!(result.to_string().contains("malformed"), "{result}");
+    crate::support::result(&report, "ratelimit.graphql-login").clone()
 }
 
 /// `check` run on `server`'s `variant` with a profile that declares nothing but the

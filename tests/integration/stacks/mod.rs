@@ -34,6 +34,15 @@ fn stacks_dir() -> PathBuf {
 }
 
 /// An ephemeral loopback port, free when this returns.
+/// A minted chain for `hosts` written into `dir` as the stacks read it: `cert.pem` (the
+/// chain), `key.pem`, and its root as `ca.pem` for the profile's `ca_file`.
+fn write_tls_chain(dir: &std::path::Path, hosts: &[&str]) {
+    let chain = fixtures::tls::mint_pem_chain(hosts).expect("a chain");
+    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
+    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -38,10 +38,7 @@ pub(super) fn start_complete(
     dkim_key: &Path,
     flaw: Option<&str>,
 ) -> Child {
-    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
-    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
-    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
-    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    crate::stacks::write_tls_chain(dir, &["127.0.0.1"]);
     let mut command = command("right", dir);
     command
         .env("TLS_DIR", dir)

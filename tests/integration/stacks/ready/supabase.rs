@@ -57,10 +57,7 @@ fn start(dir: &Path, sql: Option<&str>) -> Stack {
     if let Some(sql) = sql {
         postgres.psql(&["-c", sql]);
     }
-    let chain = fixtures::tls::mint_pem_chain(&["127.0.0.1"]).expect("a chain");
-    std::fs::write(dir.join("cert.pem"), &chain.chain_pem).expect("cert.pem");
-    std::fs::write(dir.join("key.pem"), &chain.key_pem).expect("key.pem");
-    std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
+    crate::stacks::write_tls_chain(dir, &["127.0.0.1"]);
     let port = free_port();
     let http_port = free_port();
     let nginx_dir = tempfile::tempdir_in(dir).expect("nginx dir");
@@ -222,9 +219,18 @@ fn audit_complete(flaw: Option<&Flaw>) -> (i32, serde_json::Value) {
     let stack = start(scratch.path(), sql);
     repository(scratch.path());
     let profile = complete_profile(&stack, dns.addr());
-    let env = env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    run_complete(scratch.path(), &profile, &[], &env)
+    let secrets = env();
+    let env: Vec<(&str, &str)> = secrets
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (code, report) = run_complete(scratch.path(), &profile, &[], &env);
+    // The keys and JWTs went out as headers (routes, journey steps): none comes back.
+    let text = report.to_string();
+    for (name, secret) in &secrets {
+        assert!(!text.contains(secret.as_str()), "{name} is redacted");
+    }
+    (code, report)
 }
 
 /// What the right Supabase app leaves to verify, because no auth server runs in the suite
