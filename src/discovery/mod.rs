@@ -20,7 +20,7 @@ use crate::profile::{Auth, Method, Profile, Route};
 use crate::shipped::Bundle;
 
 pub use calls::{Request, Target};
-pub use services::{BaasClient, BaasKind, ResourceKind};
+pub use services::{BaasClient, BaasKind, ResourceKind, SuperuserSignIn};
 
 /// Undeclared routes the checks probe per audit, at most (in the order the scripts name
 /// them): a bundle may call thousands, and each costs a few requests per identity.
@@ -74,6 +74,8 @@ pub struct Surface {
     pub baas: Vec<BaasClient>,
     /// Keys that bypass a data API's rules, anywhere in the scripts.
     pub privileged_keys: Vec<services::PrivilegedKey>,
+    /// Superuser credentials the scripts sign in with, in literals.
+    pub superuser_sign_ins: Vec<services::SuperuserSignIn>,
     /// Firebase projects the scripts configure (`initializeApp`), with the script.
     pub firebase: Vec<(String, String)>,
     pub resources: Vec<Resource>,
@@ -198,6 +200,14 @@ impl Surface {
                     args,
                     found_in: found_in.to_string(),
                 });
+            }
+            if let Some(sign_in) = services::superuser_sign_in(call, found_in)
+                && !self
+                    .superuser_sign_ins
+                    .iter()
+                    .any(|s| s.password == sign_in.password)
+            {
+                self.superuser_sign_ins.push(sign_in);
             }
             if let Some(project) = services::firebase_project_of(call)
                 && !self.firebase.iter().any(|(p, _)| *p == project)
@@ -377,7 +387,16 @@ pub async fn surface(ctx: &Ctx) -> Arc<Surface> {
     cell.get_or_init(|| {
         Shared::compute(async {
             let bundle = crate::shipped::collect(ctx).await;
-            Arc::new(Surface::of(&bundle))
+            let surface = Surface::of(&bundle);
+            // What bypasses the rules is redacted from every report, whichever check says
+            // it first (or none does).
+            for key in &surface.privileged_keys {
+                ctx.redactor.add(key.value.clone());
+            }
+            for sign_in in &surface.superuser_sign_ins {
+                ctx.redactor.add(sign_in.password.clone());
+            }
+            Arc::new(surface)
         })
     })
     .await

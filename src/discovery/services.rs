@@ -143,6 +143,31 @@ pub fn privileged_keys(text: &str, found_in: &str) -> Vec<PrivilegedKey> {
     found
 }
 
+/// Superuser credentials a script signs in with, in literals: PocketBase's
+/// `pb.collection("_superusers").authWithPassword("root@…", "…")`, or the older
+/// `pb.admins.authWithPassword(…)`. Whoever opens the page holds them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SuperuserSignIn {
+    pub identity: String,
+    pub password: String,
+    pub found_in: String,
+}
+
+pub fn superuser_sign_in(call: &Call, found_in: &str) -> Option<SuperuserSignIn> {
+    let superusers = call.on.as_deref() == Some("_superusers")
+        || call.callee.ends_with("admins.authWithPassword");
+    if call.method_name() != "authWithPassword" || !superusers {
+        return None;
+    }
+    let identity = call.args.first()?.text()?;
+    let password = call.args.get(1)?.text()?;
+    (!identity.is_empty() && !password.is_empty()).then(|| SuperuserSignIn {
+        identity: identity.to_string(),
+        password: password.to_string(),
+        found_in: found_in.to_string(),
+    })
+}
+
 /// A Firebase web app's configuration: `initializeApp({apiKey, projectId, …})` under any
 /// name. Its `apiKey` is publishable; what protects the data is its Security Rules.
 pub fn firebase_project_of(call: &Call) -> Option<String> {
@@ -255,6 +280,26 @@ mod tests {
             b64(r#"{"alg":"HS256"}"#),
             b64(claims)
         )
+    }
+
+    #[test]
+    fn superuser_sign_ins_with_literal_credentials_are_found() {
+        let facts = read(
+            r#"const pb=new K("http://127.0.0.1:8090");await pb.collection("_superusers").authWithPassword("root@acme.test","s3cret!");pb.admins.authWithPassword("old@acme.test","older");pb.collection("users").authWithPassword("a@acme.test","user-pass");pb.collection("_superusers").authWithPassword(e,p)"#,
+        );
+        let found: Vec<(String, String)> = facts
+            .calls
+            .iter()
+            .filter_map(|c| superuser_sign_in(c, "app.js"))
+            .map(|s| (s.identity, s.password))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("root@acme.test".to_string(), "s3cret!".to_string()),
+                ("old@acme.test".to_string(), "older".to_string()),
+            ]
+        );
     }
 
     #[test]

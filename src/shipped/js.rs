@@ -8,7 +8,8 @@
 //! - chunk files a bundler's runtime names (Vite's `__vite__mapDeps`, webpack's chunk-URL
 //!   function with its id → hash map);
 //! - calls that carry a literal URL or path, or that name a table or collection
-//!   (`from("notes")`, `collection("posts")`): the surface the browser calls;
+//!   (`from("notes")`, `collection("posts")`): the surface the browser calls; and sign-ins
+//!   with literal credentials (`authWithPassword("root@…", "…")`);
 //! - GraphQL documents (`gql` templates, `query …` strings).
 //!
 //! Nothing here fetches or judges; [`crate::discovery`] turns these facts into a surface.
@@ -47,6 +48,9 @@ pub struct Call {
     pub construct: bool,
     /// The first arguments (at most four).
     pub args: Vec<Literal>,
+    /// The text the call's receiver was made with, when the method is called on another
+    /// call's result: `_superusers` of `pb.collection("_superusers").authWithPassword(…)`.
+    pub on: Option<String>,
 }
 
 impl Call {
@@ -167,6 +171,21 @@ fn url_like(text: &str) -> bool {
 /// Member names under which a client names a table, a function or a collection.
 const NAMED_RESOURCES: &[&str] = &["from", "rpc", "collection"];
 
+/// The first argument of the call a method is called on, when it is text:
+/// `collection("_superusers")` in `pb.collection("_superusers").authWithPassword(…)`.
+fn receiver_text(callee: &Expression) -> Option<String> {
+    let Expression::StaticMemberExpression(member) = callee.without_parentheses() else {
+        return None;
+    };
+    let Expression::CallExpression(receiver) = member.object.without_parentheses() else {
+        return None;
+    };
+    match receiver.arguments.first()?.as_expression()? {
+        Expression::StringLiteral(text) => Some(text.value.to_string()),
+        _ => None,
+    }
+}
+
 fn keep(name: &str, args: &[Literal]) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     let literal_url = |l: &Literal| match l {
@@ -183,7 +202,12 @@ fn keep(name: &str, args: &[Literal]) -> bool {
         }
         _ => false,
     };
+    // A sign-in with literal credentials (an admin screen's PocketBase superuser).
+    let literal_sign_in = last == "authWithPassword"
+        && args.len() >= 2
+        && args[..2].iter().all(|a| a.text().is_some());
     args.iter().any(literal_url)
+        || literal_sign_in
         || (NAMED_RESOURCES.contains(&last)
             && name.contains('.')
             && args.first().is_some_and(|a| a.text().is_some()))
@@ -220,6 +244,7 @@ impl Reader {
                 callee: name,
                 construct,
                 args,
+                on: receiver_text(callee),
             });
         }
     }

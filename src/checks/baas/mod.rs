@@ -8,6 +8,9 @@
 //! - `baas.public-write`: inserts and updates the rules should refuse;
 //! - `baas.functions`: database functions callable with the public key.
 //!
+//! Tables come from the scripts, the profile, the API's own schema document (`schema`) and
+//! a short list of common names.
+//!
 //! How these APIs answer, which every verdict here reads: a table the caller may not read
 //! answers `200 []` (rules filter rows), so an empty answer proves nothing until an owner is
 //! served rows there; a write the rules filter answers 2xx and changes nothing, so writes
@@ -23,6 +26,7 @@ mod deletes;
 mod functions;
 mod privileged_key;
 mod public_read;
+pub mod schema;
 mod writes;
 
 pub use cross_tenant::CrossTenant;
@@ -133,6 +137,8 @@ pub struct Named {
 pub enum Source {
     Script(String),
     Profile,
+    /// Listed by the API's own schema document.
+    Schema,
     Common,
 }
 
@@ -141,13 +147,15 @@ impl Source {
         match self {
             Source::Script(script) => format!("named in {script}"),
             Source::Profile => "named in [baas]".into(),
+            Source::Schema => "listed by the API's schema document".into(),
             Source::Common => "a common name".into(),
         }
     }
 }
 
-/// The tables (or collections) to probe: the scripts', the profile's, then common names;
-/// each once, at most [`MAX_TABLES`]. Returns them and how many were left over.
+/// The tables (or collections) to probe: the scripts', the profile's, those the API's
+/// schema document lists, then common names; each once, at most [`MAX_TABLES`]. Returns
+/// them and how many were left over.
 async fn tables(ctx: &Ctx, baas: &Baas) -> (Vec<Named>, usize) {
     let wanted = match baas.kind {
         BaasKind::Supabase => ResourceKind::Table,
@@ -164,10 +172,15 @@ async fn tables(ctx: &Ctx, baas: &Baas) -> (Vec<Named>, usize) {
         .iter()
         .chain(&baas.public)
         .map(|name| (name.clone(), Source::Profile, None));
+    let document = schema::document(ctx, baas).await;
+    let listed = document
+        .tables()
+        .iter()
+        .map(|name| (name.clone(), Source::Schema, None));
     let common = COMMON_NAMES
         .iter()
         .map(|name| (name.to_string(), Source::Common, None));
-    once_each(scripts.chain(profile).chain(common).collect())
+    once_each(scripts.chain(profile).chain(listed).chain(common).collect())
 }
 
 /// The functions to call: the scripts' (with their arguments) and the profile's.

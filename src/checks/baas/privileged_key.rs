@@ -1,7 +1,8 @@
 //! `baas.privileged-key`: the key a data API client is created with in the app's scripts is
 //! the public one. A `service_role` JWT or a `sb_secret_` key bypasses every rule; a
 //! publishable key (anon, `sb_publishable_`) is meant to be public and is said to be so,
-//! since other scanners flag it and users rotate the wrong key.
+//! since other scanners flag it and users rotate the wrong key. A PocketBase superuser's
+//! token, or a superuser sign-in with literal credentials, is a privileged key too.
 
 use super::cfg::BaasKind;
 use crate::check::{Applicability, Check, CheckFuture};
@@ -37,6 +38,7 @@ impl Check for PrivilegedKey {
             if surface.baas.is_empty()
                 && ctx.profile.baas.is_none()
                 && surface.privileged_keys.is_empty()
+                && surface.superuser_sign_ins.is_empty()
                 && surface.firebase.is_empty()
             {
                 // Nothing says the app uses such an API: the family's SKIP.
@@ -107,6 +109,9 @@ impl Check for PrivilegedKey {
                     ),
                 ));
             }
+            for sign_in in &surface.superuser_sign_ins {
+                observations.push(superuser_sign_in(ctx, sign_in).await);
+            }
             for (project, found_in) in &surface.firebase {
                 observations.push(Observation::new(
                     Status::Open,
@@ -116,6 +121,7 @@ impl Check for PrivilegedKey {
             }
             if surface.baas.is_empty()
                 && surface.privileged_keys.is_empty()
+                && surface.superuser_sign_ins.is_empty()
                 && surface.firebase.is_empty()
             {
                 observations.push(Observation::new(
@@ -126,6 +132,73 @@ impl Check for PrivilegedKey {
             }
             Finding::from_observations(observations)
         })
+    }
+}
+
+/// Superuser credentials in a script: FAIL, as anyone who opens the page holds them. Where
+/// `[baas]` names the PocketBase API they are for, they are tried there (the page's own code
+/// sends them there): accepted, the FAIL says so; refused, they are stale and a WARN (still
+/// shipped, and maybe a password used elsewhere).
+async fn superuser_sign_in(ctx: &Ctx, sign_in: &crate::discovery::SuperuserSignIn) -> Observation {
+    let subject = format!(
+        "PocketBase superuser sign-in as {} ({})",
+        sign_in.identity, sign_in.found_in
+    );
+    let shipped = "the page signs in as a superuser with a password it ships: whoever opens it administers every collection, past every rule";
+    let Some(baas) = ctx
+        .profile
+        .baas
+        .as_ref()
+        .filter(|b| b.kind == BaasKind::PocketBase)
+    else {
+        return Observation::new(Status::Fail, subject, shipped);
+    };
+    let Some(url) = baas.rest_url("collections/_superusers/auth-with-password") else {
+        return Observation::new(Status::Fail, subject, shipped);
+    };
+    let request = crate::net::HttpRequest::new(crate::profile::Method::Post, url.clone())
+        .with_json(Some(serde_json::json!({
+            "identity": sign_in.identity,
+            "password": sign_in.password,
+        })));
+    match ctx.http.send(&request).await {
+        Ok(response) if response.is_success() => {
+            if let Some(token) = serde_json::from_slice::<serde_json::Value>(&response.body)
+                .ok()
+                .and_then(|b| b.get("token").and_then(|t| t.as_str()).map(str::to_string))
+            {
+                ctx.redactor.add(token);
+            }
+            Observation::new(
+                Status::Fail,
+                subject,
+                format!("{shipped}; POST {url} signs them in ({})", response.status),
+            )
+        }
+        Ok(response) if matches!(response.status, 400 | 401 | 403) => Observation::new(
+            Status::Warn,
+            subject,
+            format!(
+                "the page ships a superuser's password, which POST {url} refuses now ({}): remove it from the scripts, and change it wherever else it is used",
+                response.status
+            ),
+        ),
+        Ok(response) => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "{shipped}; POST {url} answered {}, neither a sign-in nor a refusal",
+                response.status
+            ),
+        ),
+        Err(error) => Observation::new(
+            Status::Fail,
+            subject,
+            format!(
+                "{shipped}; POST {url} could not be asked ({})",
+                ctx.redactor.redact(&error.to_string())
+            ),
+        ),
     }
 }
 

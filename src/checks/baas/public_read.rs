@@ -2,7 +2,9 @@
 //! unless `[baas] public` says it is meant to. An empty answer proves nothing by itself
 //! (rules filter rows, so a protected table and an empty one both answer `[]`): a table
 //! passes only where one of the API's users is served rows the public key is not.
-//! PocketBase: the collections index must be refused to everyone but superusers.
+//! PocketBase: the collections index must be refused to everyone but superusers. A
+//! Supabase-style API's schema document is read for more tables, and whom it was served to
+//! is said.
 
 use super::api::{self, Caller, Listing};
 use super::cfg::BaasKind;
@@ -116,8 +118,11 @@ impl Check for PublicRead {
             let judged = observations
                 .iter()
                 .any(|o| matches!(o.status, Status::Pass | Status::Fail));
-            if baas.kind == BaasKind::PocketBase {
-                observations.extend(collections_index(ctx, baas, &users).await);
+            match baas.kind {
+                BaasKind::PocketBase => {
+                    observations.extend(collections_index(ctx, baas, &users).await);
+                }
+                BaasKind::Supabase => observations.push(schema_document(ctx, baas).await),
             }
             // Nothing judged and nothing broken: nothing to say but the key to add. An ERROR
             // (a key the API refused, an answer not its own) is said as one.
@@ -144,6 +149,36 @@ impl Check for PublicRead {
                 left_over,
             ))
         })
+    }
+}
+
+/// What the API's schema document showed, and to whom: served to the public key, it maps
+/// every table for anyone holding what the app ships (said, not judged: the tables it lists
+/// are judged above).
+async fn schema_document(ctx: &Ctx, baas: &super::cfg::Baas) -> Observation {
+    match super::schema::document(ctx, baas).await {
+        super::schema::Document::Served {
+            url,
+            caller,
+            tables,
+        } => Observation::new(
+            Status::Info,
+            format!("GET {url} as {caller}"),
+            format!(
+                "the API's schema document lists {} table(s) and view(s), each probed above{}",
+                tables.len(),
+                if caller == Caller::Public.name(baas.kind) {
+                    "; served to the public key, it maps the database for anyone holding what the app ships"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        super::schema::Document::NotServed(why) => Observation::new(
+            Status::Info,
+            "the API's schema document",
+            format!("not read ({why}): tables came from the scripts, [baas] and common names"),
+        ),
     }
 }
 

@@ -5,7 +5,8 @@
 //!   2xx and touches none, so only the rows returned prove it);
 //! - an insert (a copy of the owner's row) is tried only with `[baas] service_key`, which
 //!   deletes the row it made at once; without it, the insert is not tried and the report
-//!   says so;
+//!   says so. A refusal to return the row is asked again without it back, since a caller
+//!   may insert what it may not read;
 //! - a delete is tried on a copy of the owner's row the service key made for it, never on
 //!   the owner's own ([`super::deletes`]).
 //!
@@ -266,6 +267,32 @@ async fn insert(
                 "answered 2xx without the row it inserted: cannot tell whether it wrote",
             )
         }
+        refused @ Listing::Refused(..) if baas.kind == BaasKind::Supabase => {
+            match insert_unread(ctx, baas, table, &url, caller, row).await {
+                Unread::Refused => Observation::new(Status::Pass, subject, refused.describe()),
+                Unread::Inserted(undone) => Observation::new(
+                    Status::Fail,
+                    subject,
+                    format!(
+                        "refused to return the row ({}), but asked without it back the API inserted it for {}{}",
+                        refused.describe(),
+                        caller.name(baas.kind),
+                        match undone {
+                            Ok(ids) => format!(" (row {ids}, deleted again with the service key)"),
+                            Err(why) => format!(" (NOT deleted: {why})"),
+                        }
+                    ),
+                ),
+                Unread::Unknown(what) => Observation::new(
+                    Status::Error,
+                    subject,
+                    format!(
+                        "refused to return the row ({}); asked without it back: {what}",
+                        refused.describe()
+                    ),
+                ),
+            }
+        }
         refused @ Listing::Refused(..) => {
             Observation::new(Status::Pass, subject, refused.describe())
         }
@@ -282,6 +309,14 @@ async fn insert(
     }
 }
 
+/// A copy of `row` to insert: what the API fills in left out.
+fn copy_of(row: &Map<String, Value>) -> Map<String, Value> {
+    row.iter()
+        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Inserts a copy of `row` (less what the API fills in) as `caller`, asking for the rows
 /// made back: the insert probe's, and the delete probe's copy (made with the service key).
 pub(super) async fn insert_copy(
@@ -291,15 +326,129 @@ pub(super) async fn insert_copy(
     caller: Caller<'_>,
     row: &Map<String, Value>,
 ) -> Listing {
-    let copy: Map<String, Value> = row
-        .iter()
-        .filter(|(k, _)| !FILLED_BY_THE_API.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let request = api::request(baas, Method::Post, url.clone(), caller)
-        .with_json(Some(Value::Object(copy)))
+        .with_json(Some(Value::Object(copy_of(row))))
         .with_header("prefer", "return=representation".into());
     api::ask(ctx, baas, &request).await
+}
+
+/// What an insert asked without its row back did.
+enum Unread {
+    Refused,
+    /// Inserted; the ids the service key deleted, or why it could not.
+    Inserted(Result<String, String>),
+    Unknown(String),
+}
+
+/// PostgREST reads an inserted row back through the table's read policies when asked to
+/// return it, so a caller the rules let insert but not read is refused with the same
+/// error as one they keep out. Asked again without the row back (`return=minimal`), a 2xx
+/// is an insert: the service key finds the rows that match the copy and were not there
+/// before, and deletes them. Only with `[baas] service_key` (the caller checked).
+async fn insert_unread(
+    ctx: &Ctx,
+    baas: &Baas,
+    table: &str,
+    url: &url::Url,
+    caller: Caller<'_>,
+    row: &Map<String, Value>,
+) -> Unread {
+    let copy = copy_of(row);
+    let before = match matching(ctx, baas, table, &copy).await {
+        Ok(rows) => rows,
+        Err(why) => {
+            return Unread::Unknown(format!("the rows like it could not be counted: {why}"));
+        }
+    };
+    let request = api::request(baas, Method::Post, url.clone(), caller)
+        .with_json(Some(Value::Object(copy.clone())))
+        .with_header("prefer", "return=minimal".into());
+    let status = match ctx.http.send(&request).await {
+        Ok(response) if response.is_success() => response.status,
+        Ok(response) => {
+            return match api::read_answer(
+                baas.kind,
+                response.status,
+                &response.body,
+                response.truncated,
+            ) {
+                Listing::Refused(..) => Unread::Refused,
+                other => Unread::Unknown(other.describe()),
+            };
+        }
+        Err(error) => return Unread::Unknown(ctx.redactor.redact(&error.to_string())),
+    };
+    let made: Result<Vec<Value>, String> = matching(ctx, baas, table, &copy).await.map(|after| {
+        after
+            .into_iter()
+            .filter(|row| !before.iter().any(|b| api::row_key(b) == api::row_key(row)))
+            .collect()
+    });
+    let accepted = made.as_ref().map_or(1, |rows| rows.len().max(1));
+    let undone = match made {
+        Ok(made) if !made.is_empty() => undo(ctx, baas, table, &made).await,
+        Ok(_) => Err(format!(
+            "{status}, but the service key finds no new row like the copy"
+        )),
+        Err(why) => Err(format!(
+            "the service key could not list what it made: {why}"
+        )),
+    };
+    record(
+        ctx,
+        WriteOutcome {
+            request: format!("POST {url} (return=minimal)"),
+            accepted,
+            state: if undone.is_ok() {
+                WriteState::Restored
+            } else {
+                WriteState::LeftChanged
+            },
+            detail: match &undone {
+                Ok(ids) => format!(
+                    "as {}: inserted and deleted with the service key (row {ids})",
+                    caller.name(baas.kind)
+                ),
+                Err(why) => format!("as {}: inserted, and left: {why}", caller.name(baas.kind)),
+            },
+        },
+    );
+    Unread::Inserted(undone)
+}
+
+/// The rows of `table` the service key finds with every plain value of `copy`.
+async fn matching(
+    ctx: &Ctx,
+    baas: &Baas,
+    table: &str,
+    copy: &Map<String, Value>,
+) -> Result<Vec<Value>, String> {
+    let mut url = baas
+        .rest_url(table)
+        .ok_or_else(|| format!("`{table}` makes no URL"))?;
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("select", "*");
+        query.append_pair("limit", &api::PAGE.to_string());
+        for (column, value) in copy {
+            let value = match value {
+                Value::String(text) => text.clone(),
+                Value::Number(_) | Value::Bool(_) => value.to_string(),
+                _ => continue,
+            };
+            query.append_pair(column, &format!("eq.{value}"));
+        }
+    }
+    match api::ask(
+        ctx,
+        baas,
+        &api::request(baas, Method::Get, url, Caller::Service),
+    )
+    .await
+    {
+        Listing::Rows(rows) => Ok(rows),
+        other => Err(other.describe()),
+    }
 }
 
 /// Deletes the rows an insert made, with the service key; their ids, or why not.

@@ -3,6 +3,7 @@
 -- never enabled on a table made by SQL, a policy `using (true)`, a view without
 -- `security_invoker`, a `security definer` function granted to anon, an insert policy
 -- `with check (true)`); `invoices` is correct in both, and must never be flagged.
+-- `billing_contacts` is named only by the API's schema document.
 
 insert into auth.users (id, email) values
   ('11111111-1111-4111-8111-111111111111', 'alice@acme.test'),
@@ -59,8 +60,20 @@ alter table public.invoices enable row level security;
 create policy "own invoices" on public.invoices for select to authenticated
   using (owner = auth.uid());
 
+-- Billing contacts: no script names it and it is no common name, so only the API's own
+-- schema document tells the audit it exists.
+create table public.billing_contacts (
+  id bigint generated always as identity primary key,
+  owner uuid not null default auth.uid() references auth.users (id),
+  email text not null
+);
+insert into public.billing_contacts (owner, email) values
+  ('11111111-1111-4111-8111-111111111111', 'billing@acme.test'),
+  ('22222222-2222-4222-8222-222222222222', 'billing@globex.test');
+
 \if :wrong
-  -- Row security never enabled on profiles or password_resets (made by SQL, not the UI).
+  -- Row security never enabled on profiles, password_resets or billing_contacts (made by
+  -- SQL, not the UI).
   -- Notes: row security on, but the read policy is `using (true)` for signed-in users, and
   -- anyone may insert.
   alter table public.notes enable row level security;
@@ -78,6 +91,9 @@ create policy "own invoices" on public.invoices for select to authenticated
   alter table public.profiles enable row level security;
   create policy "own profile" on public.profiles for select to authenticated using (id = auth.uid());
   alter table public.password_resets enable row level security;
+  alter table public.billing_contacts enable row level security;
+  create policy "own billing contacts" on public.billing_contacts for select to authenticated
+    using (owner = auth.uid());
   alter table public.notes enable row level security;
   create policy "read own notes" on public.notes for select to authenticated using (owner = auth.uid());
   create policy "write own notes" on public.notes for insert to authenticated with check (owner = auth.uid());

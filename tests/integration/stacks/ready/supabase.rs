@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::stacks::baas::{Postgres, Process, front_end, key, start_data_api};
+use crate::stacks::baas::{Postgres, Process, front_end, gateway_locations, key, start_data_api};
 use crate::stacks::free_port;
 use crate::stacks::nginx::{Nginx, preamble};
 
@@ -73,15 +73,7 @@ fn start(dir: &Path, sql: Option<&str>) -> Stack {
         ssl_certificate {dir}/cert.pem;
         ssl_certificate_key {dir}/key.pem;
         root {www};
-        # The gateway: no apikey, no entry (it says nothing about the data behind it).
-        location /rest/v1/ {{
-            {HEADERS}
-            add_header Cache-Control no-store always;
-            if ($http_apikey = \"\") {{
-                return 401 '{{\"message\":\"No API key found in request\"}}';
-            }}
-            proxy_pass http://127.0.0.1:{server_port}/api/;
-        }}
+{locations}
         location / {{
             {HEADERS}
             try_files $uri /index.html;
@@ -96,6 +88,10 @@ fn start(dir: &Path, sql: Option<&str>) -> Stack {
         preamble = preamble(nginx_dir.path()),
         dir = dir.display(),
         www = www.display(),
+        locations = gateway_locations(
+            server_port,
+            &format!("{HEADERS}\n            add_header Cache-Control no-store always;")
+        ),
     );
     let nginx = Nginx::launch(nginx_dir, &conf, port, "supabase (complete)");
     Stack {
