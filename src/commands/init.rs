@@ -71,6 +71,10 @@ pub fn init(
         }
         sources.push(format!("--url {url}"));
     }
+    // A service key the user exported lets the insert probes run (and undo what they make).
+    if let Some(baas) = starter.baas.as_mut() {
+        baas.service_key_exported = std::env::var_os(baas.service_key_var()).is_some();
+    }
     if args.probe {
         if let Err(error) = runtime.block_on(crate::init::measure::apply(&mut starter)) {
             writeln!(stderr, "error: --probe: {error}")?;

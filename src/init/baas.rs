@@ -15,6 +15,19 @@ pub struct BaasStarter {
     pub found_in: String,
     /// The key's role, when it is a JWT (`anon`, `service_role`), or its prefix kind.
     pub key_kind: Option<String>,
+    /// Whether the user exported the service key's variable when init ran: then
+    /// `service_key` is written live and the insert probes run (and are undone).
+    pub service_key_exported: bool,
+}
+
+impl BaasStarter {
+    /// The variable `service_key` is written with.
+    pub fn service_key_var(&self) -> &'static str {
+        match self.kind {
+            BaasKind::Supabase => "SUPABASE_SERVICE_ROLE_KEY",
+            BaasKind::PocketBase => "PB_SUPERUSER_TOKEN",
+        }
+    }
 }
 
 /// PocketBase's own login for the users collection.
@@ -53,6 +66,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         url: client.url.clone(),
         found_in: client.found_in.clone(),
         key_kind,
+        service_key_exported: false,
     });
 }
 
@@ -78,13 +92,23 @@ pub fn render(baas: &BaasStarter) -> String {
             } else {
                 out.push_str("key = \"${SUPABASE_ANON_KEY}\"   # the publishable key the scripts carry: export it (public by design)\n");
             }
-            out.push_str("# service_key = \"${SUPABASE_SERVICE_ROLE_KEY}\"   # lets the insert probes run: it deletes the rows they make\n");
         }
         BaasKind::PocketBase => {
             out.push_str("kind = \"pocketbase\"\n");
             let _ = writeln!(out, "url = \"{}\"", baas.url);
-            out.push_str("# service_key = \"${PB_SUPERUSER_TOKEN}\"   # lets the insert probes run: it deletes the records they make\n");
         }
+    }
+    let var = baas.service_key_var();
+    if baas.service_key_exported {
+        let _ = writeln!(
+            out,
+            "service_key = \"${{{var}}}\"   # exported when init ran: the insert probes run, and it deletes what they make"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "# service_key = \"${{{var}}}\"   # export it and uncomment: the insert probes run, and it deletes what they make"
+        );
     }
     out.push_str("identities = [\"alice\", \"mallory\"]\n");
     out.push_str(

@@ -773,8 +773,8 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
 }
 
 /// `init --url` on the front end alone writes `[baas]`, and the run from what it wrote
-/// finds every planted mistake (inserts aside: init leaves the service key commented out,
-/// and `[baas] public` to the user). Before `[baas]` is there, the API found in the scripts
+/// finds every planted mistake (`[baas] public` aside, which init leaves to the user; and
+/// the inserts, when the service key was not exported as init ran). Before `[baas]` is there, the API found in the scripts
 /// is a SKIP naming `baas.url`, and no request reaches it: the scope guard holds.
 #[allow(clippy::print_stderr)] // STACKS_VERBOSE output, for whoever reads what init wrote
 fn init_from_the_front_end(url: &str, env: &[(String, String)], dir: &Path, name: &str) -> String {
@@ -805,13 +805,14 @@ const FAMILY: [&str; 5] = [
     "baas.functions",
 ];
 
-/// The items a profile init wrote can show: no insert (no service key), no declared-public
-/// table.
-fn without_inserts(items: &[Item]) -> Vec<Item> {
+/// The items a profile init wrote can meet: not a table declared public (init leaves
+/// `[baas] public` to the user), nor, without the service key, an insert or a delete.
+fn init_items(items: &[Item], service_key: bool) -> Vec<Item> {
     items
         .iter()
         .filter(|(_, subject, wrong, _)| {
-            !subject.starts_with("insert") && !subject.starts_with("delete") && *wrong != "INFO"
+            let write = subject.starts_with("insert") || subject.starts_with("delete");
+            *wrong != "INFO" && (service_key || !write)
         })
         .copied()
         .collect()
@@ -820,10 +821,12 @@ fn without_inserts(items: &[Item]) -> Vec<Item> {
 #[test]
 fn init_from_a_supabase_front_end_writes_baas_and_the_run_finds_every_mistake() {
     let (scratch, stack) = start_supabase("wrong", "supabase-wrong");
+    let before = stack.postgres.counts();
     let env = vec![
         ("ALICE_TOKEN".to_string(), key("alice")),
         ("MALLORY_TOKEN".into(), key("mallory")),
         ("SUPABASE_ANON_KEY".into(), key("anon")),
+        ("SUPABASE_SERVICE_ROLE_KEY".into(), key("service_role")),
     ];
     let text = init_from_the_front_end(
         &format!("http://127.0.0.1:{}/", stack.web),
@@ -874,9 +877,19 @@ fn init_from_a_supabase_front_end_writes_baas_and_the_run_finds_every_mistake() 
         "nothing reached the API the profile does not name:\n{log}"
     );
     // With it: every mistake.
+    // The service key was exported when init ran: written live, so the inserts run too.
+    assert!(
+        text.contains("\nservice_key = \"${SUPABASE_SERVICE_ROLE_KEY}\""),
+        "{text}"
+    );
     let report = audit_with("supabase-from-init", &text, &FAMILY, &env, scratch.path());
-    let off = items_off(&report, "wrong", &without_inserts(SUPABASE_ITEMS));
+    let off = items_off(&report, "wrong", &init_items(SUPABASE_ITEMS, true));
     assert!(off.is_empty(), "from init's profile:\n{}", off.join("\n"));
+    assert_eq!(
+        before,
+        stack.postgres.counts(),
+        "the rows the inserts made are gone"
+    );
     let privileged = report["results"]
         .as_array()
         .expect("results")
@@ -907,8 +920,13 @@ fn init_from_a_pocketbase_front_end_writes_baas_and_the_run_finds_every_mistake(
         text.contains("path = \"/api/collections/users/auth-with-password\""),
         "{text}"
     );
+    // Not exported when init ran: left commented, and the inserts are not tried.
+    assert!(
+        text.contains("# service_key = \"${PB_SUPERUSER_TOKEN}\""),
+        "{text}"
+    );
     let report = audit_with("pocketbase-from-init", &text, &FAMILY, &env, scratch.path());
-    let off = items_off(&report, "wrong", &without_inserts(POCKETBASE_ITEMS));
+    let off = items_off(&report, "wrong", &init_items(POCKETBASE_ITEMS, false));
     assert!(off.is_empty(), "from init's profile:\n{}", off.join("\n"));
 }
 
