@@ -60,7 +60,8 @@ pub enum Command {
     /// Start the bundled loopback target (HTTP, HTTPS, DNS) and audit it.
     Demo(DemoArgs),
     /// Write a commented starter profile from what a URL shows and its pages' scripts call
-    /// (--url) and/or an OpenAPI 3 spec (--openapi, a file or a URL); with --probe and two
+    /// (--url) and/or an OpenAPI 3 or Swagger 2.0 spec (--openapi, a file or a URL); with
+    /// --probe and two
     /// logins in the environment, one that validates as written.
     Init(InitArgs),
     /// Export the profile's latency scenario for another tool (k6), to take the load beyond
@@ -101,7 +102,8 @@ pub struct InitArgs {
     /// the routes, login and bursts its pages' scripts call.
     #[arg(long, value_name = "URL")]
     pub url: Option<url::Url>,
-    /// Fill [[routes]] and identities from this OpenAPI 3 document (JSON or YAML): a file,
+    /// Fill [[routes]] and identities from this OpenAPI 3 or Swagger 2.0 document (JSON or
+    /// YAML): a file,
     /// or an http(s) URL the app serves it at.
     #[arg(long, value_name = "SPEC")]
     pub openapi: Option<String>,

@@ -160,7 +160,10 @@ pub async fn discover(ctx: &Ctx, starter: &mut Starter, first: &Identity, second
             ));
         }
     }
-    let names: Vec<String> = starter.placeholders.keys().cloned().collect();
+    // Outer collections first: a nested one (`/buckets/{bucket_id}/collections`) is listed
+    // with each tenant's own outer id once that is measured.
+    let mut names: Vec<String> = starter.placeholders.keys().cloned().collect();
+    names.sort_by_key(|name| nesting(starter, name));
     for name in names {
         if starter.second_tenant.contains_key(&name) {
             continue;
@@ -177,14 +180,19 @@ pub async fn discover(ctx: &Ctx, starter: &mut Starter, first: &Identity, second
             continue;
         }
         let marker = format!("/{{{name}}}");
+        let measured = |prefix: &str| {
+            placeholders_in(prefix)
+                .iter()
+                .all(|p| starter.second_tenant.contains_key(p))
+        };
         let Some(collection) = starter
             .routes
             .iter()
             .filter_map(|r| r.path.find(&marker).map(|at| r.path[..at].to_string()))
-            .find(|prefix| !prefix.contains('{'))
+            .find(|prefix| measured(prefix))
         else {
             starter.notes.push(format!(
-                "{{{name}}}: no route lists it (its collection path has placeholders of its own): FILL IN its ids by hand"
+                "{{{name}}}: no route lists it (its collection path has placeholders no tenant's id was measured for): FILL IN its ids by hand"
             ));
             continue;
         };
@@ -198,9 +206,13 @@ pub async fn discover(ctx: &Ctx, starter: &mut Starter, first: &Identity, second
             ));
             continue;
         }
-        let mut found = Vec::new();
-        for (identity, own) in [(first, &marks[0]), (second, &marks[1])] {
-            let id = match ctx.profile.url_for(&collection) {
+        let mut listed: Vec<Option<Vec<String>>> = Vec::new();
+        for (identity, own, values) in [
+            (first, &marks[0], &starter.placeholders),
+            (second, &marks[1], &starter.second_tenant),
+        ] {
+            let path = fill(&collection, values);
+            listed.push(match ctx.profile.url_for(&path) {
                 Ok(url) => {
                     let request = HttpRequest::get(url).with_identity(Some(identity));
                     match ctx.http.send(&request).await {
@@ -209,37 +221,91 @@ pub async fn discover(ctx: &Ctx, starter: &mut Starter, first: &Identity, second
                                 .ok()
                                 .as_ref()
                                 .and_then(items)
-                                .and_then(|list| {
-                                    // The identity's own item first: an unscoped list
+                                .map(|list| {
+                                    // The identity's own items first: an unscoped list
                                     // shows every tenant's.
                                     list.iter()
                                         .filter(|item| carries(item, own))
                                         .chain(list.iter())
-                                        .find_map(|item| id_of(item, &name))
+                                        .filter_map(|item| id_of(item, &name))
+                                        .collect()
                                 })
                         }
                         _ => None,
                     }
                 }
                 Err(_) => None,
-            };
-            found.push(id);
+            });
         }
-        match (&found[0], &found[1]) {
-            (Some(a), Some(b)) if a != b => {
-                starter.placeholders.insert(name.clone(), a.clone());
-                starter.second_tenant.insert(name.clone(), b.clone());
-                starter.notes.push(format!(
-                    "{{{name}}}: {a} for {}, {b} for {} (listed by GET {collection})",
-                    first.name, second.name
-                ));
-            }
-            (Some(a), Some(_)) => starter.notes.push(format!(
-                "{{{name}}}: GET {collection} lists {a} for both identities: are they of two tenants? FILL IN the second's by hand"
-            )),
-            _ => starter.notes.push(format!(
+        let (Some(a), Some(b)) = (
+            listed[0]
+                .as_deref()
+                .and_then(|own| pick(own, listed[1].as_deref())),
+            listed[1]
+                .as_deref()
+                .and_then(|own| pick(own, listed[0].as_deref())),
+        ) else {
+            starter.notes.push(format!(
                 "{{{name}}}: GET {collection} listed no id for one of the identities: FILL IN by hand"
-            )),
+            ));
+            continue;
+        };
+        // The same id under two tenants' own parents (a collection `notes` in each one's
+        // bucket) is two objects; the same list path for both is one.
+        if a == b
+            && fill(&collection, &starter.placeholders) == fill(&collection, &starter.second_tenant)
+        {
+            starter.notes.push(format!(
+                "{{{name}}}: GET {collection} lists {a} for both identities: are they of two tenants? FILL IN the second's by hand"
+            ));
+            continue;
         }
+        starter.placeholders.insert(name.clone(), a.clone());
+        starter.second_tenant.insert(name.clone(), b.clone());
+        starter.notes.push(format!(
+            "{{{name}}}: {a} for {}, {b} for {} (listed by GET {collection})",
+            first.name, second.name
+        ));
     }
+}
+
+/// An identity's id among those it is listed: the first the other identity is not listed
+/// (a list that leaks shows the other's too, and the one only it sees is its own), else
+/// its first.
+fn pick(own: &[String], other: Option<&[String]>) -> Option<String> {
+    own.iter()
+        .find(|id| !other.unwrap_or_default().contains(id))
+        .or(own.first())
+        .cloned()
+}
+
+/// The placeholders a path holds: `bucket_id` of `/buckets/{bucket_id}/collections`.
+fn placeholders_in(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+/// `path` with one tenant's measured values in its placeholders.
+fn fill(path: &str, values: &BTreeMap<String, String>) -> String {
+    values.iter().fold(path.to_string(), |path, (name, value)| {
+        path.replace(&format!("{{{name}}}"), value)
+    })
+}
+
+/// How deep a placeholder's collection sits: the fewest placeholders before it in any
+/// route, so outer ids are measured before the collections nested under them.
+fn nesting(starter: &Starter, name: &str) -> usize {
+    let marker = format!("/{{{name}}}");
+    starter
+        .routes
+        .iter()
+        .filter_map(|r| {
+            r.path
+                .find(&marker)
+                .map(|at| placeholders_in(&r.path[..at]).len())
+        })
+        .min()
+        .unwrap_or(usize::MAX)
 }

@@ -2,6 +2,8 @@
 //! The starter is turned into a scratch profile (its `${VARIABLES}` from the environment,
 //! so the two identities can log in), and then:
 //!
+//! - where nothing said how callers authenticate (no scheme, no login), the app's own
+//!   challenge to a stranger (`WWW-Authenticate`) says it;
 //! - where nothing said where the login's answer holds its token, the first identity logs
 //!   in once and the answer is read for it;
 //! - a spec the app serves is read again as each identity: routes only a signed-in view
@@ -137,8 +139,76 @@ async fn measure_token_pointer(starter: &mut Starter) -> Result<(), String> {
     }
 }
 
+/// How callers authenticate, measured where nothing said: a spec with no security scheme
+/// and no login. The app's own challenge (`WWW-Authenticate` on a 401 to a stranger) names
+/// the scheme: `Basic` makes the identities' token the whole Authorization header, `Bearer`
+/// a bearer token. Anonymous GETs of up to ten placeholder-free routes, the first
+/// challenge wins.
+async fn measure_challenge(starter: &mut Starter) -> Result<(), String> {
+    if !starter.identities.is_empty() || starter.login.is_some() {
+        return Ok(());
+    }
+    let profile = Arc::new(scratch_profile(starter)?);
+    let ctx = Ctx::new(profile.clone(), Consent::default())?;
+    let paths: Vec<String> = starter
+        .routes
+        .iter()
+        .filter(|r| r.method == "GET" && !r.path.contains('{'))
+        .map(|r| r.path.clone())
+        .take(10)
+        .collect();
+    for path in paths {
+        let Ok(url) = profile.url_for(&path) else {
+            continue;
+        };
+        let Ok(response) = ctx.http.send(&HttpRequest::get(url)).await else {
+            continue;
+        };
+        let Some(challenge) = response
+            .header("www-authenticate")
+            .filter(|_| response.status == 401)
+        else {
+            continue;
+        };
+        let scheme = challenge
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let (style, how) = match scheme.as_str() {
+            "basic" => (
+                super::CredentialStyle::Header("Authorization".into()),
+                "HTTP Basic: set ALICE_TOKEN and MALLORY_TOKEN to the whole header value, `Basic base64(user:password)`",
+            ),
+            "bearer" => (super::CredentialStyle::Bearer, "a bearer token"),
+            _ => continue,
+        };
+        starter.identities.push(super::IdentityStarter {
+            scheme_name: format!("{scheme} (measured)"),
+            style,
+        });
+        // As with a scheme the spec declares, a write that states nothing is assumed to
+        // need the credential. The reads are measured next: each that refuses strangers is
+        // written required, each that serves them stays public.
+        for route in starter
+            .routes
+            .iter_mut()
+            .filter(|r| !r.auth_stated && r.method != "GET")
+        {
+            route.auth_required = true;
+        }
+        starter.notes.push(format!(
+            "callers authenticate with {how} (measured: GET {path} answers a stranger 401 with `WWW-Authenticate: {}`)",
+            challenge.split_whitespace().next().unwrap_or_default()
+        ));
+        return Ok(());
+    }
+    Ok(())
+}
+
 /// Measures and fills `starter`; what it could not learn is in `starter.notes`.
 pub async fn apply(starter: &mut Starter) -> Result<(), String> {
+    measure_challenge(starter).await?;
     measure_token_pointer(starter).await?;
     let profile = Arc::new(scratch_profile(starter)?);
     let ctx = Ctx::new(profile.clone(), Consent::default())?;

@@ -83,7 +83,17 @@ pub async fn apply(
     }
     let ctx = super::scratch_ctx(&text, nameservers, ca_file, &format!("--url {url}"))?;
 
-    starter.base_url = Some(base.clone());
+    // A spec read first may have set base_url on this origin with its server's path
+    // (`…/v1`): its routes are relative to that path, so it stays.
+    let same_origin = starter
+        .base_url
+        .as_deref()
+        .and_then(|b| Url::parse(b).ok())
+        .zip(Url::parse(&base).ok())
+        .is_some_and(|(spec, given)| spec.origin() == given.origin());
+    if !same_origin {
+        starter.base_url = Some(base.clone());
+    }
     starter.domain = domain.clone();
     starter.nameservers = nameservers.to_vec();
     starter.ca_file = ca_file.map(str::to_string);

@@ -177,14 +177,14 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
         stderr(&output)
     );
 
-    // Never overwrites without --force; refuses what is not OpenAPI 3.
+    // Never overwrites without --force; refuses what is neither OpenAPI 3 nor Swagger 2.0.
     let again = launch_audit(
         &["init", "--openapi", SPEC, "--out", out.to_str().unwrap()],
         &[],
     );
     assert_eq!(again.status.code(), Some(2));
-    let swagger = dir.path().join("swagger.json");
-    std::fs::write(&swagger, r#"{"swagger": "2.0", "paths": {}}"#).unwrap();
+    let swagger = dir.path().join("asyncapi.json");
+    std::fs::write(&swagger, r#"{"asyncapi": "2.0.0", "channels": {}}"#).unwrap();
     let output = launch_audit(
         &[
             "init",
@@ -197,7 +197,7 @@ fn openapi_spec_becomes_routes_identities_and_placeholders() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("not an OpenAPI 3 document"),
+        stderr(&output).contains("not an OpenAPI 3 or Swagger 2.0 document"),
         "{}",
         stderr(&output)
     );

@@ -1,5 +1,5 @@
-//! `init --openapi`: a profile from an OpenAPI 3 document (JSON or YAML), read from disk
-//! only. Security requirements (global or per operation; `security: []` is public) become
+//! `init --openapi`: a profile from an OpenAPI 3 or Swagger 2.0 document (JSON or YAML),
+//! read from disk or fetched from the app. Security requirements (global or per operation; `security: []` is public) become
 //! `auth`; an operation that states none, in a spec that defines schemes, is assumed to
 //! need a credential, and the profile says it is an assumption. The most required scheme
 //! is the identities' credential style (an apiKey named Authorization is a bearer token).
@@ -9,9 +9,11 @@
 //! every route. The login operation becomes the identities' `login`, and sign-in, sign-up
 //! and reset operations `[[rate_limits]]`. Local `$ref`s are followed.
 //!
-//! `security` reads the schemes and requirements, `values` the examples, bodies and `$ref`s.
+//! `security` reads the schemes and requirements, `values` the examples, bodies and `$ref`s,
+//! `swagger2` turns a 2.0 document into the 3.0 one it describes.
 
 mod security;
+mod swagger2;
 mod values;
 
 use std::collections::BTreeMap;
@@ -198,12 +200,16 @@ fn abuse_kind(path: &str) -> Option<&'static str> {
     }
 }
 
-/// Fills `starter` from `spec`.
+/// Fills `starter` from `spec` (OpenAPI 3, or Swagger 2.0 read as the OpenAPI 3 document it
+/// describes).
 pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
+    if swagger2::is_swagger2(spec) {
+        return apply(&swagger2::upgrade(spec), starter);
+    }
     let version = spec.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with('3') {
         return Err(format!(
-            "not an OpenAPI 3 document (openapi: {})",
+            "not an OpenAPI 3 or Swagger 2.0 document (openapi: {})",
             if version.is_empty() {
                 "missing"
             } else {
@@ -221,8 +227,18 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
             if starter.base_url.is_none() {
                 starter.base_url = Some(url.trim_end_matches('/').to_string());
             } else if let Ok(parsed) = url::Url::parse(&url) {
-                // base_url came from --url: the spec's server path still leads the routes.
-                prefix = parsed.path().trim_end_matches('/').to_string();
+                // base_url came from --url: the spec's server path still leads the routes,
+                // unless base_url already ends with it (base_url came from this spec).
+                let server_path = parsed.path().trim_end_matches('/');
+                let base_path = starter
+                    .base_url
+                    .as_deref()
+                    .and_then(|b| url::Url::parse(b).ok())
+                    .map(|b| b.path().trim_end_matches('/').to_string())
+                    .unwrap_or_default();
+                if !base_path.ends_with(server_path) {
+                    prefix = server_path.to_string();
+                }
             }
         }
         Some(path) if path.starts_with('/') => prefix = path.trim_end_matches('/').to_string(),

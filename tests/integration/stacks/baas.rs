@@ -156,7 +156,7 @@ impl Drop for Postgres {
 }
 
 /// A server process started by the test, killed on drop.
-pub(super) struct Process(std::process::Child);
+pub(super) struct Process(pub(super) std::process::Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -166,7 +166,7 @@ impl Drop for Process {
 }
 
 /// Waits (bounded: 30 s of connection attempts) until `port` answers HTTP at `path`.
-fn until_it_answers(port: u16, path: &str, what: &str) {
+pub(super) fn until_it_answers(port: u16, path: &str, what: &str) {
     for _ in 0..300 {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
@@ -648,7 +648,13 @@ fn login(port: u16, collection: &str, identity: &str, password: &str) -> String 
 }
 
 /// One HTTP/1.0 exchange; the body of the answer.
-fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> String {
+pub(super) fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let body = body.unwrap_or("");

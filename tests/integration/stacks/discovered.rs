@@ -308,6 +308,9 @@ pub(super) struct Target<'a> {
     pub ca: Option<std::path::PathBuf>,
     /// The password both logins share.
     pub password: String,
+    /// More of the environment init and the run are given (whole credentials, for an app
+    /// that takes HTTP Basic).
+    pub env: Vec<(&'static str, String)>,
     pub hand_profile: String,
     pub checks: &'a [&'a str],
 }
@@ -323,12 +326,18 @@ pub(super) fn init_and_compare(
 ) -> (String, String) {
     use crate::support::{launch_audit, stderr, stdout};
     let name = &target.name;
-    let logins = [
+    let mut logins = vec![
         ("ALICE_USER", "alice@acme.test"),
         ("ALICE_PASSWORD", target.password.as_str()),
         ("MALLORY_USER", "mallory@globex.test"),
         ("MALLORY_PASSWORD", target.password.as_str()),
     ];
+    logins.extend(
+        target
+            .env
+            .iter()
+            .map(|(name, value)| (*name, value.as_str())),
+    );
     let out = dir.join(format!("{name}-from-url.toml"));
     let mut args = vec!["init", "--url", &target.url, "--probe"];
     if let Some(ca) = &target.ca {
@@ -381,6 +390,7 @@ fn express<'a>(variant: &str, server: &super::Child, dir: &std::path::Path) -> T
         url: format!("https://127.0.0.1:{}/", server.port("port")),
         ca: Some(dir.join("ca.pem")),
         password: server.text("/password").to_string(),
+        env: Vec::new(),
         hand_profile: profile(variant, server),
         checks: FROM_THE_URL,
     }

@@ -15,6 +15,7 @@ mod baas;
 pub(super) mod discovered;
 mod express;
 mod graphql;
+mod kinto;
 mod mail;
 mod nginx;
 mod proxy;

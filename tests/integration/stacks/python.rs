@@ -136,6 +136,7 @@ fn init_from_the_url_and_two_logins_reaches_the_hand_written_verdicts() {
             url: format!("http://127.0.0.1:{}/", server.port("port")),
             ca: None,
             password: server.text("/password").to_string(),
+            env: Vec::new(),
             hand_profile: profile(variant, &server),
             checks: FROM_THE_URL,
         };
