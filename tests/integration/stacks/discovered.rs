@@ -195,6 +195,49 @@ fn a_lazily_imported_chunk_is_read_for_secrets_and_source_maps() {
     }
 }
 
+/// webpack with two lazy chunks (the projects and settings screens): its runtime names
+/// them through an id → hash map (`{43: "…", 768: "…"}[id]`), not one inlined hash, and the
+/// entry loads each by id only. Both are fetched and read: `exposure.source-maps` asks for
+/// the map of every script the build serves, each chunk among them.
+#[test]
+fn every_chunk_a_webpack_runtime_maps_by_id_is_read() {
+    let assets = super::stacks_dir().join("frontend/dist-webpack/assets");
+    let scripts: Vec<String> = std::fs::read_dir(&assets)
+        .expect("dist-webpack is built by scripts/test")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".js"))
+        .collect();
+    let entry = scripts
+        .iter()
+        .find(|name| name.starts_with("main."))
+        .expect("the entry");
+    let runtime = std::fs::read_to_string(assets.join(entry)).expect("entry script");
+    let chunks: Vec<&String> = scripts.iter().filter(|name| *name != entry).collect();
+    assert_eq!(chunks.len(), 2, "two lazy chunks: {scripts:?}");
+    // The build really uses the map form: each chunk's hash is a value in one object.
+    let map = regex::Regex::new(r#"\{\d+:"[0-9a-f]{8}",\d+:"[0-9a-f]{8}"\}\[\w+\]"#).unwrap();
+    assert!(map.is_match(&runtime), "no id → hash map in {entry}");
+
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let server = start_with_front_end("right", "webpack", scratch.path());
+    let report = super::audit(
+        "webpack-chunks",
+        &profile("right", &server),
+        &["exposure.source-maps", "secrets.client-bundle"],
+        scratch.path(),
+    );
+    let maps = result(&report, "exposure.source-maps");
+    assert_eq!(maps["status"], "PASS", "{maps:#}");
+    let evidence = maps["evidence"].to_string();
+    for chunk in &chunks {
+        assert!(
+            evidence.contains(&format!("/assets/{chunk}")),
+            "{chunk} was fetched and read: {maps:#}"
+        );
+    }
+    assert_eq!(status_of(&report, "secrets.client-bundle"), "PASS");
+}
+
 /// A call the build dropped (`if (import.meta.env.DEV)`) is not in any chunk, but the wrong
 /// build serves source maps, whose original code still names it; the wrong variant left
 /// that debugging route on, with every tenant's projects. Discovery reads the map's

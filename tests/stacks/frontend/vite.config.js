@@ -7,6 +7,8 @@ const wrong = process.env.LAUNCH_AUDIT_BUILD === "wrong";
 
 export default defineConfig({
   define: {
+    // The settings screen is webpack's second chunk only (webpack.build.cjs).
+    "import.meta.env.SETTINGS_SCREEN": "false",
     "import.meta.env.VITE_BILLING_KEY": JSON.stringify(
       wrong ? "sk_live_LaunchAuditLazyChunk000000000000" : "pk_live_LaunchAuditPublishable000000000",
     ),

@@ -1,7 +1,8 @@
 // The same sources built by webpack 5 (its Node API; no CLI), into dist-webpack: the
-// projects screen becomes a chunk that only the runtime's chunk-URL function names
-// (`__webpack_require__.u = id => id + "." + {id: hash}[id] + ".js"`), since webpack
-// compiles `import("./projects.js")` to `__webpack_require__.e(id)`, with no path left.
+// projects and settings screens become chunks that only the runtime's chunk-URL function
+// names (`__webpack_require__.u = id => "assets/" + id + "." + {id: hash}[id] + ".js"`),
+// since webpack compiles `import("./projects.js")` to `__webpack_require__.e(id)`, with no
+// path left.
 "use strict";
 
 const fs = require("fs");
@@ -24,6 +25,8 @@ webpack(
     plugins: [
       new webpack.DefinePlugin({
         "import.meta.env.DEV": "false",
+        // A second lazy chunk (src/settings.js): the runtime then maps ids to hashes.
+        "import.meta.env.SETTINGS_SCREEN": "true",
         "import.meta.env.VITE_BILLING_KEY": JSON.stringify("pk_live_LaunchAuditPublishable000000000"),
       }),
     ],

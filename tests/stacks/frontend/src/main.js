@@ -27,6 +27,10 @@ async function start() {
   console.log(reports.data && reports.data.signups);
   const screen = await import("./projects.js");
   await screen.show(me.data && me.data.org);
+  if (import.meta.env.SETTINGS_SCREEN) {
+    const settings = await import("./settings.js");
+    await settings.show();
+  }
 }
 
 start();
