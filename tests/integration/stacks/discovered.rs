@@ -238,6 +238,70 @@ fn every_chunk_a_webpack_runtime_maps_by_id_is_read() {
     assert_eq!(status_of(&report, "secrets.client-bundle"), "PASS");
 }
 
+/// Source maps are read within 10 MiB per audit. The wrong build with its entry's map
+/// grown to 11 MiB (original sources pasted in whole, as some builds do): that map is cut
+/// at the budget and the lazy chunk's is not asked for, and both are WARN with why: a map
+/// not read whole is never a PASS.
+#[test]
+fn a_map_cut_at_the_budget_is_said_never_passed() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let built = super::stacks_dir().join("frontend/dist-wrong");
+    let dist = scratch.path().join("dist-bigmap");
+    std::fs::create_dir_all(dist.join("assets")).expect("dist");
+    for entry in std::fs::read_dir(built.join("assets")).expect("dist-wrong is built") {
+        let path = entry.expect("entry").path();
+        let target = dist.join("assets").join(path.file_name().expect("name"));
+        std::fs::copy(&path, target).expect("copy");
+    }
+    std::fs::copy(built.join("index.html"), dist.join("index.html")).expect("index");
+    let entry_map = std::fs::read_dir(dist.join("assets"))
+        .expect("assets")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("index-") && n.ends_with(".js.map"))
+        })
+        .expect("the entry's map");
+    let mut map: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry_map).expect("map")).expect("json");
+    map["sourcesContent"][0] = serde_json::Value::String("// padding\n".repeat(1_000_000));
+    std::fs::write(&entry_map, map.to_string()).expect("grown map");
+
+    let server = super::express::start_with_dist("right", &dist, scratch.path());
+    let report = super::audit(
+        "map-budget",
+        &profile("right", &server),
+        &["exposure.source-maps"],
+        scratch.path(),
+    );
+    let maps = result(&report, "exposure.source-maps");
+    assert_eq!(maps["status"], "WARN", "{maps:#}");
+    let lines = maps["evidence"].as_array().expect("evidence");
+    let line = |script: &str| {
+        lines
+            .iter()
+            .find(|o| o["subject"].as_str().is_some_and(|s| s.contains(script)))
+            .unwrap_or_else(|| panic!("a line for {script}: {maps:#}"))
+    };
+    let cut = line("/assets/index-");
+    assert!(
+        cut["status"] == "WARN"
+            && cut["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("cut at") && d.contains("10 MiB")),
+        "{cut:#}"
+    );
+    let left = line("/assets/projects-");
+    assert!(
+        left["status"] == "WARN"
+            && left["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("not asked") && d.contains("were spent")),
+        "{left:#}"
+    );
+}
+
 /// A call the build dropped (`if (import.meta.env.DEV)`) is not in any chunk, but the wrong
 /// build serves source maps, whose original code still names it; the wrong variant left
 /// that debugging route on, with every tenant's projects. Discovery reads the map's

@@ -25,6 +25,11 @@ pub(super) fn start_with_front_end(variant: &str, build: &str, dir: &Path) -> Ch
     start_serving(variant, dir, Some(&dist))
 }
 
+/// The app serving the built front end at `dist` (a copy a test changed).
+pub(super) fn start_with_dist(variant: &str, dist: &Path, dir: &Path) -> Child {
+    start_serving(variant, dir, Some(dist))
+}
+
 /// The complete right app (the READY baseline): its mail through MailDev's SMTP port,
 /// DKIM-signed for `domain` with the key at `dkim_key`; `flaw` plants one mistake.
 pub(super) fn start_complete(
