@@ -21,6 +21,16 @@ fn name(text: &str) -> Name {
 /// Audits `domain` (on a base_url nobody listens on) through `records`, with `checks` only;
 /// returns each check's (status, every observation as "STATUS subject: detail").
 fn audit(domain: &str, records: RecordMap, checks: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    audit_stating(domain, records, checks, r#"["webhooks", "ai_endpoints"]"#)
+}
+
+/// [`audit`] with the profile's `has_no` as given.
+fn audit_stating(
+    domain: &str,
+    records: RecordMap,
+    checks: &[&str],
+    has_no: &str,
+) -> Vec<(String, String, Vec<String>)> {
     let server = MapDnsServer::start(records).expect("DNS server starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let port = fixtures::closed_port().expect("a closed port");
@@ -30,7 +40,7 @@ name = "DNS edge"
 base_url = "https://{domain}:{port}/"
 domain = "{domain}"
 environment = "staging"
-has_no = ["webhooks", "ai_endpoints"]
+has_no = {has_no}
 
 [network]
 nameservers = ["{dns}"]
@@ -102,6 +112,41 @@ fn a_subdomain_inherits_its_parents_dmarc_without_a_false_external_report_warnin
         !lines.iter().any(|l| l.contains("_report._dmarc")),
         "the parent's own rua is not external: {lines:#?}"
     );
+}
+
+/// A domain the profile states sends no mail: any policy short of `reject` lets mail in its
+/// name through, though no legitimate mail can fail, so it is a WARN saying so; `reject`
+/// passes.
+#[test]
+fn a_domain_that_sends_no_mail_needs_dmarc_reject() {
+    for (policy, expected) in [("quarantine", "WARN"), ("reject", "PASS")] {
+        let mut records = RecordMap::new();
+        records
+            .add("acme.test", RData::A(A(Ipv4Addr::LOCALHOST)))
+            .unwrap();
+        records.add("acme.test", txt("v=spf1 -all")).unwrap();
+        records
+            .add(
+                "_dmarc.acme.test",
+                txt(&format!("v=DMARC1; p={policy}; rua=mailto:dmarc@acme.test")),
+            )
+            .unwrap();
+        let results = audit_stating(
+            "acme.test",
+            records,
+            &["email.dmarc"],
+            r#"["webhooks", "ai_endpoints", "mail"]"#,
+        );
+        let (_, status, lines) = result(&results, "email.dmarc");
+        assert_eq!(status, expected, "{policy}: {lines:#?}");
+        assert_eq!(
+            lines
+                .iter()
+                .any(|l| l.contains("states the domain sends no mail: publish p=reject")),
+            policy != "reject",
+            "{lines:#?}"
+        );
+    }
 }
 
 #[test]

@@ -37,8 +37,22 @@ fn is_dmarc(text: &str) -> bool {
         .is_some_and(|rest| rest.trim_start().is_empty() || rest.trim_start().starts_with(';'))
 }
 
+/// Why a domain sends no mail, when it does not: then its policy must be `reject`, since
+/// no legitimate mail can fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendsNoMail {
+    /// It publishes a null MX (`0 .`).
+    NullMx,
+    /// The profile states it (`has_no = ["mail"]`).
+    Stated,
+}
+
 /// Judges a record; `inherited` names the ancestor it came from, if not the domain itself.
-pub fn judge(record: &str, inherited: bool, null_mx: bool) -> Vec<(Status, String)> {
+pub fn judge(
+    record: &str,
+    inherited: bool,
+    sends_no_mail: Option<SendsNoMail>,
+) -> Vec<(Status, String)> {
     let mut notes = Vec::new();
     let tags = match tags::parse(record) {
         Ok(tags) => tags,
@@ -77,11 +91,18 @@ pub fn judge(record: &str, inherited: bool, null_mx: bool) -> Vec<(Status, Strin
             "p=none: unenforced — spoofed mail is still delivered (monitoring only)".into(),
         )),
     }
-    if null_mx && applies != "reject" {
-        notes.push((
+    match sends_no_mail {
+        Some(why) if applies != "reject" => notes.push((
             Status::Warn,
-            "the domain has a null MX and sends no mail: publish p=reject".into(),
-        ));
+            match why {
+                SendsNoMail::NullMx => "the domain has a null MX and sends no mail: publish p=reject",
+                SendsNoMail::Stated => {
+                    "the profile states the domain sends no mail: publish p=reject, so no mail in its name is delivered"
+                }
+            }
+            .into(),
+        )),
+        _ => {}
     }
     if tags::get(&tags, "t").is_some_and(|t| t.eq_ignore_ascii_case("y")) {
         notes.push((
@@ -232,7 +253,18 @@ impl Check for Dmarc {
                     "no DMARC record on the domain or its parents: anyone can send mail as it and receivers have no policy to apply",
                 )]);
             };
-            let null_mx = has_null_mx(ctx, domain).await.unwrap_or(false);
+            let sends_no_mail = if ctx
+                .profile
+                .target
+                .has_no
+                .contains(&crate::profile::Absent::Mail)
+            {
+                Some(SendsNoMail::Stated)
+            } else if has_null_mx(ctx, domain).await.unwrap_or(false) {
+                Some(SendsNoMail::NullMx)
+            } else {
+                None
+            };
             let subject = if inherited {
                 format!("{at} (inherited by {domain})")
             } else {
@@ -243,7 +275,7 @@ impl Check for Dmarc {
                 &subject,
                 format!("`{record}`"),
             ));
-            for (status, note) in judge(&record, inherited, null_mx) {
+            for (status, note) in judge(&record, inherited, sends_no_mail) {
                 observations.push(Observation::new(status, &subject, note));
             }
             // External to the domain that published the record (RFC 7489 §7.1): an
@@ -297,7 +329,7 @@ mod tests {
     #[test]
     fn policies_and_notes() {
         let worst = |record: &str| {
-            judge(record, false, false)
+            judge(record, false, None)
                 .iter()
                 .map(|(s, _)| *s)
                 .max_by_key(|s| {

@@ -153,7 +153,9 @@ mod robustness {
             let _ = dmarc::judge(
                 &text,
                 rng.next().is_multiple_of(2),
-                rng.next().is_multiple_of(2),
+                rng.next()
+                    .is_multiple_of(2)
+                    .then_some(dmarc::SendsNoMail::NullMx),
             );
             let _ = mta_sts::parse_policy(&text);
         }
