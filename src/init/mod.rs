@@ -316,7 +316,15 @@ impl Starter {
             }
         }
 
-        // Two identities of two tenants: what the access checks compare.
+        // Two identities of two tenants: what the access checks compare. Where nothing asks
+        // for a credential (no login, no scheme, no route that refuses strangers, no data
+        // API), they are a commented suggestion: `${VARIABLES}` for accounts the app may not
+        // have would block `validate`.
+        let nothing_signs_in = self.identities.is_empty()
+            && self.login.is_none()
+            && self.baas.is_none()
+            && self.routes.iter().all(|r| !r.auth_required);
+        let identities_at = out.len();
         let style = self
             .identities
             .first()
@@ -434,6 +442,20 @@ impl Starter {
                 );
             }
             out.push('\n');
+        }
+        if nothing_signs_in {
+            let written = out.split_off(identities_at);
+            out.push_str("\n# Nothing here asks for a credential (no login, no security scheme, no route\n# that refuses strangers): the identities are a suggestion. Uncomment them with\n# two users' tokens when the app has accounts.\n");
+            for line in written
+                .lines()
+                .filter(|l| !l.starts_with("# No security scheme"))
+            {
+                if line.is_empty() || line.starts_with('#') {
+                    let _ = writeln!(out, "{line}");
+                } else {
+                    let _ = writeln!(out, "# {line}");
+                }
+            }
         }
 
         if self.routes.is_empty() {

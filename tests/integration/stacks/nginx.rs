@@ -312,3 +312,66 @@ fn nginx_variants_meet_the_verdict_matrix() {
         wrong.join("\n")
     );
 }
+
+/// What init can reach on a static site with no logins: its pages' scripts (secrets, source
+/// maps) and CORS.
+const FROM_THE_URL: &[&str] = &[
+    "secrets.client-bundle",
+    "exposure.source-maps",
+    "cors.origin-policy",
+];
+
+/// A static site has no logins, so `init --url` is given the URL alone (nothing to
+/// `--probe` as): its profile validates as written and reaches the hand-written profile's
+/// verdicts for the bundle and CORS checks, on the site done right, done wrong (a live key
+/// in its script), an admin SPA under `<base href>`, and a page whose script comes from a
+/// second host.
+#[test]
+#[allow(clippy::print_stderr)] // STACKS_VERBOSE: the profile init wrote
+fn init_from_the_url_reaches_the_hand_written_verdicts() {
+    use crate::support::{launch_audit, run_checks, status_of, stderr, stdout};
+    for variant in ["right", "wrong", "admin-spa", "cdn"] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let server = Nginx::start(variant);
+        let out = scratch.path().join("from-url.toml");
+        let url = format!("http://127.0.0.1:{}/", server.port);
+        let init = launch_audit(
+            &["init", "--url", &url, "--out", out.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(init.status.code(), Some(0), "{variant}: {}", stderr(&init));
+        let text = std::fs::read_to_string(&out).expect("profile written");
+        if std::env::var_os("STACKS_VERBOSE").is_some() {
+            eprintln!("nginx {variant}: init wrote\n{text}");
+        }
+        let validate = launch_audit(&["validate", "-c", out.to_str().unwrap()], &[]);
+        assert_eq!(
+            validate.status.code(),
+            Some(0),
+            "{variant}: validates as written\n{text}\n{}{}",
+            stdout(&validate),
+            stderr(&validate)
+        );
+        let from_init = run_checks(
+            &out,
+            FROM_THE_URL,
+            &[],
+            &scratch.path().join("from-url.json"),
+        );
+        let hand = audit(
+            &format!("nginx-{variant}-by-hand"),
+            &nginx_profile(variant, server.port),
+            FROM_THE_URL,
+            scratch.path(),
+        );
+        for check in FROM_THE_URL {
+            assert_eq!(
+                status_of(&from_init, check),
+                status_of(&hand, check),
+                "nginx {variant} {check}: from init {:#}\nby hand {:#}\n{text}",
+                crate::support::result(&from_init, check),
+                crate::support::result(&hand, check)
+            );
+        }
+    }
+}
