@@ -212,26 +212,13 @@ async fn insert(
     match insert_copy(ctx, baas, &url, caller, row).await {
         Listing::Rows(made) if !made.is_empty() => {
             let undone = undo(ctx, baas, table, &made).await;
-            record(
+            record_insert(
                 ctx,
-                WriteOutcome {
-                    request: format!("POST {url}"),
-                    accepted: made.len(),
-                    state: if undone.is_ok() {
-                        WriteState::Restored
-                    } else {
-                        WriteState::LeftChanged
-                    },
-                    detail: match &undone {
-                        Ok(ids) => format!(
-                            "as {}: inserted and deleted with the service key (row {ids})",
-                            caller.name(baas.kind)
-                        ),
-                        Err(why) => {
-                            format!("as {}: inserted, and left: {why}", caller.name(baas.kind))
-                        }
-                    },
-                },
+                baas,
+                format!("POST {url}"),
+                made.len(),
+                caller,
+                &undone,
             );
             Observation::new(
                 Status::Fail,
@@ -394,17 +381,37 @@ async fn insert_unread(
             "the service key could not list what it made: {why}"
         )),
     };
+    record_insert(
+        ctx,
+        baas,
+        format!("POST {url} (return=minimal)"),
+        accepted,
+        caller,
+        &undone,
+    );
+    Unread::Inserted(undone)
+}
+
+/// Lists an insert in the report's writes, with what the service key's delete made of it.
+fn record_insert(
+    ctx: &Ctx,
+    baas: &Baas,
+    request: String,
+    accepted: usize,
+    caller: Caller<'_>,
+    undone: &Result<String, String>,
+) {
     record(
         ctx,
         WriteOutcome {
-            request: format!("POST {url} (return=minimal)"),
+            request,
             accepted,
             state: if undone.is_ok() {
                 WriteState::Restored
             } else {
                 WriteState::LeftChanged
             },
-            detail: match &undone {
+            detail: match undone {
                 Ok(ids) => format!(
                     "as {}: inserted and deleted with the service key (row {ids})",
                     caller.name(baas.kind)
@@ -413,7 +420,6 @@ async fn insert_unread(
             },
         },
     );
-    Unread::Inserted(undone)
 }
 
 /// The rows of `table` the service key finds with every plain value of `copy`.
