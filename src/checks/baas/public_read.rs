@@ -165,7 +165,7 @@ async fn schema_document(ctx: &Ctx, baas: &super::cfg::Baas) -> Observation {
             Status::Info,
             format!("GET {url} as {caller}"),
             format!(
-                "the API's schema document lists {} table(s) and view(s), each probed above{}",
+                "the API's schema document lists {} table(s) and view(s), probed like the scripts' tables{}",
                 tables.len(),
                 if caller == Caller::Public.name(baas.kind) {
                     "; served to the public key, it maps the database for anyone holding what the app ships"
