@@ -1,6 +1,7 @@
 //! `init`: `[[graphql]]` from the GraphQL endpoints the pages' scripts set their clients up
-//! with, on the app's own origin, and the operation documents the scripts carry as
-//! commented suggestions (their ids are the user's to give as `{placeholders}`).
+//! with, on the app's own origin, and the operation documents the scripts carry: live where
+//! `--probe` measured each identity's own id for them ([`Measured`]), else commented
+//! suggestions (their ids are the user's to give as `{placeholders}`).
 
 use std::fmt::Write as _;
 
@@ -13,6 +14,20 @@ pub struct GraphqlStarter {
     /// A path under base_url, or a full URL.
     pub path: String,
     pub documents: Vec<String>,
+    /// Documents `--probe` made live, with the list that shows each identity its own id.
+    pub measured: Vec<Measured>,
+}
+
+/// A document reading one root field by a variable (`invoice(id: $id)`), and the list
+/// field that showed each identity an id of its own (`invoices`): written as that list
+/// with `ids` (graphql.access takes each identity's id from its own answer) beside the
+/// document with the id as its variable.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    pub document: String,
+    pub variable: String,
+    pub list_field: String,
+    pub placeholder: String,
 }
 
 /// Documents suggested per endpoint at most.
@@ -30,6 +45,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             continue;
         }
         starter.graphql.push(GraphqlStarter {
+            measured: Vec::new(),
             path,
             documents: surface
                 .graphql_documents
@@ -52,12 +68,125 @@ pub fn render(graphql: &GraphqlStarter) -> String {
     out.push_str(
         "# public_fields = [\"posts\"]   # FILL IN: root fields meant to answer strangers\n",
     );
-    for document in &graphql.documents {
-        let one_line: String = document.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = |document: &str| document.split_whitespace().collect::<Vec<_>>().join(" ");
+    for measured in &graphql.measured {
+        let list = format!("{{ {} {{ id }} }}", measured.list_field);
+        let _ = writeln!(
+            out,
+            "# measured: `{list}` shows alice and mallory each an id of their own (init --probe)"
+        );
+        out.push_str("[[graphql.operations]]\n");
+        let _ = writeln!(
+            out,
+            "name = {}",
+            toml::Value::String(format!("my {}", measured.list_field))
+        );
+        let _ = writeln!(out, "query = {}", toml::Value::String(list));
+        let _ = writeln!(
+            out,
+            "ids = {{ {} = {} }}",
+            measured.placeholder,
+            toml::Value::String(format!("/data/{}/0/id", measured.list_field))
+        );
+        out.push_str("[[graphql.operations]]\n");
+        let _ = writeln!(
+            out,
+            "query = {}",
+            toml::Value::String(one_line(&measured.document))
+        );
+        let _ = writeln!(
+            out,
+            "variables = {{ {} = {} }}",
+            measured.variable,
+            toml::Value::String(format!("{{{}}}", measured.placeholder))
+        );
+    }
+    for document in graphql
+        .documents
+        .iter()
+        .filter(|d| !graphql.measured.iter().any(|m| &m.document == *d))
+    {
+        let one_line = one_line(document);
         out.push_str("# An operation the scripts carry: give its ids as {placeholders} from [tenants.*] and uncomment.\n");
         out.push_str("# [[graphql.operations]]\n");
         let _ = writeln!(out, "# query = {}", toml::Value::String(one_line));
         out.push_str("# variables = { id = \"{…}\" }\n");
     }
     out
+}
+
+/// `--probe`: each document the scripts carry that reads one root field by a variable
+/// (`invoice(id: $id)`) is made live where its ids can be measured. The plural of the
+/// field (`invoices`), the list such an API usually has, is asked `{ id }` as each
+/// identity: when each is shown an id and not the same one, the ids are each identity's
+/// own, and the document is written with them. Only queries are asked.
+pub async fn measure(
+    ctx: &crate::ctx::Ctx,
+    starter: &mut Starter,
+    first: &crate::profile::Identity,
+    second: &crate::profile::Identity,
+) {
+    use crate::checks::graphql::cfg::document;
+    let mut notes = Vec::new();
+    for graphql in &mut starter.graphql {
+        let Ok(url) = ctx.profile.url_for(&graphql.path) else {
+            continue;
+        };
+        for text in graphql.documents.clone() {
+            let Ok(read) = document::read(&text) else {
+                continue;
+            };
+            let ([field], [(_, argument, variable)]) = (
+                read.root_fields.as_slice(),
+                read.variable_arguments.as_slice(),
+            ) else {
+                continue;
+            };
+            if read.mutation {
+                continue;
+            }
+            let list_field = format!("{field}s");
+            let list = format!("{{ {list_field} {{ id }} }}");
+            let pointer = format!("/data/{list_field}/0/id");
+            let mut ids = Vec::new();
+            for identity in [first, second] {
+                let request =
+                    crate::net::HttpRequest::new(crate::profile::Method::Post, url.clone())
+                        .with_json(Some(serde_json::json!({ "query": list })))
+                        .with_identity(Some(identity));
+                let id = match ctx.http.send(&request).await {
+                    Ok(response) if response.is_success() => {
+                        serde_json::from_slice::<serde_json::Value>(&response.body)
+                            .ok()
+                            .and_then(|json| json.pointer(&pointer).cloned())
+                            .and_then(|id| match id {
+                                serde_json::Value::String(s) => Some(s),
+                                serde_json::Value::Number(n) => Some(n.to_string()),
+                                _ => None,
+                            })
+                    }
+                    _ => None,
+                };
+                ids.push(id);
+            }
+            match (&ids[0], &ids[1]) {
+                (Some(a), Some(b)) if a != b => {
+                    notes.push(format!(
+                        "GraphQL `{list}` shows {} {a} and {} {b}: `{field}({argument}: ${variable})` is written live, with each identity's own id",
+                        first.name, second.name
+                    ));
+                    graphql.measured.push(Measured {
+                        document: text.clone(),
+                        variable: variable.clone(),
+                        list_field,
+                        placeholder: format!("{field}_{argument}"),
+                    });
+                }
+                _ => notes.push(format!(
+                    "GraphQL `{field}(${variable})`: `{list}` did not show each identity an id of its own: left as a suggestion"
+                )),
+            }
+        }
+    }
+    starter.notes.extend(notes);
 }

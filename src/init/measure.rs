@@ -8,13 +8,16 @@
 //!   in once and the answer is read for it;
 //! - a spec the app serves is read again as each identity: routes only a signed-in view
 //!   shows are added, saying whose view they came from;
-//! - each tenant's ids are measured with its own identity ([`super::ids`]);
+//! - each tenant's ids are measured with its own identity ([`super::ids`]), and the GraphQL
+//!   operations the scripts carry get theirs from the list each identity is shown
+//!   ([`super::graphql::measure`]);
 //! - each safe route is asked anonymously and as the first identity: a route the spec calls
 //!   public that refuses strangers is written as required; one it calls required that
 //!   serves a stranger stays required, so `auth.unauthenticated` reports it, and is said.
 //!   A route both identities get 404 from is a wrong path, not a role init lacks.
 //!
-//! Besides the logins, only GETs are sent, and only to base_url's origin.
+//! Besides the logins, only GETs are sent (and GraphQL queries, `{ list { id } }`), and only
+//! to base_url's origin.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -209,6 +212,14 @@ async fn measure_challenge(starter: &mut Starter) -> Result<(), String> {
 /// Measures and fills `starter`; what it could not learn is in `starter.notes`.
 pub async fn apply(starter: &mut Starter) -> Result<(), String> {
     measure_challenge(starter).await?;
+    if starter.nothing_signs_in() {
+        // A static site: no identity to measure as, and no spec read again as one.
+        starter.notes.push(
+            "--probe: nothing here asks for a credential, so nothing was measured as an identity"
+                .into(),
+        );
+        return Ok(());
+    }
     measure_token_pointer(starter).await?;
     let profile = Arc::new(scratch_profile(starter)?);
     let ctx = Ctx::new(profile.clone(), Consent::default())?;
@@ -228,6 +239,7 @@ pub async fn apply(starter: &mut Starter) -> Result<(), String> {
         .ok_or("no identity mallory")?;
     read_views(&ctx, starter, [first, second]).await;
     super::ids::discover(&ctx, starter, first, second).await;
+    super::graphql::measure(&ctx, starter, first, second).await;
     measure_auth(&ctx, starter, first, second).await;
     Ok(())
 }

@@ -256,6 +256,18 @@ fn quote(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
+impl Starter {
+    /// Whether nothing the app showed asks for a credential: no login, no security scheme,
+    /// no route that refuses strangers, no data API and no GraphQL endpoint.
+    pub fn nothing_signs_in(&self) -> bool {
+        self.identities.is_empty()
+            && self.login.is_none()
+            && self.baas.is_none()
+            && self.graphql.is_empty()
+            && self.routes.iter().all(|r| !r.auth_required)
+    }
+}
+
 fn env_name(identity: &str, what: &str) -> String {
     format!("{}_{what}", crate::profile::env_style(identity))
 }
@@ -318,12 +330,9 @@ impl Starter {
 
         // Two identities of two tenants: what the access checks compare. Where nothing asks
         // for a credential (no login, no scheme, no route that refuses strangers, no data
-        // API), they are a commented suggestion: `${VARIABLES}` for accounts the app may not
-        // have would block `validate`.
-        let nothing_signs_in = self.identities.is_empty()
-            && self.login.is_none()
-            && self.baas.is_none()
-            && self.routes.iter().all(|r| !r.auth_required);
+        // API, no GraphQL endpoint), they are a commented suggestion: `${VARIABLES}` for
+        // accounts the app may not have would block `validate`.
+        let nothing_signs_in = self.nothing_signs_in();
         let identities_at = out.len();
         let style = self
             .identities

@@ -322,6 +322,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
             let path = format!("{prefix}{spec_path}");
             if !starter.graphql.iter().any(|g| g.path == path) {
                 starter.graphql.push(super::graphql::GraphqlStarter {
+                    measured: Vec::new(),
                     path,
                     documents: Vec::new(),
                 });

@@ -472,6 +472,78 @@ fn init_writes_graphql_from_the_pages_script() {
     assert_eq!(status("graphql.access"), "SKIP", "{report}");
 }
 
+/// With two logins, `init --url --probe` measures what the suggestion needed: the plural
+/// of the script's `invoice(id: $id)`, `{ invoices { id } }`, shows each identity an id of
+/// its own, so the operation is written live beside that list (graphql.access takes each
+/// identity's id from its own answer). The profile validates as written, and its
+/// `graphql.access` reaches the hand-written profile's verdict: FAIL on the wrong server,
+/// PASS on the right one.
+#[test]
+fn init_with_probe_writes_the_scripts_operation_live_and_reaches_the_hand_written_access_verdict() {
+    for (variant, expected) in [("wrong", "FAIL"), ("right", "PASS")] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let child = start("apollo", variant);
+        let port = child.port("port");
+        let url = format!("http://127.0.0.1:{port}/");
+        let out = scratch.path().join("init.toml");
+        let mut env = vec![
+            ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
+            ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
+        ];
+        env.extend(LOGINS);
+        let init = launch_audit(
+            &[
+                "init",
+                "--url",
+                &url,
+                "--probe",
+                "--out",
+                out.to_str().expect("path"),
+            ],
+            &env,
+        );
+        assert_eq!(
+            init.status.code(),
+            Some(0),
+            "{variant}: {}",
+            crate::support::stderr(&init)
+        );
+        let text = std::fs::read_to_string(&out).expect("profile written");
+        assert!(
+            text.contains(
+                "query = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }"
+            ) && text.contains("variables = { id = \"{invoice_id}\" }"),
+            "{variant}: {text}"
+        );
+        let validate = launch_audit(&["validate", "-c", out.to_str().expect("path")], &env);
+        assert_eq!(validate.status.code(), Some(0), "{variant}: {text}");
+        let from_init = run_checks(
+            &out,
+            &["graphql.access"],
+            &env,
+            &scratch.path().join("from-init.json"),
+        );
+        let hand_path = scratch.path().join("hand.toml");
+        std::fs::write(&hand_path, profile("apollo", variant, port)).expect("profile");
+        let hand = run_checks(
+            &hand_path,
+            &["graphql.access"],
+            &env,
+            &scratch.path().join("hand.json"),
+        );
+        assert_eq!(
+            crate::support::status_of(&from_init, "graphql.access"),
+            expected,
+            "{variant}: {from_init:#}\n{text}"
+        );
+        assert_eq!(
+            crate::support::status_of(&hand, "graphql.access"),
+            expected,
+            "{variant} by hand: {hand:#}"
+        );
+    }
+}
+
 /// A stranger whose token the server does not take is refused everything: that refusal of
 /// the owner's object is not the owner check, so it is never a PASS.
 #[test]

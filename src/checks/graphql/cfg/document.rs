@@ -10,6 +10,9 @@ pub struct Document {
     pub mutation: bool,
     /// Root fields selected, by name (not alias), in order.
     pub root_fields: Vec<String>,
+    /// Root fields' arguments given by a variable: (field, argument, variable), in order
+    /// (`invoice(id: $id)` → `("invoice", "id", "id")`).
+    pub variable_arguments: Vec<(String, String, String)>,
 }
 
 /// Reads the first operation of `text`; an error says why it is not a document.
@@ -32,21 +35,42 @@ pub fn read(text: &str) -> Result<Document, String> {
     let mutation = operation
         .operation_type()
         .is_some_and(|t| t.mutation_token().is_some());
-    let root_fields = operation
+    let fields: Vec<cst::Field> = operation
         .selection_set()
         .map(|set| {
             set.selections()
                 .filter_map(|s| match s {
-                    cst::Selection::Field(field) => field.name().map(|n| n.text().to_string()),
+                    cst::Selection::Field(field) => Some(field),
                     _ => None,
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let root_fields = fields
+        .iter()
+        .filter_map(|field| field.name().map(|n| n.text().to_string()))
+        .collect();
+    let mut variable_arguments = Vec::new();
+    for field in &fields {
+        let Some(name) = field.name() else { continue };
+        for argument in field.arguments().into_iter().flat_map(|a| a.arguments()) {
+            if let (Some(argument_name), Some(cst::Value::Variable(variable))) =
+                (argument.name(), argument.value())
+                && let Some(variable) = variable.name()
+            {
+                variable_arguments.push((
+                    name.text().to_string(),
+                    argument_name.text().to_string(),
+                    variable.text().to_string(),
+                ));
+            }
+        }
+    }
     let _ = operation.syntax();
     Ok(Document {
         mutation,
         root_fields,
+        variable_arguments,
     })
 }
 
@@ -58,6 +82,10 @@ mod tests {
     fn reads_the_kind_and_root_fields() {
         let doc = read("query($id: ID!) { a: invoice(id: $id) { id } me { id } }").unwrap();
         assert_eq!(doc.root_fields, ["invoice", "me"]);
+        assert_eq!(
+            doc.variable_arguments,
+            [("invoice".to_string(), "id".to_string(), "id".to_string())]
+        );
         assert!(!doc.mutation);
         assert!(
             read("mutation { login(email: \"x\") { token } }")
