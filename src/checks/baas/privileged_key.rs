@@ -110,7 +110,7 @@ impl Check for PrivilegedKey {
                 ));
             }
             for sign_in in &surface.superuser_sign_ins {
-                observations.push(superuser_sign_in(ctx, sign_in).await);
+                observations.push(superuser_sign_in(ctx, &surface.baas, sign_in).await);
             }
             for (project, found_in) in &surface.firebase {
                 observations.push(Observation::new(
@@ -136,20 +136,31 @@ impl Check for PrivilegedKey {
 }
 
 /// Superuser credentials in a script: FAIL, as anyone who opens the page holds them. Where
-/// `[baas]` names the PocketBase API they are for, they are tried there (the page's own code
-/// sends them there): accepted, the FAIL says so; refused, they are stale and a WARN (still
-/// shipped, and maybe a password used elsewhere).
-async fn superuser_sign_in(ctx: &Ctx, sign_in: &crate::discovery::SuperuserSignIn) -> Observation {
+/// `[baas]` names the PocketBase API they are for (the scripts' PocketBase client is on
+/// that origin), they are tried there, as the page's own code sends them: accepted, the
+/// FAIL says so; refused, they are stale and a WARN (still shipped, and maybe a password
+/// used elsewhere). Never sent to an API the scripts' client does not name.
+async fn superuser_sign_in(
+    ctx: &Ctx,
+    clients: &[crate::discovery::BaasClient],
+    sign_in: &crate::discovery::SuperuserSignIn,
+) -> Observation {
     let subject = format!(
         "PocketBase superuser sign-in as {} ({})",
         sign_in.identity, sign_in.found_in
     );
     let shipped = "the page signs in as a superuser with a password it ships: whoever opens it administers every collection, past every rule";
+    let same_origin = |baas: &super::cfg::Baas| {
+        clients.iter().any(|client| {
+            client.kind == BaasKind::PocketBase
+                && url::Url::parse(&client.url).is_ok_and(|u| u.origin() == baas.url.origin())
+        })
+    };
     let Some(baas) = ctx
         .profile
         .baas
         .as_ref()
-        .filter(|b| b.kind == BaasKind::PocketBase)
+        .filter(|b| b.kind == BaasKind::PocketBase && same_origin(b))
     else {
         return Observation::new(Status::Fail, subject, shipped);
     };

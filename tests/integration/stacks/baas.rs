@@ -770,6 +770,16 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
             !report.to_string().contains("RootPassw0rd!"),
             "the superuser password the bundle ships is redacted"
         );
+        if variant == "wrong" {
+            // Tried where the page's own client sends them, and they sign in.
+            let sign_in = observation(&report, "baas.privileged-key", "PocketBase superuser");
+            assert!(
+                sign_in.iter().any(|l| l["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("signs them in"))),
+                "{sign_in:?}"
+            );
+        }
     }
     assert!(
         wrong.is_empty(),
