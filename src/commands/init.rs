@@ -43,6 +43,9 @@ pub fn init(
         let served = url::Url::parse(spec)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"));
+        // Known before the spec is read: a Swagger 2.0 host without schemes is reached
+        // with the scheme the document was fetched with.
+        starter.spec_url = served.clone();
         let applied = document.and_then(|spec| crate::init::openapi::apply(&spec, &mut starter));
         if let Some(served) = served {
             // A spec the app serves whose servers name no host is served by that app: its

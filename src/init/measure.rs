@@ -256,6 +256,7 @@ async fn read_views(ctx: &Ctx, starter: &mut Starter, identities: [&Identity; 2]
         let mut view = Starter {
             base_url: starter.base_url.clone(),
             own_user: starter.own_user.clone(),
+            spec_url: Some(url.clone()),
             ..Starter::default()
         };
         if let Err(why) = spec.and_then(|spec| super::openapi::apply(&spec, &mut view)) {

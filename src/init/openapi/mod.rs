@@ -204,7 +204,8 @@ fn abuse_kind(path: &str) -> Option<&'static str> {
 /// describes).
 pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
     if swagger2::is_swagger2(spec) {
-        return apply(&swagger2::upgrade(spec), starter);
+        let fetched_with = starter.spec_url.as_ref().map(|u| u.scheme().to_string());
+        return apply(&swagger2::upgrade(spec, fetched_with.as_deref()), starter);
     }
     let version = spec.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with('3') {

@@ -2,7 +2,8 @@
 //! serve 2.0 (PostgREST, Kinto, older frameworks' generators). The mapping is the one the
 //! OpenAPI 3.0 specification gives for each 2.0 field, kept to what `init` reads:
 //!
-//! - `host`, `basePath` and `schemes` → `servers` (https preferred; no host: the base path);
+//! - `host`, `basePath` and `schemes` → `servers` (https preferred; no schemes: the one the
+//!   document was fetched with, else https; no host: the base path);
 //! - `securityDefinitions` → `components.securitySchemes` (`basic` → HTTP basic, an OAuth2
 //!   `application` flow → client credentials);
 //! - `definitions`, `parameters`, `responses` → `components.*`, and every `$ref` with them;
@@ -17,8 +18,9 @@ pub(super) fn is_swagger2(spec: &Value) -> bool {
     spec.get("swagger").and_then(Value::as_str) == Some("2.0")
 }
 
-/// `spec` as an OpenAPI 3.0 document.
-pub(super) fn upgrade(spec: &Value) -> Value {
+/// `spec` as an OpenAPI 3.0 document; `fetched_with` is the scheme the document was read
+/// over, when it was fetched (2.0's default for a host without `schemes`).
+pub(super) fn upgrade(spec: &Value, fetched_with: Option<&str>) -> Value {
     let spec = with_references_moved(spec);
     let mut out = Map::new();
     out.insert("openapi".into(), json!("3.0.3"));
@@ -27,7 +29,7 @@ pub(super) fn upgrade(spec: &Value) -> Value {
             out.insert(key.into(), value.clone());
         }
     }
-    if let Some(server) = server(&spec) {
+    if let Some(server) = server(&spec, fetched_with) {
         out.insert("servers".into(), json!([{ "url": server }]));
     }
     let consumes = media_types(spec.get("consumes"));
@@ -70,7 +72,7 @@ pub(super) fn upgrade(spec: &Value) -> Value {
 }
 
 /// `scheme://host/basePath`, https first; a base path alone when no host is named.
-fn server(spec: &Value) -> Option<String> {
+fn server(spec: &Value, fetched_with: Option<&str>) -> Option<String> {
     let base_path = spec
         .get("basePath")
         .and_then(Value::as_str)
@@ -84,10 +86,11 @@ fn server(spec: &Value) -> Option<String> {
         .and_then(Value::as_array)
         .map(|s| s.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let scheme = if schemes.contains(&"https") || schemes.is_empty() {
-        "https"
-    } else {
-        schemes[0]
+    let scheme = match (schemes.as_slice(), fetched_with) {
+        ([], Some(fetched)) => fetched,
+        ([], None) => "https",
+        (listed, _) if listed.contains(&"https") => "https",
+        (listed, _) => listed[0],
     };
     Some(format!("{scheme}://{host}{base_path}"))
 }
@@ -353,7 +356,7 @@ mod tests {
                 }}
             }
         });
-        let upgraded = upgrade(&spec);
+        let upgraded = upgrade(&spec, None);
         assert_eq!(upgraded["servers"][0]["url"], "https://api.acme.test/v1");
         assert_eq!(
             upgraded["components"]["securitySchemes"]["basicAuth"],
@@ -378,8 +381,18 @@ mod tests {
     #[test]
     fn no_host_leaves_the_base_path() {
         let spec = json!({"swagger": "2.0", "basePath": "/api", "paths": {}});
-        assert_eq!(upgrade(&spec)["servers"][0]["url"], "/api");
+        assert_eq!(upgrade(&spec, None)["servers"][0]["url"], "/api");
         let root = json!({"swagger": "2.0", "basePath": "/", "paths": {}});
-        assert!(upgrade(&root).get("servers").is_none());
+        assert!(upgrade(&root, None).get("servers").is_none());
+        // A host without schemes: the scheme it was fetched with.
+        let host = json!({"swagger": "2.0", "host": "127.0.0.1:8888", "paths": {}});
+        assert_eq!(
+            upgrade(&host, Some("http"))["servers"][0]["url"],
+            "http://127.0.0.1:8888"
+        );
+        assert_eq!(
+            upgrade(&host, None)["servers"][0]["url"],
+            "https://127.0.0.1:8888"
+        );
     }
 }
