@@ -80,6 +80,21 @@ pub fn launch_audit(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the binary runs")
 }
 
+/// `launch-audit init ARGS --out OUT` with `env`, which must succeed; the profile it wrote.
+pub fn init_profile(args: &[&str], env: &[(&str, &str)], out: &Path) -> String {
+    let mut all = vec!["init"];
+    all.extend(args);
+    all.extend(["--out", out.to_str().expect("UTF-8 path")]);
+    let init = launch_audit(&all, env);
+    assert_eq!(
+        init.status.code(),
+        Some(0),
+        "init {args:?}: {}",
+        stderr(&init)
+    );
+    std::fs::read_to_string(out).expect("profile written")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

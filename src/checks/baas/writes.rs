@@ -453,6 +453,9 @@ async fn matching(
     .await
     {
         Listing::Rows(rows) => Ok(rows),
+        // The client's error names the URL, whose filters are the owner's row values
+        // (e-mails, tokens): said without it.
+        Listing::Unreachable(_) => Err("the service key's listing was not answered".into()),
         other => Err(other.describe()),
     }
 }

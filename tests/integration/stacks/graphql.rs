@@ -424,17 +424,7 @@ fn init_writes_graphql_from_the_pages_script() {
     let child = start("apollo", "wrong");
     let url = format!("http://127.0.0.1:{}/", child.port("port"));
     let out = scratch.path().join("init.toml");
-    let init = launch_audit(
-        &["init", "--url", &url, "--out", out.to_str().expect("path")],
-        &[],
-    );
-    assert_eq!(
-        init.status.code(),
-        Some(0),
-        "{}",
-        crate::support::stderr(&init)
-    );
-    let text = std::fs::read_to_string(&out).expect("profile written");
+    let text = crate::support::init_profile(&["--url", &url], &[], &out);
     assert!(text.contains("[[graphql]]\npath = \"/graphql\""), "{text}");
     assert!(
         text.contains("# query = \"query Invoice($id: ID!)"),
@@ -491,24 +481,7 @@ fn init_with_probe_writes_the_scripts_operation_live_and_reaches_the_hand_writte
             ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
         ];
         env.extend(LOGINS);
-        let init = launch_audit(
-            &[
-                "init",
-                "--url",
-                &url,
-                "--probe",
-                "--out",
-                out.to_str().expect("path"),
-            ],
-            &env,
-        );
-        assert_eq!(
-            init.status.code(),
-            Some(0),
-            "{variant}: {}",
-            crate::support::stderr(&init)
-        );
-        let text = std::fs::read_to_string(&out).expect("profile written");
+        let text = crate::support::init_profile(&["--url", &url, "--probe"], &env, &out);
         assert!(
             text.contains(
                 "query = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }"
