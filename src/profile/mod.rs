@@ -357,7 +357,7 @@ impl Validator<'_> {
             .collect();
         let subdomains = crate::checks::dns::cfg::subdomains(&raw.dns, &target, self);
         let tls = self.tls(raw.tls);
-        let redirects = self.redirects(raw.redirects);
+        let redirects = self.redirects(raw.redirects, &target);
         let rate_limits =
             crate::checks::ratelimit::cfg::validate(raw.rate_limits, &identities, self);
         let latency = raw.latency.map(|l| self.latency(l));

@@ -119,6 +119,9 @@ pub enum Absent {
     Mail,
     /// No roles: every signed-in user may do the same (`access.role-matrix` is N/A).
     Roles,
+    /// No page or endpoint takes a URL to send the browser to afterwards: no `next`, no
+    /// `redirect_to` (`redirects.open-redirect` is N/A).
+    ReturnUrls,
 }
 
 /// Where the target sits in its life; production tightens what the tool may send.

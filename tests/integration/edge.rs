@@ -282,3 +282,28 @@ fn a_redirect_off_scope_is_recorded_not_followed() {
         "{off:?}"
     );
 }
+
+/// `has_no = ["return_urls"]`: an app where no page takes a return URL states it, and the
+/// open-redirect check is N/A instead of an ERROR on a page that reads none; naming such a
+/// page beside that statement is a profile error at the page.
+#[test]
+fn an_app_without_return_urls_says_so() {
+    let stated = |text: String| {
+        let text = text.replace("has_no = [", "has_no = [\"return_urls\", ");
+        text.replace("paths = [\"/login\", \"/logout\"]\n", "")
+    };
+    let setup = Setup::start_edited(Mode::Hardened, stated);
+    let report = audit(&setup, "redirects.open-redirect");
+    assert_eq!(status_of(&report, "redirects.open-redirect"), "N/A");
+
+    let contradicted = Setup::start_edited(Mode::Hardened, |text| {
+        text.replace("has_no = [", "has_no = [\"return_urls\", ")
+    });
+    let output = contradicted.run(&[]);
+    let said = crate::support::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("redirects.paths[0]") && said.contains("no page takes a return URL"),
+        "{said}"
+    );
+}

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::profile::validator::Validator;
+use crate::profile::{Absent, Target};
 
 /// Redirect chains are followed at most this far, whatever the profile says.
 pub const MAX_REDIRECT_HOPS: usize = 10;
@@ -29,7 +30,16 @@ pub struct RawRedirects {
 }
 
 impl Validator<'_> {
-    pub(crate) fn redirects(&mut self, raw: RawRedirects) -> Redirects {
+    pub(crate) fn redirects(&mut self, raw: RawRedirects, target: &Target) -> Redirects {
+        if target.has_no.contains(&Absent::ReturnUrls)
+            && let Some(first) = raw.paths.first()
+        {
+            self.blame(
+                first,
+                "redirects.paths[0]",
+                "[target] has_no says no page takes a return URL, yet this names one: remove one of the two",
+            );
+        }
         let max_hops = match &raw.max_hops {
             Some(hops) if !(1..=MAX_REDIRECT_HOPS as i64).contains(hops.get_ref()) => {
                 self.blame(

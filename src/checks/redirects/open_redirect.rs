@@ -83,6 +83,13 @@ impl Check for OpenRedirect {
     }
 
     fn applies(&self, profile: &Profile) -> Applicability {
+        if let Some(absent) = crate::checks::stated_absent(
+            profile,
+            crate::profile::Absent::ReturnUrls,
+            "no page or endpoint takes a return URL",
+        ) {
+            return absent;
+        }
         if Self::paths(profile).is_empty() {
             // An API-only deploy has no login page or other page taking a return URL; a
             // redirecting endpoint it does have (an OAuth callback) is named to be judged.
@@ -91,7 +98,7 @@ impl Check for OpenRedirect {
             }
             Applicability::Skip {
                 key: "redirects.paths",
-                reason: "no page that takes a return URL is named ([redirects] paths or [auth] login_path)".into(),
+                reason: "no page that takes a return URL is named ([redirects] paths or [auth] login_path; `has_no = [\"return_urls\"]` where none does)".into(),
             }
         } else {
             Applicability::Run
@@ -285,7 +292,7 @@ async fn probe_page(ctx: &Ctx, path: &str, base: &Url, host: &str) -> Observatio
             Status::Error,
             subject,
             format!(
-                "the page neither followed nor echoed a same-origin return URL in any of {}: it reads none of them, so nothing was tested — name the page that takes a return URL in [redirects] paths",
+                "the page neither followed nor echoed a same-origin return URL in any of {}: it reads none of them, so nothing was tested — name the page that takes a return URL in [redirects] paths, or state `has_no = [\"return_urls\"]` where none does",
                 rules.parameters.join(", ")
             ),
         );
