@@ -2,7 +2,7 @@
 
 use super::{must_refuse, required_routes};
 use crate::check::{Applicability, Check, CheckFuture};
-use crate::checks::probe;
+use crate::checks::probe::{self, Admission};
 use crate::ctx::Ctx;
 use crate::profile::Profile;
 use crate::result::{Finding, Observation, Status};
@@ -57,13 +57,28 @@ impl Check for ExpiredToken {
                     // The control: a live identity is served there. Without it a refusal
                     // proves nothing (every login limited, the route's ids wrong); with it, a
                     // refusal that still carries the live answer's data is caught.
-                    let prints = match probe::control(ctx, route).await {
-                        Ok(control) => probe::fingerprints(&control.response.body),
+                    let control = match probe::control(ctx, route).await {
+                        Ok(control) => control,
                         Err(why) => {
                             observations.push(Observation::new(Status::Error, subject, why));
                             continue;
                         }
                     };
+                    let prints = probe::fingerprints(&control.response.body);
+                    // A route that serves a caller with no credential at all serves an
+                    // expired one too: auth.unauthenticated's finding, said there once.
+                    if let Ok((status, Admission::Served)) =
+                        super::anonymous_answer(ctx, route, &control.filled, &prints).await
+                    {
+                        observations.push(Observation::new(
+                            Status::Info,
+                            subject,
+                            format!(
+                                "served without any credential ({status}): auth.unauthenticated's finding, not judged here"
+                            ),
+                        ));
+                        continue;
+                    }
                     let request = match probe::request(ctx, route, &filled, Some(identity)) {
                         Ok(request) => request,
                         Err(why) => {

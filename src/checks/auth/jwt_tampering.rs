@@ -101,23 +101,30 @@ impl Check for JwtTampering {
                     public_key: ctx.profile.auth.jwt_public_key.as_deref(),
                 };
                 let forgeries = jwt::variants(token, &material);
-                // Every forgery on the first route; the sweep on the others, since one route
-                // that reads the token without verifying it (a bare decode) is enough.
-                for (n, (route, filled, prints)) in reached.iter().enumerate() {
+                // Every forgery on the first route judged; the sweep on the others, since one
+                // route that reads the token without verifying it (a bare decode) is enough.
+                let mut first = true;
+                for (route, filled, prints) in &reached {
                     // A route that serves a caller with no credential at all accepts any
                     // token: that is auth.unauthenticated's finding, not a forgery's.
-                    if n > 0
-                        && matches!(
-                            super::anonymous_answer(ctx, route, filled, prints).await,
-                            Ok((_, Admission::Served))
-                        )
+                    if let Ok((status, Admission::Served)) =
+                        super::anonymous_answer(ctx, route, filled, prints).await
                     {
-                        open_routes.insert(route.path.as_str());
+                        if open_routes.insert(route.path.as_str()) {
+                            observations.push(Observation::new(
+                                Status::Info,
+                                probe::describe(route, filled),
+                                format!(
+                                    "served without any credential ({status}): auth.unauthenticated's finding, not judged here"
+                                ),
+                            ));
+                        }
                         continue;
                     }
                     routes_reached.insert(route.path.as_str());
                     let on = probe::describe(route, filled);
-                    for variant in forgeries.iter().filter(|v| n == 0 || v.sweep) {
+                    let every = std::mem::take(&mut first);
+                    for variant in forgeries.iter().filter(|v| every || v.sweep) {
                         let subject =
                             format!("{on} with {}'s token, {}", identity.name, variant.name);
                         observations.push(
