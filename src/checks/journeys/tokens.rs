@@ -249,15 +249,26 @@ impl Check for SingleUse {
                             first.detail
                         ),
                     ),
-                    must_be_refused(
-                        format!("{subject}: second use"),
-                        &second,
-                        (
-                            "worked again, so anyone who finds the link later (a forwarded mail, a shared browser) can use it",
-                            "refused",
-                            "not refused but failed, so nothing shows the link is spent",
-                        ),
-                    ),
+                    if second.met() && replay_grants_nothing(ctx, token) {
+                        Observation::new(
+                            Status::Warn,
+                            format!("{subject}: second use"),
+                            format!(
+                                "worked again, though it confirms an address the first use confirmed and hands out nothing the journey reads, so a replay changes nothing seen here (tokens.account-binding holds it to its account); a link that works once leaves nothing to find later: {}",
+                                second.detail
+                            ),
+                        )
+                    } else {
+                        must_be_refused(
+                            format!("{subject}: second use"),
+                            &second,
+                            (
+                                "worked again, so anyone who finds the link later (a forwarded mail, a shared browser) can use it",
+                                "refused",
+                                "not refused but failed, so nothing shows the link is spent",
+                            ),
+                        )
+                    },
                 ]
             },
         ))
@@ -425,6 +436,14 @@ impl Check for AccountBinding {
                 // The other account's session with the owner's link…
                 other.vars.extend(owners_link);
                 let crossed = other.step(token.used_by).await;
+                // A use that worked may have acted on the account the link was sent to
+                // (its token names it), or on the one signed in: the journey's next step
+                // tells, asked as the signed-in account.
+                let shown_by = effect_step(ctx, token);
+                let crossed_effect = match shown_by {
+                    Some(index) if crossed.met() => Some(other.step(index).await),
+                    _ => None,
+                };
                 // …then the control: its own link, in its own session.
                 other.vars.extend(others_link);
                 let control = other.step(token.used_by).await;
@@ -438,23 +457,77 @@ impl Check for AccountBinding {
                         ),
                     )];
                 }
-                vec![
-                    Observation::new(
-                        Status::Info,
-                        format!("{subject}: its own account"),
-                        format!("worked: {}", control.detail),
-                    ),
-                    must_be_refused(
-                        format!("{subject}: another account's session"),
+                let own = Observation::new(
+                    Status::Info,
+                    format!("{subject}: its own account"),
+                    format!("worked: {}", control.detail),
+                );
+                let crossed_subject = format!("{subject}: another account's session");
+                let Some((index, effect)) = shown_by.zip(crossed_effect) else {
+                    return vec![own, must_be_refused(
+                        crossed_subject,
                         &crossed,
                         (
                             "worked with another account signed in; a link must act on the account it was sent to, or be refused",
                             "refused",
                             "not refused but failed, so nothing shows the link is bound to its account",
                         ),
-                    ),
-                ]
+                    )];
+                };
+                // The effect's own control: the step holds once the account's own link is spent.
+                let shown = &ctx.profile.journeys[token.journey].steps[index].name;
+                let effect_control = other.step(index).await;
+                let crossed = if !effect_control.met() {
+                    Observation::new(
+                        Status::Error,
+                        crossed_subject,
+                        format!(
+                            "worked with another account signed in, and `{shown}` did not hold for that account even after its own link was spent, so it cannot tell which account the link acted on: {}",
+                            effect_control.detail
+                        ),
+                    )
+                } else if effect.met() {
+                    Observation::new(
+                        Status::Fail,
+                        crossed_subject,
+                        format!(
+                            "worked with another account signed in, and acted on that account: `{shown}` held for it before its own link was spent: {}",
+                            effect.detail
+                        ),
+                    )
+                } else {
+                    Observation::new(
+                        Status::Pass,
+                        crossed_subject,
+                        format!(
+                            "answered as a use ({}), but acted on the account it was sent to: `{shown}` did not hold for the signed-in account until its own link was spent: {}",
+                            crossed.detail, effect.detail
+                        ),
+                    )
+                };
+                vec![own, crossed]
             },
         ))
     }
+}
+
+/// Whether spending `token` again can grant nothing: a verification link (it confirms the
+/// address it was sent to, once confirmed for good) whose use hands out nothing the journey
+/// extracts (no session, no next link). Reset and invitation links act each time.
+fn replay_grants_nothing(ctx: &Ctx, token: &Token) -> bool {
+    token.kind == TokenKind::Verification
+        && ctx.profile.journeys[token.journey].steps[token.used_by]
+            .extract
+            .is_empty()
+}
+
+/// The step that shows what spending a link did to the walk's account: the journey's next
+/// request after `used_by` (a "verified" read of the account), when there is one.
+fn effect_step(ctx: &Ctx, token: &Token) -> Option<usize> {
+    let next = token.used_by + 1;
+    ctx.profile.journeys[token.journey]
+        .steps
+        .get(next)
+        .filter(|step| step.action.is_request())
+        .map(|_| next)
 }
