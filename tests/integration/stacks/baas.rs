@@ -573,13 +573,33 @@ fn supabase_variants_meet_the_verdict_matrix() {
 }
 
 /// PocketBase serving the front end from its public directory, one variant.
-struct PocketBase {
+pub(super) struct PocketBase {
     _process: Process,
-    port: u16,
-    superuser_token: String,
+    pub(super) port: u16,
+    pub(super) superuser_token: String,
 }
 
 fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
+    let port = free_port();
+    let www = front_end(
+        &format!("pocketbase-{variant}"),
+        &format!("http://127.0.0.1:{port}"),
+        scratch,
+    );
+    launch_pocketbase(variant, scratch, port, &www, &[], "*")
+}
+
+/// PocketBase on `port` in `variant` (tests/stacks/pocketbase/pb_migrations), serving `www`,
+/// its data under `scratch`; `env` is what its migrations read beside the variant, and
+/// `origins` whom its CORS lets in. Returns once it answers, signed in as its superuser.
+pub(super) fn launch_pocketbase(
+    variant: &str,
+    scratch: &Path,
+    port: u16,
+    www: &Path,
+    env: &[(&str, String)],
+    origins: &str,
+) -> PocketBase {
     let pocketbase = stacks_dir().join("venv/bin/pocketbase");
     let data = scratch.join("pb_data");
     let migrations =
@@ -603,12 +623,7 @@ fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
         "pocketbase superuser: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let port = free_port();
-    let www = front_end(
-        &format!("pocketbase-{variant}"),
-        &format!("http://127.0.0.1:{port}"),
-        scratch,
-    );
+    // The app's migrations run as it starts serving.
     let process = Process(
         Command::new(&pocketbase)
             .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
@@ -616,8 +631,10 @@ fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
             .arg("--migrationsDir")
             .arg(&migrations)
             .arg("--publicDir")
-            .arg(&www)
+            .arg(www)
+            .args(["--origins", origins])
             .env("LAUNCH_AUDIT_PB", variant)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -633,7 +650,7 @@ fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
 }
 
 /// A PocketBase auth-with-password, by hand (the test's own client, not the audit's).
-fn login(port: u16, collection: &str, identity: &str, password: &str) -> String {
+pub(super) fn login(port: u16, collection: &str, identity: &str, password: &str) -> String {
     let body = serde_json::json!({"identity": identity, "password": password}).to_string();
     let answer = http(
         port,

@@ -12,8 +12,11 @@
 //!
 //! The same is done for Flask (`flask.rs`: Flask-Limiter, mail DKIM-signed by dkimpy) and
 //! for a GraphQL API on GraphQL Yoga and on Apollo Server (`graphql.rs`: their `right`
-//! variants complete, API-only deploys whose domain sends no mail). Express is
-//! `express.rs`; what they share is here.
+//! variants complete, API-only deploys whose domain sends no mail), for PocketBase
+//! (`pocketbase.rs`: its own sign-in, mail and limiter, the mail DKIM-signed by a relay in
+//! front of MailDev), and for a Supabase-style data API (`supabase.rs`, NOT VERIFIED on
+//! what only its absent auth server could show). Express is `express.rs`; what they share
+//! is here.
 //!
 //! A complete profile audits that READY, exit 0. Then each single planted misconfiguration
 //! (one change in the app, or one record in the zone) moves exactly the check it should,
@@ -25,6 +28,7 @@ use std::process::Command;
 mod express;
 mod flask;
 mod graphql;
+mod pocketbase;
 mod supabase;
 
 /// One misconfiguration, where it is planted, and the checks it must move (each to the
