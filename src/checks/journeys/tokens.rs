@@ -464,15 +464,18 @@ impl Check for AccountBinding {
                 );
                 let crossed_subject = format!("{subject}: another account's session");
                 let Some((index, effect)) = shown_by.zip(crossed_effect) else {
-                    return vec![own, must_be_refused(
-                        crossed_subject,
-                        &crossed,
-                        (
-                            "worked with another account signed in; a link must act on the account it was sent to, or be refused",
-                            "refused",
-                            "not refused but failed, so nothing shows the link is bound to its account",
+                    return vec![
+                        own,
+                        must_be_refused(
+                            crossed_subject,
+                            &crossed,
+                            (
+                                "worked with another account signed in; a link must act on the account it was sent to, or be refused",
+                                "refused",
+                                "not refused but failed, so nothing shows the link is bound to its account",
+                            ),
                         ),
-                    )];
+                    ];
                 };
                 // The effect's own control: the step holds once the account's own link is spent.
                 let shown = &ctx.profile.journeys[token.journey].steps[index].name;
