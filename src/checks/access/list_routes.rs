@@ -46,23 +46,82 @@ fn leaf_text(value: &Value) -> Option<String> {
     }
 }
 
-/// Every `key = value` in `json` (at any depth) whose value is one of `own`.
-fn marks(json: &Value, own: &[&str], found: &mut Vec<Mark>) {
+/// One of a tenant's values, and the name the profile gives it (`[tenants.acme] org = "101"`).
+#[derive(Clone, Copy, Debug)]
+struct Own<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+/// Whether a value marks a record as the tenant's under any key: a short number (`1`, `12`)
+/// is also a sort order, a count or another collection's id, so it marks a record only
+/// under a key that names what it is ([`names_agree`]).
+fn distinctive(value: &str) -> bool {
+    !(value.len() <= 4 && value.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A name as it is compared: lower case, letters and digits only, and an `_id`/`Id` suffix
+/// dropped (`notes_id`, `notesId` → `notes`; `id` → ``).
+fn stem(name: &str) -> String {
+    let bare = if name.eq_ignore_ascii_case("id") || name == "_id" {
+        ""
+    } else if let Some(head) = name
+        .strip_suffix("_id")
+        .or_else(|| name.strip_suffix("-id"))
+        .or_else(|| name.strip_suffix("Id"))
+    {
+        head
+    } else {
+        name
+    };
+    let lowered: String = bare
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    lowered
+        .strip_suffix('s')
+        .map(str::to_string)
+        .unwrap_or(lowered)
+}
+
+/// Whether `key`, in a record of the list at `path`, is what the tenant's value `name` is:
+/// the same thing (`org`, `org_id`, `orgId` for `org`), or the record's own `id` in a list
+/// of that thing (`id` under `/items/notes` for `notes_id`).
+fn names_agree(name: &str, key: &str, path: &str) -> bool {
+    let (thing, field) = (stem(name), stem(key));
+    if thing.is_empty() {
+        return false;
+    }
+    if field.is_empty() {
+        return path
+            .split('/')
+            .filter(|segment| !segment.starts_with('{'))
+            .any(|segment| stem(segment) == thing);
+    }
+    field == thing
+}
+
+/// Every `key = value` in `json` (at any depth), in a list at `path`, that marks one of the
+/// tenant's `own` values.
+fn marks(json: &Value, own: &[Own<'_>], path: &str, found: &mut Vec<Mark>) {
     match json {
         Value::Object(map) => {
             for (key, value) in map {
                 if let Some(text) = leaf_text(value)
-                    && own.contains(&text.as_str())
+                    && own.iter().any(|o| {
+                        o.value == text && (distinctive(&text) || names_agree(o.name, key, path))
+                    })
                 {
                     found.push(Mark {
                         key: key.clone(),
                         value: text,
                     });
                 }
-                marks(value, own, found);
+                marks(value, own, path, found);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| marks(v, own, found)),
+        Value::Array(items) => items.iter().for_each(|v| marks(v, own, path, found)),
         _ => {}
     }
 }
@@ -205,16 +264,19 @@ pub async fn compare(ctx: &Ctx) -> Vec<Observation> {
                 }
             };
             let own_values = ctx.profile.tenant_values(owner);
-            let mut own: Vec<&str> = own_values.values().map(String::as_str).collect();
+            let mut own: Vec<Own<'_>> = own_values
+                .iter()
+                .map(|(name, value)| Own { name, value })
+                .collect();
             // A value both tenants hold marks nobody's records.
-            own.retain(|v| {
+            own.retain(|o| {
                 !callers.iter().any(|i| {
                     i.tenant.as_deref() != Some(owner_tenant)
-                        && ctx.profile.tenant_values(i).values().any(|o| o == v)
+                        && ctx.profile.tenant_values(i).values().any(|v| v == o.value)
                 })
             });
             let mut found = Vec::new();
-            marks(&owner_json, &own, &mut found);
+            marks(&owner_json, &own, &route.path, &mut found);
             found.sort();
             found.dedup();
             if found.is_empty() {
@@ -368,7 +430,17 @@ mod tests {
             {"id": "p-202", "org": "202", "name": "Globex secret roadmap"}
         ]});
         let mut found = Vec::new();
-        marks(&acme, &["101", "p-101"], &mut found);
+        let own = [
+            Own {
+                name: "org",
+                value: "101",
+            },
+            Own {
+                name: "project",
+                value: "p-101",
+            },
+        ];
+        marks(&acme, &own, "/api/projects", &mut found);
         found.sort();
         assert_eq!(
             found,
@@ -389,5 +461,39 @@ mod tests {
         // A number in the answer matches the value written as text in the profile.
         let numeric: Value = serde_json::json!([{"org": 101}]);
         assert_eq!(carrying(&numeric, &found[1]), 1);
+    }
+
+    #[test]
+    fn a_short_number_marks_a_record_only_under_a_key_that_names_it() {
+        let own = [Own {
+            name: "notes_id",
+            value: "1",
+        }];
+        // A catalogue of fields: `id = 1` is a field's id, `sort = 1` its place.
+        let fields: Value = serde_json::json!({"data": [
+            {"id": 1, "collection": "notes", "field": "body", "sort": 1}
+        ]});
+        let mut found = Vec::new();
+        marks(&fields, &own, "/fields", &mut found);
+        assert!(found.is_empty(), "{found:?}");
+        // The notes list: the record's own id is the tenant's note.
+        let notes: Value = serde_json::json!({"data": [{"id": 1, "body": "alice's", "sort": 1}]});
+        marks(&notes, &own, "/items/notes", &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].key, "id");
+        // Under its own name, anywhere.
+        let own = [Own {
+            name: "org",
+            value: "101",
+        }];
+        let mut found = Vec::new();
+        marks(
+            &serde_json::json!([{"orgId": 101}, {"org_id": 101}, {"sort": 101}]),
+            &own,
+            "/api/x",
+            &mut found,
+        );
+        let keys: Vec<&str> = found.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["orgId", "org_id"]);
     }
 }
