@@ -291,14 +291,42 @@ fn json_leaves(value: &serde_json::Value, found: &mut Vec<String>) {
     }
 }
 
-/// The fingerprints that appear in `body`.
+/// The fingerprints that appear in `body`. In JSON, a fingerprint appears as a value of its
+/// own, or, when it is an id or an address (a digit or `@` in six characters or more),
+/// inside one: a plain word that is also a key or part of a sentence (`message`, a table's
+/// name in "no permission to access …") is not the legitimate answer's data.
 pub fn leaked<'f>(body: &[u8], fingerprints: &'f [String]) -> Vec<&'f str> {
-    let text = String::from_utf8_lossy(body);
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let text = String::from_utf8_lossy(body);
+        return fingerprints
+            .iter()
+            .filter(|f| text.contains(f.as_str()))
+            .map(String::as_str)
+            .collect();
+    };
+    let mut values = Vec::new();
+    every_leaf(&json, &mut values);
     fingerprints
         .iter()
-        .filter(|f| text.contains(f.as_str()))
+        .filter(|f| {
+            let id_like = f.len() >= 6 && f.chars().any(|c| c.is_ascii_digit() || c == '@');
+            values
+                .iter()
+                .any(|v| v == *f || (id_like && v.contains(f.as_str())))
+        })
         .map(String::as_str)
         .collect()
+}
+
+/// Every string and number in `value`, as text.
+fn every_leaf(value: &serde_json::Value, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => found.push(s.clone()),
+        serde_json::Value::Number(n) => found.push(n.to_string()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| every_leaf(v, found)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| every_leaf(v, found)),
+        _ => {}
+    }
 }
 
 /// Whether a body carries anything: not empty, `{}`, `[]`, `null`, or JSON whose every leaf is empty.
@@ -454,6 +482,18 @@ mod tests {
             ["u_1001"]
         );
         assert_eq!(fingerprints(b"<h1>Dashboard of u_1001</h1>"), ["u_1001"]);
+        // A refusal's keys and sentences are not the data: Directus's 403 names the
+        // collection a field catalogue lists, and its error object has a `message`.
+        let catalogue = fingerprints(
+            br#"{"data":[{"collection":"directus_fields","field":"message","note":"id u_1001"}]}"#,
+        );
+        let refusal = br#"{"errors":[{"message":"You don't have permission to access collection \"directus_fields\"","extensions":{"code":"FORBIDDEN"}}]}"#;
+        assert!(leaked(refusal, &catalogue).is_empty());
+        // An id inside a sentence still is.
+        assert_eq!(
+            leaked(br#"{"error":"record u_1001 is not yours"}"#, &prints),
+            ["u_1001"]
+        );
     }
 
     #[test]
