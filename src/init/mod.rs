@@ -476,24 +476,45 @@ impl Starter {
                 .into_iter()
                 .filter(|p| !known(p))
                 .collect();
+            // A required query parameter the spec gives no example for.
+            let unset: Vec<&str> = route
+                .query
+                .iter()
+                .filter(|(_, v)| v.as_str() == "FILL IN")
+                .map(|(k, _)| k.as_str())
+                .collect();
             let mut block = String::new();
             if let Some(source) = &route.source {
                 let _ = writeln!(block, "# {source}");
             }
             block.push_str(&route.render());
-            if unknown.is_empty() {
+            if unknown.is_empty() && unset.is_empty() {
                 out.push_str(&block);
             } else {
-                // A route whose ids are unknown would block `validate`: a suggestion.
-                let _ = writeln!(
-                    out,
-                    "# needs {} for each tenant (not measured): set them in [tenants.*] and uncomment",
-                    unknown
-                        .iter()
-                        .map(|p| format!("{{{p}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                // A route whose ids or values are unknown would block `validate`: a
+                // suggestion.
+                if !unknown.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "# needs {} for each tenant (not measured): set them in [tenants.*] and uncomment",
+                        unknown
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                if !unset.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "# needs a value for its query parameter(s) {} (the spec requires them and gives no example): set it and uncomment",
+                        unset
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
                 for line in block.lines() {
                     if line.starts_with('#') || line.is_empty() {
                         let _ = writeln!(out, "{line}");
