@@ -187,7 +187,12 @@ fn resource_placeholders(path: &str) -> (String, BTreeMap<String, String>) {
 /// What kind of abuse-prone endpoint a POST path is, by its last words.
 fn abuse_kind(path: &str) -> Option<&'static str> {
     let lower = path.to_ascii_lowercase();
-    let last = lower.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let mut words = lower.trim_end_matches('/').rsplit('/');
+    let last = words.next().unwrap_or("");
+    // `/auth/password/request` (Directus) asks for the reset mail.
+    if last == "request" && matches!(words.next(), Some("password" | "reset")) {
+        return Some("password-reset");
+    }
     match last {
         "login" | "signin" | "sign-in" | "sign_in" | "sessions" | "session" | "authenticate" => {
             Some("login")
@@ -396,8 +401,13 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     .or_insert_with(|| "FILL IN".into());
             }
             let json_body = body_of(spec, operation);
+            // A reset that takes the mailed token spends the link; the burst belongs on the
+            // request that sends it.
+            let fields = body_fields(spec, operation);
+            let abuse = abuse.filter(|kind| {
+                *kind != "password-reset" || !fields.iter().any(|f| f.eq_ignore_ascii_case("token"))
+            });
             if let Some(kind) = abuse {
-                let fields = body_fields(spec, operation);
                 let user_field = fields
                     .iter()
                     .find(|f| {
@@ -506,5 +516,13 @@ mod tests {
         assert_eq!(renames["id"], "communities_id");
         let (path, _) = resource_placeholders("/items/{item-id}");
         assert_eq!(path, "/items/{item_id}");
+    }
+
+    #[test]
+    fn the_reset_burst_goes_where_the_mail_is_asked_for() {
+        assert_eq!(abuse_kind("/auth/password/request"), Some("password-reset"));
+        assert_eq!(abuse_kind("/auth/password/reset"), Some("password-reset"));
+        assert_eq!(abuse_kind("/items/request"), None);
+        assert_eq!(abuse_kind("/auth/login"), Some("login"));
     }
 }
