@@ -93,10 +93,47 @@ fn tenant_marks(json: &Value, found: &mut BTreeMap<String, String>) {
     }
 }
 
+/// The key a caller's own user id is written under when the app names no tenant: each
+/// user is then a tenant of its own.
+const USER_ID: &str = "user_id";
+
+/// Keys under which a listed record names the user it belongs to.
+const OWNER_KEYS: &[&str] = &[
+    "user_id",
+    "userId",
+    "user",
+    "owner",
+    "owner_id",
+    "ownerId",
+    "user_created",
+    "created_by",
+    "createdBy",
+    "author",
+    "author_id",
+    "authorId",
+];
+
+/// The id of the user an answer about the caller describes: `id` of the object it is, or of
+/// the object under `data` or `user` (`{"data": {"id": …, "email": …}}`).
+fn self_id(json: &Value) -> Option<String> {
+    let object = json.as_object()?;
+    let subject = ["data", "user"]
+        .iter()
+        .find_map(|member| object.get(*member).and_then(Value::as_object))
+        .unwrap_or(object);
+    match subject.get("id")? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// What `identity` is told about itself: the tenant values of the first route about the
-/// caller (`GET /api/me`) that names any.
+/// caller (`GET /api/me`) that names any; where none does, its own user id (`user_id`), so
+/// records are told apart by the user they belong to.
 async fn own_marks(ctx: &Ctx, starter: &Starter, identity: &Identity) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
+    let mut user = None;
     for route in starter.routes.iter().filter(|r| {
         r.method == "GET"
             && !r.path.contains('{')
@@ -120,12 +157,19 @@ async fn own_marks(ctx: &Ctx, starter: &Starter, identity: &Identity) -> BTreeMa
             if !found.is_empty() {
                 break;
             }
+            user = user.or_else(|| self_id(&json));
         }
+    }
+    if found.is_empty()
+        && let Some(user) = user
+    {
+        found.insert(USER_ID.to_string(), user);
     }
     found
 }
 
-/// Whether a listed item carries one of the identity's own tenant values.
+/// Whether a listed item carries one of the identity's own tenant values (its own user id
+/// under any key that names an owner).
 fn carries(item: &Value, marks: &BTreeMap<String, String>) -> bool {
     item.as_object().is_some_and(|object| {
         object.iter().any(|(key, value)| {
@@ -135,6 +179,8 @@ fn carries(item: &Value, marks: &BTreeMap<String, String>) -> bool {
                 _ => return false,
             };
             marks.get(key).is_some_and(|own| *own == text)
+                || (OWNER_KEYS.contains(&key.as_str())
+                    && marks.get(USER_ID).is_some_and(|own| *own == text))
         })
     })
 }

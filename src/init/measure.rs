@@ -380,10 +380,23 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
                 route.auth_required = true;
                 route.auth_stated = true;
             }
+            // A stranger served less than the identity is shown (a guest's view: public
+            // project info, a `me` answered for nobody), or where the identity is shown
+            // nothing distinctive, is served the app's own answer to strangers. One served
+            // every value the identity is shown may be a leak: kept required, so
+            // auth.unauthenticated says which.
+            (Admission::Served, true) if guest_view(&anonymous.body, &owner.body) => {
+                notes.push(format!(
+                    "GET {}: the spec says a credential is required, but it serves strangers an answer of their own, short of {}'s: written as public",
+                    route.path, identity.name
+                ));
+                route.auth_required = false;
+                route.auth_stated = true;
+            }
             (Admission::Served, true) => {
                 notes.push(format!(
-                    "GET {}: the spec says a credential is required, but it served a stranger: kept as required, so auth.unauthenticated reports it",
-                    route.path
+                    "GET {}: the spec says a credential is required, but it served a stranger everything {} is shown: kept as required, so auth.unauthenticated reports it",
+                    route.path, identity.name
                 ));
                 route.auth_stated = true;
             }
@@ -396,6 +409,13 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
     starter
         .routes
         .retain(|r| !(r.method == "GET" && unreachable.contains(&r.path)));
+}
+
+/// Whether a stranger's answer is a view of its own: it lacks some of the values the
+/// identity's answer shows, or that shows none (flags, an empty list) for it to lack.
+fn guest_view(stranger: &[u8], identity: &[u8]) -> bool {
+    let shown = crate::checks::probe::fingerprints(identity);
+    shown.is_empty() || crate::checks::probe::leaked(stranger, &shown).len() < shown.len()
 }
 
 #[cfg(test)]
