@@ -147,9 +147,25 @@ fn target_of(parts: &[String]) -> Option<Target> {
     })
 }
 
+/// Calls that move the browser to a page rather than request data: a router's
+/// `push("/settings/roles")`, `navigate`, `redirect`, `location.assign`, `window.open`,
+/// `history.pushState`. Their paths are the app's pages, which the API does not serve.
+const NAVIGATION: &[&str] = &[
+    "push",
+    "replace",
+    "navigate",
+    "navigateTo",
+    "redirect",
+    "assign",
+    "open",
+    "pushState",
+    "replaceState",
+];
+
 /// The request a call makes, if it is one: `fetch(url, {method, body})`, `axios.post(url,
 /// body)`, `xhr.open("GET", url)`, `axios({url, method})`, or a wrapper called with a path
-/// (`api("/api/me")`, GET unless its options say otherwise).
+/// (`api("/api/me")`, GET unless its options say otherwise). A navigation
+/// ([`NAVIGATION`]) is not one.
 pub fn request_of(call: &Call) -> Option<Request> {
     if call.construct {
         return None;
@@ -166,6 +182,9 @@ pub fn request_of(call: &Call) -> Option<Request> {
             body: None,
             fields: Vec::new(),
         });
+    }
+    if NAVIGATION.contains(&named) {
+        return None;
     }
     let (position, parts) = call
         .args
@@ -295,5 +314,15 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_navigation_is_not_a_request() {
+        let found = requests(
+            r#"router.push("/settings/roles");this.$router.replace("/login");navigate("/embed/");
+            window.open("/admin/files");location.assign("/login");history.pushState(null,"","/v4/");
+            api.get("/server/info");"#,
+        );
+        assert_eq!(found, [("GET".into(), "/server/info".into(), None)]);
     }
 }
