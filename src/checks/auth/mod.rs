@@ -50,8 +50,15 @@ fn required_coverage(ctx: &Ctx) -> crate::result::Coverage {
 }
 
 fn needs_required_routes(profile: &Profile) -> Applicability {
-    if profile.routes.iter().any(|r| r.auth == Auth::Required) {
+    let mut required = profile.routes.iter().filter(|r| r.auth == Auth::Required);
+    if required.clone().any(|r| r.only_reads() || r.allow_writes) {
         Applicability::Run
+    } else if required.next().is_some() {
+        // Nothing here may be sent: a run would collect no evidence at all.
+        Applicability::Skip {
+            key: "routes",
+            reason: "every route with auth = \"required\" is a write without allow_writes = true: declare a protected read, or allow the writes".into(),
+        }
     } else {
         Applicability::Skip {
             key: "routes",
