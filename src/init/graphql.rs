@@ -14,6 +14,8 @@ pub struct GraphqlStarter {
     /// A path under base_url, or a full URL.
     pub path: String,
     pub documents: Vec<String>,
+    /// The sign-in mutation the scripts send, for the login burst.
+    pub login: Option<LoginMutation>,
     /// Documents `--probe` made live, with the list that shows each identity its own id.
     pub measured: Vec<Measured>,
 }
@@ -30,8 +32,83 @@ pub struct Measured {
     pub placeholder: String,
 }
 
+/// A sign-in mutation a script sends (`login(email: $email, password: $password) { token
+/// }`): its root field, the arguments carrying the user and the password, and what it
+/// selects.
+#[derive(Clone, Debug)]
+pub struct LoginMutation {
+    pub field: String,
+    pub user_argument: String,
+    pub password_argument: String,
+    pub selection: String,
+}
+
 /// Documents suggested per endpoint at most.
 const MAX_DOCUMENTS: usize = 5;
+
+/// Root fields that sign a user in, compared lower case without separators.
+const LOGIN_FIELDS: &[&str] = &[
+    "login",
+    "signin",
+    "loginuser",
+    "authenticate",
+    "authenticateuser",
+    "tokenauth",
+];
+
+/// Argument names that carry who signs in.
+const USER_ARGUMENTS: &[&str] = &[
+    "email",
+    "username",
+    "login",
+    "identifier",
+    "user",
+    "identity",
+];
+
+/// The sign-in mutation among `documents`: a mutation whose root field signs in
+/// ([`LOGIN_FIELDS`]) with a user and a password given as variables.
+fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
+    documents.iter().find_map(|text| {
+        let document = crate::checks::graphql::cfg::document::read(text).ok()?;
+        if !document.mutation {
+            return None;
+        }
+        document.root_fields.iter().find_map(|field| {
+            let bare: String = field
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if !LOGIN_FIELDS.contains(&bare.as_str()) {
+                return None;
+            }
+            let arguments: Vec<&str> = document
+                .variable_arguments
+                .iter()
+                .filter(|(f, _, _)| f == field)
+                .map(|(_, argument, _)| argument.as_str())
+                .collect();
+            let password = arguments
+                .iter()
+                .find(|a| a.to_ascii_lowercase().contains("pass"))?;
+            let user = arguments
+                .iter()
+                .find(|a| USER_ARGUMENTS.contains(&a.to_ascii_lowercase().as_str()))?;
+            let selection = document
+                .first_selections
+                .iter()
+                .find(|(f, _)| f == field)
+                .map_or_else(|| "__typename".to_string(), |(_, s)| s.clone());
+            Some(LoginMutation {
+                field: field.clone(),
+                user_argument: (*user).to_string(),
+                password_argument: (*password).to_string(),
+                selection,
+            })
+        })
+    })
+}
 
 pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
     for endpoint in &surface.graphql_endpoints {
@@ -41,11 +118,17 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             // Another origin: the profile does not name it, so init does not either.
             _ => continue,
         };
-        if starter.graphql.iter().any(|g| g.path == path) {
+        // The endpoint is the graphql family's, not a route: its requests are operations.
+        starter.routes.retain(|route| route.path != path);
+        if let Some(known) = starter.graphql.iter_mut().find(|g| g.path == path) {
+            if known.login.is_none() {
+                known.login = login_mutation(&surface.graphql_documents);
+            }
             continue;
         }
         starter.graphql.push(GraphqlStarter {
             measured: Vec::new(),
+            login: login_mutation(&surface.graphql_documents),
             path,
             documents: surface
                 .graphql_documents
@@ -61,13 +144,35 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
     }
 }
 
-pub fn render(graphql: &GraphqlStarter) -> String {
+/// `[[graphql]]` for one endpoint; `burst_identifier` is who the login burst signs in as.
+pub fn render(graphql: &GraphqlStarter, burst_identifier: &str) -> String {
     let mut out = String::new();
     out.push_str("\n# A GraphQL endpoint the pages' scripts talk to: the graphql.* checks probe it.\n[[graphql]]\n");
     let _ = writeln!(out, "path = {}", toml::Value::String(graphql.path.clone()));
     out.push_str(
         "# public_fields = [\"posts\"]   # FILL IN: root fields meant to answer strangers\n",
     );
+    if let Some(login) = &graphql.login {
+        out.push_str("# The sign-in mutation the scripts send, tried with a wrong password (graphql.login-limit).
+[graphql.login]
+");
+        let _ = writeln!(out, "field = {}", toml::Value::String(login.field.clone()));
+        let mut arguments = toml::Table::new();
+        arguments.insert(
+            login.user_argument.clone(),
+            toml::Value::String(burst_identifier.to_string()),
+        );
+        arguments.insert(
+            login.password_argument.clone(),
+            toml::Value::String("not-the-password".into()),
+        );
+        let _ = writeln!(out, "arguments = {}", toml::Value::Table(arguments));
+        let _ = writeln!(
+            out,
+            "selection = {}",
+            toml::Value::String(login.selection.clone())
+        );
+    }
     let one_line = |document: &str| document.split_whitespace().collect::<Vec<_>>().join(" ");
     for measured in &graphql.measured {
         let list = format!("{{ {} {{ id }} }}", measured.list_field);
@@ -189,4 +294,33 @@ pub async fn measure(
         }
     }
     starter.notes.extend(notes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_mutation_is_read_from_the_scripts_documents() {
+        let documents = vec![
+            "query Invoice($id: ID!) { invoice(id: $id) { id } }".to_string(),
+            "mutation Login($e: String!, $p: String!) { logIn(email: $e, password: $p) { token user { id } } }"
+                .to_string(),
+        ];
+        let login = login_mutation(&documents).expect("a login");
+        assert_eq!(
+            (
+                login.field.as_str(),
+                login.user_argument.as_str(),
+                login.password_argument.as_str(),
+                login.selection.as_str()
+            ),
+            ("logIn", "email", "password", "token")
+        );
+        // A mutation that takes no password signs nobody in.
+        assert!(
+            login_mutation(&["mutation($e: String!) { login(email: $e) { ok } }".to_string()])
+                .is_none()
+        );
+    }
 }

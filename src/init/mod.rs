@@ -543,7 +543,10 @@ impl Starter {
             out.push('\n');
         }
         for section in &self.graphql {
-            out.push_str(&graphql::render(section));
+            out.push_str(&graphql::render(
+                section,
+                &burst_identifier(self.own_user.as_deref()),
+            ));
             out.push('\n');
         }
         match &self.health_path {

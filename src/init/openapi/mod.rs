@@ -331,6 +331,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     measured: Vec::new(),
                     path,
                     documents: Vec::new(),
+                    login: None,
                 });
             }
             continue;

@@ -107,6 +107,16 @@ server.start().then(() => {
   if (!tlsDir) app.get("/", (_req, res) => {
     res.type("html").send(`<!doctype html><title>Invoices</title><div id="root"></div><script>
       const INVOICE = "query Invoice($id: ID!) { invoice(id: $id) { id title amount } }";
+      const LOGIN = "mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token } }";
+      async function signIn(email, password) {
+        const answer = await fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: LOGIN, variables: { email, password } }),
+        });
+        localStorage.token = (await answer.json()).data.login.token;
+      }
+      window.signIn = signIn;
       async function show(id) {
         const answer = await fetch("/graphql", {
           method: "POST",

@@ -13,6 +13,9 @@ pub struct Document {
     /// Root fields' arguments given by a variable: (field, argument, variable), in order
     /// (`invoice(id: $id)` → `("invoice", "id", "id")`).
     pub variable_arguments: Vec<(String, String, String)>,
+    /// Each root field's first selected sub-field (`login(…) { token }` → `("login",
+    /// "token")`).
+    pub first_selections: Vec<(String, String)>,
 }
 
 /// Reads the first operation of `text`; an error says why it is not a document.
@@ -51,8 +54,17 @@ pub fn read(text: &str) -> Result<Document, String> {
         .filter_map(|field| field.name().map(|n| n.text().to_string()))
         .collect();
     let mut variable_arguments = Vec::new();
+    let mut first_selections = Vec::new();
     for field in &fields {
         let Some(name) = field.name() else { continue };
+        if let Some(first) = field.selection_set().and_then(|set| {
+            set.selections().find_map(|s| match s {
+                cst::Selection::Field(sub) => sub.name(),
+                _ => None,
+            })
+        }) {
+            first_selections.push((name.text().to_string(), first.text().to_string()));
+        }
         for argument in field.arguments().into_iter().flat_map(|a| a.arguments()) {
             if let (Some(argument_name), Some(cst::Value::Variable(variable))) =
                 (argument.name(), argument.value())
@@ -71,6 +83,7 @@ pub fn read(text: &str) -> Result<Document, String> {
         mutation,
         root_fields,
         variable_arguments,
+        first_selections,
     })
 }
 
@@ -87,6 +100,13 @@ mod tests {
             [("invoice".to_string(), "id".to_string(), "id".to_string())]
         );
         assert!(!doc.mutation);
+        assert_eq!(
+            doc.first_selections,
+            [
+                ("invoice".to_string(), "id".to_string()),
+                ("me".to_string(), "id".to_string())
+            ]
+        );
         assert!(
             read("mutation { login(email: \"x\") { token } }")
                 .unwrap()
