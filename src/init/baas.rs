@@ -54,6 +54,24 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         } else {
             format!("{}{POCKETBASE_LOGIN}", client.url.trim_end_matches('/'))
         };
+        // The sign-in is also what an attacker hammers: a burst of wrong passwords, on the
+        // app's own origin (the only one a burst is sent to).
+        if path.starts_with('/') && !starter.rate_limits.iter().any(|r| r.name == "login") {
+            let mut body = toml::Table::new();
+            body.insert(
+                "identity".into(),
+                toml::Value::String(super::burst_identifier(starter.own_user.as_deref())),
+            );
+            body.insert(
+                "password".into(),
+                toml::Value::String("not-the-password".into()),
+            );
+            starter.rate_limits.push(super::RateLimitStarter {
+                name: "login".into(),
+                path: path.clone(),
+                body: Some(body),
+            });
+        }
         starter.login = Some(LoginStarter {
             path,
             user_field: "identity".into(),

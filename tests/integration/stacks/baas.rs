@@ -217,12 +217,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// The Supabase-style stack, one variant: PostgreSQL, the PostgREST-compatible server, and
 /// nginx as the gateway (`gateway`) and as the front end's host (`web`).
-struct Supabase {
+pub(super) struct Supabase {
     postgres: Postgres,
     _server: Process,
     nginx: Nginx,
     gateway: u16,
-    web: u16,
+    pub(super) web: u16,
 }
 
 impl Supabase {
@@ -297,7 +297,7 @@ pub(super) fn gateway_locations(server_port: u16, headers: &str) -> String {
     )
 }
 
-fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
+pub(super) fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
     let scratch = tempfile::tempdir().expect("temp dir");
     let (postgres, server, server_port) = start_data_api(scratch.path(), variant);
     let gateway = free_port();
@@ -341,7 +341,7 @@ fn start_supabase(variant: &str, build: &str) -> (tempfile::TempDir, Supabase) {
     )
 }
 
-fn supabase_profile(stack: &Supabase, variant: &str) -> String {
+pub(super) fn supabase_profile(stack: &Supabase, variant: &str) -> String {
     format!(
         r#"# The notes app on a Supabase-style API ({variant})
 [target]
@@ -367,7 +367,7 @@ public = ["posts"]
     )
 }
 
-fn supabase_env() -> Vec<(String, String)> {
+pub(super) fn supabase_env() -> Vec<(String, String)> {
     vec![
         ("ALICE_JWT".into(), key("alice")),
         ("MALLORY_JWT".into(), key("mallory")),
@@ -498,7 +498,7 @@ fn items_off(report: &serde_json::Value, variant: &str, items: &[Item]) -> Vec<S
     off
 }
 
-fn audit_with(
+pub(super) fn audit_with(
     name: &str,
     profile: &str,
     checks: &[&str],
@@ -579,7 +579,7 @@ pub(super) struct PocketBase {
     pub(super) superuser_token: String,
 }
 
-fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
+pub(super) fn start_pocketbase(variant: &str, scratch: &Path) -> PocketBase {
     let port = free_port();
     let www = front_end(
         &format!("pocketbase-{variant}"),
@@ -712,7 +712,7 @@ impl PocketBase {
     }
 }
 
-fn pocketbase_profile(pb: &PocketBase, variant: &str) -> String {
+pub(super) fn pocketbase_profile(pb: &PocketBase, variant: &str) -> String {
     let login = |who: &str| {
         format!(
             r#"login = {{ path = "/api/collections/users/auth-with-password", json = {{ identity = "${{{who}_USER}}", password = "${{{who}_PASSWORD}}" }}, token_pointer = "/token" }}"#
@@ -810,7 +810,12 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
 /// the inserts, when the service key was not exported as init ran). Before `[baas]` is there, the API found in the scripts
 /// is a SKIP naming `baas.url`, and no request reaches it: the scope guard holds.
 #[allow(clippy::print_stderr)] // STACKS_VERBOSE output, for whoever reads what init wrote
-fn init_from_the_front_end(url: &str, env: &[(String, String)], dir: &Path, name: &str) -> String {
+pub(super) fn init_from_the_front_end(
+    url: &str,
+    env: &[(String, String)],
+    dir: &Path,
+    name: &str,
+) -> String {
     let out = dir.join(format!("{name}-init.toml"));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let init = crate::support::launch_audit(

@@ -12,6 +12,7 @@ use std::process::Command;
 use crate::verdicts::{Case, cases};
 
 mod baas;
+mod baas_parity;
 mod directus;
 pub(super) mod discovered;
 mod express;

@@ -1,0 +1,145 @@
+//! init's parity on the back ends as a service: `init --url` on the front end alone, with
+//! two identities and the privileged key in the environment, against the hand-written
+//! profile, right and wrong: PocketBase (two logins; the stack's own profile plus its login
+//! burst) and the Supabase-style stack (two users' JWTs; its own profile).
+
+use super::baas::{
+    audit_with, init_from_the_front_end, key, pocketbase_profile, start_pocketbase, start_supabase,
+    supabase_env, supabase_profile,
+};
+
+/// What the two profiles are compared on: the back end's own family (access, for an app
+/// whose browser talks to its data directly), auth, CORS, the bundle and the login burst.
+const PARITY: &[&str] = &[
+    "baas.privileged-key",
+    "baas.public-read",
+    "baas.cross-tenant",
+    "baas.public-write",
+    "baas.functions",
+    "auth.unauthenticated",
+    "auth.invalid-token",
+    "access.tenant-isolation",
+    "cors.origin-policy",
+    "secrets.client-bundle",
+    "exposure.source-maps",
+    "ratelimit.login",
+];
+
+/// The one statement init cannot measure: which tables or collections are public by design. Anyone
+/// can read `posts`, as anyone can read a leaking table; only the app's author knows which
+/// is meant, so init leaves `[baas] public` a commented suggestion, and the user says it.
+fn with_the_users_public_collections(text: &str) -> String {
+    assert!(
+        text.contains("# public = "),
+        "init suggests the statement: {text}"
+    );
+    text.replacen("[baas]\n", "[baas]\npublic = [\"posts\"]\n", 1)
+}
+
+#[test]
+fn init_from_a_pocketbase_front_end_reaches_the_hand_written_verdicts() {
+    for variant in ["wrong", "right"] {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let pb = start_pocketbase(variant, scratch.path());
+        let env = vec![
+            ("ALICE_USER".to_string(), "alice@acme.test".to_string()),
+            ("ALICE_PASSWORD".into(), "AlicePassw0rd!".into()),
+            ("MALLORY_USER".into(), "mallory@globex.test".into()),
+            ("MALLORY_PASSWORD".into(), "MalloryPassw0rd!".into()),
+            ("PB_SUPERUSER_TOKEN".into(), pb.superuser_token.clone()),
+        ];
+        let text = init_from_the_front_end(
+            &format!("http://127.0.0.1:{}/", pb.port),
+            &env,
+            scratch.path(),
+            &format!("pocketbase-{variant}"),
+        );
+        assert!(
+            text.contains("[[rate_limits]]\nname = \"login\"\npath = \"/api/collections/users/auth-with-password\"\nbody = { identity = \"launch-audit-nobody@acme.test\", password = \"not-the-password\" }"),
+            "{text}"
+        );
+        let from_init = audit_with(
+            &format!("pocketbase-{variant}-from-init"),
+            &with_the_users_public_collections(&text),
+            PARITY,
+            &env,
+            scratch.path(),
+        );
+        let hand = format!(
+            "{}\n[[rate_limits]]\nname = \"login\"\npath = \"/api/collections/users/auth-with-password\"\nbody = {{ identity = \"nobody@acme.test\", password = \"not-the-password\" }}\n",
+            pocketbase_profile(&pb, variant)
+        );
+        let by_hand = audit_with(
+            &format!("pocketbase-{variant}-by-hand"),
+            &hand,
+            PARITY,
+            &env,
+            scratch.path(),
+        );
+        for check in PARITY {
+            assert_eq!(
+                crate::support::status_of(&from_init, check),
+                crate::support::status_of(&by_hand, check),
+                "pocketbase/{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
+                crate::support::result(&from_init, check),
+                crate::support::result(&by_hand, check)
+            );
+        }
+        let expected = if variant == "wrong" { "FAIL" } else { "PASS" };
+        for check in ["baas.public-read", "baas.cross-tenant"] {
+            assert_eq!(
+                crate::support::status_of(&from_init, check),
+                expected,
+                "pocketbase/{variant} {check}: {from_init:#}"
+            );
+        }
+    }
+}
+
+/// The Supabase-style stack runs no auth server (none is in these registries), so neither
+/// profile has a login burst: the rest is compared.
+#[test]
+fn init_from_a_supabase_front_end_reaches_the_hand_written_verdicts() {
+    let checks: Vec<&str> = PARITY
+        .iter()
+        .copied()
+        .filter(|c| *c != "ratelimit.login")
+        .collect();
+    for variant in ["wrong", "right"] {
+        let (scratch, stack) = start_supabase(variant, &format!("supabase-{variant}"));
+        let mut env = supabase_env();
+        env.extend([
+            ("ALICE_TOKEN".to_string(), key("alice")),
+            ("MALLORY_TOKEN".into(), key("mallory")),
+        ]);
+        let text = init_from_the_front_end(
+            &format!("http://127.0.0.1:{}/", stack.web),
+            &env,
+            scratch.path(),
+            &format!("supabase-{variant}"),
+        );
+        let from_init = audit_with(
+            &format!("supabase-{variant}-from-init"),
+            &with_the_users_public_collections(&text),
+            &checks,
+            &env,
+            scratch.path(),
+        );
+        let by_hand = audit_with(
+            &format!("supabase-{variant}-by-hand"),
+            &supabase_profile(&stack, variant),
+            &checks,
+            &env,
+            scratch.path(),
+        );
+        for check in &checks {
+            assert_eq!(
+                crate::support::status_of(&from_init, check),
+                crate::support::status_of(&by_hand, check),
+                "supabase/{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
+                crate::support::result(&from_init, check),
+                crate::support::result(&by_hand, check)
+            );
+        }
+    }
+}
