@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::profile::validator::Validator;
-use crate::profile::{Absent, Target};
+use crate::profile::target::{Absent, Target};
 
 /// Redirect chains are followed at most this far, whatever the profile says.
 pub const MAX_REDIRECT_HOPS: usize = 10;
