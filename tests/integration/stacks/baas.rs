@@ -712,6 +712,17 @@ impl PocketBase {
     }
 }
 
+/// The two users' logins and the superuser's token, as `pocketbase_profile` reads them.
+pub(super) fn pocketbase_env(pb: &PocketBase) -> Vec<(String, String)> {
+    vec![
+        ("ALICE_USER".to_string(), "alice@acme.test".to_string()),
+        ("ALICE_PASSWORD".into(), "AlicePassw0rd!".into()),
+        ("MALLORY_USER".into(), "mallory@globex.test".into()),
+        ("MALLORY_PASSWORD".into(), "MalloryPassw0rd!".into()),
+        ("PB_SUPERUSER_TOKEN".into(), pb.superuser_token.clone()),
+    ]
+}
+
 pub(super) fn pocketbase_profile(pb: &PocketBase, variant: &str) -> String {
     let login = |who: &str| {
         format!(
@@ -750,13 +761,7 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
         let scratch = tempfile::tempdir().expect("temp dir");
         let pb = start_pocketbase(variant, scratch.path());
         let before = pb.counts();
-        let env = vec![
-            ("ALICE_USER".to_string(), "alice@acme.test".to_string()),
-            ("ALICE_PASSWORD".into(), "AlicePassw0rd!".into()),
-            ("MALLORY_USER".into(), "mallory@globex.test".into()),
-            ("MALLORY_PASSWORD".into(), "MalloryPassw0rd!".into()),
-            ("PB_SUPERUSER_TOKEN".into(), pb.superuser_token.clone()),
-        ];
+        let env = pocketbase_env(&pb);
         let report = audit_with(
             &format!("pocketbase-{variant}"),
             &pocketbase_profile(&pb, variant),

@@ -4,8 +4,8 @@
 //! burst) and the Supabase-style stack (two users' JWTs; its own profile).
 
 use super::baas::{
-    audit_with, init_from_the_front_end, key, pocketbase_profile, start_pocketbase, start_supabase,
-    supabase_env, supabase_profile,
+    audit_with, init_from_the_front_end, key, pocketbase_env, pocketbase_profile, start_pocketbase,
+    start_supabase, supabase_env, supabase_profile,
 };
 
 /// What the two profiles are compared on: the back end's own family (access, for an app
@@ -41,13 +41,7 @@ fn init_from_a_pocketbase_front_end_reaches_the_hand_written_verdicts() {
     for variant in ["wrong", "right"] {
         let scratch = tempfile::tempdir().expect("temp dir");
         let pb = start_pocketbase(variant, scratch.path());
-        let env = vec![
-            ("ALICE_USER".to_string(), "alice@acme.test".to_string()),
-            ("ALICE_PASSWORD".into(), "AlicePassw0rd!".into()),
-            ("MALLORY_USER".into(), "mallory@globex.test".into()),
-            ("MALLORY_PASSWORD".into(), "MalloryPassw0rd!".into()),
-            ("PB_SUPERUSER_TOKEN".into(), pb.superuser_token.clone()),
-        ];
+        let env = pocketbase_env(&pb);
         let text = init_from_the_front_end(
             &format!("http://127.0.0.1:{}/", pb.port),
             &env,

@@ -422,6 +422,13 @@ pub(super) struct Target<'a> {
     pub checks: &'a [&'a str],
 }
 
+/// What `check` came to in the run of the profile init wrote for `name`
+/// ([`init_and_compare`] keeps that run's report in `dir`).
+pub(super) fn status_from_init(dir: &std::path::Path, name: &str, check: &str) -> String {
+    let report = crate::support::read_json(&dir.join(format!("{name}-from-url.json")));
+    status_of(&report, check)
+}
+
 /// `init --url URL --probe` (and `extra` arguments) with the two logins in the environment;
 /// the profile must validate as written and its run reach the hand-written profile's
 /// verdicts for the target's checks. Returns the profile and what init printed.
