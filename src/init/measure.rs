@@ -366,6 +366,26 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
             stranger = Admission::Refused(format!("200 with an error at /{member}"));
             error_pointer.get_or_insert_with(|| format!("/{member}"));
         }
+        // What the other identity is shown there tells the identity's own values from
+        // what every signed-in user sees.
+        let guest = if stranger == Admission::Served && route.auth_required {
+            let theirs = match ctx.profile.url_for(&path) {
+                Ok(url) => ctx
+                    .http
+                    .send(&HttpRequest::get(url).with_identity(Some(other)))
+                    .await
+                    .ok()
+                    .filter(|r| r.is_success()),
+                Err(_) => None,
+            };
+            guest_view(
+                &anonymous.body,
+                &owner.body,
+                theirs.as_ref().map(|r| r.body.as_slice()),
+            )
+        } else {
+            false
+        };
         match (stranger, route.auth_required) {
             (Admission::Refused(how), false) => {
                 notes.push(format!(
@@ -380,12 +400,12 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
                 route.auth_required = true;
                 route.auth_stated = true;
             }
-            // A stranger served less than the identity is shown (a guest's view: public
-            // project info, a `me` answered for nobody), or where the identity is shown
-            // nothing distinctive, is served the app's own answer to strangers. One served
-            // every value the identity is shown may be a leak: kept required, so
-            // auth.unauthenticated says which.
-            (Admission::Served, true) if guest_view(&anonymous.body, &owner.body) => {
+            // A stranger served less than the identity is shown and nothing of the
+            // identity's own (a guest's view: public project info, a `me` answered for
+            // nobody), or where the identity is shown nothing distinctive, is served the
+            // app's own answer to strangers. Anything else may be a leak: kept required,
+            // so auth.unauthenticated says which.
+            (Admission::Served, true) if guest => {
                 notes.push(format!(
                     "GET {}: the spec says a credential is required, but it serves strangers an answer of their own, short of {}'s: written as public",
                     route.path, identity.name
@@ -395,7 +415,7 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
             }
             (Admission::Served, true) => {
                 notes.push(format!(
-                    "GET {}: the spec says a credential is required, but it served a stranger everything {} is shown: kept as required, so auth.unauthenticated reports it",
+                    "GET {}: the spec says a credential is required, but it served a stranger what {} is shown: kept as required, so auth.unauthenticated reports it",
                     route.path, identity.name
                 ));
                 route.auth_stated = true;
@@ -411,16 +431,45 @@ async fn measure_auth(ctx: &Ctx, starter: &mut Starter, identity: &Identity, oth
         .retain(|r| !(r.method == "GET" && unreachable.contains(&r.path)));
 }
 
-/// Whether a stranger's answer is a view of its own: it lacks some of the values the
-/// identity's answer shows, or that shows none (flags, an empty list) for it to lack.
-fn guest_view(stranger: &[u8], identity: &[u8]) -> bool {
-    let shown = crate::checks::probe::fingerprints(identity);
-    shown.is_empty() || crate::checks::probe::leaked(stranger, &shown).len() < shown.len()
+/// Whether a stranger's answer is a view of its own: it carries none of the identity's own
+/// values (those the other identity, `theirs`, is not shown), and lacks some of what the
+/// identity is shown, or that shows nothing distinctive (flags, an empty list).
+fn guest_view(stranger: &[u8], identity: &[u8], theirs: Option<&[u8]>) -> bool {
+    use crate::checks::probe::{fingerprints, leaked};
+    let shown = fingerprints(identity);
+    let theirs = theirs.map(fingerprints).unwrap_or_default();
+    let own: Vec<String> = shown
+        .iter()
+        .filter(|value| !theirs.contains(value))
+        .cloned()
+        .collect();
+    leaked(stranger, &own).is_empty()
+        && (shown.is_empty() || leaked(stranger, &shown).len() < shown.len())
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    #[test]
+    fn a_guest_view_carries_nothing_of_the_identitys_own() {
+        let alice = br##"{"data":{"project":"Notes","colour":"#6644FF","version":"11.3.5","email":"alice@example.com"}}"##;
+        let mallory = br##"{"data":{"project":"Notes","colour":"#6644FF","version":"11.3.5","email":"mallory@example.org"}}"##;
+        // Public project info, less than a member sees: the app's own answer to strangers.
+        let guest = br##"{"data":{"project":"Notes","colour":"#6644FF"}}"##;
+        assert!(super::guest_view(guest, alice, Some(mallory)));
+        // Alice's own address, to a stranger: not a guest's view, whatever else it lacks.
+        let leak = br#"{"data":{"project":"Notes","email":"alice@example.com"}}"#;
+        assert!(!super::guest_view(leak, alice, Some(mallory)));
+        // Everything a member sees: may be a leak.
+        assert!(!super::guest_view(alice, alice, Some(mallory)));
+        // Nothing distinctive to protect (flags).
+        assert!(super::guest_view(
+            br#"{"app_access":false}"#,
+            br#"{"app_access":true}"#,
+            None
+        ));
+    }
 
     #[test]
     fn finds_where_a_login_answer_holds_its_token() {
