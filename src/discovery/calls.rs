@@ -186,11 +186,14 @@ pub fn request_of(call: &Call) -> Option<Request> {
     if NAVIGATION.contains(&named) {
         return None;
     }
+    // The URL is what the call is given first: a path given after something else is a
+    // URL being built (`new URL(path, base)`'s cousin `join(base, "/auth/refresh")`), whose
+    // request, if any, is made elsewhere.
     let (position, parts) = call
         .args
-        .iter()
-        .enumerate()
-        .find_map(|(i, a)| Some((i, url_text(a)?)))
+        .first()
+        .and_then(url_text)
+        .map(|parts| (0, parts))
         .or_else(|| {
             // `axios({url: "/api/x", method: "post"})`.
             call.args.iter().enumerate().find_map(|(i, a)| match a {
@@ -317,11 +320,11 @@ mod tests {
     }
 
     #[test]
-    fn a_navigation_is_not_a_request() {
+    fn a_navigation_or_a_url_being_built_is_not_a_request() {
         let found = requests(
             r#"router.push("/settings/roles");this.$router.replace("/login");navigate("/embed/");
             window.open("/admin/files");location.assign("/login");history.pushState(null,"","/v4/");
-            api.get("/server/info");"#,
+            api.get("/server/info");let u=join(t.url,"/auth/refresh");"#,
         );
         assert_eq!(found, [("GET".into(), "/server/info".into(), None)]);
     }
