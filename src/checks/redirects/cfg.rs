@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::profile::validator::Validator;
 use crate::profile::target::{Absent, Target};
+use crate::profile::validator::Validator;
 
 /// Redirect chains are followed at most this far, whatever the profile says.
 pub const MAX_REDIRECT_HOPS: usize = 10;
