@@ -498,13 +498,23 @@ impl Check for AccountBinding {
                             effect.detail
                         ),
                     )
-                } else {
+                } else if effect.refused() {
                     Observation::new(
                         Status::Pass,
                         crossed_subject,
                         format!(
                             "answered as a use ({}), but acted on the account it was sent to: `{shown}` did not hold for the signed-in account until its own link was spent: {}",
                             crossed.detail, effect.detail
+                        ),
+                    )
+                } else {
+                    // A crash or no answer says nothing about which account was verified.
+                    Observation::new(
+                        Status::Error,
+                        crossed_subject,
+                        format!(
+                            "worked with another account signed in, and `{shown}` could not be read for that account afterwards: {}",
+                            effect.detail
                         ),
                     )
                 };
