@@ -60,35 +60,11 @@ fn distinctive(value: &str) -> bool {
     !(value.len() <= 4 && value.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// A name as it is compared: lower case, letters and digits only, and an `_id`/`Id` suffix
-/// dropped (`notes_id`, `notesId` → `notes`; `id` → ``).
-fn stem(name: &str) -> String {
-    let bare = if name.eq_ignore_ascii_case("id") || name == "_id" {
-        ""
-    } else if let Some(head) = name
-        .strip_suffix("_id")
-        .or_else(|| name.strip_suffix("-id"))
-        .or_else(|| name.strip_suffix("Id"))
-    {
-        head
-    } else {
-        name
-    };
-    let lowered: String = bare
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    lowered
-        .strip_suffix('s')
-        .map(str::to_string)
-        .unwrap_or(lowered)
-}
-
 /// Whether `key`, in a record of the list at `path`, is what the tenant's value `name` is:
 /// the same thing (`org`, `org_id`, `orgId` for `org`), or the record's own `id` in a list
 /// of that thing (`id` under `/items/notes` for `notes_id`).
 fn names_agree(name: &str, key: &str, path: &str) -> bool {
+    use crate::discovery::stem;
     let (thing, field) = (stem(name), stem(key));
     if thing.is_empty() {
         return false;
