@@ -268,7 +268,7 @@ pub fn fingerprints(body: &[u8]) -> Vec<String> {
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_@.-".contains(c))) {
-                if word.len() >= 6 && word.chars().any(|c| c.is_ascii_digit() || c == '@') {
+                if id_like(word) {
                     found.push(word.to_string());
                 }
             }
@@ -279,14 +279,31 @@ pub fn fingerprints(body: &[u8]) -> Vec<String> {
     found
 }
 
+/// A word that reads as an id or an address: six characters or more, with a digit or `@`.
+fn id_like(word: &str) -> bool {
+    word.len() >= 6 && word.chars().any(|c| c.is_ascii_digit() || c == '@')
+}
+
+/// The distinctive leaves of `value`: strings of five characters or more, numbers of four
+/// digits or more.
 fn json_leaves(value: &serde_json::Value, found: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) if s.chars().count() >= 5 => found.push(s.clone()),
+    let mut all = Vec::new();
+    scalar_leaves(value, &mut all);
+    found.extend(all.into_iter().filter_map(|leaf| match leaf {
+        serde_json::Value::String(s) if s.chars().count() >= 5 => Some(s.clone()),
         serde_json::Value::Number(n) if n.to_string().trim_start_matches('-').len() >= 4 => {
-            found.push(n.to_string())
+            Some(n.to_string())
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| json_leaves(v, found)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| json_leaves(v, found)),
+        _ => None,
+    }));
+}
+
+/// Every string and number in `value`, at any depth.
+fn scalar_leaves<'v>(value: &'v serde_json::Value, found: &mut Vec<&'v serde_json::Value>) {
+    match value {
+        serde_json::Value::String(_) | serde_json::Value::Number(_) => found.push(value),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| scalar_leaves(v, found)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| scalar_leaves(v, found)),
         _ => {}
     }
 }
@@ -304,29 +321,25 @@ pub fn leaked<'f>(body: &[u8], fingerprints: &'f [String]) -> Vec<&'f str> {
             .map(String::as_str)
             .collect();
     };
-    let mut values = Vec::new();
-    every_leaf(&json, &mut values);
+    let mut leaves = Vec::new();
+    scalar_leaves(&json, &mut leaves);
+    let values: Vec<String> = leaves
+        .into_iter()
+        .map(|leaf| match leaf {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
     fingerprints
         .iter()
         .filter(|f| {
-            let id_like = f.len() >= 6 && f.chars().any(|c| c.is_ascii_digit() || c == '@');
+            let id_like = id_like(f);
             values
                 .iter()
                 .any(|v| v == *f || (id_like && v.contains(f.as_str())))
         })
         .map(String::as_str)
         .collect()
-}
-
-/// Every string and number in `value`, as text.
-fn every_leaf(value: &serde_json::Value, found: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => found.push(s.clone()),
-        serde_json::Value::Number(n) => found.push(n.to_string()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| every_leaf(v, found)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| every_leaf(v, found)),
-        _ => {}
-    }
 }
 
 /// Whether a body carries anything: not empty, `{}`, `[]`, `null`, or JSON whose every leaf is empty.
