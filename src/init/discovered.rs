@@ -2,13 +2,9 @@
 //! discovery from what the pages load. Each becomes a starter entry; what only a run can
 //! tell (auth, ids) is left to `--probe`, which measures it.
 
-use super::{LoginStarter, RateLimitStarter, RouteStarter, Starter};
+use super::{LoginStarter, PASSWORD_FIELDS, RateLimitStarter, RouteStarter, Starter, USER_FIELDS};
 use crate::discovery::{BaasKind, Surface, same_route};
 use crate::profile::Method;
-
-/// Field names a login form uses for the user and the password, in order of preference.
-const USER_FIELDS: &[&str] = &["email", "username", "login", "identifier", "user", "phone"];
-const PASSWORD_FIELDS: &[&str] = &["password", "pass", "passwd", "pwd"];
 
 /// Path words of the requests an attacker hammers: sign-in, sign-up, reset.
 fn abuse_kind(path: &str) -> Option<&'static str> {
@@ -68,6 +64,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         let method = request.method.as_str().to_string();
         if request.method == Method::Post
             && let Some(kind) = abuse_kind(&path)
+            && !super::spends_the_link(kind, &request.fields)
         {
             let user = USER_FIELDS
                 .iter()

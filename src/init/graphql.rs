@@ -56,16 +56,6 @@ const LOGIN_FIELDS: &[&str] = &[
     "tokenauth",
 ];
 
-/// Argument names that carry who signs in.
-const USER_ARGUMENTS: &[&str] = &[
-    "email",
-    "username",
-    "login",
-    "identifier",
-    "user",
-    "identity",
-];
-
 /// The sign-in mutation among `documents`: a mutation whose root field signs in
 /// ([`LOGIN_FIELDS`]) with a user and a password given as variables.
 fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
@@ -89,12 +79,13 @@ fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
                 .filter(|(f, _, _)| f == field)
                 .map(|(_, argument, _)| argument.as_str())
                 .collect();
-            let password = arguments
-                .iter()
-                .find(|a| a.to_ascii_lowercase().contains("pass"))?;
-            let user = arguments
-                .iter()
-                .find(|a| USER_ARGUMENTS.contains(&a.to_ascii_lowercase().as_str()))?;
+            let named = |names: &[&str]| {
+                names
+                    .iter()
+                    .find_map(|n| arguments.iter().find(|a| a.eq_ignore_ascii_case(n)))
+                    .copied()
+            };
+            let (user, password) = (named(super::USER_FIELDS)?, named(super::PASSWORD_FIELDS)?);
             let selection = document
                 .first_selections
                 .iter()
@@ -102,8 +93,8 @@ fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
                 .map_or_else(|| "__typename".to_string(), |(_, s)| s.clone());
             Some(LoginMutation {
                 field: field.clone(),
-                user_argument: (*user).to_string(),
-                password_argument: (*password).to_string(),
+                user_argument: user.to_string(),
+                password_argument: password.to_string(),
                 selection,
             })
         })

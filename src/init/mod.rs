@@ -4,12 +4,15 @@
 //! file is safe to commit and `validate` says what is missing.
 
 pub mod baas;
+mod bursts;
 pub mod discovered;
 pub mod graphql;
 pub mod ids;
 pub mod measure;
 pub mod openapi;
 pub mod site;
+
+pub(crate) use bursts::{PASSWORD_FIELDS, USER_FIELDS, burst_identifier, spends_the_link};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -221,20 +224,6 @@ pub(crate) fn apex(host: &str) -> String {
         labels[1..].join(".")
     } else {
         host.to_string()
-    }
-}
-
-/// An identifier the app accepts, shaped like the first identity's own (an address at
-/// its domain, or a plain name), for a burst that really tries a password: a validator
-/// that rejects the shape would make every attempt a validation error, not a failed login.
-pub fn burst_identifier(own: Option<&str>) -> String {
-    match own {
-        Some(own) if own.contains('@') => {
-            let domain = own.rsplit('@').next().unwrap_or("example.com");
-            format!("launch-audit-nobody@{domain}")
-        }
-        Some(own) if !own.is_empty() => "launch-audit-nobody".into(),
-        _ => "launch-audit-nobody@example.com".into(),
     }
 }
 

@@ -402,12 +402,8 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                     .or_insert_with(|| "FILL IN".into());
             }
             let json_body = body_of(spec, operation);
-            // A reset that takes the mailed token spends the link; the burst belongs on the
-            // request that sends it.
             let fields = body_fields(spec, operation);
-            let abuse = abuse.filter(|kind| {
-                *kind != "password-reset" || !fields.iter().any(|f| f.eq_ignore_ascii_case("token"))
-            });
+            let abuse = abuse.filter(|kind| !super::spends_the_link(kind, &fields));
             if let Some(kind) = abuse {
                 let user_field = fields
                     .iter()
