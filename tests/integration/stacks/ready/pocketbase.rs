@@ -243,8 +243,8 @@ hidden = true
 name = "login"
 path = "{users}/auth-with-password"
 body = {{ identity = "nobody@acme.test", password = "not-the-password" }}
-max_attempts = 20
-burst = 30
+max_attempts = 30
+burst = 40
 
 [email]
 dkim_selectors = ["s1"]
