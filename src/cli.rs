@@ -107,6 +107,10 @@ pub struct InitArgs {
     /// or an http(s) URL the app serves it at.
     #[arg(long, value_name = "SPEC")]
     pub openapi: Option<String>,
+    /// The GraphQL schema's SDL (a file): the operations and the login init writes for the
+    /// endpoint --url serves, where the server refuses introspection.
+    #[arg(long, value_name = "FILE", requires = "url")]
+    pub graphql_schema: Option<PathBuf>,
     /// Measure instead of guessing: log in as the two identities (ALICE_USER,
     /// ALICE_PASSWORD, MALLORY_USER, MALLORY_PASSWORD, or the ${VARIABLES} the profile
     /// names), read a served spec again as each, ask each safe route anonymously and as an

@@ -61,6 +61,20 @@ pub fn init(
         }
         sources.push(format!("--openapi {spec}"));
     }
+    // Read before anything is asked: a schema that does not parse is bad usage.
+    if let Some(schema) = &args.graphql_schema {
+        match crate::init::graphql::load_sdl(schema) {
+            Ok(read) => starter.graphql_schema = Some(read),
+            Err(error) => {
+                writeln!(
+                    stderr,
+                    "error: --graphql-schema {}: {error}",
+                    schema.display()
+                )?;
+                return Ok(Exit::Usage);
+            }
+        }
+    }
     if let Some(url) = &args.url {
         let probed = runtime.block_on(crate::init::site::apply(
             url,
@@ -73,6 +87,17 @@ pub fn init(
             return Ok(Exit::Usage);
         }
         sources.push(format!("--url {url}"));
+    }
+    if let Some(schema) = &args.graphql_schema {
+        if starter.graphql.is_empty() {
+            writeln!(
+                stderr,
+                "error: --graphql-schema {}: no GraphQL endpoint was found at --url (nothing the pages ship names one, and no usual path answered {{__typename}}): point --url at the endpoint",
+                schema.display()
+            )?;
+            return Ok(Exit::Usage);
+        }
+        sources.push(format!("--graphql-schema {}", schema.display()));
     }
     // A service key the user exported lets the insert probes run (and undo what they make).
     if let Some(baas) = starter.baas.as_mut() {

@@ -51,6 +51,8 @@ pub struct Starter {
     pub baas: Option<baas::BaasStarter>,
     /// The GraphQL endpoints they talk to: `[[graphql]]`.
     pub graphql: Vec<graphql::GraphqlStarter>,
+    /// The GraphQL schema the user gave (`--graphql-schema`), and its file.
+    pub graphql_schema: Option<(String, graphql::schema::Schema)>,
 }
 
 /// A login operation: its path, the body's field names, and where the answer's token is.

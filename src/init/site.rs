@@ -188,5 +188,7 @@ pub async fn apply(
     super::discovered::apply(&surface, &base, starter);
     super::baas::apply(&surface, &base, starter);
     super::graphql::apply(&surface, &base, starter);
+    super::graphql::find_endpoint(&ctx, url, starter).await;
+    super::graphql::read_schemas(&ctx, starter).await;
     Ok(())
 }

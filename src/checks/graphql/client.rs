@@ -17,7 +17,7 @@ use crate::profile::{Identity, Method};
 use crate::result::Finding;
 
 /// Paths GraphQL servers are usually mounted at, asked when nothing names an endpoint.
-const USUAL_PATHS: [&str; 6] = [
+pub const USUAL_PATHS: [&str; 6] = [
     "/graphql",
     "/api/graphql",
     "/graphql/v1",
@@ -183,7 +183,7 @@ pub async fn ask(
 }
 
 /// `{__typename}` answered as GraphQL: the endpoint is one.
-async fn confirmed(ctx: &Ctx, url: &Url) -> Result<(), String> {
+pub async fn confirmed(ctx: &Ctx, url: &Url) -> Result<(), String> {
     let answer = ask(ctx, url, Send::Json(json!({"query": "{__typename}"})), None)
         .await
         .map_err(|f| f.to_string())?;

@@ -327,12 +327,9 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
         if spec_path.trim_end_matches('/').ends_with("graphql") {
             let path = format!("{prefix}{spec_path}");
             if !starter.graphql.iter().any(|g| g.path == path) {
-                starter.graphql.push(super::graphql::GraphqlStarter {
-                    measured: Vec::new(),
-                    path,
-                    documents: Vec::new(),
-                    login: None,
-                });
+                starter
+                    .graphql
+                    .push(super::graphql::GraphqlStarter::new(path));
             }
             continue;
         }
