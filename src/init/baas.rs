@@ -77,6 +77,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
             user_field: "identity".into(),
             password_field: "password".into(),
             token_pointer: Some("/token".into()),
+            graphql_document: None,
         });
     }
     starter.baas = Some(BaasStarter {

@@ -91,6 +91,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
                     user_field: (*user).to_string(),
                     password_field: (*password).to_string(),
                     token_pointer: None,
+                    graphql_document: None,
                 });
                 starter.notes.push(format!(
                     "the login is POST {path} {{{user}, {password}}}, as {} sends it",

@@ -110,9 +110,8 @@ async fn measure_token_pointer(starter: &mut Starter) -> Result<(), String> {
     let url = profile
         .url_for(&login.path)
         .map_err(|e| format!("{}: {e}", login.path))?;
-    let request = HttpRequest::new(crate::profile::Method::Post, url).with_json(Some(
-        serde_json::json!({ login.user_field.clone(): user, login.password_field.clone(): password }),
-    ));
+    let request = HttpRequest::new(crate::profile::Method::Post, url)
+        .with_json(Some(login.body(&user, &password)));
     let response = ctx.http.send(&request).await.map_err(|e| {
         format!(
             "POST {}: {}",

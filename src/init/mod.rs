@@ -64,6 +64,24 @@ pub struct LoginStarter {
     pub password_field: String,
     /// JSON pointer to the token in the answer, when the spec's response schema shows it.
     pub token_pointer: Option<String>,
+    /// A GraphQL sign-in mutation: the body is this document, with the user and password
+    /// fields as its variables (`{ query, variables: { e, p } }`).
+    pub graphql_document: Option<String>,
+}
+
+impl LoginStarter {
+    /// The login's JSON body for `user` and `password`: the two fields, or the GraphQL
+    /// document with them as its variables.
+    pub fn body(&self, user: &str, password: &str) -> serde_json::Value {
+        let fields = serde_json::json!({
+            self.user_field.clone(): user,
+            self.password_field.clone(): password,
+        });
+        match &self.graphql_document {
+            Some(query) => serde_json::json!({ "query": query, "variables": fields }),
+            None => fields,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -386,14 +404,21 @@ impl Starter {
                         // start of each audit; its credentials come from the environment.
                         let _ = writeln!(out, "[identities.{identity}.login]");
                         let _ = writeln!(out, "path = {}", quote(&login.path));
-                        let _ = writeln!(
-                            out,
-                            "json = {{ {} = \"${{{}}}\", {} = \"${{{}}}\" }}",
+                        let fields = format!(
+                            "{{ {} = \"${{{}}}\", {} = \"${{{}}}\" }}",
                             bare_key(&login.user_field),
                             env_name(identity, "USER"),
                             bare_key(&login.password_field),
                             env_name(identity, "PASSWORD"),
                         );
+                        let _ = match &login.graphql_document {
+                            Some(query) => writeln!(
+                                out,
+                                "json = {{ query = {}, variables = {fields} }}",
+                                quote(query)
+                            ),
+                            None => writeln!(out, "json = {fields}"),
+                        };
                         match &login.token_pointer {
                             Some(pointer) => {
                                 let _ = writeln!(out, "token_pointer = {}", quote(pointer));

@@ -190,5 +190,6 @@ pub async fn apply(
     super::graphql::apply(&surface, &base, starter);
     super::graphql::find_endpoint(&ctx, url, starter).await;
     super::graphql::read_schemas(&ctx, starter).await;
+    super::graphql::sign_in(starter);
     Ok(())
 }

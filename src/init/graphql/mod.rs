@@ -90,7 +90,9 @@ impl GraphqlStarter {
             }
         }
         for search in schema.searches() {
-            if !self.searches.iter().any(|(f, ..)| *f == search.0) {
+            if self.searches.len() < MAX_SEARCHES
+                && !self.searches.iter().any(|(f, ..)| *f == search.0)
+            {
                 self.searches.push(search);
             }
         }
@@ -135,10 +137,52 @@ pub struct LoginMutation {
     pub user_argument: String,
     pub password_argument: String,
     pub selection: String,
+    /// The whole document, and the variables carrying the user and the password: how
+    /// the identities sign in where nothing else logs them in.
+    pub document: String,
+    pub user_variable: String,
+    pub password_variable: String,
+}
+
+/// Where nothing else logs the identities in (no login form, no spec's login), they sign
+/// in with the first endpoint's sign-in mutation, as the app's clients do: its document
+/// with their user and password as its variables. The token is where the mutation selects
+/// it when that reads as a token (`login { token }` → `/data/login/token`); else `--probe`
+/// measures it.
+pub fn sign_in(starter: &mut Starter) {
+    if starter.login.is_some() {
+        return;
+    }
+    let Some((path, login)) = starter
+        .graphql
+        .iter()
+        .find_map(|g| g.login.as_ref().map(|l| (g.path.clone(), l.clone())))
+    else {
+        return;
+    };
+    let lower = login.selection.to_ascii_lowercase();
+    let token_pointer = (lower.contains("token") || lower.contains("jwt"))
+        .then(|| format!("/data/{}/{}", login.field, login.selection));
+    starter.login = Some(super::LoginStarter {
+        path,
+        user_field: login.user_variable,
+        password_field: login.password_variable,
+        token_pointer,
+        graphql_document: Some(
+            login
+                .document
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    });
 }
 
 /// Documents suggested per endpoint at most.
 const MAX_DOCUMENTS: usize = 5;
+
+/// Searches written per endpoint at most (each costs `--probe` a few requests).
+const MAX_SEARCHES: usize = 3;
 
 /// Root fields that sign a user in, compared lower case without separators.
 const LOGIN_FIELDS: &[&str] = &[
@@ -162,17 +206,19 @@ fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
             if !LOGIN_FIELDS.contains(&bare(field).as_str()) {
                 return None;
             }
-            let arguments: Vec<&str> = document
+            let arguments: Vec<(&str, &str)> = document
                 .variable_arguments
                 .iter()
                 .filter(|(f, _, _)| f == field)
-                .map(|(_, argument, _)| argument.as_str())
+                .map(|(_, argument, variable)| (argument.as_str(), variable.as_str()))
                 .collect();
             let named = |names: &[&str]| {
-                names
-                    .iter()
-                    .find_map(|n| arguments.iter().find(|a| a.eq_ignore_ascii_case(n)))
-                    .copied()
+                names.iter().find_map(|n| {
+                    arguments
+                        .iter()
+                        .find(|(a, _)| a.eq_ignore_ascii_case(n))
+                        .copied()
+                })
             };
             let (user, password) = (named(super::USER_FIELDS)?, named(super::PASSWORD_FIELDS)?);
             let selection = document
@@ -182,9 +228,12 @@ fn login_mutation(documents: &[String]) -> Option<LoginMutation> {
                 .map_or_else(|| "__typename".to_string(), |(_, s)| s.clone());
             Some(LoginMutation {
                 field: field.clone(),
-                user_argument: user.to_string(),
-                password_argument: password.to_string(),
+                user_argument: user.0.to_string(),
+                password_argument: password.0.to_string(),
                 selection,
+                document: text.clone(),
+                user_variable: user.1.to_string(),
+                password_variable: password.1.to_string(),
             })
         })
     })

@@ -422,6 +422,7 @@ pub fn apply(spec: &Value, starter: &mut Starter) -> Result<(), String> {
                         user_field: user_field.clone(),
                         password_field: password_field.clone(),
                         token_pointer: token_pointer(spec, operation),
+                        graphql_document: None,
                     });
                 }
                 if !starter.rate_limits.iter().any(|r| r.name == kind) {

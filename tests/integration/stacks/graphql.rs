@@ -430,10 +430,8 @@ fn init_writes_graphql_from_the_pages_script() {
         text.contains("# query = \"query Invoice($id: ID!)"),
         "{text}"
     );
-    let env = [
-        ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
-        ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
-    ];
+    // The identities sign in with the mutation the page's script sends.
+    let env = LOGINS;
     let report = run_checks(
         &out,
         &[
@@ -478,12 +476,15 @@ fn init_with_probe_reaches_the_hand_written_verdicts() {
         let port = child.port("port");
         let url = format!("http://127.0.0.1:{port}/");
         let out = scratch.path().join("init.toml");
-        let mut env = vec![
-            ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
-            ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
-        ];
-        env.extend(LOGINS);
+        // Two logins are all the user gives: the identities sign in with the page's own
+        // sign-in mutation.
+        let env = LOGINS;
         let text = crate::support::init_profile(&["--url", &url, "--probe"], &env, &out);
+        assert!(
+            text.contains("[identities.alice.login]\npath = \"/graphql\"\njson = { query = \"mutation")
+                && text.contains("variables = { email = \"${ALICE_USER}\", password = \"${ALICE_PASSWORD}\" } }\ntoken_pointer = \"/data/login/token\""),
+            "{variant}: {text}"
+        );
         assert!(
             text.contains(
                 "query = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }"
@@ -527,7 +528,8 @@ fn init_with_probe_reaches_the_hand_written_verdicts() {
 /// From the schema: the sign-in mutation, each root field read by one id with where each
 /// identity is shown an id of its own (`invoices`, `me { org }`), the search given text
 /// from alice's own invoice, and the field that serves strangers exactly what it serves
-/// both identities (`posts`, public). The profile
+/// both identities (`posts`, public); the identities sign in with that mutation, so two
+/// logins are all the user gives. The profile
 /// validates as written and reaches the hand-written profile's verdicts. Without the SDL,
 /// the right server's operations cannot be known: graphql.access SKIPs, naming the key.
 #[test]
@@ -538,12 +540,15 @@ fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
         let child = start("yoga", variant);
         let port = child.port("port");
         let url = format!("http://127.0.0.1:{port}/");
-        let mut env = vec![
-            ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
-            ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
-        ];
-        env.extend(LOGINS);
+        // Two logins: the identities sign in with the schema's sign-in mutation.
+        let env = LOGINS;
         if variant == "right" {
+            // Nothing names the sign-in either: the identities' tokens are the user's.
+            let mut env = vec![
+                ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
+                ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
+            ];
+            env.extend(LOGINS);
             let out = scratch.path().join("no-schema.toml");
             let text = crate::support::init_profile(&["--url", &url, "--probe"], &env, &out);
             assert!(
@@ -570,6 +575,7 @@ fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
         }
         let text = crate::support::init_profile(&args, &env, &out);
         for expected in [
+            "[identities.mallory.login]\npath = \"/graphql\"\njson = { query = \"mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }\", variables = { email = \"${MALLORY_USER}\", password = \"${MALLORY_PASSWORD}\" } }\ntoken_pointer = \"/data/login/token\"",
             "public_fields = [\"posts\"]",
             "[graphql.login]\nfield = \"login\"\narguments = { email = \"launch-audit-nobody@acme.test\", password = \"not-the-password\" }\nselection = \"token\"",
             "query = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }",
