@@ -18,6 +18,8 @@ pub struct BaasStarter {
     /// Whether the user exported the service key's variable when init ran: then
     /// `service_key` is written live and the insert probes run (and are undone).
     pub service_key_exported: bool,
+    /// Tables `--probe` measured as public by design ([`measure`]).
+    pub public: Vec<String>,
 }
 
 impl BaasStarter {
@@ -86,6 +88,7 @@ pub fn apply(surface: &Surface, own_origin: &str, starter: &mut Starter) {
         found_in: client.found_in.clone(),
         key_kind,
         service_key_exported: false,
+        public: Vec::new(),
     });
 }
 
@@ -130,8 +133,81 @@ pub fn render(baas: &BaasStarter) -> String {
         );
     }
     out.push_str("identities = [\"alice\", \"mallory\"]\n");
-    out.push_str(
-        "# public = [\"posts\"]   # FILL IN: tables or collections meant to be read by anyone\n",
-    );
+    if baas.public.is_empty() {
+        out.push_str(
+            "# public = [\"posts\"]   # FILL IN: tables or collections meant to be read by anyone\n",
+        );
+    } else {
+        let names: Vec<toml::Value> = baas
+            .public
+            .iter()
+            .map(|n| toml::Value::String(n.clone()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "public = {}   # measured: anyone reads the same rows as alice and mallory, naming no user and with no owner, contact or secret column; remove any not meant for everyone",
+            toml::Value::Array(names)
+        );
+    }
     out
+}
+
+/// `--probe`: which tables are public by design, measured. A table is written in `public`
+/// only when the public key is served rows, both identities are served the very same rows,
+/// and nothing in them is someone's: no column naming an owner, a contact or a secret
+/// (the family's own [`sensitive_columns`](crate::checks::baas::api::sensitive_columns)),
+/// and neither identity's login anywhere in them. Rows a user owns, or that are one user's
+/// own, shown to anyone are the leak `baas.public-read` reports, never "public".
+pub async fn measure(
+    ctx: &crate::ctx::Ctx,
+    starter: &mut Starter,
+    identities: [&crate::profile::Identity; 2],
+) {
+    use crate::checks::baas::api::{self, Caller, Listing};
+    let Some(section) = starter.baas.as_mut() else {
+        return;
+    };
+    let Ok(baas) = crate::checks::baas::configured(ctx).await else {
+        return;
+    };
+    let logins = super::identity_logins();
+    let (tables, _) = crate::checks::baas::tables(ctx, baas).await;
+    let keys = |rows: &[serde_json::Value]| {
+        let mut keys: Vec<String> = rows.iter().map(api::row_key).collect();
+        keys.sort();
+        keys
+    };
+    for named in tables {
+        let Listing::Rows(rows) = api::list(ctx, baas, Caller::Public, &named.name).await else {
+            continue;
+        };
+        if rows.is_empty() {
+            continue;
+        }
+        let text = serde_json::Value::Array(rows.clone()).to_string();
+        let columns = api::sensitive_columns(&rows);
+        let someones = !columns.is_empty() || logins.iter().any(|l| text.contains(l.as_str()));
+        let mut same = true;
+        for identity in identities {
+            let listing = api::list(ctx, baas, Caller::Identity(identity), &named.name).await;
+            same &= matches!(&listing, Listing::Rows(theirs) if keys(theirs) == keys(&rows));
+        }
+        if !someones && same {
+            starter.notes.push(format!(
+                "[baas] {}: anyone reads the same rows as alice and mallory, naming no user: written public",
+                named.name
+            ));
+            section.public.push(named.name.clone());
+        } else if someones {
+            starter.notes.push(format!(
+                "[baas] {}: anyone reads rows that are someone's{}: not written public (baas.public-read reports it)",
+                named.name,
+                if columns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", columns.join(", "))
+                }
+            ));
+        }
+    }
 }

@@ -239,6 +239,7 @@ pub async fn apply(starter: &mut Starter) -> Result<(), String> {
     read_views(&ctx, starter, [first, second]).await;
     super::ids::discover(&ctx, starter, first, second).await;
     super::graphql::measure(&ctx, starter, first, second).await;
+    super::baas::measure(&ctx, starter, [first, second]).await;
     measure_auth(&ctx, starter, first, second).await;
     Ok(())
 }

@@ -281,6 +281,16 @@ fn env_name(identity: &str, what: &str) -> String {
     format!("{}_{what}", crate::profile::env_style(identity))
 }
 
+/// The two identities' logins, as the environment gives them (`ALICE_USER`): an answer
+/// that contains one is that user's, never public by design.
+pub(crate) fn identity_logins() -> Vec<String> {
+    ["alice", "mallory"]
+        .iter()
+        .filter_map(|name| std::env::var(env_name(name, "USER")).ok())
+        .filter(|login| !login.is_empty())
+        .collect()
+}
+
 impl Starter {
     /// The profile text.
     pub fn render(&self, generated_by: &str) -> String {

@@ -86,7 +86,7 @@ fn applicability(profile: &Profile) -> Applicability {
 
 /// The API `[baas]` names, or the SKIP saying what to add: with a client in the scripts,
 /// its URL (the API is never probed where the profile does not name it).
-async fn configured(ctx: &Ctx) -> Result<&Baas, Finding> {
+pub(crate) async fn configured(ctx: &Ctx) -> Result<&Baas, Finding> {
     if let Some(baas) = &ctx.profile.baas {
         return Ok(baas);
     }
@@ -156,7 +156,7 @@ impl Source {
 /// The tables (or collections) to probe: the scripts', the profile's, those the API's
 /// schema document lists, then common names; each once, at most [`MAX_TABLES`]. Returns
 /// them and how many were left over.
-async fn tables(ctx: &Ctx, baas: &Baas) -> (Vec<Named>, usize) {
+pub(crate) async fn tables(ctx: &Ctx, baas: &Baas) -> (Vec<Named>, usize) {
     let wanted = match baas.kind {
         BaasKind::Supabase => ResourceKind::Table,
         BaasKind::PocketBase => ResourceKind::Collection,

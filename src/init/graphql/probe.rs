@@ -38,7 +38,7 @@ const MAX_OPEN_READS: usize = 8;
 /// own, and the document is written with them. A root query the schema says takes no
 /// argument, served to a stranger exactly as to both identities, is written in
 /// `public_fields` (as a REST route serving strangers the app's own answer is written
-/// public). Only queries are asked.
+/// public), unless it names either identity (their logins). Only queries are asked.
 pub async fn measure(
     ctx: &crate::ctx::Ctx,
     starter: &mut Starter,
@@ -167,6 +167,7 @@ pub async fn measure(
         let Ok(url) = ctx.profile.url_for(&graphql.path) else {
             continue;
         };
+        let logins = super::super::identity_logins();
         for (field, document) in graphql.open_reads.iter().take(MAX_OPEN_READS) {
             let body = || serde_json::json!({ "query": document });
             let mut data = Vec::new();
@@ -178,7 +179,12 @@ pub async fn measure(
                     _ => break,
                 }
             }
-            if data.len() == 3 && data.iter().all(|d| *d == data[0]) {
+            let text = data
+                .first()
+                .and_then(|d| serde_json::to_string(d).ok())
+                .unwrap_or_default();
+            let names_a_user = logins.iter().any(|l| text.contains(l.as_str()));
+            if data.len() == 3 && data.iter().all(|d| *d == data[0]) && !names_a_user {
                 notes.push(format!(
                     "GraphQL `{field}` serves a stranger what it serves {} and {}: written in public_fields",
                     first.name, second.name

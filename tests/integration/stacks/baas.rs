@@ -811,22 +811,33 @@ fn pocketbase_variants_meet_the_verdict_matrix() {
 }
 
 /// `init --url` on the front end alone writes `[baas]`, and the run from what it wrote
-/// finds every planted mistake (`[baas] public` aside, which init leaves to the user; and
+/// finds every planted mistake (`[baas] public` aside, which init measures only with
+/// `--probe` (baas_parity.rs); and
 /// the inserts, when the service key was not exported as init ran). Before `[baas]` is there, the API found in the scripts
 /// is a SKIP naming `baas.url`, and no request reaches it: the scope guard holds.
-#[allow(clippy::print_stderr)] // STACKS_VERBOSE output, for whoever reads what init wrote
 pub(super) fn init_from_the_front_end(
     url: &str,
     env: &[(String, String)],
     dir: &Path,
     name: &str,
 ) -> String {
+    init_with(url, &[], env, dir, name)
+}
+
+/// `init --url URL` with `extra` arguments (`--probe`), the profile's text.
+#[allow(clippy::print_stderr)] // STACKS_VERBOSE output, for whoever reads what init wrote
+pub(super) fn init_with(
+    url: &str,
+    extra: &[&str],
+    env: &[(String, String)],
+    dir: &Path,
+    name: &str,
+) -> String {
     let out = dir.join(format!("{name}-init.toml"));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let init = crate::support::launch_audit(
-        &["init", "--url", url, "--out", out.to_str().expect("path")],
-        &env,
-    );
+    let mut args = vec!["init", "--url", url, "--out", out.to_str().expect("path")];
+    args.extend(extra);
+    let init = crate::support::launch_audit(&args, &env);
     assert_eq!(
         init.status.code(),
         Some(0),
@@ -849,7 +860,7 @@ const FAMILY: [&str; 5] = [
 ];
 
 /// The items a profile init wrote can meet: not a table declared public (init leaves
-/// `[baas] public` to the user), nor, without the service key, an insert or a delete.
+/// `[baas] public` to `--probe`), nor, without the service key, an insert or a delete.
 fn init_items(items: &[Item], service_key: bool) -> Vec<Item> {
     items
         .iter()

@@ -1,10 +1,11 @@
-//! init's parity on the back ends as a service: `init --url` on the front end alone, with
-//! two identities and the privileged key in the environment, against the hand-written
+//! init's parity on the back ends as a service: `init --url --probe` on the front end alone,
+//! with two identities and the privileged key in the environment, against the hand-written
 //! profile, right and wrong: PocketBase (two logins; the stack's own profile plus its login
-//! burst) and the Supabase-style stack (two users' JWTs; its own profile).
+//! burst) and the Supabase-style stack (two users' JWTs; its own profile). The profile is
+//! run as init wrote it.
 
 use super::baas::{
-    audit_with, init_from_the_front_end, key, pocketbase_env, pocketbase_profile, start_pocketbase,
+    audit_with, init_with, key, pocketbase_env, pocketbase_profile, start_pocketbase,
     start_supabase, supabase_env, supabase_profile,
 };
 
@@ -25,15 +26,14 @@ const PARITY: &[&str] = &[
     "ratelimit.login",
 ];
 
-/// The one statement init cannot measure: which tables or collections are public by design. Anyone
-/// can read `posts`, as anyone can read a leaking table; only the app's author knows which
-/// is meant, so init leaves `[baas] public` a commented suggestion, and the user says it.
-fn with_the_users_public_collections(text: &str) -> String {
+/// `--probe` measures which tables are public by design: `posts`, which anyone reads as
+/// alice and mallory do, naming no user; never `notes`, whose rows carry their owner, even
+/// where anyone reads them (wrong).
+fn assert_public_is_measured(text: &str) {
     assert!(
-        text.contains("# public = "),
-        "init suggests the statement: {text}"
+        text.contains("[baas]\n") && text.contains("public = [\"posts\"]   # measured"),
+        "init measures the public tables: {text}"
     );
-    text.replacen("[baas]\n", "[baas]\npublic = [\"posts\"]\n", 1)
 }
 
 #[test]
@@ -42,8 +42,9 @@ fn init_from_a_pocketbase_front_end_reaches_the_hand_written_verdicts() {
         let scratch = tempfile::tempdir().expect("temp dir");
         let pb = start_pocketbase(variant, scratch.path());
         let env = pocketbase_env(&pb);
-        let text = init_from_the_front_end(
+        let text = init_with(
             &format!("http://127.0.0.1:{}/", pb.port),
+            &["--probe"],
             &env,
             scratch.path(),
             &format!("pocketbase-{variant}"),
@@ -52,9 +53,10 @@ fn init_from_a_pocketbase_front_end_reaches_the_hand_written_verdicts() {
             text.contains("[[rate_limits]]\nname = \"login\"\npath = \"/api/collections/users/auth-with-password\"\nbody = { identity = \"launch-audit-nobody@acme.test\", password = \"not-the-password\" }"),
             "{text}"
         );
+        assert_public_is_measured(&text);
         let from_init = audit_with(
             &format!("pocketbase-{variant}-from-init"),
-            &with_the_users_public_collections(&text),
+            &text,
             PARITY,
             &env,
             scratch.path(),
@@ -106,15 +108,17 @@ fn init_from_a_supabase_front_end_reaches_the_hand_written_verdicts() {
             ("ALICE_TOKEN".to_string(), key("alice")),
             ("MALLORY_TOKEN".into(), key("mallory")),
         ]);
-        let text = init_from_the_front_end(
+        let text = init_with(
             &format!("http://127.0.0.1:{}/", stack.web),
+            &["--probe"],
             &env,
             scratch.path(),
             &format!("supabase-{variant}"),
         );
+        assert_public_is_measured(&text);
         let from_init = audit_with(
             &format!("supabase-{variant}-from-init"),
-            &with_the_users_public_collections(&text),
+            &text,
             &checks,
             &env,
             scratch.path(),
