@@ -107,8 +107,8 @@ pub struct InitArgs {
     /// or an http(s) URL the app serves it at.
     #[arg(long, value_name = "SPEC")]
     pub openapi: Option<String>,
-    /// The GraphQL schema's SDL (a file): the operations and the login init writes for the
-    /// endpoint --url serves, where the server refuses introspection.
+    /// The GraphQL schema's SDL (a file), for the endpoint --url serves: where the server
+    /// refuses introspection, init otherwise knows only the fields common names recover.
     #[arg(long, value_name = "FILE", requires = "url")]
     pub graphql_schema: Option<PathBuf>,
     /// Measure instead of guessing: log in as the two identities (ALICE_USER,

@@ -7,6 +7,7 @@
 //! `{placeholders}`).
 
 mod probe;
+mod recover;
 pub mod schema;
 
 pub use probe::measure;
@@ -331,10 +332,21 @@ pub async fn read_schemas(ctx: &crate::ctx::Ctx, starter: &mut Starter) {
                     schema.mutations.len()
                 ));
             }
-            Err(why) => notes.push(format!(
-                "GraphQL {}: introspection refused ({why}): give your schema's SDL with --graphql-schema FILE for init to write its operations and login",
-                graphql.path
-            )),
+            Err(why) => match recover::recover(ctx, &url).await {
+                Some(schema) => {
+                    graphql.adopt(&schema);
+                    notes.push(format!(
+                        "GraphQL {}: introspection refused ({why}); the schema was recovered from its validation errors, asking common names in documents that never execute ({} root queries, {} sign-in mutation(s)): give its SDL with --graphql-schema FILE for the whole of it",
+                        graphql.path,
+                        schema.queries.len(),
+                        schema.mutations.len()
+                    ));
+                }
+                None => notes.push(format!(
+                    "GraphQL {}: introspection refused ({why}), and its validation errors name no field: give your schema's SDL with --graphql-schema FILE for init to write its operations and login",
+                    graphql.path
+                )),
+            },
         }
     }
     starter.graphql_schema = given;

@@ -24,6 +24,17 @@ pub struct TypeRef {
 }
 
 impl TypeRef {
+    /// A type as SDL and graphql-js's messages write it: `[Invoice!]!`.
+    pub fn parse(text: &str) -> TypeRef {
+        TypeRef {
+            name: text
+                .trim_matches(|c| c == '[' || c == ']' || c == '!')
+                .to_string(),
+            list: text.contains('['),
+            text: text.to_string(),
+        }
+    }
+
     fn named(name: &str) -> TypeRef {
         TypeRef {
             name: name.to_string(),
@@ -225,7 +236,7 @@ impl Schema {
         Ok(Schema::with_roots(composites, &query, mutation.as_deref()))
     }
 
-    fn with_roots(
+    pub(super) fn with_roots(
         composites: BTreeMap<String, Vec<Field>>,
         query: &str,
         mutation: Option<&str>,

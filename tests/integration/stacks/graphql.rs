@@ -523,71 +523,56 @@ fn init_with_probe_reaches_the_hand_written_verdicts() {
 }
 
 /// GraphQL Yoga serves no page and no spec: init finds its endpoint at the usual path (it
-/// answers `{__typename}`) and reads the schema from what the server hands out, or, where
-/// introspection is refused (right), from the app's own SDL given with `--graphql-schema`.
-/// From the schema: the sign-in mutation, each root field read by one id with where each
-/// identity is shown an id of its own (`invoices`, `me { org }`), the search given text
-/// from alice's own invoice, and the field that serves strangers exactly what it serves
-/// both identities (`posts`, public); the identities sign in with that mutation, so two
-/// logins are all the user gives. The profile
-/// validates as written and reaches the hand-written profile's verdicts. Without the SDL,
-/// the right server's operations cannot be known: graphql.access SKIPs, naming the key.
+/// answers `{__typename}`) and reads the schema from what the server hands out (wrong:
+/// introspection); where introspection is refused (right), it recovers the schema from the
+/// server's validation errors, asking common names in documents that never execute; with
+/// the app's own SDL (`--graphql-schema`) it reads the whole of it. From the schema: the
+/// sign-in mutation, each root field read by one id with where each identity is shown an
+/// id of its own (`invoices`, `me { org }`), the search given text from alice's own
+/// records, and the field that serves strangers exactly what it serves both identities
+/// (`posts`, public); the identities sign in with that mutation, so two logins are all the
+/// user gives. Each profile validates as written and reaches the hand-written profile's
+/// verdicts.
 #[test]
 fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
     let sdl = stacks_dir().join("graphql/schema.graphql");
-    for variant in ["wrong", "right"] {
+    let sdl = sdl.to_str().expect("path");
+    for (variant, with_sdl, how) in [
+        ("wrong", false, "its schema was read by introspection"),
+        (
+            "right",
+            false,
+            "the schema was recovered from its validation errors",
+        ),
+        ("right", true, "its schema was read from"),
+    ] {
         let scratch = tempfile::tempdir().expect("temp dir");
         let child = start("yoga", variant);
         let port = child.port("port");
         let url = format!("http://127.0.0.1:{port}/");
-        // Two logins: the identities sign in with the schema's sign-in mutation.
         let env = LOGINS;
-        if variant == "right" {
-            // Nothing names the sign-in either: the identities' tokens are the user's.
-            let mut env = vec![
-                ("ALICE_TOKEN", "tok-alice-6f1c0d8e2b"),
-                ("MALLORY_TOKEN", "tok-mallory-93ab77e1c4"),
-            ];
-            env.extend(LOGINS);
-            let out = scratch.path().join("no-schema.toml");
-            let text = crate::support::init_profile(&["--url", &url, "--probe"], &env, &out);
-            assert!(
-                text.contains("[[graphql]]\npath = \"/graphql\"")
-                    && text.contains("introspection refused")
-                    && !text.contains("[[graphql.operations]]"),
-                "{text}"
-            );
-            let report = run_checks(
-                &out,
-                &["graphql.access"],
-                &env,
-                &scratch.path().join("a.json"),
-            );
-            let access = crate::support::result(&report, "graphql.access");
-            assert_eq!(access["status"], "SKIP", "{access:#}");
-            assert!(access.to_string().contains("operations"), "{access:#}");
-        }
         let out = scratch.path().join("init.toml");
         let mut args = vec!["--url", &url, "--probe"];
-        let sdl_arg = sdl.to_str().expect("path");
-        if variant == "right" {
-            args.extend(["--graphql-schema", sdl_arg]);
+        if with_sdl {
+            args.extend(["--graphql-schema", sdl]);
         }
         let text = crate::support::init_profile(&args, &env, &out);
+        let case = format!("{variant} {}", if with_sdl { "with its SDL" } else { "" });
         for expected in [
+            how,
             "[identities.mallory.login]\npath = \"/graphql\"\njson = { query = \"mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }\", variables = { email = \"${MALLORY_USER}\", password = \"${MALLORY_PASSWORD}\" } }\ntoken_pointer = \"/data/login/token\"",
             "public_fields = [\"posts\"]",
             "[graphql.login]\nfield = \"login\"\narguments = { email = \"launch-audit-nobody@acme.test\", password = \"not-the-password\" }\nselection = \"token\"",
             "query = \"{ invoices { id } }\"\nids = { invoice_id = \"/data/invoices/0/id\" }",
             "query = \"{ me { org { id } } }\"\nids = { org_id = \"/data/me/org/id\" }",
             "query = \"query($id: ID!) { org(id: $id) { id name } }\"\nvariables = { id = \"{org_id}\" }",
-            // The search, given text from alice's own invoice.
-            "name = \"search\"\nquery = \"query($term: String!) { search(term: $term) { id title amount } }\"\nvariables = { term = \"acme hosting\" }",
+            // The search, given text from one of alice's own records (her org, her invoice).
+            "name = \"search\"\nquery = \"query($term: String!) { search(term: $term) { id title amount } }\"\nvariables = { term = \"acme",
         ] {
-            assert!(text.contains(expected), "{variant}: {expected}\n{text}");
+            assert!(text.contains(expected), "{case}: {expected}\n{text}");
         }
         let validate = launch_audit(&["validate", "-c", out.to_str().expect("path")], &env);
-        assert_eq!(validate.status.code(), Some(0), "{variant}: {text}");
+        assert_eq!(validate.status.code(), Some(0), "{case}: {text}");
         let from_init = run_checks(&out, PARITY, &env, &scratch.path().join("from-init.json"));
         let hand_path = scratch.path().join("hand.toml");
         std::fs::write(&hand_path, profile("yoga", variant, port)).expect("profile");
@@ -596,7 +581,7 @@ fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
             assert_eq!(
                 crate::support::status_of(&from_init, check),
                 crate::support::status_of(&hand, check),
-                "{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
+                "{case} {check}: from init {:#}\nby hand {:#}\n{text}",
                 crate::support::result(&from_init, check),
                 crate::support::result(&hand, check)
             );
@@ -606,7 +591,7 @@ fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
             assert_eq!(
                 crate::support::status_of(&from_init, check),
                 expected,
-                "{variant} {check}: {from_init:#}"
+                "{case} {check}: {from_init:#}"
             );
         }
     }
