@@ -36,7 +36,6 @@ fn stacks_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/stacks"))
 }
 
-/// An ephemeral loopback port, free when this returns.
 /// A minted chain for `hosts` written into `dir` as the stacks read it: `cert.pem` (the
 /// chain), `key.pem`, and its root as `ca.pem` for the profile's `ca_file`.
 fn write_tls_chain(dir: &std::path::Path, hosts: &[&str]) {
@@ -46,11 +45,37 @@ fn write_tls_chain(dir: &std::path::Path, hosts: &[&str]) {
     std::fs::write(dir.join("ca.pem"), &chain.root_pem).expect("ca.pem");
 }
 
+/// A loopback port for a program the test starts, free when this returns. It is taken
+/// outside the kernel's ephemeral range (`ip_local_port_range`), which every outgoing
+/// connection draws its local port from: a port handed to a server that binds it seconds
+/// later (nginx, after the app behind it is up) cannot meanwhile become some test's client
+/// connection, as a port the kernel handed out could (`bind(): Address already in use`).
+/// Each port is handed out once per run.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("an ephemeral port")
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut bounds = text.split_whitespace().map(|n| n.parse::<u32>().ok());
+            Some((bounds.next()??, bounds.next()??))
+        })
+        .unwrap_or((32768, 60999));
+    let (start, end) = if range.0 > 12_000 {
+        (10_000, range.0)
+    } else {
+        (range.1 + 1, 65_536)
+    };
+    let span = end.saturating_sub(start).max(1);
+    // Spread concurrent test binaries apart; within one, a counter.
+    let offset = std::process::id() % span;
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = u16::try_from(start + (offset + n) % span).expect("a port");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port outside the ephemeral range {range:?}")
 }
 
 fn find_program(name: &str, places: &[&str]) -> PathBuf {
