@@ -304,10 +304,9 @@ pub async fn read_schemas(ctx: &crate::ctx::Ctx, starter: &mut Starter) {
         if let (0, Some((file, schema))) = (i, &given) {
             graphql.adopt(schema);
             notes.push(format!(
-                "GraphQL {}: its schema was read from {file} ({} root queries, {} mutations)",
+                "GraphQL {}: its schema was read from {file} ({})",
                 graphql.path,
-                schema.queries.len(),
-                schema.mutations.len()
+                schema.size()
             ));
             continue;
         }
@@ -326,20 +325,18 @@ pub async fn read_schemas(ctx: &crate::ctx::Ctx, starter: &mut Starter) {
             Ok(schema) => {
                 graphql.adopt(&schema);
                 notes.push(format!(
-                    "GraphQL {}: its schema was read by introspection ({} root queries, {} mutations)",
+                    "GraphQL {}: its schema was read by introspection ({})",
                     graphql.path,
-                    schema.queries.len(),
-                    schema.mutations.len()
+                    schema.size()
                 ));
             }
             Err(why) => match recover::recover(ctx, &url).await {
                 Some(schema) => {
                     graphql.adopt(&schema);
                     notes.push(format!(
-                        "GraphQL {}: introspection refused ({why}); the schema was recovered from its validation errors, asking common names in documents that never execute ({} root queries, {} sign-in mutation(s)): give its SDL with --graphql-schema FILE for the whole of it",
+                        "GraphQL {}: introspection refused ({why}); the schema was recovered from its validation errors, asking common names in documents that never execute ({}): give its SDL with --graphql-schema FILE for the whole of it",
                         graphql.path,
-                        schema.queries.len(),
-                        schema.mutations.len()
+                        schema.size()
                     ));
                 }
                 None => notes.push(format!(

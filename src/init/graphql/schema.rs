@@ -253,6 +253,15 @@ impl Schema {
         }
     }
 
+    /// How much of it there is, for notes: `6 root queries, 2 mutations`.
+    pub fn size(&self) -> String {
+        format!(
+            "{} root queries, {} mutations",
+            self.queries.len(),
+            self.mutations.len()
+        )
+    }
+
     /// The leaf fields of `type_name` a document selects: a token first, then `id`, then
     /// the others as declared, at most [`MAX_LEAVES`]; none for a type with no leaves.
     fn leaves(&self, type_name: &str) -> Vec<&str> {

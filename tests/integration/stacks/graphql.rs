@@ -496,29 +496,8 @@ fn init_with_probe_reaches_the_hand_written_verdicts() {
                 && !text.lines().any(|line| line == "[[routes]]"),
             "{variant}: {text}"
         );
-        let validate = launch_audit(&["validate", "-c", out.to_str().expect("path")], &env);
-        assert_eq!(validate.status.code(), Some(0), "{variant}: {text}");
-        let from_init = run_checks(&out, PARITY, &env, &scratch.path().join("from-init.json"));
-        let hand_path = scratch.path().join("hand.toml");
-        std::fs::write(&hand_path, profile("apollo", variant, port)).expect("profile");
-        let hand = run_checks(&hand_path, PARITY, &env, &scratch.path().join("hand.json"));
-        for check in PARITY {
-            assert_eq!(
-                crate::support::status_of(&from_init, check),
-                crate::support::status_of(&hand, check),
-                "{variant} {check}: from init {:#}\nby hand {:#}\n{text}",
-                crate::support::result(&from_init, check),
-                crate::support::result(&hand, check)
-            );
-        }
-        let expected = if variant == "wrong" { "FAIL" } else { "PASS" };
-        for check in ["graphql.access", "graphql.login-limit"] {
-            assert_eq!(
-                crate::support::status_of(&from_init, check),
-                expected,
-                "{variant} {check}: {from_init:#}"
-            );
-        }
+        let hand = profile("apollo", variant, port);
+        reaches_the_hand_written_verdicts(&out, &hand, variant, variant, &env, scratch.path());
     }
 }
 
@@ -571,29 +550,45 @@ fn init_finds_an_endpoint_no_page_names_and_reads_its_schema() {
         ] {
             assert!(text.contains(expected), "{case}: {expected}\n{text}");
         }
-        let validate = launch_audit(&["validate", "-c", out.to_str().expect("path")], &env);
-        assert_eq!(validate.status.code(), Some(0), "{case}: {text}");
-        let from_init = run_checks(&out, PARITY, &env, &scratch.path().join("from-init.json"));
-        let hand_path = scratch.path().join("hand.toml");
-        std::fs::write(&hand_path, profile("yoga", variant, port)).expect("profile");
-        let hand = run_checks(&hand_path, PARITY, &env, &scratch.path().join("hand.json"));
-        for check in PARITY {
-            assert_eq!(
-                crate::support::status_of(&from_init, check),
-                crate::support::status_of(&hand, check),
-                "{case} {check}: from init {:#}\nby hand {:#}\n{text}",
-                crate::support::result(&from_init, check),
-                crate::support::result(&hand, check)
-            );
-        }
-        let expected = if variant == "wrong" { "FAIL" } else { "PASS" };
-        for check in ["graphql.access", "graphql.login-limit"] {
-            assert_eq!(
-                crate::support::status_of(&from_init, check),
-                expected,
-                "{case} {check}: {from_init:#}"
-            );
-        }
+        let hand = profile("yoga", variant, port);
+        reaches_the_hand_written_verdicts(&out, &hand, variant, &case, &env, scratch.path());
+    }
+}
+
+/// The profile init wrote at `out` validates as written and gives the `hand`-written
+/// profile's verdicts on [`PARITY`]; access and the login burst FAIL on the wrong server
+/// and PASS on the right one.
+fn reaches_the_hand_written_verdicts(
+    out: &std::path::Path,
+    hand: &str,
+    variant: &str,
+    case: &str,
+    env: &[(&str, &str)],
+    dir: &std::path::Path,
+) {
+    let text = std::fs::read_to_string(out).expect("init's profile");
+    let validate = launch_audit(&["validate", "-c", out.to_str().expect("path")], env);
+    assert_eq!(validate.status.code(), Some(0), "{case}: {text}");
+    let from_init = run_checks(out, PARITY, env, &dir.join("from-init.json"));
+    let hand_path = dir.join("hand.toml");
+    std::fs::write(&hand_path, hand).expect("profile");
+    let hand = run_checks(&hand_path, PARITY, env, &dir.join("hand.json"));
+    for check in PARITY {
+        assert_eq!(
+            crate::support::status_of(&from_init, check),
+            crate::support::status_of(&hand, check),
+            "{case} {check}: from init {:#}\nby hand {:#}\n{text}",
+            crate::support::result(&from_init, check),
+            crate::support::result(&hand, check)
+        );
+    }
+    let expected = if variant == "wrong" { "FAIL" } else { "PASS" };
+    for check in ["graphql.access", "graphql.login-limit"] {
+        assert_eq!(
+            crate::support::status_of(&from_init, check),
+            expected,
+            "{case} {check}: {from_init:#}"
+        );
     }
 }
 
