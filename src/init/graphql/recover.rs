@@ -7,7 +7,8 @@
 //!
 //! Every document sent asks a field no schema has, so it fails validation and never
 //! executes: nothing is read, and no mutation runs. Requests are bounded: a few per root,
-//! one per type, at most [`MAX_TYPES`] types, [`MAX_DEPTH`] levels down.
+//! one per type, at most [`MAX_TYPES`] types, [`MAX_DEPTH`] levels down. A refusal cut at
+//! graphql-js's error limit says nothing of the names it did not reach.
 
 use std::collections::BTreeMap;
 
@@ -130,8 +131,9 @@ const FIELD_WORDS: &[&str] = &[
     "project",
 ];
 
-/// Names asked per document at most (graphql-js reports 100 errors at most).
-const BATCH: usize = 40;
+/// Names asked per document at most: graphql-js stops at 100 errors, and a field that
+/// exists may earn several (its selection, each required argument).
+const BATCH: usize = 30;
 
 /// Types whose fields are asked for at most, and how deep below a root.
 const MAX_TYPES: usize = 12;
@@ -142,6 +144,9 @@ const MAX_DEPTH: usize = 3;
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Refusal {
     on_type: Option<String>,
+    /// graphql-js stopped at its error limit: a name with no error may simply not have
+    /// been reached, so only names with an error of their own are known.
+    cut: bool,
     missing: Vec<String>,
     returns: BTreeMap<String, String>,
     required: BTreeMap<String, Vec<(String, String)>>,
@@ -156,7 +161,9 @@ fn read_refusal(messages: &[String]) -> Refusal {
     let mut refusal = Refusal::default();
     for message in messages {
         let parts = quoted(message);
-        if message.starts_with("Cannot query field ") && parts.len() >= 2 {
+        if message.contains("error limit reached") {
+            refusal.cut = true;
+        } else if message.starts_with("Cannot query field ") && parts.len() >= 2 {
             refusal.missing.push(parts[0].to_string());
             if parts[0] == NO_SUCH_FIELD {
                 refusal.on_type = Some(parts[1].to_string());
@@ -182,9 +189,11 @@ fn read_refusal(messages: &[String]) -> Refusal {
 /// The fields among `words` that exist where `refusal` was read (validation ran: it named
 /// the type), each with its arguments and type (a leaf's type is unknown: `String`).
 fn fields_of(words: &[&str], refusal: &Refusal) -> Vec<Field> {
+    let reported = |w: &str| refusal.returns.contains_key(w) || refusal.required.contains_key(w);
     words
         .iter()
         .filter(|w| !refusal.missing.iter().any(|m| m == *w))
+        .filter(|w| !refusal.cut || reported(w))
         .map(|word| Field {
             name: word.to_string(),
             arguments: refusal
@@ -222,7 +231,8 @@ async fn ask(
         .filter(|w| !path.iter().any(|p| p == w))
         .collect();
     for batch in words.chunks(BATCH) {
-        let mut selection = format!("{} {NO_SUCH_FIELD}", batch.join(" "));
+        // The made-up field first: its refusal comes first, within any error limit.
+        let mut selection = format!("{NO_SUCH_FIELD} {}", batch.join(" "));
         for field in path.iter().rev() {
             selection = format!("{field} {{ {selection} }}");
         }
@@ -336,5 +346,14 @@ mod tests {
         );
         assert!(fields[1].ty.list && fields[1].ty.name == "Invoice");
         assert_eq!(fields[0].arguments[0].ty.text, "ID!");
+        // Cut at graphql-js's error limit: a name with no error of its own is unknown,
+        // not a leaf that exists.
+        let mut cut = messages.clone();
+        cut.push("Too many validation errors, error limit reached. Validation aborted.".into());
+        let names: Vec<String> = fields_of(&["invoice", "me"], &read_refusal(&cut))
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["invoice"]);
     }
 }
