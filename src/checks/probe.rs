@@ -298,8 +298,11 @@ fn json_leaves(value: &serde_json::Value, found: &mut Vec<String>) {
     }));
 }
 
-/// Every string and number in `value`, at any depth.
-fn scalar_leaves<'v>(value: &'v serde_json::Value, found: &mut Vec<&'v serde_json::Value>) {
+/// Every string and number in `value`, at any depth, in document order.
+pub(crate) fn scalar_leaves<'v>(
+    value: &'v serde_json::Value,
+    found: &mut Vec<&'v serde_json::Value>,
+) {
     match value {
         serde_json::Value::String(_) | serde_json::Value::Number(_) => found.push(value),
         serde_json::Value::Array(items) => items.iter().for_each(|v| scalar_leaves(v, found)),

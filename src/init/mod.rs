@@ -53,7 +53,8 @@ pub struct Starter {
     pub baas: Option<baas::BaasStarter>,
     /// The GraphQL endpoints they talk to: `[[graphql]]`.
     pub graphql: Vec<graphql::GraphqlStarter>,
-    /// The GraphQL schema the user gave (`--graphql-schema`), and its file.
+    /// The GraphQL schema the user gave (`--graphql-schema`), and its file: taken in by
+    /// the first endpoint found, once.
     pub graphql_schema: Option<(String, graphql::schema::Schema)>,
 }
 

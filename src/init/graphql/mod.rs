@@ -295,8 +295,9 @@ pub async fn find_endpoint(ctx: &crate::ctx::Ctx, url: &url::Url, starter: &mut 
 }
 
 /// Each endpoint's schema taken in ([`GraphqlStarter::adopt`]): the SDL the user gave
-/// (`--graphql-schema`, for the first endpoint), else what introspection hands a stranger;
-/// where it is refused, the note says how to give it.
+/// (`--graphql-schema`, for the first endpoint), else what introspection hands a stranger,
+/// else what its validation errors show ([`recover`]); where none does, the note says how
+/// to give it.
 pub async fn read_schemas(ctx: &crate::ctx::Ctx, starter: &mut Starter) {
     let mut notes = Vec::new();
     let given = starter.graphql_schema.take();
@@ -346,7 +347,6 @@ pub async fn read_schemas(ctx: &crate::ctx::Ctx, starter: &mut Starter) {
             },
         }
     }
-    starter.graphql_schema = given;
     starter.notes.extend(notes);
 }
 

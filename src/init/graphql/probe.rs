@@ -9,21 +9,18 @@ use super::{Measured, Starter};
 /// Texts tried per search at most.
 const MAX_SEARCH_TRIES: usize = 4;
 
-/// The strings in a JSON answer of at least three characters, each once, in order.
+/// The strings in a JSON answer of at least three characters, each once, in order (the
+/// walk the leak test uses).
 fn strings_in(value: Option<&serde_json::Value>) -> Vec<String> {
-    fn walk(value: &serde_json::Value, found: &mut Vec<String>) {
-        match value {
-            serde_json::Value::String(s) if s.chars().count() >= 3 && !found.contains(s) => {
-                found.push(s.clone())
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
-            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, found)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
+    let mut leaves = Vec::new();
     if let Some(value) = value {
-        walk(value, &mut found);
+        crate::checks::probe::scalar_leaves(value, &mut leaves);
+    }
+    let mut found: Vec<String> = Vec::new();
+    for text in leaves.into_iter().filter_map(serde_json::Value::as_str) {
+        if text.chars().count() >= 3 && !found.iter().any(|f| f == text) {
+            found.push(text.to_string());
+        }
     }
     found
 }
@@ -78,23 +75,22 @@ pub async fn measure(
             let (list, pointer) = (&own.document, &own.pointer);
             let mut ids = Vec::new();
             for identity in [first, second] {
-                let request =
-                    crate::net::HttpRequest::new(crate::profile::Method::Post, url.clone())
-                        .with_json(Some(serde_json::json!({ "query": list })))
-                        .with_identity(Some(identity));
-                let id = match ctx.http.send(&request).await {
-                    Ok(response) if response.is_success() => {
-                        serde_json::from_slice::<serde_json::Value>(&response.body)
-                            .ok()
-                            .and_then(|json| json.pointer(pointer).cloned())
-                            .and_then(|id| match id {
-                                serde_json::Value::String(s) => Some(s),
-                                serde_json::Value::Number(n) => Some(n.to_string()),
-                                _ => None,
-                            })
-                    }
-                    _ => None,
-                };
+                // Through the family's client: an answer cut at the body limit, or not
+                // GraphQL's, shows no id.
+                let body = serde_json::json!({ "query": list });
+                let id =
+                    match client::ask(ctx, &url, client::Send::Json(body), Some(identity)).await {
+                        Ok(answer) if answer.errors.is_empty() => {
+                            serde_json::json!({ "data": answer.data })
+                                .pointer(pointer)
+                                .and_then(|id| match id {
+                                    serde_json::Value::String(s) => Some(s.clone()),
+                                    serde_json::Value::Number(n) => Some(n.to_string()),
+                                    _ => None,
+                                })
+                        }
+                        _ => None,
+                    };
                 ids.push(id);
             }
             match (&ids[0], &ids[1]) {
